@@ -1,0 +1,53 @@
+// swift-tools-version:6.0
+// Spindle: raw text to a small aligned chat model, the Llama 2 way, on one machine.
+import PackageDescription
+
+/// Hot loops are written for AVX-512 hosts; a portable build can drop this flag.
+let releaseTuning: [SwiftSetting] = [
+    .unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release)),
+]
+
+let package = Package(
+    name: "Spindle",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "spindle", targets: ["spindle"]),
+        .library(name: "SpindleIO", targets: ["SpindleIO"]),
+        .library(name: "SpindleStages", targets: ["SpindleStages"]),
+        .library(name: "SpindleTokenizer", targets: ["SpindleTokenizer"]),
+        .library(name: "SpindleShards", targets: ["SpindleShards"]),
+        .library(name: "SpindleTrainer", targets: ["SpindleTrainer"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // System libraries, found through pkg-config (`make deps` installs them).
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd",
+                       providers: [.apt(["libzstd-dev"]), .brew(["zstd"])]),
+        .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0",
+                       providers: [.apt(["libxml2-dev"]), .brew(["libxml2"])]),
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"]), .brew(["openblas"])]),
+
+        .target(name: "SpindleIO", dependencies: ["CZstd"], swiftSettings: releaseTuning),
+        .target(name: "SpindleStages", dependencies: ["SpindleIO", "CLibXML2"], swiftSettings: releaseTuning),
+        .target(name: "SpindleTokenizer", dependencies: ["SpindleIO"], swiftSettings: releaseTuning),
+        .target(name: "SpindleShards", dependencies: ["SpindleIO", "SpindleTokenizer", "CZstd"], swiftSettings: releaseTuning),
+        .target(name: "SpindleTrainer", dependencies: ["SpindleIO", "SpindleShards", "SpindleTokenizer", "COpenBLAS"],
+                swiftSettings: releaseTuning),
+        .executableTarget(
+            name: "spindle",
+            dependencies: [
+                "SpindleIO", "SpindleStages", "SpindleTokenizer", "SpindleShards", "SpindleTrainer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+
+        .testTarget(name: "SpindleIOTests", dependencies: ["SpindleIO"]),
+        .testTarget(name: "SpindleStagesTests", dependencies: ["SpindleStages", "SpindleIO"]),
+        .testTarget(name: "SpindleTokenizerTests", dependencies: ["SpindleTokenizer", "SpindleIO"]),
+        .testTarget(name: "SpindleShardsTests", dependencies: ["SpindleShards", "SpindleTokenizer", "SpindleIO"]),
+        .testTarget(name: "SpindleTrainerTests", dependencies: ["SpindleTrainer", "SpindleShards"]),
+        .testTarget(name: "SpindleCLITests", dependencies: ["SpindleIO"]),
+    ]
+)

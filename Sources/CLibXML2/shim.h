@@ -1,0 +1,12 @@
+#ifndef SPINDLE_CLIBXML2_SHIM_H
+#define SPINDLE_CLIBXML2_SHIM_H
+#include <libxml/xmlreader.h>
+#include <libxml/HTMLparser.h>
+#include <libxml/HTMLtree.h>
+#include <libxml/tree.h>
+#include <libxml/parser.h>
+
+/// `xmlFree` is a mutable global function pointer, which Swift 6 rejects as not concurrency-safe;
+/// this wrapper lets Swift free libxml2 strings through a plain function.
+static inline void spindle_xmlFree(void *p) { xmlFree(p); }
+#endif

@@ -1,0 +1,2 @@
+// SpindleTokenizer: SentencePiece-compatible BPE — ModelProto reader/writer, normaliser, encoder/decoder
+// with byte fallback, the BPE trainer and vocabulary merge. One file per concept.
