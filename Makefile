@@ -4,7 +4,7 @@ CONFIG     ?= release
 BIN        := .build/$(CONFIG)/spindle
 OUT        ?= out
 SHARED     ?= ../shared
-APT_PKGS   := libzstd-dev libxml2-dev libopenblas-dev zlib1g-dev pkg-config zstd
+APT_PKGS   := libzstd-dev libxml2-dev libopenblas-dev zlib1g-dev pkg-config zstd time
 PKGCONFIGS := libzstd libxml-2.0 openblas zlib
 
 .PHONY: all deps build demo test bench clean help
@@ -19,7 +19,7 @@ help:
 
 # Installs the system libraries only when pkg-config cannot find them (root, or sudo when present).
 deps:
-	@if pkg-config --exists $(PKGCONFIGS) && command -v zstd >/dev/null; then \
+	@if pkg-config --exists $(PKGCONFIGS) && command -v zstd >/dev/null && [ -x /usr/bin/time ]; then \
 	  echo "deps: system libraries present"; \
 	else \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
