@@ -58,6 +58,7 @@ struct PieceTable: Sendable {
     struct DuplicatePiece: Error { let first: Int; let second: Int }
 
     var count: Int { offsets.count - 1 }
+    var slotArray: [Int32] { slots }
 
     func bytes(_ id: Int) -> ArraySlice<UInt8> { arena[Int(offsets[id])..<Int(offsets[id + 1])] }
 
@@ -84,4 +85,52 @@ struct PieceTable: Sendable {
         var s = s
         return s.withUTF8 { b in find(b.baseAddress ?? UnsafePointer(bitPattern: 1)!, b.count) }
     }
+}
+
+/// A trivially copyable view of a `PieceTable` for hot loops (no reference counting). The memory is
+/// owned by `RawPieceTableStorage`, which must outlive every copy.
+struct RawPieceTable {
+    let arena: UnsafePointer<UInt8>
+    let offsets: UnsafePointer<Int32>
+    let slots: UnsafePointer<Int32>
+    let mask: Int
+
+    @inline(__always)
+    func find(_ p: UnsafePointer<UInt8>, _ n: Int) -> Int32 {
+        var i = Int(truncatingIfNeeded: hashBytes(p, n)) & mask
+        while true {
+            let id = slots[i]
+            if id < 0 { return -1 }
+            let lo = Int(offsets[Int(id)]), hi = Int(offsets[Int(id) + 1])
+            if hi - lo == n {
+                // Pieces are short: compare inline rather than calling memcmp.
+                var k = 0
+                while k < n && arena[lo + k] == p[k] { k += 1 }
+                if k == n { return id }
+            }
+            i = (i + 1) & mask
+        }
+    }
+
+    @inline(__always)
+    func length(_ id: Int32) -> Int32 { offsets[Int(id) + 1] - offsets[Int(id)] }
+}
+
+/// Owns the memory behind a `RawPieceTable`.
+final class RawPieceTableStorage: @unchecked Sendable {
+    let raw: RawPieceTable
+    private let a: UnsafeMutableBufferPointer<UInt8>
+    private let o: UnsafeMutableBufferPointer<Int32>
+    private let s: UnsafeMutableBufferPointer<Int32>
+
+    init(_ t: PieceTable) {
+        a = .allocate(capacity: max(1, t.arena.count)); _ = a.initialize(from: t.arena)
+        o = .allocate(capacity: t.offsets.count); _ = o.initialize(from: t.offsets)
+        let sl = t.slotArray
+        s = .allocate(capacity: sl.count); _ = s.initialize(from: sl)
+        raw = RawPieceTable(arena: UnsafePointer(a.baseAddress!), offsets: UnsafePointer(o.baseAddress!),
+                            slots: UnsafePointer(s.baseAddress!), mask: sl.count - 1)
+    }
+
+    deinit { a.deallocate(); o.deallocate(); s.deallocate() }
 }

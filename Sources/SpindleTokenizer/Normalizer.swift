@@ -124,12 +124,41 @@ struct Normalizer: Sendable {
     let escapeWhitespaces: Bool
     let treatWhitespaceAsSuffix: Bool
 
+    /// Identity normalisation (Llama 2): '▁' prefix, ' ' -> '▁', invalid bytes -> U+FFFD. Worst case 3x.
+    @inline(__always)
+    private func normalizeIdentity(_ p: UnsafePointer<UInt8>, _ n: Int, into out: inout [UInt8]) {
+        let start = out.count
+        let prefix = addDummyPrefix ? 3 : 0
+        out.append(contentsOf: repeatElement(0, count: 3 * n + prefix))
+        let written = out.withUnsafeMutableBufferPointer { ob -> Int in
+            let o = ob.baseAddress! + start
+            var w = 0
+            if prefix > 0 { o[0] = 0xE2; o[1] = 0x96; o[2] = 0x81; w = 3 }
+            var i = 0
+            while i < n {
+                let c = p[i]
+                if c == 0x20 { o[w] = 0xE2; o[w + 1] = 0x96; o[w + 2] = 0x81; w += 3; i += 1; continue }
+                if c < 0x80 { o[w] = c; w += 1; i += 1; continue }
+                let l = validUTF8Length(p + i, n - i)
+                if l == 0 { o[w] = 0xEF; o[w + 1] = 0xBF; o[w + 2] = 0xBD; w += 3; i += 1; continue }
+                for k in 0..<l { o[w + k] = p[i + k] }
+                w += l; i += l
+            }
+            return w
+        }
+        out.removeLast(3 * n + prefix - written)
+    }
+
     /// True when normalisation is the identity apart from spaces and the prefix (the fast path).
     var isIdentity: Bool { charsMap == nil && !removeExtraWhitespaces && userDefined.isEmpty }
 
     /// Appends the normalised form of `input` to `out`.
     func normalize(_ input: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
         guard let base = input.baseAddress, input.count > 0 else { return }
+        if isIdentity && escapeWhitespaces && !treatWhitespaceAsSuffix {
+            normalizeIdentity(base, input.count, into: &out)
+            return
+        }
         let n = input.count
         var i = 0
         let space = escapeWhitespaces ? spaceSymbol : [0x20]

@@ -53,6 +53,19 @@ public final class SentencePieceModel: @unchecked Sendable {
     let startsWithSpaceSymbol: [Bool]
     let stripLeadingSpace: Bool
     private let pool = WorkspacePool()
+    private let rawStorage: RawPieceTableStorage
+    let raw: RawPieceTable
+    let mergeablePtr: UnsafeMutablePointer<Bool>
+    let scoresPtr: UnsafeMutablePointer<Float>
+    let byteIDsPtr: UnsafeMutablePointer<Int32>
+    // Merge-loop tables: symbol ids (pieces + extra characters) and (left, right) -> merged piece.
+    private let symbolStorage: RawPieceTableStorage
+    let symbolRaw: RawPieceTable
+    let pairs: PairTable
+    let asciiSIDPtr: UnsafeMutablePointer<Int32>
+    let pieceLengthPtr: UnsafeMutablePointer<Int32>
+    /// Merged piece of two ASCII characters (a << 7 | b), or -1.
+    let asciiPairPtr: UnsafeMutablePointer<Int32>
 
     /// Loads a `.model` file.
     public convenience init(contentsOf path: String) throws(ModelProtoError) {
@@ -96,6 +109,8 @@ public final class SentencePieceModel: @unchecked Sendable {
             throw .invalidModel("piece \"\(proto.pieces[error.second].piece)\" is defined twice (ids \(error.first) and \(error.second))", file: file)
         }
         table = tbl
+        rawStorage = RawPieceTableStorage(tbl)
+        raw = rawStorage.raw
         unkID = unk
         types = proto.pieces.map { UInt8($0.type.rawValue) }
         scores = proto.pieces.map(\.score)
@@ -114,6 +129,24 @@ public final class SentencePieceModel: @unchecked Sendable {
             bIDs[b] = id
         }
         byteIDs = bIDs
+        byteIDsPtr = .allocate(capacity: 256); byteIDsPtr.initialize(from: bIDs, count: 256)
+        mergeablePtr = .allocate(capacity: mergeable.count); mergeablePtr.initialize(from: mergeable, count: mergeable.count)
+        scoresPtr = .allocate(capacity: scores.count); scoresPtr.initialize(from: scores, count: scores.count)
+        let (symTable, pairTable) = buildPairTable(pieces: pieceBytes, mergeable: mergeable, scores: scores, scoresPtr: scoresPtr)
+        symbolStorage = RawPieceTableStorage(symTable)
+        symbolRaw = symbolStorage.raw
+        pairs = pairTable
+        pieceLengthPtr = .allocate(capacity: pieceBytes.count)
+        for (i, p) in pieceBytes.enumerated() { pieceLengthPtr[i] = Int32(p.count) }
+        asciiSIDPtr = .allocate(capacity: 128)
+        for c in 0..<128 { var b = UInt8(c); asciiSIDPtr[c] = withUnsafePointer(to: &b) { symTable.find($0, 1) } }
+        asciiPairPtr = .allocate(capacity: 128 * 128)
+        for a in 0..<128 {
+            for b in 0..<128 {
+                let l = asciiSIDPtr[a], r = asciiSIDPtr[b]
+                asciiPairPtr[a << 7 | b] = l >= 0 && r >= 0 ? pairTable.find(l, r).id : -1
+            }
+        }
         let ns = proto.normalizerSpec
         let userSymbols = proto.pieces.filter { $0.type == .userDefined }.map(\.piece)
         var cm: CharsMap? = nil
@@ -157,6 +190,14 @@ public final class SentencePieceModel: @unchecked Sendable {
         stripLeadingSpace = (ns.addDummyPrefix || ns.removeExtraWhitespaces) && !spec.treatWhitespaceAsSuffix
     }
 
+    deinit {
+        mergeablePtr.deallocate(); scoresPtr.deallocate(); byteIDsPtr.deallocate()
+        asciiSIDPtr.deallocate(); pairs.deallocate(); pieceLengthPtr.deallocate(); asciiPairPtr.deallocate()
+    }
+
+    /// Drops the pooled workspaces and their word caches (benchmarks use it to measure cold runs).
+    public func resetCaches() { pool.drain() }
+
     // MARK: Lookup
 
     /// The id of a piece string, or nil.
@@ -189,8 +230,8 @@ public final class SentencePieceModel: @unchecked Sendable {
         let ws = pool.take()
         defer { pool.give(ws) }
         if addBOS && bosID >= 0 { ids.append(bosID) }
-        encodeSymbols(utf8, ws)
-        appendIDs(ws, into: &ids)
+        encodeSymbols(utf8, &ws.s)
+        appendIDs(&ws.s, into: &ids)
         if addEOS && eosID >= 0 { ids.append(eosID) }
     }
 
@@ -225,51 +266,56 @@ public final class SentencePieceModel: @unchecked Sendable {
     public func explain(_ text: String) -> Explanation {
         let ws = BPEWorkspace()
         var t = text
-        t.withUTF8 { encodeSymbols($0, ws, useCache: false) }
+        t.withUTF8 { encodeSymbols($0, &ws.s, useCache: false) }
         var ids: [Int32] = []
-        appendIDs(ws, into: &ids)
-        let nb = ws.normalized
+        appendIDs(&ws.s, into: &ids)
+        let nb = ws.s.normalized
         var chunks: [String] = []
         forEachChunk(nb) { r in chunks.append(String(decoding: nb[r], as: UTF8.self)) }
-        let syms = ws.symbols.map { s in
+        let syms = ws.s.symbols.map { s in
             (String(decoding: nb[Int(s.start)..<Int(s.start + s.length)], as: UTF8.self), s.id >= 0 ? Optional(s.id) : nil)
         }
         return Explanation(normalized: String(decoding: nb, as: UTF8.self), chunks: chunks, symbols: syms, ids: ids)
     }
 
-    /// Normalises and runs the merge loop, leaving the final symbols in `ws.symbols`.
-    func encodeSymbols(_ input: UnsafeBufferPointer<UInt8>, _ ws: BPEWorkspace, useCache: Bool = true) {
-        ws.normalized.removeAll(keepingCapacity: true)
-        ws.symbols.removeAll(keepingCapacity: true)
-        normalizer.normalize(input, into: &ws.normalized)
-        if ws.normalized.isEmpty { return }
+    /// Normalises and runs the merge loop, leaving the final symbols in `sc.symbols`.
+    func encodeSymbols(_ input: UnsafeBufferPointer<UInt8>, _ sc: inout EncodeScratch, useCache: Bool = true) {
+        sc.normalized.removeAll(keepingCapacity: true)
+        sc.symbols.removeAll(keepingCapacity: true)
+        normalizer.normalize(input, into: &sc.normalized)
+        if sc.normalized.isEmpty { return }
         if !chunked {
-            bpeMerge(self, ws, range: 0..<ws.normalized.count)
+            bpeMerge(self, &sc, range: 0..<sc.normalized.count)
             return
         }
-        let nb = ws.normalized
-        nb.withUnsafeBufferPointer { buf in
-            let base = buf.baseAddress!
-            forEachChunk(nb) { r in
-                let n = r.count
-                if useCache && n <= ChunkCache.maxKeyLength {
-                    let h = hashBytes(base + r.lowerBound, n)
-                    if let (s, c) = ws.cache.lookup(base + r.lowerBound, n, hash: h) {
-                        let off = Int32(r.lowerBound)
-                        ws.cache.values.withUnsafeBufferPointer { v in
-                            for k in s..<(s + c) {
-                                var e = v[k]; e.start += off
-                                ws.symbols.append(e)
-                            }
+        // Chunks: a run of '▁' then everything up to the next '▁' (no piece spans a chunk start).
+        let nb = sc.normalized
+        nb.withUnsafeBufferPointer { b in
+            let base = b.baseAddress!
+            let n = b.count
+            var start = 0
+            var i = 0
+            var prevWasSpace = false
+            while true {
+                let atEnd = i >= n
+                let isSpace = !atEnd && i + 2 < n && base[i] == 0xE2 && base[i + 1] == 0x96 && base[i + 2] == 0x81
+                if atEnd || (isSpace && !prevWasSpace && i > start) {
+                    let len = i - start
+                    if useCache && len <= WordCache.maxKey {
+                        let h = hashBytes(base + start, len)
+                        if !sc.cache.lookup(base + start, len, hash: h, offset: Int32(start), pieceLength: pieceLengthPtr, into: &sc.symbols) {
+                            let before = sc.symbols.count
+                            bpeMerge(self, &sc, range: start..<i)
+                            sc.cache.insert(base + start, len, hash: h, symbols: sc.symbols[before...])
                         }
-                        return
+                    } else {
+                        bpeMerge(self, &sc, range: start..<i)
                     }
-                    let before = ws.symbols.count
-                    bpeMerge(self, ws, range: r)
-                    ws.cache.insert(base + r.lowerBound, n, hash: h, symbols: ws.symbols[before...], chunkStart: Int32(r.lowerBound))
-                } else {
-                    bpeMerge(self, ws, range: r)
+                    start = i
+                    if atEnd { break }
                 }
+                prevWasSpace = isSpace
+                i += isSpace ? 3 : 1
             }
         }
     }
@@ -293,21 +339,25 @@ public final class SentencePieceModel: @unchecked Sendable {
     }
 
     /// Symbols -> ids: unknown symbols fall back to bytes (or fuse into one `<unk>`).
-    func appendIDs(_ ws: BPEWorkspace, into ids: inout [Int32]) {
+    func appendIDs(_ sc: inout EncodeScratch, into ids: inout [Int32]) {
         var prevUnk = false
         let unk = unkID
-        ws.normalized.withUnsafeBufferPointer { nb in
-            for s in ws.symbols {
-                if s.id >= 0 && s.id != unk { ids.append(s.id); prevUnk = false; continue }
-                if byteFallback {
-                    for k in Int(s.start)..<Int(s.start + s.length) {
-                        let b = byteIDs[Int(nb[k])]
-                        ids.append(b >= 0 ? b : unk)
+        let bytes = byteIDsPtr
+        let fallback = byteFallback
+        sc.normalized.withUnsafeBufferPointer { nb in
+            sc.symbols.withUnsafeBufferPointer { syms in
+                for s in syms {
+                    if s.id >= 0 && s.id != unk { ids.append(s.id); prevUnk = false; continue }
+                    if fallback {
+                        for k in Int(s.start)..<Int(s.start + s.length) {
+                            let b = bytes[Int(nb[k])]
+                            ids.append(b >= 0 ? b : unk)
+                        }
+                        prevUnk = false
+                    } else {
+                        if !prevUnk { ids.append(unk) }
+                        prevUnk = true
                     }
-                    prevUnk = false
-                } else {
-                    if !prevUnk { ids.append(unk) }
-                    prevUnk = true
                 }
             }
         }
@@ -411,6 +461,11 @@ final class WorkspacePool: @unchecked Sendable {
         let ws = free.popLast()
         pthread_mutex_unlock(&mutex)
         return ws ?? BPEWorkspace()
+    }
+    func drain() {
+        pthread_mutex_lock(&mutex)
+        free.removeAll()
+        pthread_mutex_unlock(&mutex)
     }
     func give(_ ws: BPEWorkspace) {
         pthread_mutex_lock(&mutex)

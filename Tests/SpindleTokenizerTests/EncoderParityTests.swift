@@ -65,12 +65,12 @@ import Testing
             let fast = m.encode(text)
             var t = text
             t.withUTF8 { buf in
-                ws.normalized.removeAll(); ws.symbols.removeAll()
-                m.normalizer.normalize(buf, into: &ws.normalized)
-                if !ws.normalized.isEmpty { bpeMerge(m, ws, range: 0..<ws.normalized.count) }
+                ws.s.normalized.removeAll(); ws.s.symbols.removeAll()
+                m.normalizer.normalize(buf, into: &ws.s.normalized)
+                if !ws.s.normalized.isEmpty { bpeMerge(m, &ws.s, range: 0..<ws.s.normalized.count) }
             }
             var slow: [Int32] = []
-            m.appendIDs(ws, into: &slow)
+            m.appendIDs(&ws.s, into: &slow)
             #expect(fast == slow, "\(text.debugDescription)")
             #expect(fast == naiveEncode(m, text), "\(text.debugDescription)")
         }
