@@ -17,5 +17,6 @@ struct Spindle: ParsableCommand {
             IngestCommand.self,
             ConvertCommand.self,
             ValidateCommand.self,
+            TokenizerCommand.self,
         ])
 }
