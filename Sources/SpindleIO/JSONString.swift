@@ -90,7 +90,8 @@ public enum JSONString {
         return v
     }
 
-    static func appendScalar(_ v: UInt32, to out: inout [UInt8]) {
+    /// Appends a Unicode scalar value as UTF-8.
+    public static func appendScalar(_ v: UInt32, to out: inout [UInt8]) {
         switch v {
         case 0..<0x80: out.append(UInt8(v))
         case 0x80..<0x800:

@@ -18,6 +18,9 @@ public final class RecordInput {
     /// Decoded bytes read so far (line ends included), over all files.
     public private(set) var bytesRead = 0
     public let progress: Progress?
+    /// Where the line being handled comes from (for ids derived from position and for messages).
+    public private(set) var currentFile = ""
+    public private(set) var currentLine = 0
 
     /// `paths` empty means stdin. `rejectsPath` receives every skipped line verbatim.
     public init(paths: [String], policy: ErrorPolicy = .fail, rejectsPath: String? = nil,
@@ -33,10 +36,12 @@ public final class RecordInput {
     public func forEachLine(_ body: (JSONLine) throws -> Void) throws {
         for path in paths {
             let reader = try LineReader(path: path)
+            currentFile = reader.name
             var previous = 0
             while let line = try reader.next() {
                 bytesRead += reader.bytesConsumed - previous
                 previous = reader.bytesConsumed
+                currentLine = line.number
                 if line.bytes.isEmpty || line.bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
                 do {
                     let json = try JSONLine(line.bytes)
