@@ -2,7 +2,9 @@
 // least one band with probability P(J) = 1 - (1 - J^r)^b, an S-curve whose steep part sits near
 // (1/b)^(1/r). Bands and rows are chosen from the threshold by minimising weighted error areas.
 
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Bands and rows for LSH, with the S-curve's odds.
 public struct LSHParameters: Sendable, Equatable, Codable {
@@ -54,12 +56,12 @@ public struct LSHParameters: Sendable, Equatable, Codable {
     /// Human-readable summary: bands, rows, knee and the odds at and around the threshold.
     public func describe(threshold t: Double) -> String {
         let (fp, fn) = errorAreas(threshold: t)
-        func f(_ x: Double) -> String { String(format: "%.3f", x) }
+        func f(_ x: Double) -> String { fixed(x, 3) }
         let lo = max(0, t - 0.1), hi = min(1, t + 0.05)
         return "lsh: \(bands) bands x \(rows) rows (knee J~\(f(knee))); P(candidate | J=\(f(lo)))=\(f(candidateProbability(lo))) "
             + "P(J=\(f(t)))=\(f(candidateProbability(t))) P(J=\(f(hi)))=\(f(candidateProbability(hi))); "
             + "false-negative odds at J=\(f(hi)): \(f(1 - candidateProbability(hi))); "
-            + "FP area \(String(format: "%.4f", fp)), FN area \(String(format: "%.4f", fn))"
+            + "FP area \(fixed(fp, 4)), FN area \(fixed(fn, 4))"
     }
 
     /// Band keys of a signature: one 64-bit hash per band (XXH64 of its rows, seeded by the band index).
@@ -91,4 +93,15 @@ public struct UnionFind: Sendable {
         return true
     }
     public var count: Int { parent.count }
+}
+
+/// `x` with `digits` decimals (no Foundation formatting in this target).
+func fixed(_ x: Double, _ digits: Int) -> String {
+    var m = 1.0
+    for _ in 0..<digits { m *= 10 }
+    let r = (abs(x) * m).rounded()
+    let whole = Int(r / m), frac = Int(r) - whole * Int(m)
+    var f = String(frac)
+    while f.count < digits { f = "0" + f }
+    return (x < 0 && r > 0 ? "-" : "") + "\(whole)" + (digits > 0 ? "." + f : "")
 }

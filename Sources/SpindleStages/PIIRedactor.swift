@@ -1,6 +1,5 @@
 // What the pii stage does with the spans: redact them, drop dense documents, or tag the spans.
 
-import Foundation
 
 /// The pii stage's action.
 public enum PIIAction: String, Sendable, CaseIterable {
@@ -21,7 +20,7 @@ public struct PIIPlaceholders: Sendable {
         for t in PIIType.allCases {
             if let f = format {
                 let name = String(t.placeholder.dropFirst().dropLast())
-                m[t] = f.replacingOccurrences(of: "{TYPE}", with: name)
+                m[t] = f.split(separator: "{TYPE}", omittingEmptySubsequences: false).joined(separator: name)
             } else {
                 m[t] = t.placeholder
             }

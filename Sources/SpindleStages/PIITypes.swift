@@ -1,6 +1,8 @@
 // PII types, spans and the byte-class helpers the hand-written scanners share.
 
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A kind of personal or secret information.
 public enum PIIType: String, CaseIterable, Sendable, Codable {

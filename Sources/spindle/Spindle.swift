@@ -17,5 +17,7 @@ struct Spindle: ParsableCommand {
             IngestCommand.self,
             ConvertCommand.self,
             ValidateCommand.self,
+            DedupCommand.self,
+            PIICommand.self,
         ])
 }
