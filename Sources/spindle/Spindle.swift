@@ -19,5 +19,7 @@ struct Spindle: ParsableCommand {
             ValidateCommand.self,
             DedupCommand.self,
             PIICommand.self,
+            UpsampleCommand.self,
+            ClassifyCommand.self,
         ])
 }
