@@ -13,7 +13,8 @@
 // - with `digitsToZero` (CCNet's line normalisation) every ASCII digit becomes 0.
 // The output is the normalised words joined by single spaces, with no leading or trailing space.
 
-/// Normalises UTF-8 text for hashing. Stateless apart from reusable scratch space.
+/// Normalises UTF-8 text for hashing. Stateless apart from a lazily filled lookup table (not thread-safe
+/// on first use of a Unicode page: stages run one normaliser per process).
 public enum TextNormalizer {
     // ASCII classes: 0 = delete, 1 = word break, otherwise the byte to emit (already lower-cased).
     static let asciiTable: [UInt8] = {
@@ -29,6 +30,8 @@ public enum TextNormalizer {
         }
         return t
     }()
+
+    static let asciiTableZero: [UInt8] = asciiTable.map { $0 >= 0x30 && $0 <= 0x39 ? 0x30 : $0 }
 
     static let drop: UInt32 = 0xFFFF_FFFF
     static let brk: UInt32 = 0xFFFF_FFFE
@@ -85,21 +88,20 @@ public enum TextNormalizer {
             || (v >= 0xAC00 && v <= 0xD7AF) || (v >= 0xF900 && v <= 0xFAFF) || (v >= 0x20000 && v <= 0x2FA1F)
     }
 
-    /// Classification of every BMP scalar, computed once (256 KiB) so the non-ASCII path is a lookup.
-    static let bmp: [UInt32] = (0..<0x10000).map { v -> UInt32 in
-        (v >= 0xD800 && v <= 0xDFFF) ? brk : classify(UInt32(v))
-    }
+    /// Classification of BMP scalars, computed one 256-scalar page at a time on first use (a page of
+    /// Unicode property lookups costs ~40 us; the whole plane would cost ~10 ms at every start-up).
+    nonisolated(unsafe) static var bmpPages = [UnsafeMutablePointer<UInt32>?](repeating: nil, count: 256)
 
-    @inline(__always) static func appendUTF8(_ v: UInt32, _ out: inout [UInt8]) {
-        if v < 0x80 { out.append(UInt8(v)) }
-        else if v < 0x800 { out.append(UInt8(0xC0 | (v >> 6))); out.append(UInt8(0x80 | (v & 0x3F))) }
-        else if v < 0x10000 {
-            out.append(UInt8(0xE0 | (v >> 12))); out.append(UInt8(0x80 | ((v >> 6) & 0x3F)))
-            out.append(UInt8(0x80 | (v & 0x3F)))
-        } else {
-            out.append(UInt8(0xF0 | (v >> 18))); out.append(UInt8(0x80 | ((v >> 12) & 0x3F)))
-            out.append(UInt8(0x80 | ((v >> 6) & 0x3F))); out.append(UInt8(0x80 | (v & 0x3F)))
+    @inline(__always) static func bmpClass(_ v: UInt32) -> UInt32 {
+        let page = Int(v >> 8)
+        if let p = bmpPages[page] { return p[Int(v & 0xFF)] }
+        let p = UnsafeMutablePointer<UInt32>.allocate(capacity: 256)
+        for k in 0..<256 {
+            let s = UInt32(page << 8 | k)
+            p[k] = (s >= 0xD800 && s <= 0xDFFF) ? brk : classify(s)
         }
+        bmpPages[page] = p
+        return p[Int(v & 0xFF)]
     }
 
     /// Decode one UTF-8 scalar at `i`; returns (scalar, length) or (nil, 1) for an invalid byte.
@@ -128,42 +130,60 @@ public enum TextNormalizer {
         return (nil, 1)
     }
 
-    /// Normalise `src` into `out` (cleared first). The fast path: one table lookup per ASCII byte.
+    /// Normalise `src` into `out` (replaced). The fast path: one table lookup per ASCII byte, written
+    /// through a raw pointer (output is at most 2n + 8 bytes: case mapping grows a scalar by at most
+    /// one byte, and a CJK scalar gains at most two spaces).
     public static func normalize(_ src: UnsafeBufferPointer<UInt8>, into out: inout [UInt8],
                                  digitsToZero: Bool = false) {
-        out.removeAll(keepingCapacity: true)
-        out.reserveCapacity(src.count)
         let n = src.count
-        var pendingSpace = false
-        var i = 0
-        asciiTable.withUnsafeBufferPointer { table in
-            while i < n {
-                let b = src[i]
-                if b < 0x80 {
-                    let c = table[Int(b)]
-                    if c > 1 {
-                        if pendingSpace { out.append(0x20); pendingSpace = false }
-                        out.append(digitsToZero && c >= 0x30 && c <= 0x39 ? 0x30 : c)
-                    } else if c == 1 {
-                        pendingSpace = !out.isEmpty
+        let cap = 2 * n + 8
+        out = [UInt8](unsafeUninitializedCapacity: cap) { dst, count in
+            let o = dst.baseAddress!
+            var w = 0
+            var pendingSpace = false
+            @inline(__always) func emitScalar(_ v: UInt32) {
+                if v < 0x80 { o[w] = UInt8(v); w += 1 }
+                else if v < 0x800 { o[w] = UInt8(0xC0 | (v >> 6)); o[w + 1] = UInt8(0x80 | (v & 0x3F)); w += 2 }
+                else if v < 0x10000 {
+                    o[w] = UInt8(0xE0 | (v >> 12)); o[w + 1] = UInt8(0x80 | ((v >> 6) & 0x3F)); o[w + 2] = UInt8(0x80 | (v & 0x3F)); w += 3
+                } else {
+                    o[w] = UInt8(0xF0 | (v >> 18)); o[w + 1] = UInt8(0x80 | ((v >> 12) & 0x3F))
+                    o[w + 2] = UInt8(0x80 | ((v >> 6) & 0x3F)); o[w + 3] = UInt8(0x80 | (v & 0x3F)); w += 4
+                }
+            }
+            count = (digitsToZero ? asciiTableZero : asciiTable).withUnsafeBufferPointer { table -> Int in
+                var i = 0
+                while i < n {
+                    let b = src[i]
+                    if b < 0x80 {
+                        // Branch-free: a space is written speculatively and kept only when a word
+                        // starts after a break; the byte is written and kept only when it is a character.
+                        let c = table[Int(b)]
+                        let isChar = c > 1
+                        o[w] = 0x20
+                        w &+= (isChar && pendingSpace) ? 1 : 0
+                        o[w] = c
+                        w &+= isChar ? 1 : 0
+                        pendingSpace = (pendingSpace || (c == 1 && w > 0)) && !isChar
+                        i += 1
+                        continue
                     }
-                    i += 1
-                    continue
+                    let (sv, len) = decode(src, i)
+                    i += len
+                    guard let v = sv else { pendingSpace = w > 0; continue }
+                    let m = v < 0x10000 ? bmpClass(v) : classify(v)
+                    if m == drop { continue }
+                    if m == brk { pendingSpace = w > 0; continue }
+                    if m & alone != 0 {
+                        if w > 0 { o[w] = 0x20; w += 1 }
+                        emitScalar(m & ~alone)
+                        pendingSpace = true
+                        continue
+                    }
+                    if pendingSpace { o[w] = 0x20; w += 1; pendingSpace = false }
+                    if digitsToZero && m >= 0x30 && m <= 0x39 { o[w] = 0x30; w += 1 } else { emitScalar(m) }
                 }
-                let (sv, len) = decode(src, i)
-                i += len
-                guard let v = sv else { pendingSpace = !out.isEmpty; continue }
-                let m = v < 0x10000 ? bmp[Int(v)] : classify(v)
-                if m == drop { continue }
-                if m == brk { pendingSpace = !out.isEmpty; continue }
-                if m & alone != 0 {
-                    if !out.isEmpty { out.append(0x20) }
-                    appendUTF8(m & ~alone, &out)
-                    pendingSpace = true
-                    continue
-                }
-                if pendingSpace { out.append(0x20); pendingSpace = false }
-                if digitsToZero && m >= 0x30 && m <= 0x39 { out.append(0x30) } else { appendUTF8(m, &out) }
+                return w
             }
         }
     }

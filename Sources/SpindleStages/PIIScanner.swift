@@ -41,32 +41,57 @@ public struct PIIScanner: Sendable {
         }
         let n = text.count
         var i = 0
+        // A cheap IPv6 gate: 1-4 hex digits then ':' (most words fail at once).
+        @inline(__always) func hexThenColon(_ i: Int) -> Bool {
+            var j = i
+            while j < n && j - i < 5 && isHex(text[j]) { j += 1 }
+            return j < n && text[j] == 0x3A && j > i
+        }
         Self.trigger.withUnsafeBufferPointer { trig in
             while i < n {
-                let cls = trig[Int(text[i])]
-                if cls == 0 { i += 1; continue }
+                let b = text[i]
+                let cls = trig[Int(b)]
+                if cls == 0 {
+                    // Not a trigger: skip a whole word (no detector starts inside one).
+                    // Word bytes: detectors of words start only at a word start, so skip the whole run.
+                    i += 1
+                    if isWordByte(b) { while i < n && isWordByte(text[i]) { i += 1 } }
+                    continue
+                }
                 let wordStart = i == 0 || !isWordByte(text[i - 1])
-                switch cls {
-                case 1:
-                    if wordStart {
+                if cls >= 8 || cls == 1 {
+                    if !wordStart { i += 1; while i < n && isWordByte(text[i]) { i += 1 }; continue }
+                    let start = i
+                    switch cls {
+                    case 1:
                         if wCard, let e = add(.creditCard, Self.creditCard(t, at: i)) { i = e; continue }
                         if wSSN, let e = add(.ssn, Self.ssn(t, at: i)) { i = e; continue }
                         if wV4, let e = add(.ipv4, Self.ipv4(t, at: i)) { i = e; continue }
-                        if wV6, let e = add(.ipv6, Self.ipv6(t, at: i)) { i = e; continue }
+                        if wV6 && hexThenColon(i), let e = add(.ipv6, Self.ipv6(t, at: i)) { i = e; continue }
                         if wPhone && !Self.gluedBefore(t, i), let r = Self.nanp(t, at: i), !Self.identifierContextBefore(t, i) {
                             i = add(.phone, r)!; continue
                         }
-                        // Skip the rest of this digit run: no detector starts inside it.
-                        i += 1
-                        while i < n && isDigit(text[i]) { i += 1 }
-                        continue
+                    case 8:
+                        if wSecret && b == 0x41, let r = Self.shapedToken(t, at: i) { i = add(.secret, r)!; continue }
+                        if wIBAN && isUpper(text[min(i + 1, n - 1)]), let r = Self.iban(t, at: i) { i = add(.iban, r)!; continue }
+                        if wV6 && b <= 0x46 && hexThenColon(i), let r = Self.ipv6(t, at: i) { i = add(.ipv6, r)!; continue }
+                    case 9:
+                        if wV6 && hexThenColon(i), let r = Self.ipv6(t, at: i) { i = add(.ipv6, r)!; continue }
+                    default:  // 10, 11: g, x
+                        if wSecret, let r = Self.shapedToken(t, at: i) { i = add(.secret, r)!; continue }
                     }
+                    // No match at this word start: skip the rest of the word.
+                    i = start + 1
+                    while i < n && isWordByte(text[i]) { i += 1 }
+                    continue
+                }
+                switch cls {
                 case 2:
                     if wEmail, let r = Self.email(t, at: i) { i = add(.email, r)!; continue }
                 case 3:
                     if wURL, let r = Self.urlCredentials(t, colon: i) { i = add(.urlCredentials, r)!; continue }
                     if wSecret, let r = Self.assignment(t, op: i) { i = add(.secret, r)!; continue }
-                    if wV6 && wordStart && text.count > i + 1 && text[i + 1] == 0x3A, let r = Self.ipv6(t, at: i) {
+                    if wV6 && wordStart && i + 1 < n && text[i + 1] == 0x3A, let r = Self.ipv6(t, at: i) {
                         i = add(.ipv6, r)!; continue
                     }
                 case 4:
@@ -81,16 +106,6 @@ public struct PIIScanner: Sendable {
                             i = add(.phone, r)!; continue
                         }
                     }
-                case 8:
-                    if wordStart {
-                        if wSecret && text[i] == 0x41, let r = Self.shapedToken(t, at: i) { i = add(.secret, r)!; continue }
-                        if wIBAN, let r = Self.iban(t, at: i) { i = add(.iban, r)!; continue }
-                        if wV6 && text[i] <= 0x46, let r = Self.ipv6(t, at: i) { i = add(.ipv6, r)!; continue }
-                    }
-                case 9:
-                    if wordStart && wV6, let r = Self.ipv6(t, at: i) { i = add(.ipv6, r)!; continue }
-                case 10, 11:
-                    if wordStart && wSecret, let r = Self.shapedToken(t, at: i) { i = add(.secret, r)!; continue }
                 default: break
                 }
                 i += 1

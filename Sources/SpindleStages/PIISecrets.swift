@@ -70,9 +70,8 @@ extension PIIScanner {
         return i..<t.count
     }
 
-    /// Key names whose values are secrets (matched inside the lower-cased identifier).
-    static let secretKeyWords = ["api_key", "apikey", "api-key", "secret", "password", "passwd", "pwd", "token",
-                                 "access_key", "accesskey", "auth_key", "private_key", "credential"]
+    // Key names whose values are secrets, matched inside the identifier case-insensitively: *_key, *-key,
+    // *apikey, *accesskey, *privatekey, key, *secret*, *passw* (password, passwd), *pwd*, *token*, *credential*.
     static let placeholderWords = ["your", "example", "xxxx", "changeme", "placeholder", "redacted", "dummy",
                                    "****", "....", "none", "null", "true", "false", "undefined", "secret", "password",
                                    "token", "sample", "<", "${", "{{", "env"]
@@ -94,8 +93,13 @@ extension PIIScanner {
         while k >= 0 && (isAlnum(t[k]) || t[k] == 0x5F || t[k] == 0x2D || t[k] == 0x2E) && keyEnd - k <= 40 { k -= 1 }
         let keyStart = k + 1
         guard keyEnd - keyStart >= 3 else { return nil }
-        let key = String(decoding: (keyStart..<keyEnd).map { isUpper(t[$0]) ? t[$0] | 0x20 : t[$0] }, as: UTF8.self)
-        guard secretKeyWords.contains(where: { key.contains($0) }) else { return nil }
+        guard keyStart >= 0 else { return nil }
+        let kr = keyStart..<keyEnd
+        // Byte-level test of the key names, without allocating (":" and "=" are common in prose).
+        let named = t.containsFolded(kr, "apikey") || t.containsFolded(kr, "_key") || t.containsFolded(kr, "-key")
+            || t.containsFolded(kr, "accesskey") || t.containsFolded(kr, "privatekey") || (kr.count == 3 && t.containsFolded(kr, "key")) || t.containsFolded(kr, "secret") || t.containsFolded(kr, "passw")
+            || t.containsFolded(kr, "pwd") || t.containsFolded(kr, "token") || t.containsFolded(kr, "credential")
+        guard named else { return nil }
         // Value: after "=", "=>", ":" or ":=", spaces and one opening quote.
         var v = i + 1
         if t[v] == 0x3E || (t[i] == 0x3A && t[v] == 0x3D) { v += 1 }

@@ -94,6 +94,25 @@ struct PIIText {
         return String(decoding: p[s..<j].map { $0 | 0x20 }, as: UTF8.self)
     }
 
+    /// True when `needle` (lower-case ASCII) occurs in `r`, comparing case-insensitively. No allocation.
+    func containsFolded(_ r: Range<Int>, _ needle: StaticString) -> Bool {
+        let n = needle.utf8CodeUnitCount
+        if r.count < n { return false }
+        let q = needle.utf8Start
+        var i = r.lowerBound
+        while i + n <= r.upperBound {
+            var k = 0
+            while k < n {
+                let a = p[i + k]
+                if (isUpper(a) ? a | 0x20 : a) != q[k] { break }
+                k += 1
+            }
+            if k == n { return true }
+            i += 1
+        }
+        return false
+    }
+
     /// The `within` bytes before `i`, lower-cased, as a String (for context phrases).
     func lowercasedWindow(before i: Int, within: Int) -> String {
         let s = max(0, i - within)
