@@ -133,6 +133,7 @@ public enum TextNormalizer {
     /// Normalise `src` into `out` (replaced). The fast path: one table lookup per ASCII byte, written
     /// through a raw pointer (output is at most 2n + 8 bytes: case mapping grows a scalar by at most
     /// one byte, and a CJK scalar gains at most two spaces).
+    @_optimize(speed)
     public static func normalize(_ src: UnsafeBufferPointer<UInt8>, into out: inout [UInt8],
                                  digitsToZero: Bool = false) {
         let n = src.count

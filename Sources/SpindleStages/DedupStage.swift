@@ -26,6 +26,8 @@ public struct DedupOptions: Sendable {
     /// Spill the near-duplicate index to disk (three-phase path) once it would exceed this many bytes.
     public var memoryBudget: Int? = nil
     public var maxComparisons = 64
+    /// Estimated verification accepts est >= threshold + this margin.
+    public var estimateMargin = NearDupIndex.defaultEstimateMargin
 
     public init() {}
 
@@ -40,7 +42,8 @@ public struct DedupOptions: Sendable {
             let l = resolvedLSH
             m += [("threshold", JSONValue(threshold)), ("ngram", JSONValue(ngram)), ("num_perm", JSONValue(numPerm)),
                   ("seed", .number(String(seed))), ("bands", JSONValue(l.bands)), ("rows", JSONValue(l.rows)),
-                  ("verify", .string(verify.rawValue)), ("max_comparisons", JSONValue(maxComparisons))]
+                  ("verify", .string(verify.rawValue)), ("estimate_margin", JSONValue(estimateMargin)),
+                  ("max_comparisons", JSONValue(maxComparisons))]
             if let b = memoryBudget { m.append(("memory_budget", JSONValue(b))) }
         }
         if mode == .lines || mode == .paragraphs { m.append(("min_remaining", JSONValue(minRemaining))) }
@@ -249,6 +252,7 @@ public struct DedupStage {
             let lsh = options.resolvedLSH
             var index = NearDupIndex(lsh: lsh, numPerm: options.numPerm, threshold: options.threshold, verify: options.verify)
             index.maxComparisons = options.maxComparisons
+            index.estimateMargin = options.estimateMargin
             var pipe = MinHashPipeline(ngram: options.ngram, numPerm: options.numPerm, seed: options.seed)
             var sig = [UInt32](repeating: 0, count: options.numPerm)
             var spill: DedupSignatureWriter? = nil
@@ -273,6 +277,7 @@ public struct DedupStage {
                         }
                     }
                     index = NearDupIndex(lsh: lsh, numPerm: options.numPerm, threshold: options.threshold, verify: options.verify)
+                    index.estimateMargin = options.estimateMargin
                     report.spilled = true
                 }
                 if let w = spill {
@@ -288,6 +293,7 @@ public struct DedupStage {
                 let sorted = try StageSpillFile(suffix: "sorted")
                 try externalSort(input: f.path, output: sorted.path, memory: options.memoryBudget ?? (256 << 20))
                 var reducer = DedupClusterReducer(threshold: options.threshold, keep: options.keep, maxComparisons: options.maxComparisons)
+                reducer.estimateMargin = options.estimateMargin
                 try reducer.consume(path: sorted.path)
                 let rem = reducer.removals()
                 report.comparisons = reducer.comparisons; report.edges = reducer.edges

@@ -75,6 +75,7 @@ public struct DedupClusterReducer {
     public let threshold: Double
     public let keep: KeepRule
     public let maxComparisons: Int
+    public var estimateMargin = NearDupIndex.defaultEstimateMargin
     struct Node { var id: String; var length: Int; var score: Double }
     var nodes: [DocLocation: Node] = [:]
     var edgeList: [(DocLocation, DocLocation, Double)] = []
@@ -136,7 +137,7 @@ public struct DedupClusterReducer {
         for m in members where nodes[m.loc] == nil { nodes[m.loc] = m.node }
         var cmp = 0
         var found: [(DocLocation, DocLocation, Double)] = []
-        let th = threshold
+        let th = threshold + estimateMargin
         bucketEdges(Array(0..<members.count), maxComparisons: maxComparisons, verify: { a, b in
             cmp += 1
             let s = MinHasher.estimate(members[a].sig, members[b].sig)

@@ -28,6 +28,7 @@ public struct Shingler: Sendable {
     }
 
     /// Word hashes of normalised text (space separated).
+    @_optimize(speed)
     public func words(_ norm: UnsafeBufferPointer<UInt8>, into out: inout [UInt64]) {
         out.removeAll(keepingCapacity: true)
         var start = 0
@@ -44,6 +45,7 @@ public struct Shingler: Sendable {
     }
 
     /// Shingle hashes from word hashes (not de-duplicated: MinHash does not need it).
+    @_optimize(speed)
     public func shingles(words w: [UInt64], into out: inout [UInt64]) {
         out.removeAll(keepingCapacity: true)
         let m = w.count

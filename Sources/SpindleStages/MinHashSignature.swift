@@ -27,26 +27,30 @@ public struct MinHasher: Sendable {
     }
 
     /// Signature of a shingle-hash list into `out` (numPerm values). No shingles gives all UInt32.max.
+    /// The inner loop is a flat multiply-add-min over `numPerm` lanes; LLVM vectorises it (AVX2: four
+    /// 64-bit lanes per instruction) and, having no generics, it stays quick in debug builds too.
+    @_optimize(speed)
     public func signature(_ shingles: UnsafeBufferPointer<UInt64>, into out: UnsafeMutableBufferPointer<UInt32>) {
         precondition(out.count >= numPerm)
-        let groups = numPerm / 8
-        withUnsafeTemporaryAllocation(of: SIMD8<UInt64>.self, capacity: groups) { mins in
-            for g in 0..<groups { mins[g] = SIMD8(repeating: UInt64.max) }
-            a.withUnsafeBufferPointer { A in
-                b.withUnsafeBufferPointer { B in
+        let k = numPerm
+        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: k) { minsBuf in
+            let mins = minsBuf.baseAddress!
+            for i in 0..<k { mins[i] = UInt64.max }
+            a.withUnsafeBufferPointer { av in
+                b.withUnsafeBufferPointer { bv in
+                    let A = UnsafeRawPointer(av.baseAddress!).assumingMemoryBound(to: UInt64.self)
+                    let B = UnsafeRawPointer(bv.baseAddress!).assumingMemoryBound(to: UInt64.self)
                     for x in shingles {
-                        let xv = SIMD8<UInt64>(repeating: x)
-                        for g in 0..<groups {
-                            let v = A[g] &* xv &+ B[g]
-                            mins[g] = pointwiseMin(mins[g], v)
+                        var i = 0
+                        while i < k {
+                            let v = A[i] &* x &+ B[i]
+                            mins[i] = v < mins[i] ? v : mins[i]
+                            i += 1
                         }
                     }
                 }
             }
-            for g in 0..<groups {
-                let top = mins[g] &>> 32
-                for l in 0..<8 { out[g * 8 + l] = UInt32(truncatingIfNeeded: top[l]) }
-            }
+            for i in 0..<k { out[i] = UInt32(truncatingIfNeeded: mins[i] >> 32) }
         }
     }
 

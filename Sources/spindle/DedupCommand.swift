@@ -42,6 +42,8 @@ struct MinHashOptions: ParsableArguments {
     var keep = "first"
     @Option(name: .customLong("text-field"), help: "The field holding the text.")
     var textField = "text"
+    @Option(name: .customLong("estimate-margin"), help: "Estimated verification accepts a pair at --threshold plus this margin (offsets estimate noise).")
+    var estimateMargin = NearDupIndex.defaultEstimateMargin
 
     func validate() throws {
         guard threshold > 0 && threshold <= 1 else { throw ValidationError("--threshold must be in (0, 1]") }
@@ -55,7 +57,7 @@ struct MinHashOptions: ParsableArguments {
 
     func apply(to o: inout DedupOptions) {
         o.threshold = threshold; o.ngram = ngram; o.numPerm = numPerm; o.seed = seed
-        o.keep = KeepRule(keep); o.textField = textField
+        o.keep = KeepRule(keep); o.textField = textField; o.estimateMargin = estimateMargin
         if let b = bands, let r = rows { o.lsh = LSHParameters(bands: b, rows: r) }
     }
 }
@@ -202,6 +204,8 @@ struct DedupClusters: ParsableCommand {
     var threshold = 0.8
     @Option(help: "Which duplicate survives: first, longest, or the FIELD given to `signatures`.")
     var keep = "first"
+    @Option(name: .customLong("estimate-margin"), help: "Accept a pair at --threshold plus this margin (as in the one-shot run).")
+    var estimateMargin = NearDupIndex.defaultEstimateMargin
     @OptionGroup var out: OutputOptions
     @Argument(help: "Signature files sorted by their first column (default: stdin).")
     var files: [String] = []
@@ -209,6 +213,7 @@ struct DedupClusters: ParsableCommand {
     func run() throws {
         try Exit.reporting("dedup clusters") {
             var reducer = DedupClusterReducer(threshold: threshold, keep: KeepRule(keep))
+            reducer.estimateMargin = estimateMargin
             for f in (files.isEmpty ? ["-"] : files) { try reducer.consume(path: f) }
             let removals = reducer.removals()
             let output = try out.open()

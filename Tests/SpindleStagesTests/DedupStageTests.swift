@@ -71,7 +71,7 @@ import Glibc
         let files = try nearCorpus(dir)
         var o = DedupOptions(); o.mode = .near; o.keep = keep
         let (oneShot, r) = try run(o, files, dir, "one.jsonl")
-        #expect(r.documentsIn - r.documentsOut >= 20 + 9)  // near copies of 20 and exact copies of 9 documents
+        #expect(r.documentsIn - r.documentsOut >= 25)  // most of 20 near copies, and 9 case-only copies
 
         // Map: one signatures file per shard; sort; reduce; apply.
         for (k, f) in files.enumerated() {
