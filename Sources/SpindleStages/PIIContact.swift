@@ -82,6 +82,11 @@ extension PIIScanner {
         }
         var paren = false
         if t[j] == 0x28 { paren = true; j += 1 }
+        if plusOne && !paren && (0..<10).allSatisfy({ isDigit(t[j + $0]) }) {
+            // E.164 without separators: +1AAAEEELLLL.
+            guard t[j] >= 0x32, t[j + 3] >= 0x32, !isDigit(t[j + 10]), !gluedAfter(t, j + 10) else { return nil }
+            return i..<(j + 10)
+        }
         guard digitsRun(t, j, 3), t[j] >= 0x32 else { return nil }
         j += 3
         var sep: UInt8 = 0
@@ -121,7 +126,9 @@ extension PIIScanner {
             digits += j - s
             if digits > 15 { return nil }
             let b = t[j]
-            if (b == 0x20 || b == 0x2D || b == 0x2E) && isDigit(t[j + 1]) { j += 1; continue }
+            // A space after 10 or more digits ends the number: what follows is more likely the next
+            // number in the text than another group (E.164 numbers rarely exceed 12 digits).
+            if (b == 0x20 || b == 0x2D || b == 0x2E) && isDigit(t[j + 1]) && !(b == 0x20 && digits >= 10) { j += 1; continue }
             if !usedTrunk && b == 0x20 && t[j + 1] == 0x28 && t[j + 2] == 0x30 && t[j + 3] == 0x29 {
                 usedTrunk = true; j += 4
                 if t[j] == 0x20 { j += 1 }

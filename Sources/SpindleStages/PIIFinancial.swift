@@ -44,6 +44,14 @@ extension PIIScanner {
     /// (space or dash; groups of four, or Amex 4-6-5 / Diners 4-6-4), issuer-plausible and Luhn-valid.
     static func creditCard(_ t: PIIText, at i: Int) -> Range<Int>? {
         if gluedBefore(t, i) { return nil }
+        // Digits that continue a grouped IBAN ("DE00 6011 7273 ...": walking back over 4-character groups
+        // reaches a country code and check digits) are not a card.
+        var k = i - 1
+        for _ in 0..<8 {
+            guard t[k] == 0x20, (1...4).allSatisfy({ isUpper(t[k - $0]) || isDigit(t[k - $0]) }), !isAlnum(t[k - 5]) else { break }
+            if isUpper(t[k - 4]) && isUpper(t[k - 3]) && isDigit(t[k - 2]) && isDigit(t[k - 1]) { return nil }
+            k -= 5
+        }
         var groups: [Int] = []   // group lengths
         var ends: [Int] = []     // end offsets of each group
         var digits: [UInt8] = []
@@ -51,9 +59,15 @@ extension PIIScanner {
         var sep: UInt8 = 0
         while true {
             let s = j
-            while isDigit(t[j]) && digits.count < 20 { digits.append(t[j] - 0x30); j += 1 }
+            while isDigit(t[j]) && j - s < 20 { digits.append(t[j] - 0x30); j += 1 }
             groups.append(j - s); ends.append(j)
-            if digits.count > 19 { return nil }
+            if digits.count > 19 {
+                // Too long with this group: it is the next number in the text, not part of the card.
+                // A fifth group of four is one long grouped number (an account, not a card).
+                if groups.count == 1 || (j - s == 4 && groups.dropLast().allSatisfy { $0 == 4 }) { return nil }
+                digits.removeLast(j - s); groups.removeLast(); ends.removeLast()
+                break
+            }
             let b = t[j]
             if (b == 0x20 || b == 0x2D) && isDigit(t[j + 1]) && (sep == 0 || sep == b) && groups.count < 6 {
                 sep = b; j += 1; continue

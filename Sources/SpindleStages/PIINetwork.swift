@@ -71,7 +71,7 @@ extension PIIScanner {
                 return nil
             }
             // An embedded IPv4 tail ("::ffff:192.0.2.1").
-            if t[j] == 0x2E && (doubleColon || groups == 6) {
+            if t[j] == 0x2E && isDigit(t[j + 1]) && (doubleColon || groups == 6) && (s..<j).allSatisfy({ isDigit(t[$0]) }) {
                 var k = s, dots = 0
                 while isDigit(t[k]) || (t[k] == 0x2E && isDigit(t[k + 1])) { if t[k] == 0x2E { dots += 1 }; k += 1 }
                 if dots == 3 { groups += 2; hexDigits += 4; j = k; break }
