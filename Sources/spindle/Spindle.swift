@@ -18,5 +18,9 @@ struct Spindle: ParsableCommand {
             ConvertCommand.self,
             ValidateCommand.self,
             TokenizerCommand.self,
+            DedupCommand.self,
+            PIICommand.self,
+            UpsampleCommand.self,
+            ClassifyCommand.self,
         ])
 }

@@ -1,0 +1,220 @@
+// Text normalisation for hashing: the same normalised form feeds exact document hashes, CCNet line
+// hashes and MinHash word shingles, so two copies differing only in case, punctuation, whitespace kind
+// or look-alike letters hash alike.
+//
+// Rules, applied per unicode scalar:
+// - letters are lower-cased (ASCII by table, others by the Unicode lowercase mapping when it is one scalar);
+// - Unicode White_Space, controls, U+200B and invalid UTF-8 bytes end a word; runs collapse to one space;
+// - punctuation (ASCII punctuation and symbols, Unicode P*), combining marks (Mn, Me) and format
+//   characters (Cf: soft hyphen, ZWJ, BOM) are deleted, so "don't" -> "dont" and "U.S." -> "us";
+// - full-width ASCII (U+FF01..FF5E) folds to ASCII, and Cyrillic/Greek letters that look like Latin ones
+//   fold to the Latin letter (the usual homoglyph evasion);
+// - each CJK ideograph, kana or Hangul syllable is a word of its own (those scripts have no spaces);
+// - with `digitsToZero` (CCNet's line normalisation) every ASCII digit becomes 0.
+// The output is the normalised words joined by single spaces, with no leading or trailing space.
+
+/// Normalises UTF-8 text for hashing. Stateless apart from a lazily filled lookup table (not thread-safe
+/// on first use of a Unicode page: stages run one normaliser per process).
+public enum TextNormalizer {
+    // ASCII classes: 0 = delete, 1 = word break, otherwise the byte to emit (already lower-cased).
+    static let asciiTable: [UInt8] = {
+        var t = [UInt8](repeating: 0, count: 128)
+        for b in 0..<128 {
+            let c = UInt8(b)
+            switch c {
+            case 0x41...0x5A: t[b] = c + 32
+            case 0x61...0x7A, 0x30...0x39: t[b] = c
+            case 0x00...0x20, 0x7F: t[b] = 1
+            default: t[b] = 0  // punctuation and ASCII symbols
+            }
+        }
+        return t
+    }()
+
+    static let asciiTableZero: [UInt8] = asciiTable.map { $0 >= 0x30 && $0 <= 0x39 ? 0x30 : $0 }
+
+    static let drop: UInt32 = 0xFFFF_FFFF
+    static let brk: UInt32 = 0xFFFF_FFFE
+    static let alone: UInt32 = 0x8000_0000
+
+    /// Cyrillic and Greek letters that render like Latin ones (lower-case targets).
+    static let confusables: [UInt32: UInt32] = {
+        var m: [UInt32: UInt32] = [:]
+        let pairs: [(String, String)] = [
+            // Cyrillic
+            ("а", "a"), ("в", "b"), ("е", "e"), ("ё", "e"), ("к", "k"), ("м", "m"), ("н", "h"), ("о", "o"),
+            ("р", "p"), ("с", "c"), ("т", "t"), ("у", "y"), ("х", "x"), ("ѕ", "s"), ("і", "i"), ("ї", "i"),
+            ("ј", "j"), ("ԁ", "d"), ("һ", "h"), ("ԛ", "q"), ("ԝ", "w"), ("ɡ", "g"),
+            // Greek
+            ("α", "a"), ("β", "b"), ("ε", "e"), ("ι", "i"), ("κ", "k"), ("ν", "v"), ("ο", "o"), ("ρ", "p"),
+            ("τ", "t"), ("υ", "u"), ("χ", "x"), ("γ", "y"), ("ϲ", "c"), ("ј", "j"),
+            // Latin look-alikes
+            ("ı", "i"), ("ℓ", "l"),
+        ]
+        for (a, b) in pairs { m[a.unicodeScalars.first!.value] = b.unicodeScalars.first!.value }
+        return m
+    }()
+
+    /// Map one non-ASCII scalar to `drop`, `brk`, `alone | scalar` or the scalar to emit.
+    static func classify(_ v: UInt32) -> UInt32 {
+        if v < 0x80 {
+            let c = asciiTable[Int(v)]
+            return c == 0 ? drop : (c == 1 ? brk : UInt32(c))
+        }
+        if v >= 0xFF01 && v <= 0xFF5E { return classify(v - 0xFEE0) }
+        if v == 0x200B { return brk }
+        guard let s = Unicode.Scalar(v) else { return brk }
+        let p = s.properties
+        if p.isWhitespace { return brk }
+        switch p.generalCategory {
+        case .control, .lineSeparator, .paragraphSeparator, .spaceSeparator: return brk
+        case .nonspacingMark, .enclosingMark, .format: return drop
+        case .connectorPunctuation, .dashPunctuation, .openPunctuation, .closePunctuation,
+             .initialPunctuation, .finalPunctuation, .otherPunctuation: return drop
+        default: break
+        }
+        if isCJK(v) { return alone | v }
+        var out = v
+        if p.changesWhenLowercased {
+            let low = p.lowercaseMapping.unicodeScalars
+            if low.count == 1 { out = low.first!.value }
+        }
+        if let c = confusables[out] { out = c }
+        return out
+    }
+
+    @inline(__always) static func isCJK(_ v: UInt32) -> Bool {
+        (v >= 0x4E00 && v <= 0x9FFF) || (v >= 0x3400 && v <= 0x4DBF) || (v >= 0x3040 && v <= 0x30FF)
+            || (v >= 0xAC00 && v <= 0xD7AF) || (v >= 0xF900 && v <= 0xFAFF) || (v >= 0x20000 && v <= 0x2FA1F)
+    }
+
+    /// Classification of BMP scalars, computed one 256-scalar page at a time on first use (a page of
+    /// Unicode property lookups costs ~40 us; the whole plane would cost ~10 ms at every start-up).
+    nonisolated(unsafe) static var bmpPages = [UnsafeMutablePointer<UInt32>?](repeating: nil, count: 256)
+
+    @inline(__always) static func bmpClass(_ v: UInt32) -> UInt32 {
+        let page = Int(v >> 8)
+        if let p = bmpPages[page] { return p[Int(v & 0xFF)] }
+        let p = UnsafeMutablePointer<UInt32>.allocate(capacity: 256)
+        for k in 0..<256 {
+            let s = UInt32(page << 8 | k)
+            p[k] = (s >= 0xD800 && s <= 0xDFFF) ? brk : classify(s)
+        }
+        bmpPages[page] = p
+        return p[Int(v & 0xFF)]
+    }
+
+    /// Decode one UTF-8 scalar at `i`; returns (scalar, length) or (nil, 1) for an invalid byte.
+    @inline(__always) static func decode(_ p: UnsafeBufferPointer<UInt8>, _ i: Int) -> (UInt32?, Int) {
+        let n = p.count
+        let b0 = UInt32(p[i])
+        if b0 < 0xC2 { return (nil, 1) }
+        if b0 < 0xE0 {
+            guard i + 1 < n, p[i + 1] & 0xC0 == 0x80 else { return (nil, 1) }
+            return (((b0 & 0x1F) << 6) | UInt32(p[i + 1] & 0x3F), 2)
+        }
+        if b0 < 0xF0 {
+            guard i + 2 < n, p[i + 1] & 0xC0 == 0x80, p[i + 2] & 0xC0 == 0x80 else { return (nil, 1) }
+            let v = ((b0 & 0x0F) << 12) | (UInt32(p[i + 1] & 0x3F) << 6) | UInt32(p[i + 2] & 0x3F)
+            if v < 0x800 || (v >= 0xD800 && v <= 0xDFFF) { return (nil, 1) }
+            return (v, 3)
+        }
+        if b0 < 0xF5 {
+            guard i + 3 < n, p[i + 1] & 0xC0 == 0x80, p[i + 2] & 0xC0 == 0x80, p[i + 3] & 0xC0 == 0x80
+            else { return (nil, 1) }
+            let v = ((b0 & 0x07) << 18) | (UInt32(p[i + 1] & 0x3F) << 12) | (UInt32(p[i + 2] & 0x3F) << 6)
+                | UInt32(p[i + 3] & 0x3F)
+            if v < 0x10000 || v > 0x10FFFF { return (nil, 1) }
+            return (v, 4)
+        }
+        return (nil, 1)
+    }
+
+    /// Normalise `src` into `out` (replaced). The fast path: one table lookup per ASCII byte, written
+    /// through a raw pointer (output is at most 2n + 8 bytes: case mapping grows a scalar by at most
+    /// one byte, and a CJK scalar gains at most two spaces).
+    @_optimize(speed)
+    public static func normalize(_ src: UnsafeBufferPointer<UInt8>, into out: inout [UInt8],
+                                 digitsToZero: Bool = false) {
+        let n = src.count
+        let cap = 2 * n + 8
+        out = [UInt8](unsafeUninitializedCapacity: cap) { dst, count in
+            let o = dst.baseAddress!
+            var w = 0
+            var pendingSpace = false
+            @inline(__always) func emitScalar(_ v: UInt32) {
+                if v < 0x80 { o[w] = UInt8(v); w += 1 }
+                else if v < 0x800 { o[w] = UInt8(0xC0 | (v >> 6)); o[w + 1] = UInt8(0x80 | (v & 0x3F)); w += 2 }
+                else if v < 0x10000 {
+                    o[w] = UInt8(0xE0 | (v >> 12)); o[w + 1] = UInt8(0x80 | ((v >> 6) & 0x3F)); o[w + 2] = UInt8(0x80 | (v & 0x3F)); w += 3
+                } else {
+                    o[w] = UInt8(0xF0 | (v >> 18)); o[w + 1] = UInt8(0x80 | ((v >> 12) & 0x3F))
+                    o[w + 2] = UInt8(0x80 | ((v >> 6) & 0x3F)); o[w + 3] = UInt8(0x80 | (v & 0x3F)); w += 4
+                }
+            }
+            count = (digitsToZero ? asciiTableZero : asciiTable).withUnsafeBufferPointer { table -> Int in
+                var i = 0
+                while i < n {
+                    let b = src[i]
+                    if b < 0x80 {
+                        // Branch-free: a space is written speculatively and kept only when a word
+                        // starts after a break; the byte is written and kept only when it is a character.
+                        let c = table[Int(b)]
+                        let isChar = c > 1
+                        o[w] = 0x20
+                        w &+= (isChar && pendingSpace) ? 1 : 0
+                        o[w] = c
+                        w &+= isChar ? 1 : 0
+                        pendingSpace = (pendingSpace || (c == 1 && w > 0)) && !isChar
+                        i += 1
+                        continue
+                    }
+                    let (sv, len) = decode(src, i)
+                    i += len
+                    guard let v = sv else { pendingSpace = w > 0; continue }
+                    let m = v < 0x10000 ? bmpClass(v) : classify(v)
+                    if m == drop { continue }
+                    if m == brk { pendingSpace = w > 0; continue }
+                    if m & alone != 0 {
+                        if w > 0 { o[w] = 0x20; w += 1 }
+                        emitScalar(m & ~alone)
+                        pendingSpace = true
+                        continue
+                    }
+                    if pendingSpace { o[w] = 0x20; w += 1; pendingSpace = false }
+                    if digitsToZero && m >= 0x30 && m <= 0x39 { o[w] = 0x30; w += 1 } else { emitScalar(m) }
+                }
+                return w
+            }
+        }
+    }
+
+    /// Convenience: normalise a String (allocates).
+    public static func normalize(_ s: String, digitsToZero: Bool = false) -> String {
+        var out: [UInt8] = []
+        var copy = s
+        copy.withUTF8 { normalize($0, into: &out, digitsToZero: digitsToZero) }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// The naive oracle: the same rules written over `String.unicodeScalars`, no tables or buffers.
+    public static func normalizeNaive(_ s: String, digitsToZero: Bool = false) -> String {
+        var words: [String] = []
+        var cur = ""
+        for sc in s.unicodeScalars {
+            let m = classify(sc.value)
+            if m == drop { continue }
+            if m == brk { if !cur.isEmpty { words.append(cur); cur = "" }; continue }
+            if m & alone != 0 {
+                if !cur.isEmpty { words.append(cur); cur = "" }
+                words.append(String(Unicode.Scalar(m & ~alone)!))
+                continue
+            }
+            var v = m
+            if digitsToZero && v >= 0x30 && v <= 0x39 { v = 0x30 }
+            cur.unicodeScalars.append(Unicode.Scalar(v)!)
+        }
+        if !cur.isEmpty { words.append(cur) }
+        return words.joined(separator: " ")
+    }
+}

@@ -1,0 +1,112 @@
+// MinHash signatures: k universal-hash "permutations" of one 64-bit shingle hash.
+//
+// Permutation i maps a shingle hash x to (a_i * x + b_i) mod 2^64 with a_i odd (multiply-add, the
+// Dietzfelbinger multiply-shift family); its top 32 bits are the permuted value. Because taking the top
+// bits is monotone, the minimum is tracked over the full 64-bit value and shifted once at the end. The
+// hot loop works on SIMD8<UInt64> lanes (16 vectors for k = 128), which LLVM lowers to AVX2.
+
+/// MinHash parameters and the signature kernel.
+public struct MinHasher: Sendable {
+    public let numPerm: Int
+    public let seed: UInt64
+    let a: [SIMD8<UInt64>]
+    let b: [SIMD8<UInt64>]
+
+    public init(numPerm: Int = 128, seed: UInt64 = 1) {
+        precondition(numPerm > 0 && numPerm % 8 == 0, "permutations must be a positive multiple of 8")
+        self.numPerm = numPerm
+        self.seed = seed
+        var rng = SplitMix64(seed: seed)
+        var av: [SIMD8<UInt64>] = [], bv: [SIMD8<UInt64>] = []
+        for _ in 0..<(numPerm / 8) {
+            var x = SIMD8<UInt64>(), y = SIMD8<UInt64>()
+            for l in 0..<8 { x[l] = rng.next() | 1; y[l] = rng.next() }
+            av.append(x); bv.append(y)
+        }
+        a = av; b = bv
+    }
+
+    /// Signature of a shingle-hash list into `out` (numPerm values). No shingles gives all UInt32.max.
+    /// The inner loop is a flat multiply-add-min over `numPerm` lanes; LLVM vectorises it (AVX2: four
+    /// 64-bit lanes per instruction) and, having no generics, it stays quick in debug builds too.
+    @_optimize(speed)
+    public func signature(_ shingles: UnsafeBufferPointer<UInt64>, into out: UnsafeMutableBufferPointer<UInt32>) {
+        precondition(out.count >= numPerm)
+        let k = numPerm
+        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: k) { minsBuf in
+            let mins = minsBuf.baseAddress!
+            for i in 0..<k { mins[i] = UInt64.max }
+            a.withUnsafeBufferPointer { av in
+                b.withUnsafeBufferPointer { bv in
+                    let A = UnsafeRawPointer(av.baseAddress!).assumingMemoryBound(to: UInt64.self)
+                    let B = UnsafeRawPointer(bv.baseAddress!).assumingMemoryBound(to: UInt64.self)
+                    for x in shingles {
+                        var i = 0
+                        while i < k {
+                            let v = A[i] &* x &+ B[i]
+                            mins[i] = v < mins[i] ? v : mins[i]
+                            i += 1
+                        }
+                    }
+                }
+            }
+            for i in 0..<k { out[i] = UInt32(truncatingIfNeeded: mins[i] >> 32) }
+        }
+    }
+
+    public func signature(_ shingles: [UInt64]) -> [UInt32] {
+        var out = [UInt32](repeating: 0, count: numPerm)
+        shingles.withUnsafeBufferPointer { s in out.withUnsafeMutableBufferPointer { signature(s, into: $0) } }
+        return out
+    }
+
+    /// Naive oracle: one permutation at a time, scalar arithmetic.
+    public func signatureNaive(_ shingles: [UInt64]) -> [UInt32] {
+        (0..<numPerm).map { i in
+            let ai = a[i / 8][i % 8], bi = b[i / 8][i % 8]
+            var m = UInt32.max
+            for x in shingles { m = Swift.min(m, UInt32(truncatingIfNeeded: (ai &* x &+ bi) >> 32)) }
+            return m
+        }
+    }
+
+    /// Jaccard estimate: the fraction of positions where two signatures agree.
+    @inline(__always) public static func estimate(_ s: UnsafeBufferPointer<UInt32>, _ t: UnsafeBufferPointer<UInt32>) -> Double {
+        var eq = 0
+        for i in 0..<s.count where s[i] == t[i] { eq += 1 }
+        return Double(eq) / Double(s.count)
+    }
+
+    public static func estimate(_ s: [UInt32], _ t: [UInt32]) -> Double {
+        s.withUnsafeBufferPointer { x in t.withUnsafeBufferPointer { estimate(x, $0) } }
+    }
+}
+
+/// Everything from text to signature, with reusable scratch buffers (one per thread).
+public struct MinHashPipeline {
+    public let shingler: Shingler
+    public let hasher: MinHasher
+    var norm: [UInt8] = []
+    var words: [UInt64] = []
+    public private(set) var shingles: [UInt64] = []
+
+    public init(ngram: Int = 5, numPerm: Int = 128, seed: UInt64 = 1) {
+        shingler = Shingler(n: ngram)
+        hasher = MinHasher(numPerm: numPerm, seed: seed)
+    }
+
+    /// Signature of UTF-8 text into `out`; afterwards `shingles` holds the text's shingle hashes.
+    public mutating func signature(of text: UnsafeBufferPointer<UInt8>, into out: UnsafeMutableBufferPointer<UInt32>) {
+        TextNormalizer.normalize(text, into: &norm)
+        norm.withUnsafeBufferPointer { shingler.words($0, into: &words) }
+        shingler.shingles(words: words, into: &shingles)
+        shingles.withUnsafeBufferPointer { hasher.signature($0, into: out) }
+    }
+
+    public mutating func signature(of text: String) -> [UInt32] {
+        var out = [UInt32](repeating: 0, count: hasher.numPerm)
+        var t = text
+        t.withUTF8 { u in out.withUnsafeMutableBufferPointer { signature(of: u, into: $0) } }
+        return out
+    }
+}

@@ -1,0 +1,146 @@
+// E-mail addresses and phone numbers (NANP and international/E.164).
+
+extension PIIScanner {
+    @inline(__always) static func isLocalChar(_ b: UInt8) -> Bool {
+        isAlnum(b) || b == 0x2E || b == 0x5F || b == 0x25 || b == 0x2B || b == 0x2D
+    }
+
+    /// File extensions that follow "@" in retina image names (icon@2x.png): not e-mail domains.
+    static let fileTLDs: Set<String> = ["png", "jpg", "jpeg", "gif", "svg", "webp", "bmp", "ico", "tif", "tiff", "pdf"]
+
+    /// An e-mail address around the "@" at `at`: local part [A-Za-z0-9._%+-]{1,64} not starting or
+    /// ending with a dot, domain of >= 2 labels (alnum and inner hyphens) with an alphabetic TLD.
+    static func email(_ t: PIIText, at: Int) -> Range<Int>? {
+        var s = at
+        while s > 0 && at - s < 64 && isLocalChar(t[s - 1]) { s -= 1 }
+        if s > 0 && (isLocalChar(t[s - 1]) || t[s - 1] >= 0x80) { return nil }  // longer than 64 or glued to a word
+        while s < at && (t[s] == 0x2E || t[s] == 0x2D || t[s] == 0x2B) { s += 1 }
+        guard s < at, t[at - 1] != 0x2E else { return nil }
+        var e = at + 1
+        var labels = 0, end = -1, tldStart = e, ls = e
+        while true {
+            while isAlnum(t[e]) || t[e] == 0x2D { e += 1 }
+            let le = e
+            if le - ls < 1 || le - ls > 63 || t[ls] == 0x2D || t[le - 1] == 0x2D { break }
+            labels += 1; end = le; tldStart = ls
+            if t[e] == 0x2E && isAlnum(t[e + 1]) { e += 1; ls = e; continue }
+            break
+        }
+        guard labels >= 2 else { return nil }
+        e = end
+        let tldLen = e - tldStart
+        guard tldLen >= 2 && tldLen <= 24 else { return nil }
+        for q in tldStart..<e where !isAlpha(t[q]) { return nil }
+        if tldLen <= 4 {
+            let tld = String(decoding: (tldStart..<e).map { t[$0] | 0x20 }, as: UTF8.self)
+            if fileTLDs.contains(tld) { return nil }
+        }
+        if t[e] >= 0x80 || t[e] == 0x40 { return nil }
+        return s..<e
+    }
+
+    /// Context words before a number that make it an identifier rather than a phone/card/SSN.
+    static let identifierContext: Set<String> = [
+        "order", "invoice", "ref", "reference", "tracking", "isbn", "sku", "part", "serial", "no", "nr",
+        "confirmation", "ticket", "case", "id", "item", "model", "issn", "doi", "patent", "receipt", "po",
+    ]
+
+    static func identifierContextBefore(_ t: PIIText, _ i: Int) -> Bool {
+        let (w, hash) = t.previousWord(before: i)
+        return hash || identifierContext.contains(w)
+    }
+
+    /// True when the number at `i` continues an earlier number ("12-555-..." or "3.555...").
+    @inline(__always) static func gluedBefore(_ t: PIIText, _ i: Int) -> Bool {
+        let b = t[i - 1]
+        return isWordByte(b) || ((b == 0x2D || b == 0x2E || b == 0x2F) && isDigit(t[i - 2]))
+    }
+
+    @inline(__always) static func gluedAfter(_ t: PIIText, _ e: Int) -> Bool {
+        let b = t[e]
+        return isWordByte(b) || ((b == 0x2D || b == 0x2E || b == 0x2F) && isDigit(t[e + 1]))
+    }
+
+    @inline(__always) static func digitsRun(_ t: PIIText, _ i: Int, _ n: Int) -> Bool {
+        for k in 0..<n where !isDigit(t[i + k]) { return false }
+        return !isDigit(t[i + n])
+    }
+
+    /// A NANP number: [+1 or 1 sep] (AAA) EEE-LLLL | AAA-EEE-LLLL | AAA.EEE.LLLL | AAA EEE LLLL;
+    /// area and exchange start with 2-9. Ten bare digits count only after "+1" (E.164), since bare digit
+    /// runs are usually order or account numbers.
+    static func nanp(_ t: PIIText, at i: Int) -> Range<Int>? {
+        var j = i
+        var plusOne = false
+        if t[j] == 0x2B {
+            guard t[j + 1] == 0x31 else { return nil }
+            j += 2; plusOne = true
+            if t[j] == 0x20 || t[j] == 0x2D || t[j] == 0x2E { j += 1 }
+        } else if t[j] == 0x31 && (t[j + 1] == 0x2D || t[j + 1] == 0x20 || t[j + 1] == 0x2E)
+                    && (isDigit(t[j + 2]) || t[j + 2] == 0x28) {
+            j += 2
+        }
+        var paren = false
+        if t[j] == 0x28 { paren = true; j += 1 }
+        if plusOne && !paren && (0..<10).allSatisfy({ isDigit(t[j + $0]) }) {
+            // E.164 without separators: +1AAAEEELLLL.
+            guard t[j] >= 0x32, t[j + 3] >= 0x32, !isDigit(t[j + 10]), !gluedAfter(t, j + 10) else { return nil }
+            return i..<(j + 10)
+        }
+        guard digitsRun(t, j, 3), t[j] >= 0x32 else { return nil }
+        j += 3
+        var sep: UInt8 = 0
+        if paren {
+            guard t[j] == 0x29 else { return nil }
+            j += 1
+            if t[j] == 0x20 || t[j] == 0x2D { j += 1 }
+            sep = 0xFF  // any
+        } else if t[j] == 0x20 || t[j] == 0x2D || t[j] == 0x2E {
+            sep = t[j]; j += 1
+        }
+        guard digitsRun(t, j, 3), t[j] >= 0x32 else { return nil }
+        j += 3
+        if sep == 0xFF {
+            if t[j] == 0x2D || t[j] == 0x20 || t[j] == 0x2E { j += 1 }
+        } else if sep != 0 {
+            guard t[j] == sep else { return nil }
+            j += 1
+        }
+        guard digitsRun(t, j, 4) else { return nil }
+        j += 4
+        if sep == 0 && !paren && !plusOne { return nil }
+        if gluedAfter(t, j) { return nil }
+        return i..<j
+    }
+
+    /// An international number: "+" country code then digit groups separated by single spaces, dashes,
+    /// dots or one "(0)"; 8 to 15 digits in all (E.164's maximum).
+    static func internationalPhone(_ t: PIIText, at i: Int) -> Range<Int>? {
+        guard t[i] == 0x2B, isDigit(t[i + 1]), t[i + 1] != 0x30 else { return nil }
+        var j = i + 1
+        var digits = 0
+        var usedTrunk = false
+        while true {
+            let s = j
+            while isDigit(t[j]) { j += 1 }
+            digits += j - s
+            if digits > 15 { return nil }
+            let b = t[j]
+            // A space after 10 or more digits ends the number: what follows is more likely the next
+            // number in the text than another group (E.164 numbers rarely exceed 12 digits).
+            if (b == 0x20 || b == 0x2D || b == 0x2E) && isDigit(t[j + 1]) && !(b == 0x20 && digits >= 10) { j += 1; continue }
+            if !usedTrunk && b == 0x20 && t[j + 1] == 0x28 && t[j + 2] == 0x30 && t[j + 3] == 0x29 {
+                usedTrunk = true; j += 4
+                if t[j] == 0x20 { j += 1 }
+                guard isDigit(t[j]) else { return nil }
+                continue
+            }
+            if !usedTrunk && b == 0x28 && t[j + 1] == 0x30 && t[j + 2] == 0x29 && isDigit(t[j + 3]) {
+                usedTrunk = true; j += 3; continue
+            }
+            break
+        }
+        guard digits >= 8, !gluedAfter(t, j) else { return nil }
+        return i..<j
+    }
+}

@@ -1,0 +1,145 @@
+// The PII scanner: one pass over UTF-8 bytes, dispatching on trigger bytes to the hand-written
+// detectors (no regex engine), then overlap resolution and unicode-scalar offsets.
+
+/// Finds PII spans in UTF-8 text.
+public struct PIIScanner: Sendable {
+    public var types: Set<PIIType>
+
+    public init(types: Set<PIIType> = Set(PIIType.allCases)) { self.types = types }
+
+    // Trigger classes per byte: 0 none, 1 digit, 2 '@', 3 ':', 4 '=', 5 '-', 6 '+', 7 '(', 8 uppercase,
+    // 9 lowercase hex a-f, 10 'g', 11 'x'.
+    static let trigger: [UInt8] = (0..<256).map { b -> UInt8 in
+        switch b {
+        case 0x30...0x39: 1
+        case 0x40: 2
+        case 0x3A: 3
+        case 0x3D: 4
+        case 0x2D: 5
+        case 0x2B: 6
+        case 0x28: 7
+        case 0x41...0x5A: 8
+        case 0x61...0x66: 9
+        case 0x67: 10
+        case 0x78: 11
+        default: 0
+        }
+    }
+
+    /// Scan `text`; spans are sorted, non-overlapping, with both byte and unicode-scalar offsets.
+    public func scan(_ text: UnsafeBufferPointer<UInt8>) -> [PIISpan] {
+        let t = PIIText(p: text)
+        var found: [PIISpan] = []
+        let want = types
+        let wEmail = want.contains(.email), wPhone = want.contains(.phone), wV4 = want.contains(.ipv4),
+            wV6 = want.contains(.ipv6), wCard = want.contains(.creditCard), wSSN = want.contains(.ssn),
+            wIBAN = want.contains(.iban), wSecret = want.contains(.secret), wURL = want.contains(.urlCredentials)
+        func add(_ type: PIIType, _ r: Range<Int>?) -> Int? {
+            guard let r else { return nil }
+            found.append(PIISpan(type: type, byteStart: r.lowerBound, byteEnd: r.upperBound))
+            return r.upperBound
+        }
+        let n = text.count
+        var i = 0
+        // A cheap IPv6 gate: 1-4 hex digits then ':' (most words fail at once).
+        @inline(__always) func hexThenColon(_ i: Int) -> Bool {
+            var j = i
+            while j < n && j - i < 5 && isHex(text[j]) { j += 1 }
+            return j < n && text[j] == 0x3A && j > i
+        }
+        Self.trigger.withUnsafeBufferPointer { trig in
+            while i < n {
+                let b = text[i]
+                let cls = trig[Int(b)]
+                if cls == 0 {
+                    // Not a trigger: skip a whole word (no detector starts inside one).
+                    // Word bytes: detectors of words start only at a word start, so skip the whole run.
+                    i += 1
+                    if isWordByte(b) { while i < n && isWordByte(text[i]) { i += 1 } }
+                    continue
+                }
+                let wordStart = i == 0 || !isWordByte(text[i - 1])
+                if cls >= 8 || cls == 1 {
+                    if !wordStart { i += 1; while i < n && isWordByte(text[i]) { i += 1 }; continue }
+                    let start = i
+                    switch cls {
+                    case 1:
+                        if wCard, let e = add(.creditCard, Self.creditCard(t, at: i)) { i = e; continue }
+                        if wSSN, let e = add(.ssn, Self.ssn(t, at: i)) { i = e; continue }
+                        if wV4, let e = add(.ipv4, Self.ipv4(t, at: i)) { i = e; continue }
+                        if wV6 && hexThenColon(i), let e = add(.ipv6, Self.ipv6(t, at: i)) { i = e; continue }
+                        if wPhone && !Self.gluedBefore(t, i), let r = Self.nanp(t, at: i), !Self.identifierContextBefore(t, i) {
+                            i = add(.phone, r)!; continue
+                        }
+                    case 8:
+                        if wSecret && b == 0x41, let r = Self.shapedToken(t, at: i) { i = add(.secret, r)!; continue }
+                        if wIBAN && isUpper(text[min(i + 1, n - 1)]), let r = Self.iban(t, at: i) { i = add(.iban, r)!; continue }
+                        if wV6 && b <= 0x46 && hexThenColon(i), let r = Self.ipv6(t, at: i) { i = add(.ipv6, r)!; continue }
+                    case 9:
+                        if wV6 && hexThenColon(i), let r = Self.ipv6(t, at: i) { i = add(.ipv6, r)!; continue }
+                    default:  // 10, 11: g, x
+                        if wSecret, let r = Self.shapedToken(t, at: i) { i = add(.secret, r)!; continue }
+                    }
+                    // No match at this word start: skip the rest of the word.
+                    i = start + 1
+                    while i < n && isWordByte(text[i]) { i += 1 }
+                    continue
+                }
+                switch cls {
+                case 2:
+                    if wEmail, let r = Self.email(t, at: i) { i = add(.email, r)!; continue }
+                case 3:
+                    if wURL, let r = Self.urlCredentials(t, colon: i) { i = add(.urlCredentials, r)!; continue }
+                    if wSecret, let r = Self.assignment(t, op: i) { i = add(.secret, r)!; continue }
+                    if wV6 && wordStart && i + 1 < n && text[i + 1] == 0x3A, let r = Self.ipv6(t, at: i) {
+                        i = add(.ipv6, r)!; continue
+                    }
+                case 4:
+                    if wSecret, let r = Self.assignment(t, op: i) { i = add(.secret, r)!; continue }
+                case 5:
+                    if wSecret && i + 4 < n && text[i + 1] == 0x2D, let r = Self.privateKeyBlock(t, at: i) {
+                        i = add(.secret, r)!; continue
+                    }
+                case 6, 7:
+                    if wPhone && wordStart {
+                        if !Self.gluedBefore(t, i), let r = Self.nanp(t, at: i) ?? (cls == 6 ? Self.internationalPhone(t, at: i) : nil) {
+                            i = add(.phone, r)!; continue
+                        }
+                    }
+                default: break
+                }
+                i += 1
+            }
+        }
+        return Self.resolve(found, text)
+    }
+
+    public func scan(_ s: String) -> [PIISpan] {
+        var c = s
+        return c.withUTF8 { scan($0) }
+    }
+
+    /// Keep non-overlapping spans, higher priority first, then longer; fill in scalar offsets.
+    static func resolve(_ spans: [PIISpan], _ text: UnsafeBufferPointer<UInt8>) -> [PIISpan] {
+        if spans.isEmpty { return [] }
+        var kept: [PIISpan] = []
+        if spans.count == 1 { kept = spans } else {
+            let order = spans.sorted {
+                ($0.type.priority, $0.byteEnd - $0.byteStart, -$0.byteStart) > ($1.type.priority, $1.byteEnd - $1.byteStart, -$1.byteStart)
+            }
+            for s in order where !kept.contains(where: { $0.byteStart < s.byteEnd && s.byteStart < $0.byteEnd }) {
+                kept.append(s)
+            }
+            kept.sort { $0.byteStart < $1.byteStart }
+        }
+        // Unicode scalar offsets: count bytes that are not UTF-8 continuation bytes.
+        var scalars = 0, pos = 0
+        for k in kept.indices {
+            while pos < kept[k].byteStart { if text[pos] & 0xC0 != 0x80 { scalars += 1 }; pos += 1 }
+            kept[k].start = scalars
+            while pos < kept[k].byteEnd { if text[pos] & 0xC0 != 0x80 { scalars += 1 }; pos += 1 }
+            kept[k].end = scalars
+        }
+        return kept
+    }
+}

@@ -1,0 +1,128 @@
+// Secrets: cloud and forge tokens with fixed shapes, private-key blocks, and key/password assignments
+// whose values look random.
+
+extension PIIScanner {
+    static let awsPrefixes: [StaticString] = ["AKIA", "ASIA", "AGPA", "AIDA", "AROA", "AIPA", "ANPA", "ANVA", "ABIA", "ACCA"]
+
+    @inline(__always) static func runLength(_ t: PIIText, _ i: Int, _ pred: (UInt8) -> Bool) -> Int {
+        var j = i
+        while pred(t[j]) { j += 1 }
+        return j - i
+    }
+
+    /// Tokens with a documented shape: AWS access key ids (AKIA... 20 chars), GitHub (ghp_/gho_/ghu_/ghs_/
+    /// ghr_ + 36, github_pat_ + 22+), GitLab (glpat- + 20), Slack (xoxb-/xoxp-/xoxa-/xoxr-/xoxs- ...).
+    static func shapedToken(_ t: PIIText, at i: Int) -> Range<Int>? {
+        let b = t[i]
+        if b == 0x41 {  // "A"
+            for pre in awsPrefixes where t.matches(pre, at: i) {
+                let n = runLength(t, i + 4) { isUpper($0) || isDigit($0) }
+                if n == 16 && !isWordByte(t[i + 20]) { return i..<(i + 20) }
+            }
+            return nil
+        }
+        if b == 0x67 {  // "g"
+            if t[i + 1] == 0x68 && t[i + 3] == 0x5F && [0x70, 0x6F, 0x75, 0x73, 0x72].contains(t[i + 2]) {
+                let n = runLength(t, i + 4, isAlnum)
+                if n >= 36 && n <= 255 && !isWordByte(t[i + 4 + n]) { return i..<(i + 4 + n) }
+            }
+            if t.matches("github_pat_", at: i) {
+                let n = runLength(t, i + 11) { isAlnum($0) || $0 == 0x5F }
+                if n >= 22 { return i..<(i + 11 + n) }
+            }
+            if t.matches("glpat-", at: i) {
+                let n = runLength(t, i + 6) { isAlnum($0) || $0 == 0x5F || $0 == 0x2D }
+                if n >= 20 { return i..<(i + 6 + n) }
+            }
+            return nil
+        }
+        if b == 0x78 && t.matches("xox", at: i) && [0x62, 0x70, 0x61, 0x72, 0x73].contains(t[i + 3]) && t[i + 4] == 0x2D {
+            let n = runLength(t, i + 5) { isAlnum($0) || $0 == 0x2D }
+            var digits = 0
+            for k in (i + 5)..<(i + 5 + n) where isDigit(t[k]) { digits += 1 }
+            if n >= 20 && digits >= 6 { return i..<(i + 5 + n) }
+        }
+        return nil
+    }
+
+    /// A PEM/OpenSSH private-key block from "-----BEGIN ... PRIVATE KEY-----" to its END line
+    /// (or to the end of the text when the block is cut off).
+    static func privateKeyBlock(_ t: PIIText, at i: Int) -> Range<Int>? {
+        guard t.matches("-----BEGIN ", at: i) else { return nil }
+        var j = i + 11
+        let limit = min(t.count, j + 40)
+        var found = false
+        while j < limit {
+            if t.matches("PRIVATE KEY", at: j) { found = true; break }
+            if t[j] == 0x0A { return nil }
+            j += 1
+        }
+        guard found else { return nil }
+        var k = j + 11
+        while k < t.count {
+            if t[k] == 0x2D && t.matches("-----END ", at: k) {
+                var e = k + 9
+                while e < t.count && t[e] != 0x0A && !(t[e] == 0x2D && t.matches("-----", at: e)) { e += 1 }
+                return i..<min(t.count, e + 5)
+            }
+            k += 1
+        }
+        return i..<t.count
+    }
+
+    // Key names whose values are secrets, matched inside the identifier case-insensitively: *_key, *-key,
+    // *apikey, *accesskey, *privatekey, key, *secret*, *passw* (password, passwd), *pwd*, *token*, *credential*.
+    static let placeholderWords = ["your", "example", "xxxx", "changeme", "placeholder", "redacted", "dummy",
+                                   "****", "....", "none", "null", "true", "false", "undefined", "secret", "password",
+                                   "token", "sample", "<", "${", "{{", "env"]
+
+    @inline(__always) static func isValueByte(_ b: UInt8) -> Bool {
+        isAlnum(b) || b == 0x2B || b == 0x2F || b == 0x5F || b == 0x2D || b == 0x2E || b == 0x3D || b == 0x21
+            || b == 0x40 || b == 0x23 || b == 0x24 || b == 0x25 || b == 0x5E || b == 0x26 || b == 0x2A || b == 0x7E
+    }
+
+    /// `api_key = "..."`, `password: ...`, `"client_secret": "..."`, `SECRET_TOKEN=...` where the value is
+    /// 8-200 value characters, not a placeholder, mixes at least two character classes and has Shannon
+    /// entropy >= 3 bits per character. The span is the value only.
+    static func assignment(_ t: PIIText, op i: Int) -> Range<Int>? {
+        // Key: skip spaces and a closing quote before the operator.
+        var k = i - 1
+        while k >= 0 && t[k] == 0x20 && i - k < 4 { k -= 1 }
+        if t[k] == 0x22 || t[k] == 0x27 { k -= 1 }
+        let keyEnd = k + 1
+        while k >= 0 && (isAlnum(t[k]) || t[k] == 0x5F || t[k] == 0x2D || t[k] == 0x2E) && keyEnd - k <= 40 { k -= 1 }
+        let keyStart = k + 1
+        guard keyEnd - keyStart >= 3 else { return nil }
+        guard keyStart >= 0 else { return nil }
+        let kr = keyStart..<keyEnd
+        // Byte-level test of the key names, without allocating (":" and "=" are common in prose).
+        let named = t.containsFolded(kr, "apikey") || t.containsFolded(kr, "_key") || t.containsFolded(kr, "-key")
+            || t.containsFolded(kr, "accesskey") || t.containsFolded(kr, "privatekey") || (kr.count == 3 && t.containsFolded(kr, "key")) || t.containsFolded(kr, "secret") || t.containsFolded(kr, "passw")
+            || t.containsFolded(kr, "pwd") || t.containsFolded(kr, "token") || t.containsFolded(kr, "credential")
+        guard named else { return nil }
+        // Value: after "=", "=>", ":" or ":=", spaces and one opening quote.
+        var v = i + 1
+        if t[v] == 0x3E || (t[i] == 0x3A && t[v] == 0x3D) { v += 1 }
+        while t[v] == 0x20 && v - i < 6 { v += 1 }
+        if t[v] == 0x22 || t[v] == 0x27 || t[v] == 0x60 { v += 1 }
+        var e = v
+        while isValueByte(t[e]) && e - v <= 200 { e += 1 }
+        // Trailing sentence punctuation is not part of the value.
+        while e > v && (t[e - 1] == 0x2E || t[e - 1] == 0x21) { e -= 1 }
+        let n = e - v
+        guard n >= 8 && n <= 200 else { return nil }
+        let value = String(decoding: (v..<e).map { isUpper(t[$0]) ? t[$0] | 0x20 : t[$0] }, as: UTF8.self)
+        if placeholderWords.contains(where: { value.contains($0) }) { return nil }
+        var classes = 0
+        var hasLower = false, hasUpper = false, hasDigit = false, hasOther = false
+        for q in v..<e {
+            let b = t[q]
+            if isLower(b) { hasLower = true } else if isUpper(b) { hasUpper = true }
+            else if isDigit(b) { hasDigit = true } else { hasOther = true }
+        }
+        classes = (hasLower ? 1 : 0) + (hasUpper ? 1 : 0) + (hasDigit ? 1 : 0) + (hasOther ? 1 : 0)
+        guard classes >= 2 else { return nil }
+        guard shannonEntropy(t.p, v..<e) >= 3.0 else { return nil }
+        return v..<e
+    }
+}

@@ -1,0 +1,248 @@
+import ArgumentParser
+import SpindleIO
+import SpindleStages
+
+/// `spindle dedup`: exact and MinHash near-duplicate removal, one-shot or in three phases.
+struct DedupCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dedup",
+        abstract: "Remove duplicate documents: exact (default), line/paragraph (CCNet) or near-duplicate (MinHash).",
+        discussion: """
+        A unix filter: JSONL documents on stdin (or FILEs), the kept ones on stdout in input order, a
+        one-line summary on stderr, a JSON report with --report. Unknown fields pass through untouched.
+          spindle dedup docs.jsonl > unique.jsonl                      exact, normalised text, keep first
+          spindle dedup --lines | spindle dedup --near --threshold 0.8  boilerplate lines, then near copies
+        Several FILEs dedup against each other; they are read in sorted path order, so the result does not
+        depend on the order they are listed in. For data beyond one machine, the three phases:
+          spindle dedup signatures shard-*.jsonl > sig.tsv      (map, per shard)
+          LC_ALL=C sort sig.tsv > sorted.tsv                     (any sort: GNU sort, Spark, Hadoop streaming)
+          spindle dedup clusters sorted.tsv > removals.tsv       (reduce)
+          spindle dedup apply --removals removals.tsv shard-*.jsonl > kept.jsonl
+        They keep exactly the documents the one-shot `--near` run keeps (estimated verification).
+        """,
+        subcommands: [DedupRun.self, DedupSignatures.self, DedupClusters.self, DedupApply.self],
+        defaultSubcommand: DedupRun.self)
+}
+
+/// MinHash options shared by the one-shot run and the map phase.
+struct MinHashOptions: ParsableArguments {
+    @Option(help: "Near-duplicate Jaccard threshold (5-gram shingles of normalised text).")
+    var threshold = 0.8
+    @Option(help: "Words per shingle.")
+    var ngram = 5
+    @Option(name: .customLong("num-perm"), help: "MinHash permutations (a multiple of 8).")
+    var numPerm = 128
+    @Option(help: "LSH bands (default: chosen from --threshold; with --rows).")
+    var bands: Int?
+    @Option(help: "LSH rows per band (with --bands).")
+    var rows: Int?
+    @Option(help: "Seed of the MinHash permutations (same seed, same signatures).")
+    var seed: UInt64 = 1
+    @Option(help: "Which duplicate survives: first, longest, or a numeric FIELD (largest wins).")
+    var keep = "first"
+    @Option(name: .customLong("text-field"), help: "The field holding the text.")
+    var textField = "text"
+    @Option(name: .customLong("estimate-margin"), help: "Estimated verification accepts a pair at --threshold plus this margin (offsets estimate noise).")
+    var estimateMargin = NearDupIndex.defaultEstimateMargin
+
+    func validate() throws {
+        guard threshold > 0 && threshold <= 1 else { throw ValidationError("--threshold must be in (0, 1]") }
+        guard ngram >= 1 else { throw ValidationError("--ngram must be at least 1") }
+        guard numPerm >= 8 && numPerm % 8 == 0 else { throw ValidationError("--num-perm must be a positive multiple of 8") }
+        if (bands == nil) != (rows == nil) { throw ValidationError("give --bands and --rows together") }
+        if let b = bands, let r = rows, b < 1 || r < 1 || b * r > numPerm {
+            throw ValidationError("--bands x --rows must be at least 1 and at most --num-perm (\(numPerm))")
+        }
+    }
+
+    func apply(to o: inout DedupOptions) {
+        o.threshold = threshold; o.ngram = ngram; o.numPerm = numPerm; o.seed = seed
+        o.keep = KeepRule(keep); o.textField = textField; o.estimateMargin = estimateMargin
+        if let b = bands, let r = rows { o.lsh = LSHParameters(bands: b, rows: r) }
+    }
+}
+
+/// Parses sizes such as 512M, 2G, 100000.
+func parseByteSize(_ s: String) -> Int? {
+    let u = s.uppercased()
+    let mult: [(String, Int)] = [("TB", 1 << 40), ("GB", 1 << 30), ("MB", 1 << 20), ("KB", 1 << 10), ("T", 1 << 40), ("G", 1 << 30), ("M", 1 << 20), ("K", 1 << 10), ("B", 1)]
+    for (suffix, m) in mult where u.hasSuffix(suffix) {
+        return Double(u.dropLast(suffix.count)).map { Int($0 * Double(m)) }
+    }
+    return Int(u)
+}
+
+struct DedupRun: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "One-shot dedup (the default when no phase is named).")
+
+    @Flag(help: "Near-duplicate removal with MinHash LSH (after exact matching on normalised text).")
+    var near = false
+    @Flag(help: "CCNet: drop lines seen in earlier documents (digits, case, punctuation normalised).")
+    var lines = false
+    @Flag(help: "CCNet: drop paragraphs (blank-line separated) seen in earlier documents.")
+    var paragraphs = false
+    @Option(name: .customLong("min-remaining"), help: "--lines/--paragraphs: drop a document when less than this fraction of its bytes remains.")
+    var minRemaining = 0.0
+    @Flag(name: .customLong("no-normalize"), help: "Exact mode: hash raw bytes instead of normalised text.")
+    var noNormalize = false
+    @Option(help: "Near: verify candidates by the signatures' estimate, or by exact shingle-set Jaccard (exact keeps ~8 bytes per word in memory).")
+    var verify: String = "estimate"
+    @Option(name: .customLong("memory-budget"), help: "Near: spill the index to disk (external sort) past this size, e.g. 2G.")
+    var memoryBudget: String?
+    @Flag(name: .customLong("dry-run"), help: "Print the LSH choice and the memory estimate for --input-size, then exit.")
+    var dryRun = false
+    @Option(name: .customLong("input-size"), help: "--dry-run: the input size to estimate for (e.g. 50G).")
+    var inputSize = "1G"
+    @Option(name: .customLong("avg-doc-bytes"), help: "--dry-run: average document size in bytes.")
+    var avgDocBytes = 4000
+    @Option(help: "Write a JSON report (counts, LSH odds, removed ids with the id each duplicates) to this file.")
+    var report: String?
+
+    @OptionGroup var minhash: MinHashOptions
+    @OptionGroup var input: InputOptions
+    @OptionGroup var out: OutputOptions
+    @OptionGroup var config: ConfigOptions
+
+    @Argument(help: "Input JSONL files (default: stdin).")
+    var files: [String] = []
+
+    func validate() throws {
+        if [near, lines, paragraphs].filter({ $0 }).count > 1 {
+            throw ValidationError("choose one of --near, --lines, --paragraphs (pipe two dedup runs to combine them)")
+        }
+        guard VerifyMode(rawValue: verify) != nil else { throw ValidationError("--verify must be estimate or exact") }
+        if let m = memoryBudget, parseByteSize(m) == nil { throw ValidationError("--memory-budget: not a size: \(m)") }
+        guard minRemaining >= 0 && minRemaining <= 1 else { throw ValidationError("--min-remaining must be in [0, 1]") }
+        if memoryBudget != nil && verify == "exact" {
+            throw ValidationError("--memory-budget spills with estimated verification; drop --verify exact")
+        }
+    }
+
+    var options: DedupOptions {
+        var o = DedupOptions()
+        o.mode = near ? .near : lines ? .lines : paragraphs ? .paragraphs : .exact
+        o.normalize = !noNormalize
+        minhash.apply(to: &o)
+        o.verify = VerifyMode(rawValue: verify)!
+        o.minRemaining = minRemaining
+        o.memoryBudget = memoryBudget.flatMap(parseByteSize)
+        o.policy = input.onError
+        o.rejectsPath = input.rejects
+        o.progress = input.progress
+        return o
+    }
+
+    func run() throws {
+        let o = options
+        if config.handled(o.json) { return }
+        if o.mode == .near { StandardError.line("dedup: " + o.resolvedLSH.describe(threshold: o.threshold)) }
+        if dryRun {
+            let size = parseByteSize(inputSize) ?? 0
+            let docs = max(1, size / max(1, avgDocBytes))
+            let per = o.bytesPerDocument
+            StandardError.line("dedup --dry-run: \(o.mode.rawValue) mode holds ~\(per) bytes per document; "
+                + "\(docs) documents of \(avgDocBytes) bytes (\(inputSize)) need ~\(Progress.format(Double(docs * per) / 1e6, 1)) MB"
+                + (o.memoryBudget.map { Double(docs * per) > Double($0) ? "; over --memory-budget: the index would spill to disk" : "; within --memory-budget" } ?? ""))
+            return
+        }
+        try Exit.reporting("dedup") {
+            let output = try out.open()
+            let r = try DedupStage(options: o).run(inputs: files, output: output)
+            try output.commit()
+            if let report { try OutputFile.write(Manifest.pretty(r.json) + [0x0A], to: report) }
+            StandardError.line(r.summary)
+        }
+    }
+}
+
+struct DedupSignatures: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "signatures",
+        abstract: "Map phase: one line per document and LSH band (KEY, PATH, LINE, LENGTH, SCORE, ID, SIGNATURE).")
+
+    @OptionGroup var minhash: MinHashOptions
+    @OptionGroup var input: InputOptions
+    @OptionGroup var out: OutputOptions
+    @Argument(help: "Input JSONL files (default: stdin, recorded as path \"-\").")
+    var files: [String] = []
+
+    func run() throws {
+        var o = DedupOptions()
+        minhash.apply(to: &o)
+        try Exit.reporting("dedup signatures") {
+            let output = try out.open()
+            let writer = DedupSignatureWriter(output: output, lsh: o.resolvedLSH)
+            var pipe = MinHashPipeline(ngram: o.ngram, numPerm: o.numPerm, seed: o.seed)
+            var sig = [UInt32](repeating: 0, count: o.numPerm)
+            var text: [UInt8] = []
+            let fieldName: String? = { if case .field(let f) = o.keep { return f }; return nil }()
+            let records = try StageInput(paths: files, policy: input.onError, rejectsPath: input.rejects)
+            try records.forEach { path, line, json in
+                try StageText.text(of: json, field: o.textField, into: &text)
+                text.withUnsafeBufferPointer { t in sig.withUnsafeMutableBufferPointer { pipe.signature(of: t, into: $0) } }
+                let score = fieldName.flatMap { StageText.number(of: json, field: $0) } ?? -.infinity
+                try sig.withUnsafeBufferPointer {
+                    try writer.write(path: path, line: line, id: StageText.id(of: json, fallback: "\(path):\(line)"),
+                                     length: text.count, score: score, signature: $0)
+                }
+            }
+            try records.finish(command: "dedup signatures")
+            try writer.close()
+            StandardError.line("dedup signatures: \(records.records) documents, \(o.resolvedLSH.bands) band lines each")
+        }
+    }
+}
+
+struct DedupClusters: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "clusters",
+        abstract: "Reduce phase: sorted signature lines in, removal list out (PATH, LINE, ID, KEPT_ID, SIMILARITY).")
+
+    @Option(help: "Jaccard threshold for the estimated verification.")
+    var threshold = 0.8
+    @Option(help: "Which duplicate survives: first, longest, or the FIELD given to `signatures`.")
+    var keep = "first"
+    @Option(name: .customLong("estimate-margin"), help: "Accept a pair at --threshold plus this margin (as in the one-shot run).")
+    var estimateMargin = NearDupIndex.defaultEstimateMargin
+    @OptionGroup var out: OutputOptions
+    @Argument(help: "Signature files sorted by their first column (default: stdin).")
+    var files: [String] = []
+
+    func run() throws {
+        try Exit.reporting("dedup clusters") {
+            var reducer = DedupClusterReducer(threshold: threshold, keep: KeepRule(keep))
+            reducer.estimateMargin = estimateMargin
+            for f in (files.isEmpty ? ["-"] : files) { try reducer.consume(path: f) }
+            let removals = reducer.removals()
+            let output = try out.open()
+            try DedupClusterReducer.write(removals, to: output)
+            try output.commit()
+            StandardError.line("dedup clusters: \(reducer.lines) signature lines, \(reducer.comparisons) comparisons, \(removals.count) documents to remove")
+        }
+    }
+}
+
+struct DedupApply: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "apply",
+        abstract: "Filter phase: copy the records of FILEs except those in the removal list.")
+
+    @Option(help: "The removal list written by `dedup clusters`.")
+    var removals: String
+    @OptionGroup var input: InputOptions
+    @OptionGroup var out: OutputOptions
+    @Argument(help: "The same input files given to `signatures` (same paths).")
+    var files: [String] = []
+
+    func run() throws {
+        try Exit.reporting("dedup apply") {
+            let set = try DedupClusterReducer.readRemovals(removals)
+            let output = try out.open()
+            let (kept, removed) = try dedupApply(removals: set, inputs: files, output: output, policy: input.onError)
+            try output.commit()
+            StandardError.line("dedup apply: \(kept) kept, \(removed) removed")
+        }
+    }
+}
