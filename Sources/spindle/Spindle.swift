@@ -14,5 +14,8 @@ struct Spindle: ParsableCommand {
         """,
         version: SpindleVersion.string,
         subcommands: [
+            IngestCommand.self,
+            ConvertCommand.self,
+            ValidateCommand.self,
         ])
 }
