@@ -1,8 +1,9 @@
 // SHA-256 (FIPS 180-4) for the `sha256` entries streaming keeps in index.json (`hashlib.sha256`).
 // Linux Foundation has no CryptoKit, and a shard hash is worth one small, tested function.
 
-/// SHA-256 of a byte buffer as a lowercase hex digest (`hashlib.sha256(data).hexdigest()`).
-public enum SHA256 {
+/// SHA-256 of a byte buffer as a lowercase hex digest (`hashlib.sha256(data).hexdigest()`). One-shot over
+/// a buffer, reusing one message schedule for every block.
+enum SHA256 {
     private static let k: [UInt32] = [
         0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
         0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
@@ -74,14 +75,14 @@ public enum SHA256 {
 
     /// The lowercase hex digest of `bytes`.
     public static func hex(_ bytes: [UInt8]) -> String {
-        bytes.withUnsafeBytes { hexString(digest($0)) }
+        bytes.withUnsafeBytes { hexDigits(digest($0)) }
     }
 
     /// The lowercase hex digest of a raw buffer.
-    public static func hex(_ data: UnsafeRawBufferPointer) -> String { hexString(digest(data)) }
+    public static func hex(_ data: UnsafeRawBufferPointer) -> String { hexDigits(digest(data)) }
 }
 
-func hexString(_ bytes: [UInt8]) -> String {
+func hexDigits(_ bytes: [UInt8]) -> String {
     let digits = Array("0123456789abcdef".utf8)
     var out = [UInt8]()
     out.reserveCapacity(bytes.count * 2)

@@ -8,8 +8,8 @@
 public protocol TokenEncoder {
     /// Token ids of `text` (no BOS/EOS).
     func encode(_ text: String) -> [Int32]
-    /// Text of `ids` (special ids render as nothing or as their piece; used only for display).
-    func decode(_ ids: [Int32]) -> String
+    /// Text of `ids` for display (inspect, error messages); the caller marks special ids itself.
+    func displayText(_ ids: [Int32]) -> String
     /// `<s>` (1 in Llama 2).
     var bosID: Int32 { get }
     /// `</s>` (2 in Llama 2).

@@ -61,7 +61,7 @@ public enum XXH64 {
     /// The canonical (big-endian) hex digest, as `xxhash.xxh64(data).hexdigest()` prints it.
     public static func hex(_ data: UnsafeRawBufferPointer) -> String {
         let h = hash(data)
-        return hexString((0..<8).map { UInt8(truncatingIfNeeded: h >> UInt64(56 - 8 * $0)) })
+        return hexDigits((0..<8).map { UInt8(truncatingIfNeeded: h >> UInt64(56 - 8 * $0)) })
     }
 }
 

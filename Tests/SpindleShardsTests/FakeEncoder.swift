@@ -14,6 +14,8 @@ struct FakeEncoder: TokenEncoder {
         Array((" " + text).utf8).map { Int32($0) + 3 }
     }
 
+    func displayText(_ ids: [Int32]) -> String { decode(ids) }
+
     func decode(_ ids: [Int32]) -> String {
         var bytes: [UInt8] = []
         for id in ids {
