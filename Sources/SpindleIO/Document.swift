@@ -49,8 +49,9 @@ public struct Document: JSONRecord, Equatable {
         try self.init(json: json, textField: "text")
     }
 
-    /// Reads a document whose text is in `textField`; a numeric id is taken as its decimal text.
-    public init(json: JSONLine, textField: String) throws(InputError) {
+    /// Reads a document whose text is in `textField`; a numeric id is taken as its decimal text,
+    /// and a missing id is `defaultID()` when given (an error otherwise).
+    public init(json: JSONLine, textField: String, defaultID: (() -> String)? = nil) throws(InputError) {
         if let raw = json.canonicalRawString(textField) {
             storage = .raw(raw)
         } else if let text = try json.string(textField) {
@@ -63,6 +64,8 @@ public struct Document: JSONRecord, Equatable {
                 throw InputError(.wrongType, file: "", field: "id", "expected a string or a number")
             }
             id = String(decoding: raw, as: UTF8.self)
+        } else if let defaultID, json.isNullOrAbsent("id") {
+            id = defaultID()
         } else {
             id = try json.requiredString("id")
         }
