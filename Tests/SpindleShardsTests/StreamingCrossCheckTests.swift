@@ -101,3 +101,35 @@ struct StreamingCrossCheckTests {
         }
     }
 }
+
+/// index.json of every kind validates against schemas/shards-index.schema.json (Python jsonschema).
+@Suite("Index schema", .enabled(if: Paths.hasJSONSchema, "python3 with jsonschema not available"))
+struct IndexSchemaTests {
+    @Test func everyKindValidates() throws {
+        let t = TempDir(); defer { t.cleanup() }
+        let e = FakeEncoder()
+        try packSFTDir(t.sub("sft"), randomDialogues(10, seed: 1, maxWords: 5))
+        var o = sinkOptions(t.sub("pre"), seqLen: 64)
+        o.compression = ShardCompression(level: 9)
+        o.hashes = [.sha256, .xxh64]
+        let pp = PretrainPacker(sink: try ShardSink(kind: .pretrain, encoder: e, options: o), encoder: e)
+        try pp.add(text: "hello world")
+        try pp.finish()
+        let p = PreferencePacker(sink: try ShardSink(kind: .preference, encoder: e, options: sinkOptions(t.sub("pref"), seqLen: 4096)), encoder: e)
+        for x in PreferencePackerTests.pairs(5, safety: 2, seed: 1) { try p.add(x) }
+        try p.finish()
+        let q = PromptPacker(sink: try ShardSink(kind: .prompts, encoder: e, options: sinkOptions(t.sub("prompts"), seqLen: 4096)), encoder: e)
+        try q.add(id: "a", prompt: [.init(.user, "hi")], aspect: nil)
+        try q.finish()
+        let script = """
+        import json, sys, jsonschema
+        schema = json.load(open(sys.argv[1]))
+        for path in sys.argv[2:]:
+            jsonschema.validate(json.load(open(path)), schema)
+        print("ok")
+        """
+        let r = try run("/usr/bin/env", ["python3", "-c", script, Paths.packageRoot + "/schemas/shards-index.schema.json"]
+                        + ["sft", "pre", "pref", "prompts"].map { t.sub("\($0)/index.json") })
+        #expect(r.status == 0 && r.stdout.contains("ok"), "\(r.stderr.suffix(1500))")
+    }
+}

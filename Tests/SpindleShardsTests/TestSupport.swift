@@ -23,6 +23,9 @@ enum Paths {
     static let sharedData = packageRoot + "/../shared/data"
     static var hasSharedData: Bool { FileManager.default.fileExists(atPath: sharedData + "/README.md") }
     static let venvPython = packageRoot + "/.venv-mds/bin/python"
+    static var hasJSONSchema: Bool {
+        (try? run("/usr/bin/env", ["python3", "-c", "import jsonschema"]).status) == 0
+    }
     static var hasStreamingVenv: Bool {
         FileManager.default.isExecutableFile(atPath: venvPython)
             && FileManager.default.fileExists(atPath: packageRoot + "/bench/shards_mds.py")
