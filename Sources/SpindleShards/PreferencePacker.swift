@@ -57,17 +57,35 @@ public final class PreferencePacker {
         self.seqLen = sink.metadata.seqLen
     }
 
+    /// A pair rendered to ids: prompt length, prompt + chosen + </s>, prompt + rejected + </s>.
+    public struct Prepared: Sendable {
+        public var promptLength: Int
+        public var chosen: [Int32]
+        public var rejected: [Int32]
+    }
+
+    /// Renders one pair (pure, so many threads may prepare while one adds).
+    public func prepare(_ p: PreferenceExample) throws(ChatTemplateError) -> Prepared {
+        let prompt = try template.renderPrompt(p.prompt)
+        return Prepared(promptLength: prompt.count, chosen: template.renderResponse(prompt: prompt, answer: p.chosen),
+                        rejected: template.renderResponse(prompt: prompt, answer: p.rejected))
+    }
+
     /// Renders and writes one pair; pairs whose longer sequence exceeds seq_len are dropped (counted).
     public func add(_ p: PreferenceExample) throws {
-        let prompt = try template.renderPrompt(p.prompt)
-        let chosen = template.renderResponse(prompt: prompt, answer: p.chosen)
-        let rejected = template.renderResponse(prompt: prompt, answer: p.rejected)
+        try add(p, prepared: try prepare(p))
+    }
+
+    /// Writes one pair from its `prepare`d ids.
+    public func add(_ p: PreferenceExample, prepared: Prepared) throws(ShardError) {
+        let chosen = prepared.chosen, rejected = prepared.rejected
+        let promptLength = prepared.promptLength
         guard max(chosen.count, rejected.count) <= seqLen else { droppedOverlong += 1; return }
         try sink.checkTokens(chosen, context: "pair \(p.id)")
         try sink.checkTokens(rejected, context: "pair \(p.id)")
         // Columns sorted by name: aspect, chosen_ids, id, margin_degree, prompt_len, rejected_ids, safety.
         try sink.write([.string(p.aspect.rawValue), .integers(chosen), .string(p.id), .integer(Int64(p.degree.rawValue)),
-                        .integer(Int64(prompt.count)), .integers(rejected), .string(p.safety?.rawValue ?? "")])
+                        .integer(Int64(promptLength)), .integers(rejected), .string(p.safety?.rawValue ?? "")])
         pairs += 1
         tokens += chosen.count + rejected.count
         degreeCounts[p.degree.rawValue] += 1
@@ -105,9 +123,18 @@ public final class PromptPacker {
         self.template = Llama2ChatTemplate(encoder: encoder)
     }
 
+    /// Renders a prompt (pure).
+    public func prepare(_ messages: [ChatMessage]) throws(ChatTemplateError) -> [Int32] {
+        try template.renderPrompt(messages)
+    }
+
     /// Renders and writes a prompt (a conversation ending with a user turn) unless already written.
     public func add(id: String, prompt messages: [ChatMessage], aspect: PreferenceAspect?) throws {
-        let ids = try template.renderPrompt(messages)
+        try add(id: id, prepared: try prepare(messages), aspect: aspect)
+    }
+
+    /// Writes a `prepare`d prompt unless the same ids were already written.
+    public func add(id: String, prepared ids: [Int32], aspect: PreferenceAspect?) throws(ShardError) {
         guard ids.count <= sink.metadata.seqLen else { droppedOverlong += 1; return }
         guard seen.insert(ids).inserted else { duplicates += 1; return }
         try sink.checkTokens(ids, context: "prompt \(id)")

@@ -46,11 +46,20 @@ public final class SFTPacker {
     }
 
     /// Renders and queues one dialogue (several examples under GAtt replay).
-    public func add(_ dialogue: Dialogue) throws -> Void {
-        let chats = options.gatt ? try template.renderGAtt(dialogue.messages) : [try template.render(dialogue.messages)]
+    public func add(_ dialogue: Dialogue) throws {
+        try add(prepared: try prepare(dialogue), id: dialogue.id)
+    }
+
+    /// Renders a dialogue without queueing it: pure, so many threads may prepare while one adds.
+    public func prepare(_ dialogue: Dialogue) throws(ChatTemplateError) -> [RenderedChat] {
+        options.gatt ? try template.renderGAtt(dialogue.messages) : [try template.render(dialogue.messages)]
+    }
+
+    /// Queues the examples `prepare` made from one dialogue.
+    public func add(prepared chats: [RenderedChat], id: String) throws(ShardError) {
         examples += 1
         for c in chats {
-            try sink.checkTokens(c.ids, context: "example \(dialogue.id)")
+            try sink.checkTokens(c.ids, context: "example \(id)")
             try add(rendered: c)
         }
     }

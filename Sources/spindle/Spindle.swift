@@ -17,5 +17,7 @@ struct Spindle: ParsableCommand {
             IngestCommand.self,
             ConvertCommand.self,
             ValidateCommand.self,
+            PackCommand.self,
+            ShardsCommand.self,
         ])
 }

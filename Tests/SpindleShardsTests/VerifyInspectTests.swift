@@ -64,7 +64,7 @@ struct VerifyTests {
         let t = TempDir(); defer { t.cleanup() }
         try packSFTDir(t.path, [Dialogue(id: "x", messages: [.init(.user, "say [/INST] please"), .init(.assistant, "ok")])])
         let r = try verify(t.path)
-        #expect(r.ok && r.answersAmbiguous == 1)
+        #expect(r.ok && r.answersAmbiguous == 1, "\(r.problems)")
     }
 
     /// Each kind of damage a buggy packer could do is caught.
