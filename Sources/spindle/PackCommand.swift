@@ -80,9 +80,9 @@ struct PackOptions: ParsableArguments {
     }
 
     var configJSON: [(String, JSONValue)] {
-        [("tokenizer", .string(tokenizer)), ("output", .string(output)), ("seq_len", .int(Int64(seqLen))),
-         ("seed", .int(Int64(bitPattern: seed))), ("compression", compression.map { .string($0) } ?? .null),
-         ("shard_size", .int(Int64(shardSize))), ("hashes", .string(hashes)),
+        [("tokenizer", .string(tokenizer)), ("output", .string(output)), ("seq_len", .number(String(seqLen))),
+         ("seed", .number(String(seed))), ("compression", compression.map { .string($0) } ?? .null),
+         ("shard_size", .number(String(shardSize))), ("hashes", .string(hashes)),
          ("token_dtype", tokenDType.map { .string($0) } ?? .null)]
     }
 
@@ -178,7 +178,7 @@ struct PackPretrain: ParsableCommand {
     }
 
     var extraConfig: [(String, JSONValue)] {
-        [("kind", .string("pretrain")), ("last_row", .string(lastRow)), ("shuffle_buffer", .int(Int64(shuffleBuffer))),
+        [("kind", .string("pretrain")), ("last_row", .string(lastRow)), ("shuffle_buffer", .number(String(shuffleBuffer))),
          ("text_field", .string(textField))]
     }
 
@@ -257,7 +257,7 @@ struct PackSFT: ParsableCommand {
 
     var extraConfig: [(String, JSONValue)] {
         [("kind", .string("sft")), ("packing", .string(packing.rawValue)), ("overlong", .string(overlong.rawValue)),
-         ("gatt", .bool(gatt)), ("window", .int(Int64(window))), ("shuffle_rows", .bool(!noShuffle))]
+         ("gatt", .bool(gatt)), ("window", .number(String(window))), ("shuffle_rows", .bool(!noShuffle))]
     }
 
     func run() throws {

@@ -113,7 +113,7 @@ struct ShardsVerify: ParsableCommand {
                 if report.problemCount > report.problems.count { print("… and \(report.problemCount - report.problems.count) more") }
                 let answers = ds.metadata.kind == .sft
                     ? ", \(report.answersChecked) answers checked against the loss mask"
-                      + (report.answersAmbiguous > 0 ? " (\(report.answersAmbiguous) in examples whose text spells [/INST]: structure checked only)" : "")
+                      + (report.answersAmbiguous > 0 ? " (\(report.answersAmbiguous) examples spell [/INST] in their text: their answers must start after one of the candidates)" : "")
                     : ""
                 print("\(report.ok ? "ok" : "FAILED"): \(target.directory): \(report.shards) shard file(s), \(report.samples) samples, "
                       + "\(report.problemCount) problem(s)\(answers)")

@@ -273,3 +273,19 @@ struct MDSCorruptionTests {
         }
     }
 }
+
+@Suite("MDS unfinished runs")
+struct MDSUnfinishedRunTests {
+    /// A run that died before index.json leaves shard files; the next run removes them, so no stale
+    /// shard survives beside the new index.
+    @Test func staleShardsOfAnUnfinishedRunAreRemoved() throws {
+        let t = TempDir(); defer { t.cleanup() }
+        let w = try MDSWriter(directory: t.path, columns: ["x": .int], sizeLimit: 100)
+        for i in 0..<40 { try w.write(["x": .integer(Int64(i))]) }  // several shards flushed, never finished
+        #expect(FileManager.default.fileExists(atPath: t.sub("shard.00003.mds")))
+        let w2 = try MDSWriter(directory: t.path, columns: ["x": .int])
+        try w2.write(["x": .integer(1)])
+        try w2.finish()
+        #expect(ShardFiles.list(t.path).sorted() == ["index.json", "shard.00000.mds"])
+    }
+}
