@@ -22,5 +22,7 @@ struct Spindle: ParsableCommand {
             PIICommand.self,
             UpsampleCommand.self,
             ClassifyCommand.self,
+            PackCommand.self,
+            ShardsCommand.self,
         ])
 }
