@@ -14,5 +14,6 @@ struct Spindle: ParsableCommand {
         """,
         version: SpindleVersion.string,
         subcommands: [
+            Train.self,
         ])
 }
