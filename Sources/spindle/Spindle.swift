@@ -15,5 +15,7 @@ struct Spindle: ParsableCommand {
         version: SpindleVersion.string,
         subcommands: [
             Train.self,
+            Generate.self,
+            Score.self,
         ])
 }
