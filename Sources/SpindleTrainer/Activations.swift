@@ -41,7 +41,7 @@ public final class Activations: @unchecked Sendable {
         dX = FloatBuffer(n * d); dH = FloatBuffer(n * d); dXn = FloatBuffer(n * d)
         dM = FloatBuffer(n * hid); dA = FloatBuffer(n * hid); dB = FloatBuffer(n * hid)
         dQ = FloatBuffer(n * qd); dAtt = FloatBuffer(n * qd); dK = FloatBuffer(n * kvd); dV = FloatBuffer(n * kvd)
-        attScratch = FloatBuffer(b * c.nKVHeads * t)
+        attScratch = FloatBuffer(b * c.nKVHeads * t * t)
     }
     deinit { tokens.deallocate(); targets.deallocate(); positions.deallocate(); segStart.deallocate() }
 

@@ -16,16 +16,15 @@ func crossEntropyForwardBackward(_ logits: FPtr, targets: UnsafePointer<Int32>, 
                 if writeGradient { l.update(repeating: 0, count: vocab) }
                 continue
             }
-            var mx = -Float.infinity
-            for i in 0..<vocab { mx = max(mx, l[i]) }
-            var sum: Float = 0
-            for i in 0..<vocab { sum += expf(l[i] - mx) }
-            let lse = mx + logf(sum)
-            lossPerRow[r] = lse - l[t]
+            let mx = maxOf(l, vocab)
+            let target = l[t]
             if writeGradient {
-                let inv = scale / sum
-                for i in 0..<vocab { l[i] = expf(l[i] - mx) * inv }
+                let sum = expShiftSum(l, l, vocab, shift: mx)      // l ← exp(l − max)
+                lossPerRow[r] = mx + logf(sum) - target
+                SpindleTrainer.scale(l, vocab, by: scale / sum)    // softmax · scale
                 l[t] -= scale
+            } else {
+                lossPerRow[r] = mx + logf(sumExp(l, vocab, shift: mx)) - target
             }
         }
     }
@@ -41,11 +40,21 @@ func logProbs(_ logits: CFPtr, targets: UnsafePointer<Int32>, n: Int, vocab: Int
             let t = Int(targets[r])
             if t < 0 { out[r] = 0; continue }
             let l = logits + r * vocab
-            var mx = -Float.infinity
-            for i in 0..<vocab { mx = max(mx, l[i]) }
-            var sum: Float = 0
-            for i in 0..<vocab { sum += expf(l[i] - mx) }
-            out[r] = l[t] - mx - logf(sum)
+            let mx = maxOf(l, vocab)
+            out[r] = l[t] - mx - logf(sumExp(l, vocab, shift: mx))
         }
     }
+}
+
+/// Σ exp(x[i] − shift) without storing.
+@inline(__always)
+func sumExp(_ x: UnsafePointer<Float>, _ n: Int, shift: Float) -> Float {
+    var acc = SIMD8<Float>()
+    let s = SIMD8<Float>(repeating: shift)
+    var i = 0
+    let rx = UnsafeRawPointer(x)
+    while i + 8 <= n { acc += exp8(rx.loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<Float>.self) - s); i += 8 }
+    var sum = acc.sum()
+    while i < n { sum += fastExp(x[i] - shift); i += 1 }
+    return sum
 }

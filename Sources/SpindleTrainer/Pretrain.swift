@@ -92,6 +92,7 @@ public enum Pretrain {
         log("warm-up step…")
         try t.step()
         var times: [Double] = []
+        Profile.reset()
         for i in 0..<steps {
             let r = try t.step()
             times.append(r.seconds)
@@ -101,6 +102,7 @@ public enum Pretrain {
         let tokens = Double(config.tokensPerStep)
         let tps = tokens / best
         let mfu = flopsPerToken(m, seqLen: config.seqLen) * tps / 1e9 / peak
+        if Profile.enabled { log(Profile.summary) }
         return [
             String(format: "sgemm peak (1024³, %d threads): %.1f GFLOP/s", BLASBackend.shared.threads, peak),
             String(format: "step: best %.0f ms, median %.0f ms", best * 1000, median * 1000),

@@ -105,9 +105,12 @@ public final class Trainer {
             acts.load(tokens: stageTok + mb * rowsPerMicro, segments: stageSeg + mb * rowsPerMicro, lossMask: stageMask + mb * rowsPerMicro)
             lossSum += model.forwardBackward(acts, lossScale: scale).lossSum
         }
-        let norm = clipGradientNorm(model.grads.p, count: model.layout.totalCount, maxNorm: config.gradClip)
         let lr = config.schedule.lr(at: state.step)
-        optimizer.update(params: model.params.p, grads: model.grads.p, lr: lr)
+        let norm = Profile.time(.optimizer) { () -> Double in
+            let norm = clipGradientNorm(model.grads.p, count: model.layout.totalCount, maxNorm: config.gradClip)
+            optimizer.update(params: model.params.p, grads: model.grads.p, lr: lr)
+            return norm
+        }
         state.step += 1
         state.cursor = (state.cursor + rowsPerStep) % source.rowCount
         state.tokensSeen += rowsPerStep * config.seqLen

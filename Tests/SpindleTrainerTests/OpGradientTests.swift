@@ -1,5 +1,6 @@
 // Finite-difference checks of every op's hand-written backward pass (fp32 kernels, losses summed in
 // Double). The relative error ‖analytic − numeric‖ / ‖analytic‖ is stated in each expectation.
+import Foundation
 import Testing
 @testable import SpindleTrainer
 
@@ -83,13 +84,23 @@ import Testing
         let out = Buf(zeros: q.count), probs = Buf(zeros: b * heads * t * t)
         let loss = { attentionForward(q.p, k.p, v.p, out: out.p, probs: probs.p, segStart: seg, s); return out.dot(r) }
         _ = loss()
-        let dq = Buf(zeros: q.count), dk = Buf(zeros: k.count), dv = Buf(zeros: v.count), scratch = Buf(zeros: b * kv * t)
+        let dq = Buf(zeros: q.count), dk = Buf(zeros: k.count), dv = Buf(zeros: v.count), scratch = Buf(zeros: b * kv * t * t)
         attentionBackward(q.p, k.p, v.p, probs: probs.p, dOut: r.p, segStart: seg, dq: dq.p, dk: dk.p, dv: dv.p,
                           scratch: scratch.p, s)
         let eq = gradientRelativeError(values: q.p, analytic: dq.p, indices: q.all, loss: loss)
         let ek = gradientRelativeError(values: k.p, analytic: dk.p, indices: k.all, loss: loss)
         let ev = gradientRelativeError(values: v.p, analytic: dv.p, indices: v.all, loss: loss)
         #expect(eq < 1e-3 && ek < 1e-3 && ev < 1e-3, "attention rel err dq \(eq) dk \(ek) dv \(ev)")
+        // The loop reference (the oracle) gives the same outputs and gradients.
+        let out2 = Buf(zeros: q.count), probs2 = Buf(zeros: probs.count)
+        attentionForwardReference(q.p, k.p, v.p, out: out2.p, probs: probs2.p, segStart: seg, s)
+        let dq2 = Buf(zeros: q.count), dk2 = Buf(zeros: k.count), dv2 = Buf(zeros: v.count), sc2 = Buf(zeros: b * kv * t)
+        attentionBackwardReference(q.p, k.p, v.p, probs: probs2.p, dOut: r.p, segStart: seg, dq: dq2.p, dk: dk2.p, dv: dv2.p,
+                                   scratch: sc2.p, s)
+        _ = loss()
+        for (x, y) in [(out, out2), (dq, dq2), (dk, dk2), (dv, dv2)] {
+            #expect(zip(x.array, y.array).allSatisfy { abs($0 - $1) < 1e-5 })
+        }
     }
 
     @Test func attentionNeverLooksAcrossSegmentsOrIntoTheFuture() {
@@ -134,5 +145,19 @@ import Testing
         #expect(Array(x.array[0..<d]) == Array(e.array[(2 * d)..<(3 * d)]))
         embeddingBackward([1, 1, 1, 2, 2, 2, 4, 4, 4], tokens: [2, 0, 2], dE: dE.p, n: 3, d: d)
         #expect(dE.array == [2, 2, 2, 0, 0, 0, 5, 5, 5, 0, 0, 0])
+    }
+}
+
+@Suite struct FastMathTests {
+    @Test func exp8AgreesWithExpf() {
+        var worst: Float = 0
+        var x: Float = -87
+        while x < 88 {
+            let v = exp8(SIMD8((0..<8).map { x + Float($0) * 0.001 }))
+            for i in 0..<8 { let want = expf(x + Float(i) * 0.001); worst = max(worst, abs(v[i] - want) / want) }
+            x += 0.0173
+        }
+        #expect(worst < 5e-7, "max relative error \(worst)")
+        #expect(exp8(SIMD8(repeating: -200))[0] < 1e-37)
     }
 }
