@@ -44,7 +44,7 @@ public final class AdamW: @unchecked Sendable {
         let bc2 = 1 - Float(pow(Double(s.beta2), Double(step)))
         let stepSize = lr / bc1, bc2Sqrt = bc2.squareRoot()
         let mp = m.p, vp = v.p
-        for (ranges, decay) in [(decayRanges, 1 - lr * s.weightDecay), (plainRanges, Float(1))] {
+        func apply(_ ranges: [Range<Int>], decay: Float) {
             for r in ranges {
                 parallelRanges(r.count, grain: 8192) { sub in
                     for j in sub {
@@ -57,6 +57,8 @@ public final class AdamW: @unchecked Sendable {
                 }
             }
         }
+        apply(decayRanges, decay: 1 - lr * s.weightDecay)
+        apply(plainRanges, decay: 1)
     }
 }
 
@@ -64,17 +66,18 @@ public final class AdamW: @unchecked Sendable {
 /// down to it (torch.nn.utils.clip_grad_norm_, factor maxNorm / (norm + 1e-6)). Returns the norm before clipping.
 @discardableResult
 public func clipGradientNorm(_ grads: UnsafeMutablePointer<Float>, count: Int, maxNorm: Float) -> Double {
-    var partial = [Double](repeating: 0, count: 64)
-    let chunks = 64
-    partial.withUnsafeMutableBufferPointer { pp in
-        let base = pp.baseAddress!
+    let chunks = 64   // fixed: the sum's order does not depend on the thread count
+    let norm = withUnsafeTemporaryAllocation(of: Double.self, capacity: chunks) { partial -> Double in
+        let base = partial.baseAddress!
         parallelFor(chunks) { c in
             var s = 0.0
             for i in (c * count / chunks)..<((c + 1) * count / chunks) { s += Double(grads[i]) * Double(grads[i]) }
             base[c] = s
         }
+        var total = 0.0
+        for c in 0..<chunks { total += base[c] }
+        return total.squareRoot()
     }
-    let norm = partial.reduce(0, +).squareRoot()
     if maxNorm > 0 && norm > Double(maxNorm) {
         let f = Float(Double(maxNorm) / (norm + 1e-6))
         parallelRanges(count, grain: 8192) { r in for i in r { grads[i] *= f } }
