@@ -24,5 +24,8 @@ struct Spindle: ParsableCommand {
             ClassifyCommand.self,
             PackCommand.self,
             ShardsCommand.self,
+            Train.self,
+            Generate.self,
+            Score.self,
         ])
 }

@@ -1,0 +1,101 @@
+// Checkpoint.swift: Hugging Face layout — DIR/config.json + DIR/model.safetensors (HF names, fp32; a
+// tied head is not stored, like transformers) — plus, for exact resume, DIR/optimizer.safetensors
+// (AdamW moments, `exp_avg.<name>` / `exp_avg_sq.<name>`) and DIR/trainer_state.json (steps, data
+// cursor, rng state). transformers' LlamaForCausalLM.from_pretrained(DIR) loads the first two.
+import Foundation
+
+/// Training progress saved beside the weights.
+public struct TrainerState: Equatable, Sendable {
+    public var step: Int = 0            // optimiser steps completed
+    public var cursor: Int = 0          // rows consumed from the training source
+    public var tokensSeen: Int = 0
+    public var rngState: UInt64 = 0
+    public init() {}
+
+    func json() -> String {
+        "{\n  \"step\": \(step),\n  \"cursor\": \(cursor),\n  \"tokens_seen\": \(tokensSeen),\n  \"rng_state\": \"\(rngState)\"\n}\n"
+    }
+    init(json: [String: Any], path: String) throws {
+        guard let s = json["step"] as? NSNumber, let c = json["cursor"] as? NSNumber,
+              let r = json["rng_state"] as? String, let rv = UInt64(r) else {
+            throw TrainerError.format(file: path, message: "trainer_state.json needs step, cursor and rng_state")
+        }
+        step = s.intValue; cursor = c.intValue; rngState = rv
+        tokensSeen = (json["tokens_seen"] as? NSNumber)?.intValue ?? 0
+    }
+}
+
+public enum Checkpoint {
+    /// Writes config.json and model.safetensors (and optimizer + state when given) into `dir`.
+    public static func save(_ model: LlamaModel, to dir: String, optimizer: AdamW? = nil, state: TrainerState? = nil) throws {
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let stored = model.layout.tensors   // a tied head is the embedding: only stored once
+        try Safetensors.write(dir + "/model.safetensors", tensors: stored.map {
+            ($0.name, $0.shape, UnsafeBufferPointer(start: model.params.p + $0.offset, count: $0.count))
+        })
+        if let optimizer {
+            var ts: [(name: String, shape: [Int], data: UnsafeBufferPointer<Float>)] = []
+            for t in stored {
+                ts.append(("exp_avg." + t.name, t.shape, UnsafeBufferPointer(start: optimizer.m.p + t.offset, count: t.count)))
+                ts.append(("exp_avg_sq." + t.name, t.shape, UnsafeBufferPointer(start: optimizer.v.p + t.offset, count: t.count)))
+            }
+            try Safetensors.write(dir + "/optimizer.safetensors", tensors: ts, metadata: ["step": "\(optimizer.step)"])
+        }
+        if let state { try writeAtomically(Data(state.json().utf8), to: dir + "/trainer_state.json") }
+        // config.json last: its presence marks a complete checkpoint.
+        try writeAtomically(Data(model.config.huggingFaceJSON().utf8), to: dir + "/config.json")
+    }
+
+    /// Reads `dir/config.json`.
+    public static func loadConfig(_ dir: String) throws -> LlamaConfig {
+        let path = dir + "/config.json"
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw TrainerError.io(file: path, message: "no config.json: not a checkpoint directory")
+        }
+        guard let json = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
+            throw TrainerError.format(file: path, message: "not a JSON object")
+        }
+        return try LlamaConfig(huggingFace: json, path: path)
+    }
+
+    /// Loads a model from an HF-layout directory (ours or transformers'; F32/F16/BF16).
+    public static func load(_ dir: String) throws -> LlamaModel {
+        let config = try loadConfig(dir)
+        let model = try LlamaModel(config: config, seed: 0)
+        let path = dir + "/model.safetensors"
+        let tensors = try Safetensors.read(path)
+        for t in model.layout.tensors {
+            let name = t.name
+            guard let src = tensors[name] else {
+                throw TrainerError.format(file: path, message: "missing tensor \(t.name) (config says \(config.nLayers) layers, tied: \(config.tieEmbeddings))")
+            }
+            guard src.shape == t.shape else {
+                throw TrainerError.format(file: path, message: "tensor \(t.name) has shape \(src.shape), config.json implies \(t.shape)")
+            }
+            src.values.withUnsafeBufferPointer { (model.params.p + t.offset).update(from: $0.baseAddress!, count: t.count) }
+        }
+        return model
+    }
+
+    /// Restores AdamW moments and the trainer state written by `save`.
+    public static func loadTrainingState(_ dir: String, into optimizer: AdamW, layout: ParameterLayout) throws -> TrainerState {
+        let path = dir + "/optimizer.safetensors"
+        let tensors = try Safetensors.read(path)
+        for t in layout.tensors {
+            guard let m = tensors["exp_avg." + t.name], let v = tensors["exp_avg_sq." + t.name],
+                  m.values.count == t.count, v.values.count == t.count else {
+                throw TrainerError.format(file: path, message: "missing or mis-shaped optimiser state for \(t.name)")
+            }
+            m.values.withUnsafeBufferPointer { (optimizer.m.p + t.offset).update(from: $0.baseAddress!, count: t.count) }
+            v.values.withUnsafeBufferPointer { (optimizer.v.p + t.offset).update(from: $0.baseAddress!, count: t.count) }
+        }
+        let sp = dir + "/trainer_state.json"
+        guard let data = FileManager.default.contents(atPath: sp),
+              let json = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
+            throw TrainerError.format(file: sp, message: "missing or not JSON")
+        }
+        let state = try TrainerState(json: json, path: sp)
+        optimizer.step = state.step
+        return state
+    }
+}

@@ -1,0 +1,127 @@
+// Generator.swift: inference with a KV cache — one new token per sequence per step, a batch of
+// sequences advancing together (the RL stages sample many responses at once).
+import Foundation
+
+/// Generated continuation of one prompt.
+public struct Generation: Sendable, Equatable {
+    public var tokens: [Int32]        // new tokens (without the prompt; without the stop token)
+    public var logProbs: [Float]      // model log p of each new token (temperature 1)
+    public var stopped: Bool          // ended on the stop token
+}
+
+/// KV-cached decoding for up to `batch` sequences of up to `maxLen` positions.
+public final class Generator {
+    public let model: LlamaModel
+    public let batch: Int
+    public let maxLen: Int
+    let kCache: [FloatBuffer], vCache: [FloatBuffer]     // per layer [batch, maxLen, kvDim]
+    let x, xn, q, k, v, att, a, b, m, logits, scores: FloatBuffer
+    let rstd: FloatBuffer
+    let sortIndex: UnsafeMutablePointer<Int32>
+    let posBuf: UnsafeMutablePointer<Int32>
+
+    public init(model: LlamaModel, batch: Int = 1, maxLen: Int? = nil) {
+        self.model = model
+        let c = model.config
+        self.batch = batch
+        let ml = min(maxLen ?? c.maxSeqLen, c.maxSeqLen)
+        self.maxLen = ml
+        let qd = c.nHeads * c.headDim
+        kCache = (0..<c.nLayers).map { _ in FloatBuffer(batch * ml * c.kvDim) }
+        vCache = (0..<c.nLayers).map { _ in FloatBuffer(batch * ml * c.kvDim) }
+        x = FloatBuffer(batch * c.dim); xn = FloatBuffer(batch * c.dim); rstd = FloatBuffer(batch)
+        q = FloatBuffer(batch * qd); k = FloatBuffer(batch * c.kvDim); v = FloatBuffer(batch * c.kvDim)
+        att = FloatBuffer(batch * qd)
+        a = FloatBuffer(batch * c.hiddenDim); b = FloatBuffer(batch * c.hiddenDim); m = FloatBuffer(batch * c.hiddenDim)
+        logits = FloatBuffer(batch * c.vocabSize); scores = FloatBuffer(batch * c.nHeads * ml)
+        sortIndex = .allocate(capacity: c.vocabSize)
+        posBuf = .allocate(capacity: batch)
+    }
+    deinit { sortIndex.deallocate(); posBuf.deallocate() }
+
+    /// y[rows, out] = x[rows, in] · Wᵀ; a matrix-vector product for one row.
+    @inline(__always) func project(_ xin: CFPtr, _ w: CFPtr, _ y: FPtr, rows: Int, inDim: Int, outDim: Int, accumulate: Bool = false) {
+        if rows == 1 {
+            BLASBackend.shared.sgemv(m: outDim, n: inDim, a: w, lda: inDim, x: xin, beta: accumulate ? 1 : 0, y: y)
+        } else {
+            linearForward(xin, w, y, n: rows, inDim: inDim, outDim: outDim, accumulate: accumulate)
+        }
+    }
+
+    /// Feeds `tokens[i]` at position `pos` for sequences 0..<rows; returns logits [rows, vocab].
+    public func step(tokens: UnsafePointer<Int32>, rows: Int, pos: Int) -> UnsafeMutablePointer<Float> {
+        precondition(rows <= batch && pos < maxLen)
+        let c = model.config, d = c.dim, qd = c.nHeads * c.headDim, kvd = c.kvDim, hid = c.hiddenDim, hd = c.headDim
+        let P = model.params.p, L = model.layout
+        embeddingForward(P + L.embed, tokens: tokens, x.p, n: rows, d: d)
+        for r in 0..<rows { posBuf[r] = Int32(pos) }
+        let rep = c.nHeads / c.nKVHeads, scale = 1 / Float(hd).squareRoot()
+        for l in 0..<c.nLayers {
+            let w = L.layers[l]
+            rmsNormForward(x.p, P + w.attnNorm, xn.p, rstd.p, n: rows, d: d, eps: c.normEps)
+            project(xn.p, P + w.wq, q.p, rows: rows, inDim: d, outDim: qd)
+            project(xn.p, P + w.wk, k.p, rows: rows, inDim: d, outDim: kvd)
+            project(xn.p, P + w.wv, v.p, rows: rows, inDim: d, outDim: kvd)
+            model.rope.apply(q.p, positions: posBuf, n: rows, heads: c.nHeads)
+            model.rope.apply(k.p, positions: posBuf, n: rows, heads: c.nKVHeads)
+            let kc = kCache[l].p, vc = vCache[l].p
+            for r in 0..<rows {
+                (kc + (r * maxLen + pos) * kvd).update(from: k.p + r * kvd, count: kvd)
+                (vc + (r * maxLen + pos) * kvd).update(from: v.p + r * kvd, count: kvd)
+            }
+            let maxLen = self.maxLen, q = self.q.p, att = self.att.p, scores = self.scores.p
+            parallelFor(rows * c.nHeads) { task in
+                let r = task / c.nHeads, h = task % c.nHeads, kvh = h / rep
+                let qh = q + r * qd + h * hd
+                let s = scores + task * maxLen
+                var mx = -Float.infinity
+                for j in 0...pos {
+                    let sc = dot(qh, kc + (r * maxLen + j) * kvd + kvh * hd, hd) * scale
+                    s[j] = sc; mx = max(mx, sc)
+                }
+                var sum: Float = 0
+                for j in 0...pos { let e = expf(s[j] - mx); s[j] = e; sum += e }
+                let o = att + r * qd + h * hd
+                o.update(repeating: 0, count: hd)
+                let inv = 1 / sum
+                for j in 0...pos { axpy(s[j] * inv, vc + (r * maxLen + j) * kvd + kvh * hd, o, hd) }
+            }
+            project(att, P + w.wo, x.p, rows: rows, inDim: qd, outDim: d, accumulate: true)
+            rmsNormForward(x.p, P + w.ffnNorm, xn.p, rstd.p, n: rows, d: d, eps: c.normEps)
+            project(xn.p, P + w.w1, a.p, rows: rows, inDim: d, outDim: hid)
+            project(xn.p, P + w.w3, b.p, rows: rows, inDim: d, outDim: hid)
+            swigluForward(a.p, b.p, m.p, count: rows * hid)
+            project(m.p, P + w.w2, x.p, rows: rows, inDim: hid, outDim: d, accumulate: true)
+        }
+        rmsNormForward(x.p, P + L.finalNorm, xn.p, rstd.p, n: rows, d: d, eps: c.normEps)
+        project(xn.p, P + L.head, logits.p, rows: rows, inDim: d, outDim: c.vocabSize)
+        return logits.p
+    }
+
+    /// Samples continuations of every prompt (at most `batch` of them), in lockstep; deterministic
+    /// for a given seed (sequence i draws from its own generator seeded with seed + i).
+    public func generate(prompts: [[Int32]], options: SamplingOptions, onToken: ((Int, Int32) -> Void)? = nil) -> [Generation] {
+        precondition(!prompts.isEmpty && prompts.count <= batch && prompts.allSatisfy { !$0.isEmpty })
+        let rows = prompts.count, vocab = model.config.vocabSize
+        var rngs = (0..<rows).map { SeededRandom(seed: options.seed &+ UInt64($0)) }
+        var out = [Generation](repeating: Generation(tokens: [], logProbs: [], stopped: false), count: rows)
+        var done = [Bool](repeating: false, count: rows)
+        var input = prompts.map { $0[0] }
+        let longest = prompts.map(\.count).max()!
+        let end = min(maxLen, longest + options.maxNewTokens)
+        for pos in 0..<(end - 1) {
+            let lg = input.withUnsafeBufferPointer { step(tokens: $0.baseAddress!, rows: rows, pos: pos) }
+            for r in 0..<rows {
+                if pos + 1 < prompts[r].count { input[r] = prompts[r][pos + 1]; continue }
+                if done[r] || out[r].tokens.count >= options.maxNewTokens { done[r] = true; continue }
+                let (tok, lp) = sampleToken(lg + r * vocab, vocab: vocab, options: options, rng: &rngs[r], index: sortIndex)
+                if let stop = options.stopToken, tok == stop { out[r].stopped = true; done[r] = true; continue }
+                out[r].tokens.append(tok); out[r].logProbs.append(lp)
+                onToken?(r, tok)
+                input[r] = tok
+            }
+            if done.allSatisfy({ $0 }) { break }
+        }
+        return out
+    }
+}

@@ -1,0 +1,81 @@
+import ArgumentParser
+import Foundation
+import SpindleTrainer
+
+/// Parses whitespace-separated token ids.
+func parseIds(_ s: Substring, file: String, line: Int) throws -> [Int32] {
+    try s.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" }).map {
+        guard let v = Int32($0), v >= 0 else {
+            throw TrainerError.data(file: file, line: line, message: "not a token id: \"\($0.prefix(20))\"")
+        }
+        return v
+    }
+}
+
+struct Generate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "generate",
+        abstract: "Sample a continuation from a checkpoint with a KV cache (temperature, top-p, seed).",
+        discussion: """
+        The prompt is given as token ids (--ids "1 450 4996"); text prompts arrive with the tokenizer.
+        Generated ids go to stdout, space-separated, ending at </s> (id 2) or --max-new-tokens.
+
+        examples:
+          spindle generate --checkpoint runs/nano/checkpoint --ids "1" --temperature 0.8 --top-p 0.9 --seed 7
+          spindle generate --config configs/stories15M.json --benchmark 256   # random weights, prints tokens/s
+        """)
+
+    @Option(help: "Checkpoint directory (config.json + model.safetensors).") var checkpoint: String?
+    @Option(help: "Training config or preset (random weights; with --benchmark).") var config: String?
+    @Option(help: "Prompt token ids, space-separated (BOS = 1 is not added for you).") var ids: String?
+    @Option(help: "Text prompt (needs the tokenizer; not yet available: use --ids).") var prompt: String?
+    @Option(help: "Sampling temperature; 0 = greedy.") var temperature: Float = 0.8
+    @Option(help: "Nucleus sampling threshold (1 = off).") var topP: Float = 0.9
+    @Option(help: "Maximum tokens to generate.") var maxNewTokens = 256
+    @Option(help: "Random seed.") var seed: UInt64 = 0
+    @Option(help: "Threads.") var threads = 2
+    @Option(help: "Generate N tokens (batch 1, greedy) and print tokens/s as the last line.") var benchmark: Int?
+
+    func run() throws {
+        Compute.threads = threads
+        BLASBackend.shared.threads = threads
+        if prompt != nil { throw ValidationError("text prompts need the tokenizer, which is not wired in yet: pass --ids") }
+        let model: LlamaModel = try exitOnTrainerError {
+            if let checkpoint { return try Checkpoint.load(checkpoint) }
+            guard let config else { throw TrainerError.config(field: "--checkpoint", message: "give --checkpoint DIR (or --config with --benchmark)") }
+            return try LlamaModel(config: TrainConfig.load(resolveConfigPath(config)).model, seed: seed)
+        }
+        if let n = benchmark {
+            guard n > 1 else { throw ValidationError("--benchmark needs at least 2 tokens") }
+            let gen = Generator(model: model, batch: 1, maxLen: min(n + 1, model.config.maxSeqLen))
+            var o = SamplingOptions()
+            o.temperature = 0; o.maxNewTokens = n; o.stopToken = nil
+            stderrLine("blas: \(BLASBackend.shared.summary)")
+            _ = gen.generate(prompts: [[1]], options: { var w = o; w.maxNewTokens = 8; return w }())   // warm-up
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            let out = gen.generate(prompts: [[1]], options: o)[0]
+            let secs = Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9
+            // n positions were run through the model (the prompt token plus n − 1 generated ones fed back).
+            print(String(format: "generated %d tokens (batch 1, KV cache) in %.3f s", out.tokens.count, secs))
+            print(String(format: "tokens/s: %.1f", Double(out.tokens.count) / secs))
+            return
+        }
+        guard let ids else { throw ValidationError("give the prompt as --ids \"1 ...\"") }
+        let promptIds = try exitOnTrainerError { try parseIds(Substring(ids), file: "--ids", line: 1) }
+        guard !promptIds.isEmpty else { throw ValidationError("--ids is empty") }
+        if let bad = promptIds.first(where: { Int($0) >= model.config.vocabSize }) {
+            throw ValidationError("--ids: token \(bad) is outside the vocabulary (\(model.config.vocabSize))")
+        }
+        var o = SamplingOptions()
+        o.temperature = temperature; o.topP = topP; o.maxNewTokens = maxNewTokens; o.seed = seed
+        o.stopToken = Int32(model.config.eosId)
+        let gen = Generator(model: model, batch: 1, maxLen: min(model.config.maxSeqLen, promptIds.count + maxNewTokens))
+        var first = true
+        let result = gen.generate(prompts: [promptIds], options: o) { _, tok in
+            FileHandle.standardOutput.write(Data(((first ? "" : " ") + String(tok)).utf8))
+            first = false
+        }[0]
+        print("")
+        stderrLine("\(result.tokens.count) tokens\(result.stopped ? ", stopped at </s>" : "")")
+    }
+}

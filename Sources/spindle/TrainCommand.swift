@@ -1,0 +1,106 @@
+import ArgumentParser
+import Foundation
+import SpindleTrainer
+
+/// `spindle train`: the embedded CPU trainer.
+struct Train: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train Llama models on the CPU (pretraining; SFT, reward models and PPO follow).",
+        subcommands: [TrainPretrain.self])
+}
+
+/// Prints a trainer error the way users need it and exits with a meaningful code
+/// (64 bad config, 65 bad data or model file, 74 I/O).
+func exitOnTrainerError<T>(_ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch let e as TrainerError {
+        FileHandle.standardError.write(Data("spindle: error: \(e)\n".utf8))
+        switch e {
+        case .config: throw ExitCode(64)
+        case .data, .format: throw ExitCode(65)
+        case .io: throw ExitCode(74)
+        }
+    }
+}
+
+func stderrLine(_ s: String) { FileHandle.standardError.write(Data((s + "\n").utf8)) }
+
+/// A config path, or a preset name looked up as configs/NAME.json.
+func resolveConfigPath(_ p: String) -> String {
+    if FileManager.default.fileExists(atPath: p) { return p }
+    let preset = "configs/\(p).json"
+    return FileManager.default.fileExists(atPath: preset) ? preset : p
+}
+
+struct TrainPretrain: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pretrain",
+        abstract: "Pretrain a Llama model from token rows; write an HF-layout checkpoint, metrics and a report.",
+        discussion: """
+        The config (configs/nano.json, stories15M, stories42M, llama2-7b; schema in
+        schemas/trainer-config.schema.json) gives the model shape, optimiser and data. Training data is
+        either MDS shards (`spindle pack pretrain`) or a token-id text file (one document per line,
+        ids separated by spaces, as `spindle tokenizer encode` writes).
+
+        Output in the config's output.dir: checkpoint/ (config.json + model.safetensors, loadable by
+        transformers, plus optimizer.safetensors and trainer_state.json for --resume), metrics.jsonl,
+        report.html. Progress goes to stderr.
+
+        examples:
+          spindle train pretrain --config configs/nano.json --train-data ids.txt --steps 200
+          spindle train pretrain --config stories15M --benchmark 5      # random tokens, prints tokens/s
+          spindle train pretrain --config nano --print-config
+        """)
+
+    @Option(help: "Training config (JSON file, or a preset name from configs/).") var config: String
+    @Option(help: "Token-id text file or shard directory (overrides data.train).") var trainData: String?
+    @Option(help: "Held-out data for eval loss/perplexity (overrides data.eval).") var evalData: String?
+    @Option(help: "Output directory (overrides output.dir).") var output: String?
+    @Option(help: "Optimiser steps (overrides training.steps).") var steps: Int?
+    @Option(help: "Threads (overrides training.threads).") var threads: Int?
+    @Flag(help: "Continue from OUTPUT/checkpoint (weights, AdamW state, data cursor).") var resume = false
+    @Option(help: "Run N timed steps on random tokens and print tokens/s as the last line.") var benchmark: Int?
+    @Flag(help: "Print the effective config as JSON and exit.") var printConfig = false
+
+    func run() throws {
+        var cfg = try exitOnTrainerError { try TrainConfig.load(resolveConfigPath(config)) }
+        if let trainData { cfg.trainData = trainData }
+        if let evalData { cfg.evalData = evalData }
+        if let output { cfg.outputDir = output }
+        if let steps { cfg.steps = steps }
+        if let threads { cfg.threads = threads }
+        try exitOnTrainerError { try cfg.validate() }
+        if printConfig { print(cfg.json(), terminator: ""); return }
+        if let n = benchmark {
+            guard n > 0 else { throw ValidationError("--benchmark needs a positive number of steps") }
+            let lines = try exitOnTrainerError { try Pretrain.benchmark(config: cfg, steps: n, log: stderrLine) }
+            for l in lines { print(l) }
+            return
+        }
+        guard let trainPath = cfg.trainData else {
+            throw ValidationError("no training data: set data.train in the config or pass --train-data")
+        }
+        let finalCfg = cfg
+        let summary = try exitOnTrainerError { () -> RunSummary in
+            let train = try openSource(trainPath, format: finalCfg.dataFormat, seqLen: finalCfg.seqLen)
+            let eval = try finalCfg.evalData.map { try openSource($0, format: finalCfg.dataFormat, seqLen: finalCfg.seqLen) }
+            let ckpt = finalCfg.outputDir + "/checkpoint"
+            if resume && !FileManager.default.fileExists(atPath: ckpt + "/trainer_state.json") {
+                throw TrainerError.io(file: ckpt, message: "--resume: no checkpoint with trainer_state.json here")
+            }
+            return try Pretrain.run(config: finalCfg, train: train, eval: eval, resumeFrom: resume ? ckpt : nil, log: stderrLine)
+        }
+        print(String(format: "steps %d  final train loss %.4f%@  %.0f tokens/s", summary.steps, summary.finalLoss,
+                     summary.evalLoss.map { String(format: "  eval loss %.4f", $0) } ?? "", summary.tokensPerSecond))
+    }
+
+    func openSource(_ path: String, format: String, seqLen: Int) throws -> TrainingBatchSource {
+        var isDir: ObjCBool = false
+        if format == "mds" || (FileManager.default.fileExists(atPath: path, isDirectory: &isDir) && isDir.boolValue) {
+            throw TrainerError.config(field: "data.format", message: "MDS shard directories (\(path)) are read once the SpindleShards reader is wired in; use a token-id text file for now")
+        }
+        return try TokenTextBatchSource(path: path, seqLen: seqLen)
+    }
+}

@@ -1,0 +1,99 @@
+// safetensors and config.json: round trips, dtypes, corruption; HF-layout checkpoints.
+import Foundation
+import Testing
+@testable import SpindleTrainer
+
+func tempDir(_ name: String) -> String {
+    let d = FileManager.default.temporaryDirectory.appendingPathComponent("spindle-\(name)-\(getpid())").path
+    try? FileManager.default.removeItem(atPath: d)
+    try? FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
+    return d
+}
+
+/// A safetensors file from raw pieces.
+func safetensorsBytes(header: String, body: [UInt8]) -> Data {
+    var d = Data()
+    withUnsafeBytes(of: UInt64(header.utf8.count).littleEndian) { d.append(contentsOf: $0) }
+    d.append(contentsOf: Array(header.utf8)); d.append(contentsOf: body)
+    return d
+}
+
+@Suite struct CheckpointTests {
+    @Test(arguments: [false, true])
+    func saveLoadRoundTripIsExact(tied: Bool) throws {
+        let m = try tinyModel(tied: tied)
+        let dir = tempDir("rt-\(tied)")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try Checkpoint.save(m, to: dir)
+        let back = try Checkpoint.load(dir)
+        #expect(back.config == m.config)
+        #expect(Array(back.parameters) == Array(m.parameters))
+        let names = try Safetensors.read(dir + "/model.safetensors").keys
+        #expect(names.contains("model.layers.1.mlp.down_proj.weight") && names.contains("model.norm.weight"))
+        #expect(names.contains("lm_head.weight") == !tied)
+    }
+
+    @Test func readsF16AndBF16() throws {
+        // 1.5, -2, 0.25 in F16 (0x3E00, 0xC000, 0x3400) and BF16 (0x3FC0, 0xC000, 0x3E80).
+        let f16: [UInt8] = [0x00, 0x3E, 0x00, 0xC0, 0x00, 0x34]
+        let bf16: [UInt8] = [0xC0, 0x3F, 0x00, 0xC0, 0x80, 0x3E]
+        let h = "{\"a\":{\"dtype\":\"F16\",\"shape\":[3],\"data_offsets\":[0,6]},\"b\":{\"dtype\":\"BF16\",\"shape\":[1,3],\"data_offsets\":[6,12]}}"
+        let t = try Safetensors.parse(safetensorsBytes(header: h, body: f16 + bf16), path: "x")
+        #expect(t["a"]?.values == [1.5, -2, 0.25] && t["b"]?.values == [1.5, -2, 0.25] && t["b"]?.shape == [1, 3])
+        #expect(halfToFloat(0x0001) == 0x1p-24 && halfToFloat(0x7C00) == .infinity)
+    }
+
+    @Test(arguments: [
+        ("short", Data([1, 2, 3])),
+        ("header too long", safetensorsBytes(header: "{}", body: []).dropLast(1)),
+        ("not json", safetensorsBytes(header: "{\"a\":", body: [])),
+        ("offsets beyond body", safetensorsBytes(header: "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}", body: [0, 0, 0, 0])),
+        ("shape mismatch", safetensorsBytes(header: "{\"a\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[0,8]}}", body: [UInt8](repeating: 0, count: 8))),
+        ("unknown dtype", safetensorsBytes(header: "{\"a\":{\"dtype\":\"I64\",\"shape\":[1],\"data_offsets\":[0,8]}}", body: [UInt8](repeating: 0, count: 8))),
+        ("huge header size", Data([255, 255, 255, 255, 255, 255, 255, 255, 0])),
+    ])
+    func corruptFilesThrow(name: String, bytes: Data) {
+        #expect(throws: TrainerError.self, "\(name)") { try Safetensors.parse(bytes, path: "bad.safetensors") }
+    }
+
+    @Test func missingTensorOrWrongShapeNamesIt() throws {
+        let m = try tinyModel()
+        let dir = tempDir("shape")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try Checkpoint.save(m, to: dir)
+        var c = m.config; c.hiddenDim = 32
+        try Data(c.huggingFaceJSON().utf8).write(to: URL(fileURLWithPath: dir + "/config.json"))
+        #expect { try Checkpoint.load(dir) } throws: { "\($0)".contains("gate_proj") }
+    }
+
+    @Test func configReadsBothRopeThetaFormsAndDefaults() throws {
+        let base: [String: Any] = ["hidden_size": 64, "intermediate_size": 172, "num_hidden_layers": 2,
+                                   "num_attention_heads": 4, "vocab_size": 512, "rms_norm_eps": 1e-6]
+        var v4 = base; v4["rope_theta"] = 500000.0
+        var v5 = base; v5["rope_parameters"] = ["rope_theta": 250000.0, "rope_type": "default"]
+        let c4 = try LlamaConfig(huggingFace: v4), c5 = try LlamaConfig(huggingFace: v5)
+        #expect(c4.ropeTheta == 500000 && c5.ropeTheta == 250000)
+        #expect(c4.nKVHeads == 4 && !c4.tieEmbeddings && c4.normEps == 1e-6)
+        var scaled = v4; scaled["rope_scaling"] = ["type": "linear", "factor": 2.0]
+        #expect(throws: TrainerError.self) { try LlamaConfig(huggingFace: scaled) }
+        // Our own config.json reads back to the same config.
+        let ours = try JSONSerialization.jsonObject(with: Data(c4.huggingFaceJSON().utf8)) as! [String: Any]
+        #expect(try LlamaConfig(huggingFace: ours) == c4)
+    }
+
+    @Test func llama2_7bPresetHasTheRealSize() throws {
+        let c = try TrainConfig.load(packageRoot.appendingPathComponent("configs/llama2-7b.json").path)
+        #expect(c.model.parameterCount == 6_738_415_616)   // Llama-2-7b-hf
+        for p in ["nano", "stories15M", "stories42M"] {
+            _ = try TrainConfig.load(packageRoot.appendingPathComponent("configs/\(p).json").path)
+        }
+        let s15 = try TrainConfig.load(packageRoot.appendingPathComponent("configs/stories15M.json").path)
+        #expect(s15.model.parameterCount == 24_407_712)   // 2·32000·288 + 6·995,904 + 288
+    }
+
+    @Test func trainConfigRejectsUnknownKeys() {
+        let j: [String: Any] = ["model": ["dim": 64, "n_layers": 2, "n_heads": 4, "hidden_dim": 172, "vocab_size": 512, "max_seq_len": 256],
+                                "training": ["learning_rate": 0.1]]
+        #expect { try TrainConfig(json: j, path: "c.json") } throws: { "\($0)".contains("training.learning_rate") }
+    }
+}

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Trainer benchmarks, side by side on this machine (only ratios taken in one run mean anything: the
+# hosts' CPU and memory bandwidth vary a lot under load):
+#   1. sgemm GFLOP/s: Spindle's OpenBLAS (core type chosen from cpuid) vs numpy's BLAS
+#   2. training tokens/s, stories15M shape (dim 288, 6 layers, hidden 768, vocab 32000 untied,
+#      seq 256, batch 8, fp32, 2 threads) vs PyTorch CPU (../shared/bench/peers/torch_train_bench.py),
+#      and MFU against the measured sgemm peak
+#   3. generation tokens/s (batch 1, KV cache, 256 tokens, same shape) vs the same PyTorch harness
+# usage: SPINDLE=.build/release/spindle bench/trainer.sh   (STEPS=3 GEN=256 THREADS=2 to change)
+set -u
+cd "$(dirname "$0")/.."
+SPINDLE=${SPINDLE:-.build/release/spindle}
+PEERS=${PEERS:-../shared/bench/peers}
+STEPS=${STEPS:-3}
+GEN=${GEN:-256}
+THREADS=${THREADS:-2}
+[ -x "$SPINDLE" ] || { echo "trainer bench: $SPINDLE not built (swift build -c release)" >&2; exit 1; }
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+cat > "$tmp/stories15M-bench.json" <<JSON
+{"model": {"dim": 288, "n_layers": 6, "n_heads": 6, "n_kv_heads": 6, "hidden_dim": 768, "vocab_size": 32000,
+           "max_seq_len": 256, "tie_embeddings": false},
+ "training": {"seq_len": 256, "batch_size": 8, "grad_accum": 1, "threads": $THREADS}}
+JSON
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "n/a" }'; }
+have_py() { python3 -c "import $1" 2>/dev/null; }
+
+# 1. sgemm
+"$SPINDLE" train pretrain --config "$tmp/stories15M-bench.json" --benchmark "$STEPS" > "$tmp/train.txt" 2> "$tmp/train.err" \
+  || { cat "$tmp/train.err" >&2; exit 1; }
+sp_peak=$(sed -n 's/^sgemm peak.*: \([0-9.]*\) GFLOP\/s.*/\1/p' "$tmp/train.txt")
+sp_tps=$(sed -n 's/^tokens\/s: \([0-9.]*\)/\1/p' "$tmp/train.txt")
+grep '^blas:' "$tmp/train.err" | sed 's/^/spindle /'
+if have_py numpy && have_py threadpoolctl; then
+  np_peak=$(python3 "$PEERS/gemm_bench_numpy.py" --threads "$THREADS" --budget 0.5 2>/dev/null | sed -n 's/.*square  1024: *\([0-9.]*\) GFLOP\/s/\1/p')
+  echo "sgemm 1024^3, $THREADS threads: spindle $sp_peak GFLOP/s, numpy ${np_peak:-?} GFLOP/s, ratio $(ratio "$sp_peak" "${np_peak:-0}")"
+else
+  echo "sgemm 1024^3, $THREADS threads: spindle $sp_peak GFLOP/s (numpy peer skipped: numpy/threadpoolctl missing)"
+fi
+
+# 2. training + 3. generation vs PyTorch
+"$SPINDLE" generate --config "$tmp/stories15M-bench.json" --benchmark "$GEN" --threads "$THREADS" > "$tmp/gen.txt" 2>/dev/null
+sp_gen=$(sed -n 's/^tokens\/s: \([0-9.]*\)/\1/p' "$tmp/gen.txt")
+grep -E '^(step|model FLOPs)' "$tmp/train.txt" | sed 's/^/spindle train: /'
+if have_py torch; then
+  python3 "$PEERS/torch_train_bench.py" --untied --threads "$THREADS" --steps "$STEPS" --gen "$GEN" --peak-gflops "$sp_peak" > "$tmp/torch.txt" 2>&1
+  t_tps=$(sed -n 's/^train: .* \([0-9.]*\) tok\/s.*/\1/p' "$tmp/torch.txt")
+  t_gen=$(sed -n 's/^generate: .* \([0-9.]*\) tok\/s/\1/p' "$tmp/torch.txt")
+  sed 's/^/pytorch: /' "$tmp/torch.txt"
+  echo "train tokens/s (stories15M, seq 256, batch 8, fp32, $THREADS threads): spindle $sp_tps, pytorch ${t_tps:-?}, ratio $(ratio "$sp_tps" "${t_tps:-0}")"
+  echo "generate tokens/s (batch 1, KV cache, $GEN tokens): spindle $sp_gen, pytorch ${t_gen:-?}, ratio $(ratio "$sp_gen" "${t_gen:-0}")"
+else
+  echo "train tokens/s (stories15M, seq 256, batch 8, fp32, $THREADS threads): spindle $sp_tps (pytorch peer skipped: torch missing)"
+  echo "generate tokens/s (batch 1, KV cache, $GEN tokens): spindle $sp_gen (pytorch peer skipped)"
+fi
