@@ -16,7 +16,8 @@ struct TokenizerCommand: ParsableCommand {
           spindle tokenizer train --input corpus.txt --model_prefix m --vocab_size 32000
         """,
         subcommands: [TokenizerEncodeCommand.self, TokenizerDecodeCommand.self, TokenizerInfoCommand.self,
-                      TokenizerExplainCommand.self, TokenizerTrainCommand.self, TokenizerBenchCommand.self])
+                      TokenizerExplainCommand.self, TokenizerTrainCommand.self, TokenizerMergeCommand.self,
+                      TokenizerBenchCommand.self])
 }
 
 /// Loads a model or exits with a clear message (exit code 2: bad input).

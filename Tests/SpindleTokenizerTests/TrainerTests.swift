@@ -196,3 +196,34 @@ func naiveBPE(_ corpus: TrainingCorpus, merges: Int) -> [String] {
     }
     return out
 }
+
+@Suite struct VocabularyMergeTests {
+    @Test(.enabled(if: SharedData.hasLlama2 && SharedData.hasShakespeare))
+    func mergedModelKeepsBaseIDs() throws {
+        let base = try ModelProto(contentsOf: SharedData.llama2Model)
+        var c = TrainingCorpus()
+        for _ in 0..<50 { var l = "数据集 tokenizer 中文分词 测试 数据 中文"; l.withUTF8 { c.add($0, 4192) } }
+        var o = BPETrainerOptions.llama2
+        o.vocabSize = 300
+        o.hardVocabLimit = false
+        let add = try BPETrainer(options: o).train(c)
+        let r = mergeVocabularies(base: base, add: add)
+        #expect(r.added > 0)
+        #expect(Array(r.model.pieces.prefix(32000)) == base.pieces)
+        #expect(r.model.trainerSpec.vocabSize == r.model.pieces.count)
+        let merged = try SentencePieceModel(proto: r.model)
+        let llama = try SharedData.llama2()
+        // English keeps its ids; the new Chinese pieces shorten Chinese text.
+        #expect(merged.encode("The quick brown fox jumps over the lazy dog.") == llama.encode("The quick brown fox jumps over the lazy dog."))
+        #expect(merged.encode("中文分词测试").count < llama.encode("中文分词测试").count)
+        #expect(try merged.decode(merged.encode("中文分词 测试 data")) == "中文分词 测试 data")
+        if pythonSentencePieceAvailable {
+            let path = NSTemporaryDirectory() + "spindle-merged-\(getpid()).model"
+            try Data(r.model.serialized()).write(to: URL(fileURLWithPath: path))
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            let out = try runPython("import sys, sentencepiece as spm; print(spm.SentencePieceProcessor(model_file=sys.argv[1]).encode('中文分词 测试 data The fox'))", args: [path])
+            let want = String(decoding: out, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            #expect(want == "[" + merged.encode("中文分词 测试 data The fox").map(String.init).joined(separator: ", ") + "]")
+        }
+    }
+}
