@@ -142,3 +142,40 @@ func naiveEncode(_ m: SentencePieceModel, _ text: String) -> [Int32] {
     }
     return ids
 }
+
+/// Models with sentencepiece's default normaliser (nmt_nfkc precompiled charsmap, extra whitespace
+/// removal) and without byte fallback: trained by Python sentencepiece, encoded by both.
+@Suite struct NormalizerParityTests {
+    @Test(.enabled(if: SharedData.hasShakespeare && pythonSentencePieceAvailable), arguments: ["nmt_nfkc", "nfkc_cf", "identity"])
+    func charsmapModelsMatchSentencePiece(rule: String) throws {
+        let dir = NSTemporaryDirectory() + "spindle-nfkc-\(getpid())-\(rule)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let texts = ["  Leading and   repeated   spaces  ", "ﬁnancial ﬂow Ⅻ ① ＡＢＣ１２３ ｶﾀｶﾅ", "Café naïve coöperate",
+                     "tab\there", "①②③ ™ ℃ ½", "KING RICHARD: Hark!", "", "   ", "日本語テキスト", "\u{00A0}nbsp\u{3000}ideographic",
+                     "<s> </s> <unk>", "x\u{0301}y\u{0308}", "Ǆemal ǅ ǆ", "ＬＯＵＤ　ｗｏｒｄｓ"]
+        let script = """
+        import sys, json, sentencepiece as spm
+        d, rule, corpus = sys.argv[1], sys.argv[2], sys.argv[3]
+        spm.SentencePieceTrainer.train(input=corpus, model_prefix=d + "/m", model_type="bpe", vocab_size=600,
+            normalization_rule_name=rule, byte_fallback=False, minloglevel=2, character_coverage=1.0)
+        sp = spm.SentencePieceProcessor(model_file=d + "/m.model")
+        for line in sys.stdin.read().split("\\n"):
+            t = json.loads(line)
+            print(json.dumps([sp.encode(t), sp.decode(sp.encode(t)), sp.normalize(t)]))
+        """
+        let input = texts.map { String(decoding: try! JSONSerialization.data(withJSONObject: $0, options: .fragmentsAllowed), as: UTF8.self) }.joined(separator: "\n")
+        let out = try runPython(script, stdin: Data(input.utf8), args: [dir, rule, SharedData.shakespeare])
+        let rows = String(decoding: out, as: UTF8.self).split(separator: "\n")
+        try #require(rows.count == texts.count)
+        let m = try SentencePieceModel(contentsOf: dir + "/m.model")
+        #expect((rule == "identity") == m.proto.normalizerSpec.precompiledCharsmap.isEmpty)
+        if rule != "identity" { #expect(m.normalize("  ﬁ  ＡＢ ") == "\u{2581}fi\u{2581}" + (rule == "nfkc_cf" ? "ab" : "AB")) }
+        for (t, row) in zip(texts, rows) {
+            let r = try JSONSerialization.jsonObject(with: Data(row.utf8)) as! [Any]
+            let ids = (r[0] as! [NSNumber]).map { $0.int32Value }
+            #expect(m.encode(t) == ids, "\(rule) \(t.debugDescription)")
+            #expect(try m.decode(ids) == r[1] as! String, "\(rule) decode \(t.debugDescription)")
+        }
+    }
+}
