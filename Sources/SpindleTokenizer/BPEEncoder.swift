@@ -252,6 +252,19 @@ struct WordCache {
         return true
     }
 
+    /// Appends the cached ids of the chunk to `ids`; false when absent.
+    @inline(__always)
+    func lookupIDs(_ p: UnsafePointer<UInt8>, _ n: Int, hash h: UInt64, into ids: inout [Int32]) -> Bool {
+        guard let mem, n <= Self.maxKey else { return false }
+        let slot = mem + (Int(truncatingIfNeeded: h) & mask) * Self.slotBytes
+        guard slot.load(as: UInt32.self) == UInt32(truncatingIfNeeded: h >> 32),
+              slot.load(fromByteOffset: 4, as: UInt8.self) == UInt8(n),
+              memcmp(slot + Self.keyAt, p, n) == 0 else { return false }
+        let c = Int(slot.load(fromByteOffset: 5, as: UInt8.self))
+        for k in 0..<c { ids.append(slot.load(fromByteOffset: Self.idsAt + 4 * k, as: Int32.self)) }
+        return true
+    }
+
     /// Caches a chunk's symbols when they fit (short chunk, few symbols, all in the vocabulary).
     @inline(__always)
     mutating func insert(_ p: UnsafePointer<UInt8>, _ n: Int, hash h: UInt64, symbols: ArraySlice<EncodedSymbol>) {

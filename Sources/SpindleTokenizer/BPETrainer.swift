@@ -156,6 +156,7 @@ public final class BPETrainer {
         var state = buildWords(&words, charToSym: charToSym)
         words = WordCounter(capacity: 1)
         stats.seconds["prepare"] = monotonicSeconds() - t0
+        log("prepared merge tables (\(fmt(stats.seconds["prepare"]!)) s)")
         t0 = monotonicSeconds()
 
         // 4. Merges.
@@ -223,21 +224,25 @@ public final class BPETrainer {
     // MARK: Alphabet
 
     private func chooseAlphabet(_ words: WordCounter) throws(TrainingError) -> ([UInt32], [Int32]) {
-        var counts: [UInt32: UInt64] = [:]
+        var perChar = [UInt64](repeating: 0, count: 0x110000)
         var total: UInt64 = 0
         words.arena.withUnsafeBufferPointer { ar in
-            for e in 0..<words.count {
-                let c = words.counts[e]
-                var i = words.keyStart[e]
-                let end = i + Int(words.keyLen[e])
-                while i < end {
-                    let (cp, l) = decodeScalar(ar.baseAddress! + i, end - i)
-                    counts[cp, default: 0] &+= c
-                    total &+= c
-                    i += l
+            perChar.withUnsafeMutableBufferPointer { pc in
+                for e in 0..<words.count {
+                    let c = words.counts[e]
+                    var i = words.keyStart[e]
+                    let end = i + Int(words.keyLen[e])
+                    while i < end {
+                        let (cp, l) = decodeScalar(ar.baseAddress! + i, end - i)
+                        if cp < 0x110000 { pc[Int(cp)] &+= c }
+                        total &+= c
+                        i += l
+                    }
                 }
             }
         }
+        var counts: [(key: UInt32, value: UInt64)] = []
+        for cp in 0..<perChar.count where perChar[cp] > 0 { counts.append((UInt32(cp), perChar[cp])) }
         // Most frequent first; ties by code point, so the order is deterministic.
         let sorted = counts.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
         var alphabet: [UInt32] = []

@@ -70,7 +70,8 @@ import Testing
                 if !ws.s.normalized.isEmpty { bpeMerge(m, &ws.s, range: 0..<ws.s.normalized.count) }
             }
             var slow: [Int32] = []
-            m.appendIDs(&ws.s, into: &slow)
+            var prevUnk = false
+            m.appendIDs(&ws.s, into: &slow, prevUnk: &prevUnk)
             #expect(fast == slow, "\(text.debugDescription)")
             #expect(fast == naiveEncode(m, text), "\(text.debugDescription)")
         }
