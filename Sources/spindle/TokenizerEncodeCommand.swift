@@ -7,13 +7,16 @@ struct TokenizerEncodeCommand: ParsableCommand {
         commandName: "encode",
         abstract: "Encode text lines (or a JSONL field) into piece ids or pieces.",
         discussion: """
-        Reads one text per line from FILE or stdin and writes one line of space-separated ids per input
-        line (sentencepiece's spm_encode format). No BOS/EOS is added unless asked.
-          spindle tokenizer encode --model tokenizer.model --output-format piece <<< "Hello world"
+        Reads one text per line from FILE or stdin and writes one line of
+        space-separated ids per input line (sentencepiece's spm_encode format). No
+        BOS/EOS is added unless asked.
+          echo "Hello world" |
+            spindle tokenizer encode --model tokenizer.model --output-format piece
           ▁Hello ▁world
-        JSONL mode tokenises one string field of each object and appends the result to the object,
-        keeping every other field as it was:
-          spindle tokenizer encode --model m.model --jsonl --field text < docs.jsonl > docs.ids.jsonl
+        JSONL mode tokenises one string field of each object and appends the result
+        to the object, keeping every other field as it was:
+          spindle tokenizer encode --model m.model --jsonl --field text \
+            < docs.jsonl > docs.ids.jsonl
         """)
 
     @Option(help: "SentencePiece .model file.") var model: String

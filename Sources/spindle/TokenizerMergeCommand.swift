@@ -7,12 +7,15 @@ struct TokenizerMergeCommand: ParsableCommand {
         commandName: "merge",
         abstract: "Extend a base model with another model's new pieces, keeping every base id stable.",
         discussion: """
-        Appends the NORMAL and USER_DEFINED pieces of --add that --base lacks (in --add's order), as
-        Chinese-LLaMA-Alpaca extended Llama 2's 32K vocabulary with Chinese pieces:
+        Appends the NORMAL and USER_DEFINED pieces of --add that --base lacks (in
+        --add's order), as Chinese-LLaMA-Alpaca extended Llama 2's 32K vocabulary
+        with Chinese pieces:
           spindle tokenizer train --input zh.txt --model_prefix zh --vocab_size 20000
-          spindle tokenizer merge --base tokenizer.model --add zh.model --output merged.model
-        New pieces score below every regular base piece by default (--new-scores below), so base merges
-        keep priority; --new-scores zero reproduces the Chinese-LLaMA script.
+          spindle tokenizer merge --base tokenizer.model --add zh.model \
+            --output merged.model
+        New pieces score below every regular base piece by default (--new-scores
+        below), so base merges keep priority; --new-scores zero reproduces the
+        Chinese-LLaMA script.
         """)
 
     @Option(help: "Base .model (its ids are kept).") var base: String
