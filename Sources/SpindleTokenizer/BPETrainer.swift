@@ -293,9 +293,9 @@ public final class BPETrainer {
 
     struct State {
         var syms: [Int32] = []          // all word symbols, word w at [start[w], start[w] + len[w])
-        var start: [Int] = []
-        var len: [Int32] = []
-        var count: [UInt64] = []
+        /// Per word: symbols at syms[start ..< start + len], weight count (one cache line holds four).
+        struct Word { var start: Int; var len: Int32; var count: UInt64 }
+        var words: [Word] = []
         // Pairs.
         var pairLeft: [Int32] = []
         var pairRight: [Int32] = []
@@ -331,8 +331,15 @@ public final class BPETrainer {
             log("memory budget \(budget >> 20) MiB: pruning words seen <= \(minCount) times")
         }
         var tmp: [Int32] = []
+        // Most frequent words first: they are rewritten most often, so keeping them together helps the
+        // cache. Ties by bytes keep the order (and so the output) deterministic.
+        let order = (0..<words.count).sorted { x, y in
+            let cx = words.counts[x], cy = words.counts[y]
+            if cx != cy { return cx > cy }
+            return words.key(x).lexicographicallyPrecedes(words.key(y))
+        }
         words.arena.withUnsafeBufferPointer { ar in
-            for e in 0..<words.count {
+            for e in order {
                 let c = words.counts[e]
                 if c <= minCount { stats.prunedWords += 1; continue }
                 var i = words.keyStart[e]
@@ -340,7 +347,7 @@ public final class BPETrainer {
                 tmp.removeAll(keepingCapacity: true)
                 func flush() {
                     if tmp.count >= 2 {
-                        st.start.append(st.syms.count); st.len.append(Int32(tmp.count)); st.count.append(c)
+                        st.words.append(State.Word(start: st.syms.count, len: Int32(tmp.count), count: c))
                         st.syms.append(contentsOf: tmp)
                     }
                     tmp.removeAll(keepingCapacity: true)
@@ -359,17 +366,17 @@ public final class BPETrainer {
         while cap < st.syms.count { cap <<= 1 }
         st.slots = [Int32](repeating: -1, count: cap)
         st.mask = cap - 1
-        for w in 0..<st.start.count {
-            let s = st.start[w], n = Int(st.len[w])
+        for w in 0..<st.words.count {
+            let s = st.words[w].start, n = Int(st.words[w].len)
             for i in 0..<(n - 1) {
                 let a = st.syms[s + i], b = st.syms[s + i + 1]
                 if !rules.valid(st.info[Int(a)], st.info[Int(b)]) { continue }
                 let p = pairIndex(&st, a, b)
-                st.pairCount[p] += Int64(st.count[w])
+                st.pairCount[p] += Int64(st.words[w].count)
                 if st.pairWhere[p].last != Int32(w) { st.pairWhere[p].append(Int32(w)) }
             }
         }
-        log("\(st.start.count) word segments, \(st.syms.count) symbols, \(st.pairCount.count) pairs")
+        log("\(st.words.count) word segments, \(st.syms.count) symbols, \(st.pairCount.count) pairs")
         return st
     }
 
@@ -514,8 +521,9 @@ public final class BPETrainer {
             for w in list {
                 if w == lastW { continue }
                 lastW = w
-                let s = st.start[Int(w)], n = Int(st.len[Int(w)])
-                let wc = Int64(st.count[Int(w)])
+                let word = st.words[Int(w)]
+                let s = word.start, n = Int(word.len)
+                let wc = Int64(word.count)
                 var o = 0, i = 0
                 var changed = false
                 while i < n {
@@ -539,7 +547,7 @@ public final class BPETrainer {
                         o += 1; i += 1
                     }
                 }
-                st.len[Int(w)] = Int32(o)
+                if changed { st.words[Int(w)].len = Int32(o) }
             }
             for (k, q) in touched.enumerated() {
                 let qi = Int(q)
