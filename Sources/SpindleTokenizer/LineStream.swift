@@ -6,6 +6,7 @@ import Glibc
 import Darwin
 #endif
 import Dispatch
+import SpindleIO
 
 /// A failure on one input line.
 public struct LineError: Error, CustomStringConvertible, Sendable {
@@ -23,10 +24,11 @@ public protocol LineTransform: AnyObject {
 }
 
 /// Streams `input` to `output` line by line through `transforms` (one per thread; count = threads).
-/// Returns (lines, input bytes).
+/// Returns (lines, input bytes). Line failures throw `LineError`; I/O failures throw SpindleIO's errors.
 @discardableResult
-public func streamLines(input: UnsafeMutablePointer<FILE>, inputName: String, output: UnsafeMutablePointer<FILE>,
-                        transforms: [LineTransform], blockSize: Int = 4 << 20) throws(LineError) -> (lines: Int, bytes: Int) {
+public func streamLines(input: InputFile, output: OutputFile,
+                        transforms: [LineTransform], blockSize: Int = 4 << 20) throws -> (lines: Int, bytes: Int) {
+    let inputName = input.name
     let threads = max(1, transforms.count)
     var buffer = [UInt8](repeating: 0, count: blockSize * threads)
     var carry = 0
@@ -41,7 +43,7 @@ public func streamLines(input: UnsafeMutablePointer<FILE>, inputName: String, ou
     let box = Box(threads)
     while !eof || carry > 0 {
         if buffer.count - carry < blockSize { buffer += [UInt8](repeating: 0, count: buffer.count) }
-        let n = buffer.withUnsafeMutableBytes { fread($0.baseAddress! + carry, 1, $0.count - carry, input) }
+        let n = try buffer.withUnsafeMutableBytes { try input.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[carry...])) }
         if n == 0 { eof = true }
         let filled = carry + n
         totalBytes += n
@@ -103,7 +105,7 @@ public func streamLines(input: UnsafeMutablePointer<FILE>, inputName: String, ou
         }
         for p in 0..<parts.count {
             let o = box.outs[p]
-            if !o.isEmpty { _ = o.withUnsafeBytes { fwrite($0.baseAddress!, 1, $0.count, output) } }
+            if !o.isEmpty { try output.write(o) }
             if let e = box.errors[p] { throw e }
             box.outs[p] = []
         }

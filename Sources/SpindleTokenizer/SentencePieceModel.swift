@@ -5,6 +5,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import SpindleIO
 
 /// Errors from encoding or decoding.
 public enum TokenizerError: Error, Equatable, CustomStringConvertible, Sendable {
@@ -86,7 +87,7 @@ public final class SentencePieceModel: @unchecked Sendable {
 
     private init(proto: ModelProto, fingerprintOf bytes: [UInt8], file: String?) throws(ModelProtoError) {
         self.proto = proto
-        fingerprint = hexString(sha256(bytes))
+        fingerprint = SHA256.hexDigest(bytes)
         let spec = proto.trainerSpec
         if proto.trainerSpec.message.has(3) && spec.modelType != .bpe {
             throw .invalidModel("model_type \(spec.modelType) is not BPE; only BPE models are supported", file: file)

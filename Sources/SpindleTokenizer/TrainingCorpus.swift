@@ -6,6 +6,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import SpindleIO
 
 /// Why training input could not be read.
 public struct TrainingInputError: Error, CustomStringConvertible, Sendable {
@@ -36,14 +37,8 @@ public struct TrainingCorpus: Sendable {
         var text: [UInt8] = []
         for path in paths {
             let data: [UInt8]
-            if path == "-" {
-                guard let d = readAll(fdopen(dup(0), "rb")) else { throw TrainingInputError(file: "<stdin>", message: "cannot read") }
-                data = d
-            } else {
-                guard let d = readWholeFile(path) else {
-                    throw TrainingInputError(file: path, message: "cannot read: \(String(cString: strerror(errno)))")
-                }
-                data = d
+            do { data = try InputFile.readAll(path: path) } catch {
+                throw TrainingInputError(file: path == "-" ? "<stdin>" : path, message: "\(error)")
             }
             let name = path == "-" ? "<stdin>" : path
             var lineNo = 0
@@ -115,19 +110,6 @@ public struct TrainingCorpus: Sendable {
     }
 }
 
-func readAll(_ f: UnsafeMutablePointer<FILE>?) -> [UInt8]? {
-    guard let f else { return nil }
-    defer { fclose(f) }
-    var out: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 1 << 20)
-    while true {
-        let n = chunk.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, f) }
-        if n > 0 { out.append(contentsOf: chunk[0..<n]) }
-        if n < chunk.count { break }
-    }
-    return ferror(f) != 0 ? nil : out
-}
-
 /// SplitMix64: a small, well-mixed deterministic generator for sampling.
 struct SplitMix {
     var state: UInt64
@@ -141,16 +123,10 @@ struct SplitMix {
     }
 }
 
-/// Writes bytes to `path` through a temporary file in the same directory, renamed when complete.
+/// Writes bytes to `path` atomically (temporary name, renamed when complete).
 public func writeFileAtomically(_ path: String, _ bytes: [UInt8]) throws(TrainingInputError) {
-    let tmp = path + ".tmp.\(getpid())"
-    guard let f = fopen(tmp, "wb") else { throw TrainingInputError(file: path, message: "cannot create: \(String(cString: strerror(errno)))") }
-    let n = bytes.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, f) }
-    let ok = n == bytes.count && fflush(f) == 0
-    fclose(f)
-    guard ok, rename(tmp, path) == 0 else {
-        unlink(tmp)
-        throw TrainingInputError(file: path, message: "write failed: \(String(cString: strerror(errno)))")
+    do { try OutputFile.write(bytes, to: path, compress: false) } catch {
+        throw TrainingInputError(file: path, message: "\(error)")
     }
 }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SpindleIO
 import SpindleTokenizer
 
 /// `spindle tokenizer …`: train, apply and inspect SentencePiece-compatible BPE models.
@@ -29,14 +30,4 @@ func loadModel(_ path: String) throws -> SentencePieceModel {
 }
 
 /// Writes a message to stderr.
-func printError(_ s: String) {
-    var e = StandardError(); print(s, to: &e)
-}
-
-struct StandardError: TextOutputStream {
-    mutating func write(_ s: String) { FileHandle.standardError.write(Data(s.utf8)) }
-}
-
-/// C stdio streams for the standard descriptors (buffered; flushed by the commands).
-nonisolated(unsafe) let stdinFile: UnsafeMutablePointer<FILE> = fdopen(0, "rb")!
-nonisolated(unsafe) let stdoutFile: UnsafeMutablePointer<FILE> = fdopen(1, "wb")!
+func printError(_ s: String) { StandardError.line(s) }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import SpindleTokenizer
 import Foundation
+import SpindleIO
 
 struct TokenizerEncodeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -45,21 +46,21 @@ struct TokenizerEncodeCommand: ParsableCommand {
     }
 }
 
-/// Opens the input (file or stdin), streams it through the transforms to stdout, maps errors to exits.
+/// Streams the input (file or stdin; .zst/.gz decompressed) through the transforms to stdout.
+/// Exit codes: 65 bad input line, 74 I/O error.
 func runLineCommand(input: String?, makeTransforms: () -> [LineTransform]) throws {
-    let name = input ?? "-"
-    let f: UnsafeMutablePointer<FILE>
-    if name == "-" { f = stdinFile } else {
-        guard let h = fopen(name, "rb") else { throw ValidationError("\(name): cannot open: \(String(cString: strerror(errno)))") }
-        f = h
-    }
-    defer { if name != "-" { fclose(f) } }
     do {
-        try streamLines(input: f, inputName: name == "-" ? "<stdin>" : name, output: stdoutFile, transforms: makeTransforms())
-    } catch {
-        fflush(stdoutFile)
-        printError("spindle tokenizer: \(error)")
+        let inFile = try InputFile(path: input)
+        let out = try OutputFile(path: nil)
+        try streamLines(input: inFile, output: out, transforms: makeTransforms())
+        try out.commit()
+    } catch let e as LineError {
+        printError("spindle tokenizer: \(e)")
         throw ExitCode(65)
+    } catch let e as ExitCode {
+        throw e
+    } catch {
+        printError("spindle tokenizer: \(error)")
+        throw ExitCode(74)
     }
-    fflush(stdoutFile)
 }

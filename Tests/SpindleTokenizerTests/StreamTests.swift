@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import SpindleIO
 @testable import SpindleTokenizer
 
 @Suite struct StreamTests {
@@ -33,12 +34,9 @@ import Testing
             let outPath = inPath + ".out"
             try Data(text.utf8).write(to: URL(fileURLWithPath: inPath))
             defer { try? FileManager.default.removeItem(atPath: inPath); try? FileManager.default.removeItem(atPath: outPath) }
-            let fi = fopen(inPath, "rb")!, fo = fopen(outPath, "wb")!
-            defer { fclose(fi) }
-            do { try streamLines(input: fi, inputName: "in", output: fo, transforms: transforms, blockSize: 4096) } catch {
-                fclose(fo); throw error
-            }
-            fclose(fo)
+            let fi = try InputFile(path: inPath), fo = try OutputFile(path: outPath)
+            try streamLines(input: fi, output: fo, transforms: transforms, blockSize: 4096)
+            try fo.commit()
             return String(decoding: try Data(contentsOf: URL(fileURLWithPath: outPath)), as: UTF8.self)
         }
         let one = try run([EncodeLineTransform(model: m, options: EncodeLineOptions())], input)
