@@ -206,6 +206,10 @@ public final class BPETrainer {
                 if lo < hi {
                     for i in lo..<hi {
                         let r = corpusRef.range(i)
+                        if boundary.isEmpty {
+                            countWordsIdentity(base + r.lowerBound, r.count, allowWS: allowWS, word: &buf, into: &wc)
+                            continue
+                        }
                         buf.removeAll(keepingCapacity: true)
                         norm.normalize(UnsafeBufferPointer(start: base + r.lowerBound, count: r.count), into: &buf)
                         buf.withUnsafeBufferPointer { b in
@@ -229,9 +233,9 @@ public final class BPETrainer {
         words.arena.withUnsafeBufferPointer { ar in
             perChar.withUnsafeMutableBufferPointer { pc in
                 for e in 0..<words.count {
-                    let c = words.counts[e]
-                    var i = words.keyStart[e]
-                    let end = i + Int(words.keyLen[e])
+                    let c = words.countOf(e)
+                    var i = words.keyStart(e)
+                    let end = i + words.keyLen(e)
                     while i < end {
                         let (cp, l) = decodeScalar(ar.baseAddress! + i, end - i)
                         if cp < 0x110000 { pc[Int(cp)] &+= c }
@@ -312,7 +316,7 @@ public final class BPETrainer {
         let rules = self.rules
         // Memory estimate: word symbols (syms + where lists), per-word arrays, pair tables.
         var totalChars = 0
-        for e in 0..<words.count { totalChars += Int(words.keyLen[e]) }   // bytes >= chars: an upper bound
+        for e in 0..<words.count { totalChars += words.keyLen(e) }   // bytes >= chars: an upper bound
         let estimate = totalChars * 4 * 2 + words.count * 32 + min(totalChars, 8 << 20) * 72
         stats.estimatedBytes = estimate
         log("memory estimate for the merge tables: \(estimate >> 20) MiB (\(words.count) unique words, <= \(totalChars) symbols)")
@@ -320,7 +324,7 @@ public final class BPETrainer {
         if let budget = options.memoryBudget, estimate > budget {
             // Drop the rarest words until the estimate fits: counts sorted ascending, cut at the budget.
             var byCount: [(UInt64, Int)] = []
-            for e in 0..<words.count { byCount.append((words.counts[e], Int(words.keyLen[e]))) }
+            for e in 0..<words.count { byCount.append((words.countOf(e), words.keyLen(e))) }
             byCount.sort { $0.0 < $1.0 }
             var est = estimate
             for (c, l) in byCount {
@@ -332,18 +336,17 @@ public final class BPETrainer {
         }
         var tmp: [Int32] = []
         // Most frequent words first: they are rewritten most often, so keeping them together helps the
-        // cache. Ties by bytes keep the order (and so the output) deterministic.
+        // cache. (Word order never changes the result: counts are sums and ties are broken by strings.)
         let order = (0..<words.count).sorted { x, y in
-            let cx = words.counts[x], cy = words.counts[y]
-            if cx != cy { return cx > cy }
-            return words.key(x).lexicographicallyPrecedes(words.key(y))
+            let cx = words.countOf(x), cy = words.countOf(y)
+            return cx != cy ? cx > cy : x < y
         }
         words.arena.withUnsafeBufferPointer { ar in
             for e in order {
-                let c = words.counts[e]
+                let c = words.countOf(e)
                 if c <= minCount { stats.prunedWords += 1; continue }
-                var i = words.keyStart[e]
-                let end = i + Int(words.keyLen[e])
+                var i = words.keyStart(e)
+                let end = i + words.keyLen(e)
                 tmp.removeAll(keepingCapacity: true)
                 func flush() {
                     if tmp.count >= 2 {
@@ -680,6 +683,38 @@ func splitWords(_ b: UnsafeBufferPointer<UInt8>, allowWS: Bool, boundary: Prefix
         i += isWS ? 3 : max(1, min(n - i, oneCharLen(base[i])))
     }
     if start < n { body(base + start, n - start) }
+}
+
+/// Identity normalisation and word splitting fused (the common case: no user-defined or control
+/// symbols): the same words as `normalize` + `splitWords`, without the intermediate buffer.
+@inline(__always)
+func countWordsIdentity(_ p: UnsafePointer<UInt8>, _ n: Int, allowWS: Bool, word wb: inout [UInt8], into wc: inout WordCounter) {
+    if n == 0 { return }
+    wb.removeAll(keepingCapacity: true)
+    wb.append(0xE2); wb.append(0x96); wb.append(0x81)
+    var inWS = true
+    var i = 0
+    while i < n {
+        let c = p[i]
+        let isWS = c == 0x20 || (c == 0xE2 && i + 2 < n && p[i + 1] == 0x96 && p[i + 2] == 0x81)
+        if isWS {
+            if !(inWS && allowWS) {
+                wb.withUnsafeBufferPointer { wc.add($0.baseAddress!, $0.count, count: 1) }
+                wb.removeAll(keepingCapacity: true)
+            }
+            wb.append(0xE2); wb.append(0x96); wb.append(0x81)
+            inWS = true
+            i += c == 0x20 ? 1 : 3
+            continue
+        }
+        inWS = false
+        if c < 0x80 { wb.append(c); i += 1; continue }
+        let l = validUTF8Length(p + i, n - i)
+        if l == 0 { wb.append(0xEF); wb.append(0xBF); wb.append(0xBD); i += 1; continue }
+        for k in 0..<l { wb.append(p[i + k]) }
+        i += l
+    }
+    wb.withUnsafeBufferPointer { wc.add($0.baseAddress!, $0.count, count: 1) }
 }
 
 /// Decodes one code point from valid UTF-8 (the normaliser guarantees validity).

@@ -227,3 +227,28 @@ func naiveBPE(_ corpus: TrainingCorpus, merges: Int) -> [String] {
         }
     }
 }
+
+@Suite struct WordSplitTests {
+    /// The fused identity word counter sees the same words as normalise-then-split (its oracle).
+    @Test(arguments: [true, false])
+    func fusedSplitMatchesNormalizeThenSplit(allowWS: Bool) {
+        var rng = SplitMix64(seed: 3)
+        let alphabet = Array("  ab c\u{2581}\t1é中🙂".unicodeScalars)
+        let norm = Normalizer(charsMap: nil, userDefined: PrefixMatcher([]), addDummyPrefix: true,
+                              removeExtraWhitespaces: false, escapeWhitespaces: true, treatWhitespaceAsSuffix: false)
+        for _ in 0..<500 {
+            var s = String.UnicodeScalarView()
+            for _ in 0..<Int.random(in: 1...20, using: &rng) { s.append(alphabet[Int.random(in: 0..<alphabet.count, using: &rng)]) }
+            var bytes = Array(String(s).utf8)
+            if Int.random(in: 0..<4, using: &rng) == 0 { bytes.insert(0xFF, at: Int.random(in: 0...bytes.count, using: &rng)) }
+            var a = WordCounter(), b = WordCounter()
+            var wb: [UInt8] = []
+            bytes.withUnsafeBufferPointer { countWordsIdentity($0.baseAddress!, $0.count, allowWS: allowWS, word: &wb, into: &a) }
+            var nb: [UInt8] = []
+            bytes.withUnsafeBufferPointer { norm.normalize($0, into: &nb) }
+            nb.withUnsafeBufferPointer { splitWords($0, allowWS: allowWS, boundary: PrefixMatcher([])) { p, n in b.add(p, n, count: 1) } }
+            #expect(a.count == b.count)
+            for i in 0..<a.count { #expect(a.key(i) == b.key(i) && a.countOf(i) == b.countOf(i)) }
+        }
+    }
+}
