@@ -24,20 +24,21 @@ fi
 CORPUS=$OUT/corpus_100M.txt; HELDOUT=$OUT/heldout_5M.txt; ENC_INPUT=$OUT/corpus_20M.txt
 HAVE_SPM=0; python3 -c 'import sentencepiece' 2>/dev/null && HAVE_SPM=1
 ratio() { python3 -c "import sys; a,b=float(sys.argv[1]),float(sys.argv[2]); print(f'{a/b:.2f}x' if b else 'n/a')" "$1" "$2"; }
-timed() { # timed LOGFILE cmd… -> prints "seconds maxrss_kb"
+timed() { # timed LOGFILE cmd… -> prints "wall_seconds maxrss_kb cpu_seconds"
   local log=$1; shift
-  /usr/bin/time -f "%e %M" -o "$log.time" "$@" > "$log" 2>&1
-  cat "$log.time"
+  /usr/bin/time -f "%e %M %U %S" -o "$log.time" "$@" > "$log" 2>&1
+  awk '{ printf "%s %s %.2f\n", $1, $2, $3 + $4 }' "$log.time"
 }
+echo "machine load: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores (figures from a busy machine are pessimistic)"
 
 echo "== training: 32K BPE (Llama 2 settings), $THREADS threads, $(du -h "$CORPUS" | cut -f1) corpus"
-read -r SP_T SP_M < <(timed "$OUT/spindle_train.log" "$SPINDLE" tokenizer train --input "$CORPUS" --model_prefix "$OUT/spindle32k" \
+read -r SP_T SP_M SP_C < <(timed "$OUT/spindle_train.log" "$SPINDLE" tokenizer train --input "$CORPUS" --model_prefix "$OUT/spindle32k" \
     --vocab_size 32000 --num_threads "$THREADS")
-echo "spindle train          time_s=$SP_T peak_mb=$((SP_M / 1024))"
+echo "spindle train          time_s=$SP_T cpu_s=$SP_C peak_mb=$((SP_M / 1024))"
 if [ $HAVE_SPM = 1 ]; then
-  read -r PY_T PY_M < <(timed "$OUT/spm_train.log" python3 "$PEERS/spm_train.py" "$CORPUS" "$OUT/spm32k" "$THREADS" 32000)
-  echo "sentencepiece train    time_s=$PY_T peak_mb=$((PY_M / 1024))"
-  echo "ratio train time       $(ratio "$PY_T" "$SP_T") faster (target >= 3x)"
+  read -r PY_T PY_M PY_C < <(timed "$OUT/spm_train.log" python3 "$PEERS/spm_train.py" "$CORPUS" "$OUT/spm32k" "$THREADS" 32000)
+  echo "sentencepiece train    time_s=$PY_T cpu_s=$PY_C peak_mb=$((PY_M / 1024))"
+  echo "ratio train time       $(ratio "$PY_T" "$SP_T") faster wall, $(ratio "$PY_C" "$SP_C") less cpu (target >= 3x wall)"
   echo "ratio train memory     $(ratio "$PY_M" "$SP_M") less (target >= 1x)"
 fi
 

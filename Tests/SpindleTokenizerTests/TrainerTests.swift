@@ -252,3 +252,19 @@ func naiveBPE(_ corpus: TrainingCorpus, merges: Int) -> [String] {
         }
     }
 }
+
+@Suite struct MemoryBudgetTests {
+    @Test(.enabled(if: SharedData.hasShakespeare))
+    func budgetPrunesRareWordsAndStillTrains() throws {
+        var o = BPETrainerOptions.llama2
+        o.vocabSize = 500
+        o.characterCoverage = 1.0
+        o.memoryBudget = 2 << 20
+        let t = BPETrainer(options: o)
+        let m = try t.train(try smallCorpus())
+        #expect(t.stats.estimatedBytes > 2 << 20)
+        #expect(t.stats.prunedWords > 0)
+        #expect(m.pieces.count == 500)
+        _ = try SentencePieceModel(proto: m)
+    }
+}
