@@ -542,7 +542,7 @@ public final class BPETrainer {
                             add(b, y, -wc, w, &st)
                             add(c, y, wc, w, &st)
                         }
-                        add(a, b, -wc, w, &st)
+                        st.pairCount[p] -= wc   // the merged pair itself: its index is known
                         st.syms[s + o] = c
                         o += 1; i += 2
                     } else {
