@@ -274,3 +274,26 @@ func naiveBPE(_ corpus: TrainingCorpus, merges: Int) -> [String] {
         _ = try SentencePieceModel(proto: m)
     }
 }
+
+@Suite struct TrainingCorpusTests {
+    @Test func loadsTextAndJSONLFilesWithSentencepieceFilters() throws {
+        let dir = NSTemporaryDirectory() + "spindle-corpus-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let long = String(repeating: "x", count: 5000)
+        try "one\n\ntwo three\n\(long)\nhas \u{2585} marker\nlast".write(toFile: dir + "/a.txt", atomically: true, encoding: .utf8)
+        try "four\n".write(toFile: dir + "/b.txt", atomically: true, encoding: .utf8)
+        try "{\"text\":\"j1\\nj2\"}\n\n{\"id\":3,\"text\":\"j3\"}\n".write(toFile: dir + "/c.jsonl", atomically: true, encoding: .utf8)
+        let t = try TrainingCorpus.load(paths: [dir + "/a.txt", dir + "/b.txt"], format: .text, maxSentenceLength: 4192)
+        let sentences = (0..<t.count).map { String(decoding: t.bytes[t.range($0)], as: UTF8.self) }
+        #expect(sentences == ["one", "two three", "last", "four"])
+        #expect(t.skipped == 2)
+        let j = try TrainingCorpus.load(paths: [dir + "/c.jsonl"], format: .jsonl, maxSentenceLength: 4192)
+        #expect((0..<j.count).map { String(decoding: j.bytes[j.range($0)], as: UTF8.self) } == ["j1", "j2", "j3"])
+        try "{\"body\":1}\n".write(toFile: dir + "/bad.jsonl", atomically: true, encoding: .utf8)
+        #expect(throws: TrainingInputError.self) { try TrainingCorpus.load(paths: [dir + "/bad.jsonl"], format: .jsonl, maxSentenceLength: 4192) }
+        let s = t.sampled(2, shuffle: true, seed: 1)
+        #expect(s.count == 2 && s.sampled(2, shuffle: true, seed: 1).count == 2)
+        #expect(t.sampled(2, shuffle: true, seed: 1).bytes == s.bytes)
+    }
+}
