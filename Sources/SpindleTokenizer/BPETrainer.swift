@@ -195,8 +195,7 @@ public final class BPETrainer {
                               removeExtraWhitespaces: false, escapeWhitespaces: true, treatWhitespaceAsSuffix: false)
         let boundary = PrefixMatcher(options.userDefinedSymbols + options.controlSymbols)
         let allowWS = options.allowWhitespaceOnlyPieces
-        final class Box: @unchecked Sendable { var counters: [WordCounter]; init(_ n: Int) { counters = Array(repeating: WordCounter(capacity: 1), count: n) } }
-        let box = Box(threads)
+        let counters = ThreadSlots<WordCounter>(threads, WordCounter(capacity: 1))
         let share = (n + threads - 1) / threads
         corpus.bytes.withUnsafeBufferPointer { cb in
             nonisolated(unsafe) let base = cb.baseAddress!
@@ -219,11 +218,11 @@ public final class BPETrainer {
                         }
                     }
                 }
-                box.counters[t] = wc
+                counters[t] = wc
             }
         }
-        var total = box.counters[0]
-        for t in 1..<threads { total.merge(box.counters[t]); box.counters[t] = WordCounter(capacity: 1) }
+        var total = counters.take(0, replacement: WordCounter(capacity: 1))
+        for t in 1..<threads { total.merge(counters.take(t, replacement: WordCounter(capacity: 1))) }
         return total
     }
 
@@ -536,8 +535,7 @@ public final class BPETrainer {
                 for w in list where stamp[Int(w)] != step { stamp[Int(w)] = step; unique.append(w) }
                 let threads = min(options.numThreads, 16)
                 let share = (unique.count + threads - 1) / threads
-                final class Deltas: @unchecked Sendable { var parts: [[Delta]]; init(_ n: Int) { parts = Array(repeating: [], count: n) } }
-                let deltas = Deltas(threads)
+                let deltas = ThreadSlots<[Delta]>(threads, [])
                 st.syms.withUnsafeMutableBufferPointer { symsBuf in
                     st.words.withUnsafeMutableBufferPointer { wordsBuf in
                         nonisolated(unsafe) let syms = symsBuf.baseAddress!
@@ -554,12 +552,12 @@ public final class BPETrainer {
                                     }
                                 }
                             }
-                            deltas.parts[t] = local
+                            deltas[t] = local
                         }
                     }
                 }
-                for part in deltas.parts {
-                    for d in part {
+                for t in 0..<threads {
+                    for d in deltas.take(t, replacement: []) {
                         if d.x == a && d.y == b { st.pairCount[p] += d.delta; continue }
                         add(d.x, d.y, d.delta, d.word, &st)
                     }
