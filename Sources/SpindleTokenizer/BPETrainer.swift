@@ -31,6 +31,8 @@ public struct BPETrainerOptions: Sendable {
     public var inputs: [String] = []
     public var inputFormat = "text"
     public var modelPrefix = ""
+    /// Merges touching at least this many words rewrite them on `numThreads` threads (tests lower it).
+    var parallelRewriteThreshold = 16_384
 
     public init() {}
 
@@ -156,6 +158,7 @@ public final class BPETrainer {
         var state = buildWords(&words, charToSym: charToSym)
         words = WordCounter(capacity: 1)
         stats.seconds["prepare"] = monotonicSeconds() - t0
+        log("prepared merge tables (\(fmt(stats.seconds["prepare"]!)) s)")
         t0 = monotonicSeconds()
 
         // 4. Merges.
@@ -192,8 +195,7 @@ public final class BPETrainer {
                               removeExtraWhitespaces: false, escapeWhitespaces: true, treatWhitespaceAsSuffix: false)
         let boundary = PrefixMatcher(options.userDefinedSymbols + options.controlSymbols)
         let allowWS = options.allowWhitespaceOnlyPieces
-        final class Box: @unchecked Sendable { var counters: [WordCounter]; init(_ n: Int) { counters = Array(repeating: WordCounter(capacity: 1), count: n) } }
-        let box = Box(threads)
+        let counters = ThreadSlots<WordCounter>(threads, WordCounter(capacity: 1))
         let share = (n + threads - 1) / threads
         corpus.bytes.withUnsafeBufferPointer { cb in
             nonisolated(unsafe) let base = cb.baseAddress!
@@ -205,6 +207,10 @@ public final class BPETrainer {
                 if lo < hi {
                     for i in lo..<hi {
                         let r = corpusRef.range(i)
+                        if boundary.isEmpty {
+                            countWordsIdentity(base + r.lowerBound, r.count, allowWS: allowWS, word: &buf, into: &wc)
+                            continue
+                        }
                         buf.removeAll(keepingCapacity: true)
                         norm.normalize(UnsafeBufferPointer(start: base + r.lowerBound, count: r.count), into: &buf)
                         buf.withUnsafeBufferPointer { b in
@@ -212,32 +218,36 @@ public final class BPETrainer {
                         }
                     }
                 }
-                box.counters[t] = wc
+                counters[t] = wc
             }
         }
-        var total = box.counters[0]
-        for t in 1..<threads { total.merge(box.counters[t]); box.counters[t] = WordCounter(capacity: 1) }
+        var total = counters.take(0, replacement: WordCounter(capacity: 1))
+        for t in 1..<threads { total.merge(counters.take(t, replacement: WordCounter(capacity: 1))) }
         return total
     }
 
     // MARK: Alphabet
 
     private func chooseAlphabet(_ words: WordCounter) throws(TrainingError) -> ([UInt32], [Int32]) {
-        var counts: [UInt32: UInt64] = [:]
+        var perChar = [UInt64](repeating: 0, count: 0x110000)
         var total: UInt64 = 0
         words.arena.withUnsafeBufferPointer { ar in
-            for e in 0..<words.count {
-                let c = words.counts[e]
-                var i = words.keyStart[e]
-                let end = i + Int(words.keyLen[e])
-                while i < end {
-                    let (cp, l) = decodeScalar(ar.baseAddress! + i, end - i)
-                    counts[cp, default: 0] &+= c
-                    total &+= c
-                    i += l
+            perChar.withUnsafeMutableBufferPointer { pc in
+                for e in 0..<words.count {
+                    let c = words.countOf(e)
+                    var i = words.keyStart(e)
+                    let end = i + words.keyLen(e)
+                    while i < end {
+                        let (cp, l) = decodeScalar(ar.baseAddress! + i, end - i)
+                        if cp < 0x110000 { pc[Int(cp)] &+= c }
+                        total &+= c
+                        i += l
+                    }
                 }
             }
         }
+        var counts: [(key: UInt32, value: UInt64)] = []
+        for cp in 0..<perChar.count where perChar[cp] > 0 { counts.append((UInt32(cp), perChar[cp])) }
         // Most frequent first; ties by code point, so the order is deterministic.
         let sorted = counts.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
         var alphabet: [UInt32] = []
@@ -288,9 +298,9 @@ public final class BPETrainer {
 
     struct State {
         var syms: [Int32] = []          // all word symbols, word w at [start[w], start[w] + len[w])
-        var start: [Int] = []
-        var len: [Int32] = []
-        var count: [UInt64] = []
+        /// Per word: symbols at syms[start ..< start + len], weight count (one cache line holds four).
+        struct Word { var start: Int; var len: Int32; var count: UInt64 }
+        var words: [Word] = []
         // Pairs.
         var pairLeft: [Int32] = []
         var pairRight: [Int32] = []
@@ -307,7 +317,7 @@ public final class BPETrainer {
         let rules = self.rules
         // Memory estimate: word symbols (syms + where lists), per-word arrays, pair tables.
         var totalChars = 0
-        for e in 0..<words.count { totalChars += Int(words.keyLen[e]) }   // bytes >= chars: an upper bound
+        for e in 0..<words.count { totalChars += words.keyLen(e) }   // bytes >= chars: an upper bound
         let estimate = totalChars * 4 * 2 + words.count * 32 + min(totalChars, 8 << 20) * 72
         stats.estimatedBytes = estimate
         log("memory estimate for the merge tables: \(estimate >> 20) MiB (\(words.count) unique words, <= \(totalChars) symbols)")
@@ -315,7 +325,7 @@ public final class BPETrainer {
         if let budget = options.memoryBudget, estimate > budget {
             // Drop the rarest words until the estimate fits: counts sorted ascending, cut at the budget.
             var byCount: [(UInt64, Int)] = []
-            for e in 0..<words.count { byCount.append((words.counts[e], Int(words.keyLen[e]))) }
+            for e in 0..<words.count { byCount.append((words.countOf(e), words.keyLen(e))) }
             byCount.sort { $0.0 < $1.0 }
             var est = estimate
             for (c, l) in byCount {
@@ -326,16 +336,22 @@ public final class BPETrainer {
             log("memory budget \(budget >> 20) MiB: pruning words seen <= \(minCount) times")
         }
         var tmp: [Int32] = []
+        // Most frequent words first: they are rewritten most often, so keeping them together helps the
+        // cache. (Word order never changes the result: counts are sums and ties are broken by strings.)
+        let order = (0..<words.count).sorted { x, y in
+            let cx = words.countOf(x), cy = words.countOf(y)
+            return cx != cy ? cx > cy : x < y
+        }
         words.arena.withUnsafeBufferPointer { ar in
-            for e in 0..<words.count {
-                let c = words.counts[e]
+            for e in order {
+                let c = words.countOf(e)
                 if c <= minCount { stats.prunedWords += 1; continue }
-                var i = words.keyStart[e]
-                let end = i + Int(words.keyLen[e])
+                var i = words.keyStart(e)
+                let end = i + words.keyLen(e)
                 tmp.removeAll(keepingCapacity: true)
                 func flush() {
                     if tmp.count >= 2 {
-                        st.start.append(st.syms.count); st.len.append(Int32(tmp.count)); st.count.append(c)
+                        st.words.append(State.Word(start: st.syms.count, len: Int32(tmp.count), count: c))
                         st.syms.append(contentsOf: tmp)
                     }
                     tmp.removeAll(keepingCapacity: true)
@@ -354,17 +370,17 @@ public final class BPETrainer {
         while cap < st.syms.count { cap <<= 1 }
         st.slots = [Int32](repeating: -1, count: cap)
         st.mask = cap - 1
-        for w in 0..<st.start.count {
-            let s = st.start[w], n = Int(st.len[w])
+        for w in 0..<st.words.count {
+            let s = st.words[w].start, n = Int(st.words[w].len)
             for i in 0..<(n - 1) {
                 let a = st.syms[s + i], b = st.syms[s + i + 1]
                 if !rules.valid(st.info[Int(a)], st.info[Int(b)]) { continue }
                 let p = pairIndex(&st, a, b)
-                st.pairCount[p] += Int64(st.count[w])
+                st.pairCount[p] += Int64(st.words[w].count)
                 if st.pairWhere[p].last != Int32(w) { st.pairWhere[p].append(Int32(w)) }
             }
         }
-        log("\(st.start.count) word segments, \(st.syms.count) symbols, \(st.pairCount.count) pairs")
+        log("\(st.words.count) word segments, \(st.syms.count) symbols, \(st.pairCount.count) pairs")
         return st
     }
 
@@ -403,6 +419,7 @@ public final class BPETrainer {
     // MARK: Merge loop
 
     struct HeapEntry { var count: Int64; var pair: Int32 }
+    struct Delta { var x: Int32; var y: Int32; var delta: Int64; var word: Int32 }
 
     /// sentencepiece's order: higher frequency, then shorter piece (code points), then smaller string.
     @inline(__always)
@@ -471,6 +488,9 @@ public final class BPETrainer {
         var before: [Int64] = []
         var isTouched = [Bool](repeating: false, count: st.pairCount.count)
         var lastProgress = monotonicSeconds()
+        var stamp = [UInt32](repeating: 0, count: st.words.count)
+        var serialDeltas: [Delta] = []
+        var step: UInt32 = 0
         while merged.count < target && !heap.isEmpty {
             let top = pop(st)
             let p = Int(top.pair)
@@ -505,36 +525,61 @@ public final class BPETrainer {
                 st.pairCount[q] += delta
                 if delta > 0 && st.pairWhere[q].last != w { st.pairWhere[q].append(w) }
             }
-            var lastW: Int32 = -1
-            for w in list {
-                if w == lastW { continue }
-                lastW = w
-                let s = st.start[Int(w)], n = Int(st.len[Int(w)])
-                let wc = Int64(st.count[Int(w)])
-                var o = 0, i = 0
-                var changed = false
-                while i < n {
-                    if i + 1 < n && st.syms[s + i] == a && st.syms[s + i + 1] == b {
-                        changed = true
-                        if o > 0 {
-                            let x = st.syms[s + o - 1]
-                            add(x, a, -wc, w, &st)
-                            add(x, c, wc, w, &st)
+            let cc = c
+            if list.count >= options.parallelRewriteThreshold && options.numThreads > 1 {
+                // Large lists (the early, frequent merges): words are rewritten on several threads,
+                // which record their pair-count deltas; the deltas are then applied in a fixed order.
+                step &+= 1
+                var unique: [Int32] = []
+                unique.reserveCapacity(list.count)
+                for w in list where stamp[Int(w)] != step { stamp[Int(w)] = step; unique.append(w) }
+                let threads = min(options.numThreads, 16)
+                let share = (unique.count + threads - 1) / threads
+                let deltas = ThreadSlots<[Delta]>(threads, [])
+                st.syms.withUnsafeMutableBufferPointer { symsBuf in
+                    st.words.withUnsafeMutableBufferPointer { wordsBuf in
+                        nonisolated(unsafe) let syms = symsBuf.baseAddress!
+                        nonisolated(unsafe) let words = wordsBuf.baseAddress!
+                        nonisolated(unsafe) let uniq = unique
+                        DispatchQueue.concurrentPerform(iterations: threads) { t in
+                            var local: [Delta] = []
+                            let lo = t * share, hi = min(uniq.count, lo + share)
+                            if lo < hi {
+                                for k in lo..<hi {
+                                    let w = uniq[k]
+                                    rewriteWord(syms, &words[Int(w)], a, b, cc) { x, y, d in
+                                        local.append(Delta(x: x, y: y, delta: d, word: w))
+                                    }
+                                }
+                            }
+                            deltas[t] = local
                         }
-                        if i + 2 < n {
-                            let y = st.syms[s + i + 2]
-                            add(b, y, -wc, w, &st)
-                            add(c, y, wc, w, &st)
-                        }
-                        add(a, b, -wc, w, &st)
-                        st.syms[s + o] = c
-                        o += 1; i += 2
-                    } else {
-                        if changed { st.syms[s + o] = st.syms[s + i] }
-                        o += 1; i += 1
                     }
                 }
-                st.len[Int(w)] = Int32(o)
+                for t in 0..<threads {
+                    for d in deltas.take(t, replacement: []) {
+                        if d.x == a && d.y == b { st.pairCount[p] += d.delta; continue }
+                        add(d.x, d.y, d.delta, d.word, &st)
+                    }
+                }
+            } else {
+                serialDeltas.removeAll(keepingCapacity: true)
+                st.syms.withUnsafeMutableBufferPointer { symsBuf in
+                    st.words.withUnsafeMutableBufferPointer { wordsBuf in
+                        var lastW: Int32 = -1
+                        for w in list {
+                            if w == lastW { continue }
+                            lastW = w
+                            rewriteWord(symsBuf.baseAddress!, &wordsBuf[Int(w)], a, b, cc) { x, y, d in
+                                serialDeltas.append(Delta(x: x, y: y, delta: d, word: w))
+                            }
+                        }
+                    }
+                }
+                for d in serialDeltas {
+                    if d.x == a && d.y == b { st.pairCount[p] += d.delta; continue }
+                    add(d.x, d.y, d.delta, d.word, &st)
+                }
             }
             for (k, q) in touched.enumerated() {
                 let qi = Int(q)
@@ -667,6 +712,71 @@ func splitWords(_ b: UnsafeBufferPointer<UInt8>, allowWS: Bool, boundary: Prefix
         i += isWS ? 3 : max(1, min(n - i, oneCharLen(base[i])))
     }
     if start < n { body(base + start, n - start) }
+}
+
+/// Rewrites one word, merging every (a, b) into c left to right, and reports the pair-count changes
+/// around each merged position through `emit(x, y, delta)` (delta = ± the word's count).
+@inline(__always)
+func rewriteWord(_ syms: UnsafeMutablePointer<Int32>, _ word: inout BPETrainer.State.Word, _ a: Int32, _ b: Int32, _ c: Int32,
+                 _ emit: (Int32, Int32, Int64) -> Void) {
+    let s = word.start, n = Int(word.len)
+    let wc = Int64(word.count)
+    var o = 0, i = 0
+    var changed = false
+    while i < n {
+        if i + 1 < n && syms[s + i] == a && syms[s + i + 1] == b {
+            changed = true
+            if o > 0 {
+                let x = syms[s + o - 1]
+                emit(x, a, -wc)
+                emit(x, c, wc)
+            }
+            if i + 2 < n {
+                let y = syms[s + i + 2]
+                emit(b, y, -wc)
+                emit(c, y, wc)
+            }
+            emit(a, b, -wc)
+            syms[s + o] = c
+            o += 1; i += 2
+        } else {
+            if changed { syms[s + o] = syms[s + i] }
+            o += 1; i += 1
+        }
+    }
+    if changed { word.len = Int32(o) }
+}
+
+/// Identity normalisation and word splitting fused (the common case: no user-defined or control
+/// symbols): the same words as `normalize` + `splitWords`, without the intermediate buffer.
+@inline(__always)
+func countWordsIdentity(_ p: UnsafePointer<UInt8>, _ n: Int, allowWS: Bool, word wb: inout [UInt8], into wc: inout WordCounter) {
+    if n == 0 { return }
+    wb.removeAll(keepingCapacity: true)
+    wb.append(0xE2); wb.append(0x96); wb.append(0x81)
+    var inWS = true
+    var i = 0
+    while i < n {
+        let c = p[i]
+        let isWS = c == 0x20 || (c == 0xE2 && i + 2 < n && p[i + 1] == 0x96 && p[i + 2] == 0x81)
+        if isWS {
+            if !(inWS && allowWS) {
+                wb.withUnsafeBufferPointer { wc.add($0.baseAddress!, $0.count, count: 1) }
+                wb.removeAll(keepingCapacity: true)
+            }
+            wb.append(0xE2); wb.append(0x96); wb.append(0x81)
+            inWS = true
+            i += c == 0x20 ? 1 : 3
+            continue
+        }
+        inWS = false
+        if c < 0x80 { wb.append(c); i += 1; continue }
+        let l = validUTF8Length(p + i, n - i)
+        if l == 0 { wb.append(0xEF); wb.append(0xBF); wb.append(0xBD); i += 1; continue }
+        for k in 0..<l { wb.append(p[i + k]) }
+        i += l
+    }
+    wb.withUnsafeBufferPointer { wc.add($0.baseAddress!, $0.count, count: 1) }
 }
 
 /// Decodes one code point from valid UTF-8 (the normaliser guarantees validity).

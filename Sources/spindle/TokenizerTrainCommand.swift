@@ -7,15 +7,19 @@ struct TokenizerTrainCommand: ParsableCommand {
         commandName: "train",
         abstract: "Train a SentencePiece-compatible BPE model (spm_train's flags; Llama 2's settings by default).",
         discussion: """
-        Writes PREFIX.model (SentencePiece ModelProto: loads in sentencepiece and Hugging Face) and
-        PREFIX.vocab (piece<TAB>score). The whole corpus is used unless --input_sentence_size samples
-        it; --memory-budget bounds the merge tables by pruning the rarest words instead.
-          spindle tokenizer train --input corpus.txt --model_prefix llama_like --vocab_size 32000
-          spindle ingest … | spindle tokenizer train --input - --input_format jsonl --model_prefix m
-        Preset llama2 (the default): byte_fallback, split_digits, character_coverage 0.99995,
-        max_sentencepiece_length 16, allow_whitespace_only_pieces, identity normalisation with a dummy
-        prefix, unk=0 <s>=1 </s>=2. Boolean flags take a value: --byte_fallback=false.
-        Same input and flags give a byte-identical .model.
+        Writes PREFIX.model (SentencePiece ModelProto: loads in sentencepiece and
+        Hugging Face) and PREFIX.vocab (piece<TAB>score). The whole corpus is used
+        unless --input_sentence_size samples it; --memory-budget bounds the merge
+        tables by pruning the rarest words instead.
+          spindle tokenizer train --input corpus.txt --model_prefix llama_like \
+            --vocab_size 32000
+          spindle ingest … |
+            spindle tokenizer train --input - --input_format jsonl --model_prefix m
+        Preset llama2 (the default): byte_fallback, split_digits, character_coverage
+        0.99995, max_sentencepiece_length 16, allow_whitespace_only_pieces, identity
+        normalisation with a dummy prefix, unk=0 <s>=1 </s>=2. Boolean flags take a
+        value: --byte_fallback=false. Same input and flags give a byte-identical
+        .model.
         """)
 
     @Option(name: .customLong("input"), help: "Comma-separated input files; '-' is stdin.") var input: String

@@ -21,8 +21,9 @@ func smallCorpus(bytes: Int = 150_000) throws -> TrainingCorpus {
     return c
 }
 
-func trainSmall(vocab: Int = 800, threads: Int = 2, corpus: TrainingCorpus? = nil) throws -> ModelProto {
+func trainSmall(vocab: Int = 800, threads: Int = 2, corpus: TrainingCorpus? = nil, parallelThreshold: Int = 16_384) throws -> ModelProto {
     var o = BPETrainerOptions.llama2
+    o.parallelRewriteThreshold = parallelThreshold
     o.vocabSize = vocab
     o.numThreads = threads
     o.characterCoverage = 1.0
@@ -36,8 +37,10 @@ func trainSmall(vocab: Int = 800, threads: Int = 2, corpus: TrainingCorpus? = ni
         let b = try trainSmall(threads: 2).serialized()
         var o1 = try trainSmall(threads: 1)
         o1.trainerSpec.numThreads = 2   // the recorded option differs, the pieces must not
+        let parallel = try trainSmall(threads: 2, parallelThreshold: 1).serialized()   // every merge on 2 threads
         #expect(a == b)
         #expect(o1.serialized() == a)
+        #expect(parallel == a)
     }
 
     @Test(.enabled(if: SharedData.hasShakespeare))
@@ -70,11 +73,14 @@ func trainSmall(vocab: Int = 800, threads: Int = 2, corpus: TrainingCorpus? = ni
     @Test(.enabled(if: SharedData.hasShakespeare))
     func incrementalUpdatesMatchFullRecount() throws {
         let corpus = try smallCorpus(bytes: 30_000)
-        let m = try trainSmall(vocab: 259 + 70 + 150, corpus: corpus)
-        let alphabetStart = m.pieces.lastIndex { $0.piece.unicodeScalars.count > 1 || $0.type != .normal }! + 1
-        let fast = m.pieces[259..<alphabetStart].map(\.piece)
-        let slow = naiveBPE(corpus, merges: fast.count)
-        #expect(fast == slow)
+        let slow = naiveBPE(corpus, merges: 120)
+        for threshold in [16_384, 1] {
+            let m = try trainSmall(vocab: 259 + 70 + 150, corpus: corpus, parallelThreshold: threshold)
+            let alphabetStart = m.pieces.lastIndex { $0.piece.unicodeScalars.count > 1 || $0.type != .normal }! + 1
+            let fast = m.pieces[259..<alphabetStart].map(\.piece)
+            #expect(fast.count >= 100)
+            #expect(Array(fast.prefix(100)) == Array(slow.prefix(100)))
+        }
     }
 
     /// A Spindle-trained model gives the same ids in Spindle and in Python sentencepiece.
@@ -195,4 +201,99 @@ func naiveBPE(_ corpus: TrainingCorpus, merges: Int) -> [String] {
         }
     }
     return out
+}
+
+@Suite struct VocabularyMergeTests {
+    @Test(.enabled(if: SharedData.hasLlama2 && SharedData.hasShakespeare))
+    func mergedModelKeepsBaseIDs() throws {
+        let base = try ModelProto(contentsOf: SharedData.llama2Model)
+        var c = TrainingCorpus()
+        for _ in 0..<50 { var l = "数据集 tokenizer 中文分词 测试 数据 中文"; l.withUTF8 { c.add($0, 4192) } }
+        var o = BPETrainerOptions.llama2
+        o.vocabSize = 300
+        o.hardVocabLimit = false
+        let add = try BPETrainer(options: o).train(c)
+        let r = mergeVocabularies(base: base, add: add)
+        #expect(r.added > 0)
+        #expect(Array(r.model.pieces.prefix(32000)) == base.pieces)
+        #expect(r.model.trainerSpec.vocabSize == r.model.pieces.count)
+        let merged = try SentencePieceModel(proto: r.model)
+        let llama = try SharedData.llama2()
+        // English keeps its ids; the new Chinese pieces shorten Chinese text.
+        #expect(merged.encode("The quick brown fox jumps over the lazy dog.") == llama.encode("The quick brown fox jumps over the lazy dog."))
+        #expect(merged.encode("中文分词测试").count < llama.encode("中文分词测试").count)
+        #expect(try merged.decode(merged.encode("中文分词 测试 data")) == "中文分词 测试 data")
+        if pythonSentencePieceAvailable {
+            let path = NSTemporaryDirectory() + "spindle-merged-\(getpid()).model"
+            try Data(r.model.serialized()).write(to: URL(fileURLWithPath: path))
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            let out = try runPython("import sys, sentencepiece as spm; print(spm.SentencePieceProcessor(model_file=sys.argv[1]).encode('中文分词 测试 data The fox'))", args: [path])
+            let want = String(decoding: out, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            #expect(want == "[" + merged.encode("中文分词 测试 data The fox").map(String.init).joined(separator: ", ") + "]")
+        }
+    }
+}
+
+@Suite struct WordSplitTests {
+    /// The fused identity word counter sees the same words as normalise-then-split (its oracle).
+    @Test(arguments: [true, false])
+    func fusedSplitMatchesNormalizeThenSplit(allowWS: Bool) {
+        var rng = SplitMix64(seed: 3)
+        let alphabet = Array("  ab c\u{2581}\t1é中🙂".unicodeScalars)
+        let norm = Normalizer(charsMap: nil, userDefined: PrefixMatcher([]), addDummyPrefix: true,
+                              removeExtraWhitespaces: false, escapeWhitespaces: true, treatWhitespaceAsSuffix: false)
+        for _ in 0..<500 {
+            var s = String.UnicodeScalarView()
+            for _ in 0..<Int.random(in: 1...20, using: &rng) { s.append(alphabet[Int.random(in: 0..<alphabet.count, using: &rng)]) }
+            var bytes = Array(String(s).utf8)
+            if Int.random(in: 0..<4, using: &rng) == 0 { bytes.insert(0xFF, at: Int.random(in: 0...bytes.count, using: &rng)) }
+            var a = WordCounter(), b = WordCounter()
+            var wb: [UInt8] = []
+            bytes.withUnsafeBufferPointer { countWordsIdentity($0.baseAddress!, $0.count, allowWS: allowWS, word: &wb, into: &a) }
+            var nb: [UInt8] = []
+            bytes.withUnsafeBufferPointer { norm.normalize($0, into: &nb) }
+            nb.withUnsafeBufferPointer { splitWords($0, allowWS: allowWS, boundary: PrefixMatcher([])) { p, n in b.add(p, n, count: 1) } }
+            #expect(a.count == b.count)
+            for i in 0..<a.count { #expect(a.key(i) == b.key(i) && a.countOf(i) == b.countOf(i)) }
+        }
+    }
+}
+
+@Suite struct MemoryBudgetTests {
+    @Test(.enabled(if: SharedData.hasShakespeare))
+    func budgetPrunesRareWordsAndStillTrains() throws {
+        var o = BPETrainerOptions.llama2
+        o.vocabSize = 500
+        o.characterCoverage = 1.0
+        o.memoryBudget = 2 << 20
+        let t = BPETrainer(options: o)
+        let m = try t.train(try smallCorpus())
+        #expect(t.stats.estimatedBytes > 2 << 20)
+        #expect(t.stats.prunedWords > 0)
+        #expect(m.pieces.count == 500)
+        _ = try SentencePieceModel(proto: m)
+    }
+}
+
+@Suite struct TrainingCorpusTests {
+    @Test func loadsTextAndJSONLFilesWithSentencepieceFilters() throws {
+        let dir = NSTemporaryDirectory() + "spindle-corpus-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let long = String(repeating: "x", count: 5000)
+        try "one\n\ntwo three\n\(long)\nhas \u{2585} marker\nlast".write(toFile: dir + "/a.txt", atomically: true, encoding: .utf8)
+        try "four\n".write(toFile: dir + "/b.txt", atomically: true, encoding: .utf8)
+        try "{\"text\":\"j1\\nj2\"}\n\n{\"id\":3,\"text\":\"j3\"}\n".write(toFile: dir + "/c.jsonl", atomically: true, encoding: .utf8)
+        let t = try TrainingCorpus.load(paths: [dir + "/a.txt", dir + "/b.txt"], format: .text, maxSentenceLength: 4192)
+        let sentences = (0..<t.count).map { String(decoding: t.bytes[t.range($0)], as: UTF8.self) }
+        #expect(sentences == ["one", "two three", "last", "four"])
+        #expect(t.skipped == 2)
+        let j = try TrainingCorpus.load(paths: [dir + "/c.jsonl"], format: .jsonl, maxSentenceLength: 4192)
+        #expect((0..<j.count).map { String(decoding: j.bytes[j.range($0)], as: UTF8.self) } == ["j1", "j2", "j3"])
+        try "{\"body\":1}\n".write(toFile: dir + "/bad.jsonl", atomically: true, encoding: .utf8)
+        #expect(throws: TrainingInputError.self) { try TrainingCorpus.load(paths: [dir + "/bad.jsonl"], format: .jsonl, maxSentenceLength: 4192) }
+        let s = t.sampled(2, shuffle: true, seed: 1)
+        #expect(s.count == 2 && s.sampled(2, shuffle: true, seed: 1).count == 2)
+        #expect(t.sampled(2, shuffle: true, seed: 1).bytes == s.bytes)
+    }
 }
