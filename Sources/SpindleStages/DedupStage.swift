@@ -129,7 +129,11 @@ public struct DedupReport: Sendable {
 /// The dedup stage.
 public struct DedupStage {
     public let options: DedupOptions
-    public init(options: DedupOptions) { self.options = options }
+    public init(options: DedupOptions) {
+        var o = options
+        if o.mode == .near && o.lsh == nil { o.lsh = o.resolvedLSH }  // chosen once (a few thousand pow calls)
+        self.options = o
+    }
 
     /// Runs over `inputs` (empty or "-" = stdin) writing kept records to `output`.
     public func run(inputs: [String], output: OutputFile) throws -> DedupReport {

@@ -131,6 +131,7 @@ struct DedupRun: ParsableCommand {
         o.policy = input.onError
         o.rejectsPath = input.rejects
         o.progress = input.progress
+        if o.mode == .near && o.lsh == nil { o.lsh = o.resolvedLSH }
         return o
     }
 

@@ -115,7 +115,14 @@ import Testing
         var rng = SplitMix64(seed: 9)
         for len in [0, 1, 7, 100] {
             let sh = (0..<len).map { _ in rng.next() }
-            #expect(mh.signature(sh) == mh.signatureNaive(sh))
+            let naive = mh.signatureNaive(sh)
+            #expect(mh.signature(sh) == naive)
+            var flat = [UInt32](repeating: 0, count: numPerm), blocked = flat
+            sh.withUnsafeBufferPointer { s in
+                flat.withUnsafeMutableBufferPointer { mh.signatureFlat(s, into: $0) }
+                blocked.withUnsafeMutableBufferPointer { mh.signatureBlocked(s, into: $0) }
+            }
+            #expect(flat == naive && blocked == naive)
         }
     }
 
