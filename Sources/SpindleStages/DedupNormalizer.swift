@@ -157,15 +157,21 @@ public enum TextNormalizer {
                 while i < n {
                     let b = src[i]
                     if b < 0x80 {
-                        // Branch-free: a space is written speculatively and kept only when a word
-                        // starts after a break; the byte is written and kept only when it is a character.
                         let c = table[Int(b)]
-                        let isChar = c > 1
-                        o[w] = 0x20
-                        w &+= (isChar && pendingSpace) ? 1 : 0
-                        o[w] = c
-                        w &+= isChar ? 1 : 0
-                        pendingSpace = (pendingSpace || (c == 1 && w > 0)) && !isChar
+                        if c > 1 {
+                            // A run of word characters: copy it in a tight loop (one branch miss per word).
+                            if pendingSpace { o[w] = 0x20; w += 1; pendingSpace = false }
+                            o[w] = c; w += 1; i += 1
+                            while i < n {
+                                let d = src[i]
+                                if d >= 0x80 { break }
+                                let e = table[Int(d)]
+                                if e <= 1 { break }
+                                o[w] = e; w += 1; i += 1
+                            }
+                            continue
+                        }
+                        if c == 1 { pendingSpace = w > 0 }
                         i += 1
                         continue
                     }
