@@ -4,7 +4,7 @@ CONFIG     ?= release
 BIN        := .build/$(CONFIG)/spindle
 OUT        ?= out
 SHARED     ?= ../shared
-APT_PKGS   := libzstd-dev libxml2-dev libopenblas-dev zlib1g-dev pkg-config zstd
+APT_PKGS   := libzstd-dev libxml2-dev libopenblas-dev zlib1g-dev pkg-config zstd time
 PKGCONFIGS := libzstd libxml-2.0 openblas zlib
 
 .PHONY: all deps build demo test bench clean help
@@ -19,7 +19,7 @@ help:
 
 # Installs the system libraries only when pkg-config cannot find them (root, or sudo when present).
 deps:
-	@if pkg-config --exists $(PKGCONFIGS) && command -v zstd >/dev/null; then \
+	@if pkg-config --exists $(PKGCONFIGS) && command -v zstd >/dev/null && [ -x /usr/bin/time ]; then \
 	  echo "deps: system libraries present"; \
 	else \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
@@ -33,13 +33,13 @@ build:
 # The demo pipeline over the project's own small corpus.
 demo: build
 	@mkdir -p $(OUT)
-	$(BIN) ingest --format text --source encyclopedia --blocks corpora/encyclopedia/*.txt > $(OUT)/encyclopedia.jsonl
+	$(BIN) ingest --format text --source encyclopedia corpora/encyclopedia/*.txt > $(OUT)/encyclopedia.jsonl
 	$(BIN) ingest --format html --source web corpora/web/*.html > $(OUT)/web-html.jsonl
 	$(BIN) ingest --format jsonl --source web corpora/web/pages.jsonl > $(OUT)/web.jsonl
 	$(BIN) ingest --format wiki-xml --source wiki corpora/wiki/sample.xml > $(OUT)/wiki.jsonl
 	cat $(OUT)/encyclopedia.jsonl $(OUT)/wiki.jsonl $(OUT)/web.jsonl $(OUT)/web-html.jsonl > $(OUT)/docs.jsonl
-	$(BIN) convert messages corpora/sft/dialogues.jsonl > $(OUT)/sft.jsonl
-	$(BIN) convert graded corpora/preference/pairs.jsonl > $(OUT)/preference.jsonl
+	$(BIN) validate --kind sft --echo corpora/sft/dialogues.jsonl > $(OUT)/sft.jsonl
+	$(BIN) validate --kind preference --echo corpora/preference/pairs.jsonl > $(OUT)/preference.jsonl
 	@echo "demo: $$(wc -l < $(OUT)/docs.jsonl) documents, $$(wc -l < $(OUT)/sft.jsonl) dialogues, $$(wc -l < $(OUT)/preference.jsonl) preference pairs in $(OUT)/"
 
 test: deps

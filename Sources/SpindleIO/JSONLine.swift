@@ -91,6 +91,13 @@ public struct JSONLine: Sendable {
         return decodeString(m)
     }
 
+    /// A string field's raw JSON (quotes included) when it is already in Spindle's canonical
+    /// escaping, so it can be written back without decoding; nil otherwise.
+    public func canonicalRawString(_ key: String) -> ArraySlice<UInt8>? {
+        guard let m = member(key), m.kind == .string, m.valueCanonical else { return nil }
+        return bytes[Int(m.valueStart)..<Int(m.valueEnd)]
+    }
+
     /// A required string field.
     public func requiredString(_ key: String) throws(InputError) -> String {
         guard let s = try string(key) else {

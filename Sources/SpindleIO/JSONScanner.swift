@@ -17,12 +17,14 @@ struct JSONScanner {
         var kind: Kind
         var keyEscaped: Bool
         var valueEscaped: Bool                    // strings only: has a backslash escape
+        var valueCanonical: Bool                  // strings only: escaped exactly as Spindle writes
     }
 
     let p: UnsafePointer<UInt8>
     let n: Int
     var i = 0
     var lastStringEscaped = false
+    var lastStringCanonical = true
 
     init(_ bytes: UnsafeBufferPointer<UInt8>) {
         p = bytes.baseAddress ?? UnsafePointer(bitPattern: 1)!
@@ -61,7 +63,8 @@ struct JSONScanner {
                 let kind = try s.value(depth: 1)
                 members.append(Member(keyStart: Int32(keyStart), keyEnd: Int32(keyEnd),
                                       valueStart: Int32(valueStart), valueEnd: Int32(s.i), kind: kind,
-                                      keyEscaped: keyEscaped, valueEscaped: kind == .string && s.lastStringEscaped))
+                                      keyEscaped: keyEscaped, valueEscaped: kind == .string && s.lastStringEscaped,
+                                      valueCanonical: kind == .string && s.lastStringCanonical))
                 s.skipSpace()
                 guard s.i < s.n else { throw SyntaxError(offset: s.i, message: "unterminated object") }
                 if s.p[s.i] == UInt8(ascii: ",") { s.i += 1; continue }
@@ -186,6 +189,7 @@ struct JSONScanner {
         let open = i
         i += 1
         lastStringEscaped = false
+        lastStringCanonical = true
         while true {
             // Fast path: skip 8 plain bytes at a time (no quote, backslash or control byte).
             while i + 8 <= n {
@@ -201,12 +205,22 @@ struct JSONScanner {
                 i += 1
                 guard i < n else { throw SyntaxError(offset: open, message: "unterminated string") }
                 switch p[i] {
-                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"),
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "b"),
                      UInt8(ascii: "f"), UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
+                    i += 1
+                case UInt8(ascii: "/"):
+                    lastStringCanonical = false
                     i += 1
                 case UInt8(ascii: "u"):
                     guard i + 4 < n, isHex(p[i + 1]), isHex(p[i + 2]), isHex(p[i + 3]), isHex(p[i + 4]) else {
                         throw SyntaxError(offset: i - 1, message: "invalid \\u escape")
+                    }
+                    // Spindle writes \u only as \u00XX (lower-case hex) for controls without a short form.
+                    let v = JSONString.hex4(p + i + 1)
+                    let short = v == 0x08 || v == 0x09 || v == 0x0A || v == 0x0C || v == 0x0D
+                    if v >= 0x20 || short || p[i + 3] > UInt8(ascii: "9") && p[i + 3] < UInt8(ascii: "a")
+                        || p[i + 4] > UInt8(ascii: "9") && p[i + 4] < UInt8(ascii: "a") {
+                        lastStringCanonical = false
                     }
                     i += 5
                 default:

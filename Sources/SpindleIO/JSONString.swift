@@ -48,7 +48,8 @@ public enum JSONString {
         var i = 0
         var runStart = 0
         while i < n {
-            if p[i] != UInt8(ascii: "\\") { i += 1; continue }
+            guard let hit = memchr(p + i, Int32(UInt8(ascii: "\\")), n - i) else { break }
+            i = UnsafeRawPointer(hit) - UnsafeRawPointer(p)
             if i > runStart { out.append(contentsOf: UnsafeBufferPointer(start: p + runStart, count: i - runStart)) }
             let e = p[i + 1]
             i += 2
@@ -105,3 +106,7 @@ public enum JSONString {
         }
     }
 }
+
+#if canImport(Glibc)
+import Glibc
+#endif

@@ -12,19 +12,14 @@ public struct JSONLIngest {
         self.textField = textField
     }
 
-    /// Converts one line; `input` tells where it came from.
+    /// Converts one line; `input` tells where it came from (for ids made from file and line).
+    /// The text is not decoded: canonical JSON strings are copied through as they are.
     public func document(_ json: JSONLine, input: RecordInput) throws(InputError) -> Document {
-        guard let text = try json.string(textField) else {
+        if json.isNullOrAbsent(textField) {
             throw InputError(.missingField, file: "", field: textField, "required string field is missing (see --text-field)")
         }
-        var doc: Document
-        if json.isNullOrAbsent("id") {
-            let file = input.currentFile == "<stdin>" ? "stdin" : input.currentFile
-            doc = Document(id: "\(source):\(file):\(input.currentLine)", text: text, source: nil)
-            doc.extra = json.otherFields(excluding: ["id", "source", textField])
-            doc.source = try json.string("source")
-        } else {
-            doc = try Document(json: json, textField: textField)
+        var doc = try Document(json: json, textField: textField) {
+            "\(source):\(input.currentFile == "<stdin>" ? "stdin" : input.currentFile):\(input.currentLine)"
         }
         if doc.source == nil { doc.source = source }
         return doc

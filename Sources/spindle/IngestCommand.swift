@@ -64,7 +64,7 @@ struct IngestCommand: ParsableCommand {
             var count = 0
             let progress = Progress(label: "ingest", force: input.progress)
             let emit: (Document) throws -> Void = { doc in
-                guard doc.text.utf8.count >= minChars else { return }
+                guard doc.textUTF8Count >= minChars else { return }
                 try output.write(doc.jsonLine())
                 count += 1
                 progress.update(records: count, bytes: output.bytesWritten)

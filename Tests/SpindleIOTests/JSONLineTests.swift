@@ -56,6 +56,15 @@ import Testing
         #expect(String(decoding: doc.jsonLine(), as: UTF8.self) == text + "\n")
     }
 
+    @Test func nonCanonicalEscapesAreRewrittenCanonicalOnesCopied() throws {
+        let doc = try Document(json: try JSONLine(#"{"id":"x","text":"a\/b \u00e9 \u000a \u0001"}"#))
+        #expect(doc.text == "a/b é \n \u{1}")
+        #expect(String(decoding: doc.jsonLine(), as: UTF8.self) == #"{"id":"x","text":"a/b é \n \u0001"}"# + "\n")
+        let canonical = try Document(json: try JSONLine(#"{"id":"y","text":"tab\there \"q\" \u001f"}"#))
+        #expect(canonical.textUTF8Count == canonical.text.utf8.count)
+        #expect(canonical.text == "tab\there \"q\" \u{1F}")
+    }
+
     @Test func jsonValueRoundTrip() throws {
         let text = #"{"a":[1,-2.5e-3,"s\"\\",{"b":null,"c":false}],"d":{}}"#
         let v = try JSONValue.parse(text)
