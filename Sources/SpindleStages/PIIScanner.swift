@@ -53,15 +53,16 @@ public struct PIIScanner: Sendable {
         Self.trigger.withUnsafeBufferPointer { trig in
             while i < n {
                 let b = text[i]
-                let cls = trig[Int(b)]
+                let tb = trig[Int(b)]
+                let cls = tb & 0x0F
                 if cls == 0 {
-                    // Not a trigger: skip a whole word (no detector starts inside one).
-                    // Word bytes: detectors of words start only at a word start, so skip the whole run.
+                    // Not a trigger. Word bytes: detectors of words start only at a word start, so
+                    // skip the whole run.
                     i += 1
-                    if isWordByte(b) { while i < n && isWordByte(text[i]) { i += 1 } }
+                    if tb != 0 { while i < n && trig[Int(text[i])] & 0x10 != 0 { i += 1 } }
                     continue
                 }
-                let wordStart = i == 0 || !isWordByte(text[i - 1])
+                let wordStart = i == 0 || trig[Int(text[i - 1])] & 0x10 == 0
                 if cls >= 8 || cls == 1 {
                     if !wordStart { i += 1; while i < n && trig[Int(text[i])] & 0x10 != 0 { i += 1 }; continue }
                     let start = i
