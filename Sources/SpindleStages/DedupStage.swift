@@ -325,7 +325,7 @@ public struct DedupStage {
         let again = try StageInput(paths: readPaths, policy: .skip)
         var d = 0
         try again.forEach { _, _, json in
-            try StageText.text(of: json, field: options.textField, into: &text)
+            try StageText.requireString(json, field: options.textField)
             defer { d += 1 }
             if d < drop.count && drop[d] { return }
             try output.write(json.bytes); try output.writeByte(0x0A)

@@ -151,7 +151,7 @@ public struct UpsampleStage {
                 var d = 0
                 let again = try StageInput(paths: paths, canonicalOrder: false, policy: .skip)
                 try again.forEach { path, line, json in
-                    try StageText.text(of: json, field: options.textField, into: &text)
+                    try StageText.requireString(json, field: options.textField)
                     defer { d += 1 }
                     guard Int(copies[d]) >= k else { return }
                     if k == 1 {

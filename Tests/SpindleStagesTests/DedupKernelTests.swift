@@ -95,6 +95,19 @@ import Testing
         }
     }
 
+    @Test func swarWordSplitMatchesNaive() {
+        var rng = SplitMix64(seed: 12)
+        let pieces = ["a", "bb", "ccc", "dddddddd", "eeeeeeeeeee", "中", "é", "0", "xyzxyzxyzxyzxyzxyz"]
+        for _ in 0..<300 {
+            let k = Int(rng.next() % 12)
+            let s = (0..<k).map { _ in pieces[Int(rng.next() % UInt64(pieces.count))] }.joined(separator: " ")
+            let norm = Array(s.utf8)
+            var w: [UInt64] = []
+            norm.withUnsafeBufferPointer { Shingler(n: 5).words($0, into: &w) }
+            #expect(w == Shingler(n: 5).wordsNaive(norm), "\(s)")
+        }
+    }
+
     @Test func shortTextsGiveOneShingle() {
         var out: [UInt64] = []
         Shingler(n: 5).shingles(words: words("only three words"), into: &out)
