@@ -195,6 +195,69 @@ public enum TextNormalizer {
         }
     }
 
+    /// Normalise and split into word hashes in one pass: the same words as
+    /// `Shingler.words(normalize(src))`, without materialising the joined text (each word is built in
+    /// `scratch` and hashed when a break ends it).
+    @_optimize(speed)
+    public static func wordHashes(_ src: UnsafeBufferPointer<UInt8>, into words: inout [UInt64], scratch: inout [UInt8]) {
+        let n = src.count
+        if scratch.count < 2 * n + 8 { scratch = [UInt8](repeating: 0, count: 2 * n + 8) }
+        words = [UInt64](unsafeUninitializedCapacity: n / 2 + 1) { dst, count in
+            var nw = 0
+            scratch.withUnsafeMutableBufferPointer { buf in
+                let o = buf.baseAddress!
+                let ob = UnsafeBufferPointer(buf)
+                var w = 0
+                @inline(__always) func flush() {
+                    if w > 0 { dst[nw] = Shingler.wordHash(ob, 0, w); nw += 1; w = 0 }
+                }
+                @inline(__always) func emitScalar(_ v: UInt32) {
+                    if v < 0x80 { o[w] = UInt8(v); w += 1 }
+                    else if v < 0x800 { o[w] = UInt8(0xC0 | (v >> 6)); o[w + 1] = UInt8(0x80 | (v & 0x3F)); w += 2 }
+                    else if v < 0x10000 {
+                        o[w] = UInt8(0xE0 | (v >> 12)); o[w + 1] = UInt8(0x80 | ((v >> 6) & 0x3F)); o[w + 2] = UInt8(0x80 | (v & 0x3F)); w += 3
+                    } else {
+                        o[w] = UInt8(0xF0 | (v >> 18)); o[w + 1] = UInt8(0x80 | ((v >> 12) & 0x3F))
+                        o[w + 2] = UInt8(0x80 | ((v >> 6) & 0x3F)); o[w + 3] = UInt8(0x80 | (v & 0x3F)); w += 4
+                    }
+                }
+                asciiTable.withUnsafeBufferPointer { table in
+                    var i = 0
+                    while i < n {
+                        let b = src[i]
+                        if b < 0x80 {
+                            let c = table[Int(b)]
+                            if c > 1 {
+                                o[w] = c; w += 1; i += 1
+                                while i < n {
+                                    let d = src[i]
+                                    if d >= 0x80 { break }
+                                    let e = table[Int(d)]
+                                    if e <= 1 { break }
+                                    o[w] = e; w += 1; i += 1
+                                }
+                                continue
+                            }
+                            if c == 1 { flush() }
+                            i += 1
+                            continue
+                        }
+                        let (sv, len) = decode(src, i)
+                        i += len
+                        guard let v = sv else { flush(); continue }
+                        let m = v < 0x10000 ? bmpClass(v) : classify(v)
+                        if m == drop { continue }
+                        if m == brk { flush(); continue }
+                        if m & alone != 0 { flush(); emitScalar(m & ~alone); flush(); continue }
+                        emitScalar(m)
+                    }
+                }
+                flush()
+            }
+            count = nw
+        }
+    }
+
     /// Convenience: normalise a String (allocates).
     public static func normalize(_ s: String, digitsToZero: Bool = false) -> String {
         var out: [UInt8] = []

@@ -132,8 +132,7 @@ public struct MinHashPipeline {
 
     /// Signature of UTF-8 text into `out`; afterwards `shingles` holds the text's shingle hashes.
     public mutating func signature(of text: UnsafeBufferPointer<UInt8>, into out: UnsafeMutableBufferPointer<UInt32>) {
-        TextNormalizer.normalize(text, into: &norm)
-        norm.withUnsafeBufferPointer { shingler.words($0, into: &words) }
+        TextNormalizer.wordHashes(text, into: &words, scratch: &norm)
         shingler.shingles(words: words, into: &shingles)
         shingles.withUnsafeBufferPointer { hasher.signature($0, into: out) }
     }

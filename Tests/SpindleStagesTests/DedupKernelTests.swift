@@ -67,6 +67,21 @@ import Testing
         }
     }
 
+    @Test func fusedWordHashesMatchNormaliseThenSplit() {
+        var rng = SplitMix64(seed: 8)
+        let alphabet: [String] = ["a", "B", " ", "\n", ",", "é", "Ж", "а", "中", "  ", "\u{3000}", "1", "Ｑ",
+                                  "\u{0301}", "'", "🙂", "\t", "ß", "Σ", "-", "\u{200B}", "xyzxyzxyzxyz"]
+        for _ in 0..<400 {
+            let len = Int(rng.next() % 40)
+            var s = (0..<len).map { _ in alphabet[Int(rng.next() % UInt64(alphabet.count))] }.joined()
+            var norm: [UInt8] = [], viaNorm: [UInt64] = [], fused: [UInt64] = [], scratch: [UInt8] = []
+            s.withUTF8 { TextNormalizer.normalize($0, into: &norm) }
+            norm.withUnsafeBufferPointer { Shingler(n: 5).words($0, into: &viaNorm) }
+            s.withUTF8 { TextNormalizer.wordHashes($0, into: &fused, scratch: &scratch) }
+            #expect(fused == viaNorm, "input: \(s.debugDescription)")
+        }
+    }
+
     @Test func invalidUTF8IsAWordBreak() {
         var out: [UInt8] = []
         let bytes: [UInt8] = [0x61, 0xFF, 0x62, 0xC3, 0x41]  // a, invalid, b, truncated 2-byte, A
