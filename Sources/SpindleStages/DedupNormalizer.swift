@@ -32,6 +32,10 @@ public enum TextNormalizer {
     }()
 
     static let asciiTableZero: [UInt8] = asciiTable.map { $0 >= 0x30 && $0 <= 0x39 ? 0x30 : $0 }
+    /// 256-entry versions for the hot loops: a non-ASCII lead or continuation byte maps to 2, so one
+    /// compare (>= 0x20: a character to copy) decides the common case.
+    static let byteTable: [UInt8] = asciiTable + [UInt8](repeating: 2, count: 128)
+    static let byteTableZero: [UInt8] = asciiTableZero + [UInt8](repeating: 2, count: 128)
 
     static let drop: UInt32 = 0xFFFF_FFFF
     static let brk: UInt32 = 0xFFFF_FFFE
@@ -152,25 +156,22 @@ public enum TextNormalizer {
                     o[w + 2] = UInt8(0x80 | ((v >> 6) & 0x3F)); o[w + 3] = UInt8(0x80 | (v & 0x3F)); w += 4
                 }
             }
-            count = (digitsToZero ? asciiTableZero : asciiTable).withUnsafeBufferPointer { table -> Int in
+            count = (digitsToZero ? byteTableZero : byteTable).withUnsafeBufferPointer { table -> Int in
                 var i = 0
                 while i < n {
-                    let b = src[i]
-                    if b < 0x80 {
-                        let c = table[Int(b)]
-                        if c > 1 {
-                            // A run of word characters: copy it in a tight loop (one branch miss per word).
-                            if pendingSpace { o[w] = 0x20; w += 1; pendingSpace = false }
-                            o[w] = c; w += 1; i += 1
-                            while i < n {
-                                let d = src[i]
-                                if d >= 0x80 { break }
-                                let e = table[Int(d)]
-                                if e <= 1 { break }
-                                o[w] = e; w += 1; i += 1
-                            }
-                            continue
+                    let c = table[Int(src[i])]
+                    if c >= 0x20 {
+                        // A run of ASCII word characters: copy it in a tight loop (one branch miss per word).
+                        if pendingSpace { o[w] = 0x20; w += 1; pendingSpace = false }
+                        o[w] = c; w += 1; i += 1
+                        while i < n {
+                            let e = table[Int(src[i])]
+                            if e < 0x20 { break }
+                            o[w] = e; w += 1; i += 1
                         }
+                        continue
+                    }
+                    if c < 2 {
                         if c == 1 { pendingSpace = w > 0 }
                         i += 1
                         continue
@@ -221,23 +222,20 @@ public enum TextNormalizer {
                         o[w + 2] = UInt8(0x80 | ((v >> 6) & 0x3F)); o[w + 3] = UInt8(0x80 | (v & 0x3F)); w += 4
                     }
                 }
-                asciiTable.withUnsafeBufferPointer { table in
+                byteTable.withUnsafeBufferPointer { table in
                     var i = 0
                     while i < n {
-                        let b = src[i]
-                        if b < 0x80 {
-                            let c = table[Int(b)]
-                            if c > 1 {
-                                o[w] = c; w += 1; i += 1
-                                while i < n {
-                                    let d = src[i]
-                                    if d >= 0x80 { break }
-                                    let e = table[Int(d)]
-                                    if e <= 1 { break }
-                                    o[w] = e; w += 1; i += 1
-                                }
-                                continue
+                        let c = table[Int(src[i])]
+                        if c >= 0x20 {
+                            o[w] = c; w += 1; i += 1
+                            while i < n {
+                                let e = table[Int(src[i])]
+                                if e < 0x20 { break }
+                                o[w] = e; w += 1; i += 1
                             }
+                            continue
+                        }
+                        if c < 2 {
                             if c == 1 { flush() }
                             i += 1
                             continue
