@@ -19,6 +19,15 @@ public enum StageText {
         }
     }
 
+    /// Checks that `field` is a string without decoding it (the second pass of two-pass stages, which must
+    /// skip exactly the records the first pass skipped).
+    public static func requireString(_ json: JSONLine, field: String) throws(InputError) {
+        guard let raw = json.raw(field), let first = raw.first, first != UInt8(ascii: "n") else {
+            throw InputError(.missingField, file: "", field: field, "required string field is missing")
+        }
+        guard first == UInt8(ascii: "\"") else { throw InputError(.wrongType, file: "", field: field, "expected a string") }
+    }
+
     /// The line with field `field`'s value replaced by `rawJSON` (or the member appended when absent),
     /// newline included.
     public static func setting(_ json: JSONLine, field: String, rawJSON: [UInt8]) -> [UInt8] {

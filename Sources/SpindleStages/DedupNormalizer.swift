@@ -32,6 +32,10 @@ public enum TextNormalizer {
     }()
 
     static let asciiTableZero: [UInt8] = asciiTable.map { $0 >= 0x30 && $0 <= 0x39 ? 0x30 : $0 }
+    /// 256-entry versions for the hot loops: a non-ASCII lead or continuation byte maps to 2, so one
+    /// compare (>= 0x20: a character to copy) decides the common case.
+    static let byteTable: [UInt8] = asciiTable + [UInt8](repeating: 2, count: 128)
+    static let byteTableZero: [UInt8] = asciiTableZero + [UInt8](repeating: 2, count: 128)
 
     static let drop: UInt32 = 0xFFFF_FFFF
     static let brk: UInt32 = 0xFFFF_FFFE
@@ -152,20 +156,23 @@ public enum TextNormalizer {
                     o[w + 2] = UInt8(0x80 | ((v >> 6) & 0x3F)); o[w + 3] = UInt8(0x80 | (v & 0x3F)); w += 4
                 }
             }
-            count = (digitsToZero ? asciiTableZero : asciiTable).withUnsafeBufferPointer { table -> Int in
+            count = (digitsToZero ? byteTableZero : byteTable).withUnsafeBufferPointer { table -> Int in
                 var i = 0
                 while i < n {
-                    let b = src[i]
-                    if b < 0x80 {
-                        // Branch-free: a space is written speculatively and kept only when a word
-                        // starts after a break; the byte is written and kept only when it is a character.
-                        let c = table[Int(b)]
-                        let isChar = c > 1
-                        o[w] = 0x20
-                        w &+= (isChar && pendingSpace) ? 1 : 0
-                        o[w] = c
-                        w &+= isChar ? 1 : 0
-                        pendingSpace = (pendingSpace || (c == 1 && w > 0)) && !isChar
+                    let c = table[Int(src[i])]
+                    if c >= 0x20 {
+                        // A run of ASCII word characters: copy it in a tight loop (one branch miss per word).
+                        if pendingSpace { o[w] = 0x20; w += 1; pendingSpace = false }
+                        o[w] = c; w += 1; i += 1
+                        while i < n {
+                            let e = table[Int(src[i])]
+                            if e < 0x20 { break }
+                            o[w] = e; w += 1; i += 1
+                        }
+                        continue
+                    }
+                    if c < 2 {
+                        if c == 1 { pendingSpace = w > 0 }
                         i += 1
                         continue
                     }
@@ -186,6 +193,66 @@ public enum TextNormalizer {
                 }
                 return w
             }
+        }
+    }
+
+    /// Normalise and split into word hashes in one pass: the same words as
+    /// `Shingler.words(normalize(src))`, without materialising the joined text (each word is built in
+    /// `scratch` and hashed when a break ends it).
+    @_optimize(speed)
+    public static func wordHashes(_ src: UnsafeBufferPointer<UInt8>, into words: inout [UInt64], scratch: inout [UInt8]) {
+        let n = src.count
+        if scratch.count < 2 * n + 8 { scratch = [UInt8](repeating: 0, count: 2 * n + 8) }
+        words = [UInt64](unsafeUninitializedCapacity: n / 2 + 1) { dst, count in
+            var nw = 0
+            scratch.withUnsafeMutableBufferPointer { buf in
+                let o = buf.baseAddress!
+                let ob = UnsafeBufferPointer(buf)
+                var w = 0
+                @inline(__always) func flush() {
+                    if w > 0 { dst[nw] = Shingler.wordHash(ob, 0, w); nw += 1; w = 0 }
+                }
+                @inline(__always) func emitScalar(_ v: UInt32) {
+                    if v < 0x80 { o[w] = UInt8(v); w += 1 }
+                    else if v < 0x800 { o[w] = UInt8(0xC0 | (v >> 6)); o[w + 1] = UInt8(0x80 | (v & 0x3F)); w += 2 }
+                    else if v < 0x10000 {
+                        o[w] = UInt8(0xE0 | (v >> 12)); o[w + 1] = UInt8(0x80 | ((v >> 6) & 0x3F)); o[w + 2] = UInt8(0x80 | (v & 0x3F)); w += 3
+                    } else {
+                        o[w] = UInt8(0xF0 | (v >> 18)); o[w + 1] = UInt8(0x80 | ((v >> 12) & 0x3F))
+                        o[w + 2] = UInt8(0x80 | ((v >> 6) & 0x3F)); o[w + 3] = UInt8(0x80 | (v & 0x3F)); w += 4
+                    }
+                }
+                byteTable.withUnsafeBufferPointer { table in
+                    var i = 0
+                    while i < n {
+                        let c = table[Int(src[i])]
+                        if c >= 0x20 {
+                            o[w] = c; w += 1; i += 1
+                            while i < n {
+                                let e = table[Int(src[i])]
+                                if e < 0x20 { break }
+                                o[w] = e; w += 1; i += 1
+                            }
+                            continue
+                        }
+                        if c < 2 {
+                            if c == 1 { flush() }
+                            i += 1
+                            continue
+                        }
+                        let (sv, len) = decode(src, i)
+                        i += len
+                        guard let v = sv else { flush(); continue }
+                        let m = v < 0x10000 ? bmpClass(v) : classify(v)
+                        if m == drop { continue }
+                        if m == brk { flush(); continue }
+                        if m & alone != 0 { flush(); emitScalar(m & ~alone); flush(); continue }
+                        emitScalar(m)
+                    }
+                }
+                flush()
+            }
+            count = nw
         }
     }
 

@@ -129,7 +129,11 @@ public struct DedupReport: Sendable {
 /// The dedup stage.
 public struct DedupStage {
     public let options: DedupOptions
-    public init(options: DedupOptions) { self.options = options }
+    public init(options: DedupOptions) {
+        var o = options
+        if o.mode == .near && o.lsh == nil { o.lsh = o.resolvedLSH }  // chosen once (a few thousand pow calls)
+        self.options = o
+    }
 
     /// Runs over `inputs` (empty or "-" = stdin) writing kept records to `output`.
     public func run(inputs: [String], output: OutputFile) throws -> DedupReport {
@@ -321,7 +325,7 @@ public struct DedupStage {
         let again = try StageInput(paths: readPaths, policy: .skip)
         var d = 0
         try again.forEach { _, _, json in
-            try StageText.text(of: json, field: options.textField, into: &text)
+            try StageText.requireString(json, field: options.textField)
             defer { d += 1 }
             if d < drop.count && drop[d] { return }
             try output.write(json.bytes); try output.writeByte(0x0A)

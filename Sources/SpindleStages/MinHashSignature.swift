@@ -1,56 +1,91 @@
-// MinHash signatures: k universal-hash "permutations" of one 64-bit shingle hash.
+// MinHash signatures: k universal-hash "permutations" of one shingle hash.
 //
-// Permutation i maps a shingle hash x to (a_i * x + b_i) mod 2^64 with a_i odd (multiply-add, the
-// Dietzfelbinger multiply-shift family); its top 32 bits are the permuted value. Because taking the top
-// bits is monotone, the minimum is tracked over the full 64-bit value and shifted once at the end. The
-// hot loop works on SIMD8<UInt64> lanes (16 vectors for k = 128), which LLVM lowers to AVX2.
+// The 64-bit shingle hash (already avalanche-mixed) is folded to 32 bits, x = lo ^ hi, and permutation i
+// maps it to a_i * x + b_i mod 2^32 with a_i odd: a bijection of the 32-bit keys (multiply-add, the
+// Dietzfelbinger family), ordered as signed 32-bit integers. 32-bit lanes keep the kernel cheap on every
+// x86-64: SSE2 has no 64-bit vector multiply or compare, while 32-bit multiply and min are one AVX2
+// instruction for 8 lanes (and short sequences on SSE2). The minimum is recorded as the value's bit pattern.
 
 /// MinHash parameters and the signature kernel.
 public struct MinHasher: Sendable {
     public let numPerm: Int
     public let seed: UInt64
-    let a: [SIMD8<UInt64>]
-    let b: [SIMD8<UInt64>]
+    let a: [SIMD8<Int32>]
+    let b: [SIMD8<Int32>]
 
     public init(numPerm: Int = 128, seed: UInt64 = 1) {
         precondition(numPerm > 0 && numPerm % 8 == 0, "permutations must be a positive multiple of 8")
         self.numPerm = numPerm
         self.seed = seed
         var rng = SplitMix64(seed: seed)
-        var av: [SIMD8<UInt64>] = [], bv: [SIMD8<UInt64>] = []
+        var av: [SIMD8<Int32>] = [], bv: [SIMD8<Int32>] = []
         for _ in 0..<(numPerm / 8) {
-            var x = SIMD8<UInt64>(), y = SIMD8<UInt64>()
-            for l in 0..<8 { x[l] = rng.next() | 1; y[l] = rng.next() }
+            var x = SIMD8<Int32>(), y = SIMD8<Int32>()
+            for l in 0..<8 {
+                x[l] = Int32(truncatingIfNeeded: rng.next() | 1)
+                y[l] = Int32(truncatingIfNeeded: rng.next())
+            }
             av.append(x); bv.append(y)
         }
         a = av; b = bv
     }
 
     /// Signature of a shingle-hash list into `out` (numPerm values). No shingles gives all UInt32.max.
-    /// The inner loop is a flat multiply-add-min over `numPerm` lanes; LLVM vectorises it (AVX2: four
-    /// 64-bit lanes per instruction) and, having no generics, it stays quick in debug builds too.
-    @_optimize(speed)
+    /// Release builds use the register-blocked kernel, debug builds the flat one (generic SIMD code is
+    /// slow without optimisation); tests check both against `signatureNaive`.
+    @inline(__always)
     public func signature(_ shingles: UnsafeBufferPointer<UInt64>, into out: UnsafeMutableBufferPointer<UInt32>) {
+        #if DEBUG
+        signatureFlat(shingles, into: out)
+        #else
+        signatureBlocked(shingles, into: out)
+        #endif
+    }
+
+    /// The 32-bit key of a 64-bit shingle hash.
+    @inline(__always) public static func fold(_ x: UInt64) -> Int32 { Int32(truncatingIfNeeded: x ^ (x >> 32)) }
+
+    /// Register-blocked kernel: 8 permutations stay in vector registers (a, b and the running minimum as
+    /// SIMD8<Int32>) while every shingle streams past, so the inner loop touches memory only to read the
+    /// shingle.
+    @_optimize(speed)
+    public func signatureBlocked(_ shingles: UnsafeBufferPointer<UInt64>, into out: UnsafeMutableBufferPointer<UInt32>) {
+        precondition(out.count >= numPerm)
+        let groups = numPerm / 8
+        for g in 0..<groups {
+            let av = a[g], bv = b[g]
+            var m = SIMD8<Int32>(repeating: Int32.max)
+            for x in shingles {
+                m = pointwiseMin(m, av &* SIMD8(repeating: MinHasher.fold(x)) &+ bv)
+            }
+            for l in 0..<8 { out[g * 8 + l] = UInt32(bitPattern: m[l]) }
+        }
+    }
+
+    /// Flat kernel: one multiply-add-min per permutation and shingle over plain arrays.
+    @_optimize(speed)
+    public func signatureFlat(_ shingles: UnsafeBufferPointer<UInt64>, into out: UnsafeMutableBufferPointer<UInt32>) {
         precondition(out.count >= numPerm)
         let k = numPerm
-        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: k) { minsBuf in
+        withUnsafeTemporaryAllocation(of: Int32.self, capacity: k) { minsBuf in
             let mins = minsBuf.baseAddress!
-            for i in 0..<k { mins[i] = UInt64.max }
+            for i in 0..<k { mins[i] = Int32.max }
             a.withUnsafeBufferPointer { av in
                 b.withUnsafeBufferPointer { bv in
-                    let A = UnsafeRawPointer(av.baseAddress!).assumingMemoryBound(to: UInt64.self)
-                    let B = UnsafeRawPointer(bv.baseAddress!).assumingMemoryBound(to: UInt64.self)
+                    let A = UnsafeRawPointer(av.baseAddress!).assumingMemoryBound(to: Int32.self)
+                    let B = UnsafeRawPointer(bv.baseAddress!).assumingMemoryBound(to: Int32.self)
                     for x in shingles {
+                        let y = MinHasher.fold(x)
                         var i = 0
                         while i < k {
-                            let v = A[i] &* x &+ B[i]
+                            let v = A[i] &* y &+ B[i]
                             mins[i] = v < mins[i] ? v : mins[i]
                             i += 1
                         }
                     }
                 }
             }
-            for i in 0..<k { out[i] = UInt32(truncatingIfNeeded: mins[i] >> 32) }
+            for i in 0..<k { out[i] = UInt32(bitPattern: mins[i]) }
         }
     }
 
@@ -64,9 +99,9 @@ public struct MinHasher: Sendable {
     public func signatureNaive(_ shingles: [UInt64]) -> [UInt32] {
         (0..<numPerm).map { i in
             let ai = a[i / 8][i % 8], bi = b[i / 8][i % 8]
-            var m = UInt32.max
-            for x in shingles { m = Swift.min(m, UInt32(truncatingIfNeeded: (ai &* x &+ bi) >> 32)) }
-            return m
+            var m = Int32.max
+            for x in shingles { m = Swift.min(m, ai &* MinHasher.fold(x) &+ bi) }
+            return UInt32(bitPattern: m)
         }
     }
 
@@ -97,8 +132,7 @@ public struct MinHashPipeline {
 
     /// Signature of UTF-8 text into `out`; afterwards `shingles` holds the text's shingle hashes.
     public mutating func signature(of text: UnsafeBufferPointer<UInt8>, into out: UnsafeMutableBufferPointer<UInt32>) {
-        TextNormalizer.normalize(text, into: &norm)
-        norm.withUnsafeBufferPointer { shingler.words($0, into: &words) }
+        TextNormalizer.wordHashes(text, into: &words, scratch: &norm)
         shingler.shingles(words: words, into: &shingles)
         shingles.withUnsafeBufferPointer { hasher.signature($0, into: out) }
     }

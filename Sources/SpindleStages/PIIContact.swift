@@ -67,7 +67,7 @@ extension PIIScanner {
     }
 
     /// A NANP number: [+1 or 1 sep] (AAA) EEE-LLLL | AAA-EEE-LLLL | AAA.EEE.LLLL | AAA EEE LLLL;
-    /// area and exchange start with 2-9. Ten bare digits count only after "+1" (E.164), since bare digit
+    /// area and exchange start with 2-9 (the exchange may not after "(AAA)" or "+1"). Ten bare digits count only after "+1" (E.164), since bare digit
     /// runs are usually order or account numbers.
     static func nanp(_ t: PIIText, at i: Int) -> Range<Int>? {
         var j = i
@@ -98,7 +98,9 @@ extension PIIScanner {
         } else if t[j] == 0x20 || t[j] == 0x2D || t[j] == 0x2E {
             sep = t[j]; j += 1
         }
-        guard digitsRun(t, j, 3), t[j] >= 0x32 else { return nil }
+        // The exchange starts with 2-9, except after "(AAA)" or "+1", which mark a phone on their own
+        // (fictional 555-01XX numbers included).
+        guard digitsRun(t, j, 3), t[j] >= 0x32 || paren || plusOne else { return nil }
         j += 3
         if sep == 0xFF {
             if t[j] == 0x2D || t[j] == 0x20 || t[j] == 0x2E { j += 1 }

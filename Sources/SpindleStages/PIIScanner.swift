@@ -7,23 +7,26 @@ public struct PIIScanner: Sendable {
 
     public init(types: Set<PIIType> = Set(PIIType.allCases)) { self.types = types }
 
-    // Trigger classes per byte: 0 none, 1 digit, 2 '@', 3 ':', 4 '=', 5 '-', 6 '+', 7 '(', 8 uppercase,
-    // 9 lowercase hex a-f, 10 'g', 11 'x'.
+    // Per byte: the trigger class in the low 4 bits (0 none, 1 digit, 2 '@', 3 ':', 4 '=', 5 '-', 6 '+',
+    // 7 '(', 8 uppercase, 9 lowercase hex a-f, 10 'g', 11 'x') and 0x10 for a word byte (letter, digit,
+    // '_', non-ASCII), so the skip loops need one table load per byte.
     static let trigger: [UInt8] = (0..<256).map { b -> UInt8 in
+        let cls: UInt8
         switch b {
-        case 0x30...0x39: 1
-        case 0x40: 2
-        case 0x3A: 3
-        case 0x3D: 4
-        case 0x2D: 5
-        case 0x2B: 6
-        case 0x28: 7
-        case 0x41...0x5A: 8
-        case 0x61...0x66: 9
-        case 0x67: 10
-        case 0x78: 11
-        default: 0
+        case 0x30...0x39: cls = 1
+        case 0x40: cls = 2
+        case 0x3A: cls = 3
+        case 0x3D: cls = 4
+        case 0x2D: cls = 5
+        case 0x2B: cls = 6
+        case 0x28: cls = 7
+        case 0x41...0x5A: cls = 8
+        case 0x61...0x66: cls = 9
+        case 0x67: cls = 10
+        case 0x78: cls = 11
+        default: cls = 0
         }
+        return cls | (isWordByte(UInt8(b)) ? 0x10 : 0)
     }
 
     /// Scan `text`; spans are sorted, non-overlapping, with both byte and unicode-scalar offsets.
@@ -50,17 +53,18 @@ public struct PIIScanner: Sendable {
         Self.trigger.withUnsafeBufferPointer { trig in
             while i < n {
                 let b = text[i]
-                let cls = trig[Int(b)]
+                let tb = trig[Int(b)]
+                let cls = tb & 0x0F
                 if cls == 0 {
-                    // Not a trigger: skip a whole word (no detector starts inside one).
-                    // Word bytes: detectors of words start only at a word start, so skip the whole run.
+                    // Not a trigger. Word bytes: detectors of words start only at a word start, so
+                    // skip the whole run.
                     i += 1
-                    if isWordByte(b) { while i < n && isWordByte(text[i]) { i += 1 } }
+                    if tb != 0 { while i < n && trig[Int(text[i])] & 0x10 != 0 { i += 1 } }
                     continue
                 }
-                let wordStart = i == 0 || !isWordByte(text[i - 1])
+                let wordStart = i == 0 || trig[Int(text[i - 1])] & 0x10 == 0
                 if cls >= 8 || cls == 1 {
-                    if !wordStart { i += 1; while i < n && isWordByte(text[i]) { i += 1 }; continue }
+                    if !wordStart { i += 1; while i < n && trig[Int(text[i])] & 0x10 != 0 { i += 1 }; continue }
                     let start = i
                     switch cls {
                     case 1:
@@ -82,7 +86,7 @@ public struct PIIScanner: Sendable {
                     }
                     // No match at this word start: skip the rest of the word.
                     i = start + 1
-                    while i < n && isWordByte(text[i]) { i += 1 }
+                    while i < n && trig[Int(text[i])] & 0x10 != 0 { i += 1 }
                     continue
                 }
                 switch cls {

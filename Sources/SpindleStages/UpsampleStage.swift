@@ -99,7 +99,7 @@ public struct UpsampleReport: Sendable {
         let keys = Set(before.keys).union(after.keys).sorted()
         let parts = keys.map { k in "\(k) \(before[k]?.documents ?? 0)->\(after[k]?.documents ?? 0)" }
         let bIn = before.values.reduce(0) { $0 + $1.bytes }, bOut = after.values.reduce(0) { $0 + $1.bytes }
-        return "upsample: " + parts.joined(separator: ", ") + " documents; \(Progress.format(Double(bIn) / 1e6, 1)) MB -> "
+        return "upsample: " + (parts.isEmpty ? "0" : parts.joined(separator: ", ")) + " documents; \(Progress.format(Double(bIn) / 1e6, 1)) MB -> "
             + "\(Progress.format(Double(bOut) / 1e6, 1)) MB in \(rounds) round\(rounds == 1 ? "" : "s")"
     }
 }
@@ -151,7 +151,7 @@ public struct UpsampleStage {
                 var d = 0
                 let again = try StageInput(paths: paths, canonicalOrder: false, policy: .skip)
                 try again.forEach { path, line, json in
-                    try StageText.text(of: json, field: options.textField, into: &text)
+                    try StageText.requireString(json, field: options.textField)
                     defer { d += 1 }
                     guard Int(copies[d]) >= k else { return }
                     if k == 1 {

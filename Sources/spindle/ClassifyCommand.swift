@@ -8,10 +8,12 @@ struct ClassifyCommand: ParsableCommand {
         commandName: "classify",
         abstract: "Train and apply a linear factual-vs-web classifier (hashed word n-grams, logistic regression).",
         discussion: """
-          spindle classify train --factual wiki.jsonl --web web.jsonl -o factual.spcl
-          spindle classify score --model factual.spcl < docs.jsonl > scored.jsonl     adds "factual_score"
-        The LLaMA pipeline chose pages with a linear classifier of Wikipedia-referenced pages against random
-        ones; Llama 2 up-sampled its most factual sources. Pair with `spindle upsample --by-score`.
+          spindle classify train --factual wiki.jsonl --web web.jsonl -o f.spcl
+          spindle classify score --model f.spcl < docs.jsonl > scored.jsonl
+
+        score adds "factual_score". LLaMA chose pages with a linear classifier
+        of Wikipedia-referenced pages against random ones; Llama 2 up-sampled
+        its most factual sources. Pair with `spindle upsample --by-score`.
         """,
         subcommands: [ClassifyTrain.self, ClassifyScore.self])
 }

@@ -8,17 +8,20 @@ struct DedupCommand: ParsableCommand {
         commandName: "dedup",
         abstract: "Remove duplicate documents: exact (default), line/paragraph (CCNet) or near-duplicate (MinHash).",
         discussion: """
-        A unix filter: JSONL documents on stdin (or FILEs), the kept ones on stdout in input order, a
-        one-line summary on stderr, a JSON report with --report. Unknown fields pass through untouched.
-          spindle dedup docs.jsonl > unique.jsonl                      exact, normalised text, keep first
-          spindle dedup --lines | spindle dedup --near --threshold 0.8  boilerplate lines, then near copies
-        Several FILEs dedup against each other; they are read in sorted path order, so the result does not
-        depend on the order they are listed in. For data beyond one machine, the three phases:
-          spindle dedup signatures shard-*.jsonl > sig.tsv      (map, per shard)
-          LC_ALL=C sort sig.tsv > sorted.tsv                     (any sort: GNU sort, Spark, Hadoop streaming)
-          spindle dedup clusters sorted.tsv > removals.tsv       (reduce)
+        A unix filter: JSONL documents in (stdin or FILEs), the kept ones out in
+        input order, a one-line summary on stderr, a JSON report with --report.
+        Unknown fields pass through untouched.
+
+          spindle dedup docs.jsonl > unique.jsonl       exact, normalised text
+          spindle dedup --lines | spindle dedup --near  boilerplate, then copies
+
+        Several FILEs dedup against each other, read in sorted path order: the
+        result does not depend on the order they are listed in.
+        Beyond one machine, three phases keep exactly what --near keeps:
+          spindle dedup signatures shard-*.jsonl > sig.tsv         (map)
+          LC_ALL=C sort sig.tsv > sorted.tsv        (or Spark, Hadoop streaming)
+          spindle dedup clusters sorted.tsv > removals.tsv         (reduce)
           spindle dedup apply --removals removals.tsv shard-*.jsonl > kept.jsonl
-        They keep exactly the documents the one-shot `--near` run keeps (estimated verification).
         """,
         subcommands: [DedupRun.self, DedupSignatures.self, DedupClusters.self, DedupApply.self],
         defaultSubcommand: DedupRun.self)
@@ -131,6 +134,7 @@ struct DedupRun: ParsableCommand {
         o.policy = input.onError
         o.rejectsPath = input.rejects
         o.progress = input.progress
+        if o.mode == .near && o.lsh == nil { o.lsh = o.resolvedLSH }
         return o
     }
 

@@ -10,14 +10,19 @@ struct PIICommand: ParsableCommand {
         commandName: "pii",
         abstract: "Detect PII and secrets in documents; redact them (default), drop dense documents, or tag spans.",
         discussion: """
-        Types: email, phone (NANP, international/E.164), ipv4, ipv6, credit_card (Luhn), ssn (valid ranges),
-        iban (mod-97), secret (AWS/GitHub/GitLab/Slack tokens, private-key blocks, api_key=/password=/secret=
-        with random-looking values), url_credentials (scheme://user:password@host). Look-alikes are left alone:
-        version strings (1.2.3.4), dates, ISBNs, order numbers, checksum-failing cards and IBANs.
-          spindle pii < docs.jsonl > clean.jsonl                       <EMAIL>, <PHONE>, ... placeholders
-          spindle pii --action tag --types email,phone < docs.jsonl     spans in "pii": [{"type","start","end"}]
-          spindle pii --action drop --max-density 2 < docs.jsonl       drop documents with > 2 spans per 1,000 chars
-        Span offsets count unicode scalars. Street addresses and person names are not detected (see docs/STAGES.md).
+        Types: email, phone (NANP, international/E.164), ipv4, ipv6,
+        credit_card (Luhn), ssn (valid ranges), iban (mod-97), secret (AWS,
+        GitHub, GitLab, Slack tokens, private-key blocks, api_key=/password=/
+        secret= with random-looking values), url_credentials (user:pass@host).
+        Look-alikes are left alone: versions (1.2.3.4), dates, ISBNs, order
+        numbers, cards and IBANs that fail their checksum.
+
+          spindle pii < docs.jsonl > clean.jsonl          <EMAIL>, <PHONE>, ...
+          spindle pii --action tag --types email,phone    spans in "pii"
+          spindle pii --action drop --max-density 2       > 2 spans/1,000 chars
+
+        Span offsets count unicode scalars. Street addresses and person names
+        are not detected (see docs/STAGES.md).
         """)
 
     @Option(help: "redact, drop or tag.")

@@ -8,13 +8,17 @@ struct UpsampleCommand: ParsableCommand {
         commandName: "upsample",
         abstract: "Re-weight documents by source (and optionally by a score field), deterministically.",
         discussion: """
-        Weight w writes a document floor(w) times plus once more with probability frac(w), drawn from
-        (--seed, id): the same input and seed give the same output. Copies are interleaved: the output is
-        written in rounds (round k = every document with at least k copies, in input order), and copy k
-        gets the id "ID#k". Weight 0 drops a source; 0 < w < 1 down-samples it.
-          spindle upsample --weights wiki=2.5,books=1.5,web=1 < docs.jsonl > mixed.jsonl
-          spindle classify score --model factual.spcl < docs.jsonl | spindle upsample --by-score factual_score --above 0.8 --factor 2
-        The report (--report) gives documents, bytes and estimated tokens per source before and after.
+        Weight w writes a document floor(w) times, plus once more with
+        probability frac(w) drawn from (--seed, id): the same input and seed give
+        the same output. Copies are interleaved: round k holds every document
+        with at least k copies, in input order; copy k gets the id "ID#k".
+        Weight 0 drops a source; 0 < w < 1 down-samples it.
+
+          spindle upsample --weights wiki=2.5,books=1.5,web=1 < docs.jsonl
+          spindle classify score --model f.spcl < docs.jsonl |
+            spindle upsample --by-score factual_score --above 0.8 --factor 2
+
+        --report gives documents, bytes and estimated tokens per source.
         """)
 
     @Option(help: "Per-source weights, e.g. wiki=2.5,books=1.5,web=1.")

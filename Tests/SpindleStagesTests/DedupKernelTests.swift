@@ -67,6 +67,21 @@ import Testing
         }
     }
 
+    @Test func fusedWordHashesMatchNormaliseThenSplit() {
+        var rng = SplitMix64(seed: 8)
+        let alphabet: [String] = ["a", "B", " ", "\n", ",", "é", "Ж", "а", "中", "  ", "\u{3000}", "1", "Ｑ",
+                                  "\u{0301}", "'", "🙂", "\t", "ß", "Σ", "-", "\u{200B}", "xyzxyzxyzxyz"]
+        for _ in 0..<400 {
+            let len = Int(rng.next() % 40)
+            var s = (0..<len).map { _ in alphabet[Int(rng.next() % UInt64(alphabet.count))] }.joined()
+            var norm: [UInt8] = [], viaNorm: [UInt64] = [], fused: [UInt64] = [], scratch: [UInt8] = []
+            s.withUTF8 { TextNormalizer.normalize($0, into: &norm) }
+            norm.withUnsafeBufferPointer { Shingler(n: 5).words($0, into: &viaNorm) }
+            s.withUTF8 { TextNormalizer.wordHashes($0, into: &fused, scratch: &scratch) }
+            #expect(fused == viaNorm, "input: \(s.debugDescription)")
+        }
+    }
+
     @Test func invalidUTF8IsAWordBreak() {
         var out: [UInt8] = []
         let bytes: [UInt8] = [0x61, 0xFF, 0x62, 0xC3, 0x41]  // a, invalid, b, truncated 2-byte, A
@@ -95,6 +110,19 @@ import Testing
         }
     }
 
+    @Test func swarWordSplitMatchesNaive() {
+        var rng = SplitMix64(seed: 12)
+        let pieces = ["a", "bb", "ccc", "dddddddd", "eeeeeeeeeee", "中", "é", "0", "xyzxyzxyzxyzxyzxyz"]
+        for _ in 0..<300 {
+            let k = Int(rng.next() % 12)
+            let s = (0..<k).map { _ in pieces[Int(rng.next() % UInt64(pieces.count))] }.joined(separator: " ")
+            let norm = Array(s.utf8)
+            var w: [UInt64] = []
+            norm.withUnsafeBufferPointer { Shingler(n: 5).words($0, into: &w) }
+            #expect(w == Shingler(n: 5).wordsNaive(norm), "\(s)")
+        }
+    }
+
     @Test func shortTextsGiveOneShingle() {
         var out: [UInt64] = []
         Shingler(n: 5).shingles(words: words("only three words"), into: &out)
@@ -115,7 +143,14 @@ import Testing
         var rng = SplitMix64(seed: 9)
         for len in [0, 1, 7, 100] {
             let sh = (0..<len).map { _ in rng.next() }
-            #expect(mh.signature(sh) == mh.signatureNaive(sh))
+            let naive = mh.signatureNaive(sh)
+            #expect(mh.signature(sh) == naive)
+            var flat = [UInt32](repeating: 0, count: numPerm), blocked = flat
+            sh.withUnsafeBufferPointer { s in
+                flat.withUnsafeMutableBufferPointer { mh.signatureFlat(s, into: $0) }
+                blocked.withUnsafeMutableBufferPointer { mh.signatureBlocked(s, into: $0) }
+            }
+            #expect(flat == naive && blocked == naive)
         }
     }
 

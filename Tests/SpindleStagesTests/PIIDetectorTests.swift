@@ -35,6 +35,7 @@ import Testing
 
     @Test(arguments: [
         ("Call (415) 555-0132 now", "(415) 555-0132"),
+        ("reach me on (555) 010-5518 today", "(555) 010-5518"),
         ("Call 415-555-0132.", "415-555-0132"),
         ("phone 415.555.0132", "415.555.0132"),
         ("tel: +1 415 555 0132", "+1 415 555 0132"),
@@ -48,7 +49,7 @@ import Testing
 
     @Test(arguments: ["Order 4155550132 shipped", "order #415-555-0132", "Invoice no. 415-555-0132",
                       "ISBN 978-3-16-148410-0", "ISBN 0-306-40615-2", "on 2023-12-05 at 10:30",
-                      "the years 1990-2020", "area code 015-555-0132 is invalid", "call +0 123",
+                      "the years 1990-2020", "area code 015-555-0132 is invalid", "code 415-012-3456 bad exchange", "call +0 123",
                       "population 7,900,000,000", "+12 3", "pi is 3.14159265358979"])
     func phoneNegative(text: String) { expectNone(text) }
 
