@@ -219,3 +219,36 @@ public struct RowIterator {
         return try dataset.row(i)
     }
 }
+
+/// A batch of packed rows as contiguous row-major buffers, shape (B, T) with T = seq_len, ready for a
+/// trainer's kernels: token i of row b is at `b * seqLen + i`.
+public struct PackedBatch: Sendable, Equatable {
+    public var rows: Int
+    public var seqLen: Int
+    public var inputIDs: [Int32]
+    public var segmentIDs: [Int32]
+    public var lossMask: [UInt8]
+    /// Positions within each segment (restarting at every segment start).
+    public var positions: [Int32]
+}
+
+extension RowIterator {
+    /// The next `rows` rows (crossing epoch boundaries as needed) as one contiguous batch; nil for an
+    /// empty data set. The cursor advances by `rows`.
+    public mutating func nextBatch(rows: Int) throws(ShardError) -> PackedBatch? {
+        let t = dataset.metadata.seqLen
+        var b = PackedBatch(rows: rows, seqLen: t, inputIDs: [], segmentIDs: [], lossMask: [], positions: [])
+        b.inputIDs.reserveCapacity(rows * t)
+        b.segmentIDs.reserveCapacity(rows * t)
+        b.lossMask.reserveCapacity(rows * t)
+        b.positions.reserveCapacity(rows * t)
+        for _ in 0..<rows {
+            guard let row = try next() else { return nil }
+            b.inputIDs += row.inputIDs
+            b.segmentIDs += row.segmentIDs
+            b.lossMask += row.lossMask
+            b.positions += row.positions
+        }
+        return b
+    }
+}
