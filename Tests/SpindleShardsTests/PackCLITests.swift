@@ -38,6 +38,9 @@ struct PackCLITests {
         _ = try CLI.spindle(["pack", "sft", "--tokenizer", tok, "-o", t.sub("again"), "--seq-len", "1024", sft])
         #expect(readBytes(t.sub("sft/shard.00000.mds")) == readBytes(t.sub("again/shard.00000.mds")))
         #expect(readBytes(t.sub("sft/index.json")) == readBytes(t.sub("again/index.json")))
+        // Whatever the thread count.
+        _ = try CLI.spindle(["pack", "sft", "--tokenizer", tok, "-o", t.sub("one"), "--seq-len", "1024", "--threads", "1", sft])
+        #expect(readBytes(t.sub("sft/index.json")) == readBytes(t.sub("one/index.json")))
     }
 
     @Test func exitCodes() throws {
