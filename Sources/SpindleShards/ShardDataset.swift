@@ -78,7 +78,7 @@ public final class ShardDataset {
         }
         try ShardMetadata.checkVocabulary(metadata.tokenizer.vocabSize, fits: metadata.tokenType)
         let expected = MDSColumns(metadata.kind.columns(seqLen: metadata.seqLen, tokenType: metadata.tokenType))
-        guard reader.columns == expected else {
+        guard reader.columns == expected || reader.index.shards.isEmpty else {
             throw .malformedIndex(path: indexPath, reason: "columns \(reader.columns.names) do not match \(metadata.kind.rawValue) shards (\(expected.names))")
         }
         self.reader = reader

@@ -106,6 +106,14 @@ struct PackOptions: ParsableArguments {
         try m.write(to: Manifest.path(for: output, isDirectory: true))
     }
 
+    /// Says so when nothing was written: the directory is a valid empty MDS data set, but streaming
+    /// refuses to open one.
+    func warnIfEmpty(_ samples: Int, _ command: String) {
+        if samples == 0 {
+            StandardError.line("spindle \(command): warning: no samples written to \(output) (streaming.StreamingDataset refuses an empty data set)")
+        }
+    }
+
     /// Runs a pack body, mapping shard and template errors to messages and exit codes.
     func reporting(_ command: String, _ body: () throws -> Void) throws {
         try Exit.reporting(command) {
@@ -216,6 +224,7 @@ struct PackPretrain: ParsableCommand {
             let stats = try packer.finish()
             try input.finish(command: "pack pretrain")
             try pack.writeManifest(command: "pack pretrain", config: extraConfig)
+            pack.warnIfEmpty(packer.rows, "pack pretrain")
             let seconds = Progress.now() - start
             StandardError.line("spindle pack pretrain: \(packer.documents) documents, \(stats["tokens"]!) tokens -> \(packer.rows) rows of \(pack.seqLen) "
                                + "(\(packer.continuedDocuments) documents continued across rows, \(packer.padTokens) padding, "
@@ -291,6 +300,7 @@ struct PackSFT: ParsableCommand {
             try packer.finish(extraStats: ["invalid_skipped": .int(Int64(skipped + input.skippedTotal))])
             try input.finish(command: "pack sft")
             try pack.writeManifest(command: "pack sft", config: extraConfig)
+            pack.warnIfEmpty(packer.rows, "pack sft")
             let seconds = Progress.now() - start
             StandardError.line("spindle pack sft: \(packer.examples) dialogues -> \(packer.rendered) examples in \(packer.rows) rows of \(pack.seqLen), "
                                + "fill \(percent(packer.fillRatio)) (\(packing.rawValue)), loss on \(percent(Double(packer.lossTokens) / Double(max(1, packer.tokens)))) of tokens; "
@@ -382,6 +392,7 @@ struct PackPreference: ParsableCommand {
             }
             try input.finish(command: "pack preference")
             try pack.writeManifest(command: "pack preference", config: extraConfig)
+            pack.warnIfEmpty(sink.writer.samplesWritten, "pack preference")
             let seconds = Progress.now() - start
             StandardError.line("spindle pack preference: \(pairs.count) input pairs, mix \(mix.rawValue) -> \(summary), \(skipped) invalid skipped; "
                                + "text " + describeRate(bytes: textBytes, seconds: seconds))

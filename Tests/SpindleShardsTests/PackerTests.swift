@@ -360,3 +360,25 @@ struct BatchTests {
         #expect(PreferenceDegree.allCases.map { $0.margin(large: true) } == [0, 1, 2, 3])
     }
 }
+
+@Suite("Empty input")
+struct EmptyInputTests {
+    /// Nothing to pack still gives a valid (empty) data set that streaming and Spindle open.
+    @Test(arguments: [ShardKind.pretrain, .sft, .preference])
+    func emptyDataSets(kind: ShardKind) throws {
+        let t = TempDir(); defer { t.cleanup() }
+        let e = FakeEncoder()
+        let sink = try ShardSink(kind: kind, encoder: e, options: sinkOptions(t.path, seqLen: 64))
+        switch kind {
+        case .pretrain: try PretrainPacker(sink: sink, encoder: e).finish()
+        case .sft: try SFTPacker(sink: sink, encoder: e).finish()
+        default: try PreferencePacker(sink: sink, encoder: e).finish()
+        }
+        let ds = try ShardDataset(directory: t.path, kind: kind)
+        #expect(ds.count == 0)
+        #expect(ShardVerifier(dataset: ds, tokenizer: e).run().ok)
+        #expect(try ShardInspector.inspect(ds).samples == 0)
+        var it = RowIterator(dataset: ds)
+        #expect(try it.next() == nil)
+    }
+}
