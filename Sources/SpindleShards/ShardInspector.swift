@@ -89,6 +89,17 @@ public struct ShardInspection: Sendable {
             lines.append("prompts \(samples), tokens \(tokens)")
             lines.append("aspect: \(dist(aspects))")
         }
+        if !packStats.isEmpty {
+            let shown = packStats.sorted { $0.key < $1.key }.compactMap { k, v -> String? in
+                switch v {
+                case .int(let i): return "\(k) \(i)"
+                case .string(let s): return "\(k) \(s)"
+                case .bool(let b): return "\(k) \(b)"
+                default: return nil
+                }
+            }
+            lines.append("packed: " + shown.joined(separator: ", "))
+        }
         lines.append(kind == .preference ? "sequence lengths (chosen and rejected):" : (kind == .prompts ? "prompt lengths:" : "example (segment) lengths:"))
         let peak = max(1, lengthHistogram.map(\.count).max() ?? 1)
         var lower = 1
