@@ -221,12 +221,12 @@ struct PackPretrain: ParsableCommand {
                 if batch.count >= 256 { try flush() }
             }
             try flush()
-            let stats = try packer.finish()
+            try packer.finish()
             try input.finish(command: "pack pretrain")
             try pack.writeManifest(command: "pack pretrain", config: extraConfig)
             pack.warnIfEmpty(packer.rows, "pack pretrain")
             let seconds = Progress.now() - start
-            StandardError.line("spindle pack pretrain: \(packer.documents) documents, \(stats["tokens"]!) tokens -> \(packer.rows) rows of \(pack.seqLen) "
+            StandardError.line("spindle pack pretrain: \(packer.documents) documents, \(packer.tokens - packer.droppedTokens) tokens -> \(packer.rows) rows of \(pack.seqLen) "
                                + "(\(packer.continuedDocuments) documents continued across rows, \(packer.padTokens) padding, "
                                + "\(packer.droppedTokens) dropped, \(packer.emptyDocuments) empty skipped); "
                                + "text " + describeRate(bytes: textBytes, seconds: seconds))
