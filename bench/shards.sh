@@ -38,7 +38,8 @@ echo "shards: inputs: $(wc -l < "$SFT") SFT dialogues ($(mbps "$SFT_BYTES" 1) MB
 cpu_seconds() {
   local best="" t
   for _ in $(seq "${BENCH_REPEAT:-3}"); do
-    t=$( { /usr/bin/time -f '%U %S' bash -c "$1" > /dev/null 2>/dev/null; } 2>&1 | tail -1 | awk '{ printf "%.3f", $1 + $2 }')
+    /usr/bin/time -f '%U %S' -o "$BENCH_OUT/shards/.cpu" bash -c "$1" > /dev/null 2>&1
+    t=$(tail -1 "$BENCH_OUT/shards/.cpu" | awk '{ printf "%.3f", $1 + $2 }')
     if [ -z "$best" ] || awk -v t="$t" -v b="$best" 'BEGIN { exit !(t < b) }'; then best=$t; fi
   done
   echo "$best"
