@@ -8,13 +8,15 @@ struct PackCommand: ParsableCommand {
         commandName: "pack",
         abstract: "Tokenise records into 4096-token MDS shards (MosaicML streaming layout) for training.",
         discussion: """
-        Records (JSONL, .zst read transparently) on stdin or from files; shards into --output DIR:
-        index.json + shard.NNNNN.mds[.zstd], readable by streaming.StreamingDataset and LLM Foundry unchanged.
-          spindle pack pretrain   --tokenizer t.model -o shards/pretrain docs.jsonl
-          spindle pack sft        --tokenizer t.model -o shards/sft sft.jsonl
-          spindle pack preference --tokenizer t.model -o shards/rm-safety --mix safety pairs.jsonl
-          spindle pack preference --tokenizer t.model -o shards/ppo-prompts --prompts-only pairs.jsonl
-        Same input, options and --seed give byte-identical shards. docs/FORMATS-shards.md describes every column.
+        Records (JSONL, .zst read transparently) on stdin or from files; shards into
+        --output DIR: index.json + shard.NNNNN.mds[.zstd], which
+        streaming.StreamingDataset reads unchanged.
+          spindle pack pretrain --tokenizer t.model -o shards/pretrain docs.jsonl
+          spindle pack sft --tokenizer t.model -o shards/sft sft.jsonl
+          spindle pack preference --tokenizer t.model -o shards/rm --mix safety p.jsonl
+          spindle pack preference --tokenizer t.model -o shards/ppo --prompts-only p.jsonl
+        Same input, options and --seed give byte-identical shards.
+        docs/FORMATS-shards.md describes every column.
         """,
         subcommands: [PackPretrain.self, PackSFT.self, PackPreference.self])
 }
@@ -162,9 +164,10 @@ struct PackPretrain: ParsableCommand {
         commandName: "pretrain",
         abstract: "Pack documents ({\"id\",\"text\",...}) into rows of exactly --seq-len tokens.",
         discussion: """
-        Each document becomes <s> text </s>; documents are concatenated and cut into rows, a long document
-        continuing at the start of the next row. segment_ids (1, 2, … per row, 0 = padding) mark document
-        boundaries so attention and positions restart there. Rows pass through a seeded shuffle buffer.
+        Each document becomes <s> text </s>; documents are concatenated and cut into
+        rows, a long document continuing at the start of the next row. segment_ids (1,
+        2, … per row, 0 = padding) mark document boundaries so attention and positions
+        restart there. Rows pass through a seeded shuffle buffer.
         """)
 
     @OptionGroup var pack: PackOptions
@@ -239,10 +242,12 @@ struct PackSFT: ParsableCommand {
         commandName: "sft",
         abstract: "Pack SFT dialogues ({\"id\",\"messages\"}) into rows with Llama 2 chat loss masks.",
         discussion: """
-        Each dialogue is rendered <s>[INST] user [/INST] answer </s>… (a system message folded into the first
-        user turn as <<SYS>>…<</SYS>>); loss_mask is 1 exactly on answer tokens and their </s>, taken from
-        the roles. Examples are packed whole (never split across rows) by best-fit decreasing; each is its
-        own segment. The fill ratio and every truncated or dropped example are reported and recorded.
+        Each dialogue is rendered <s>[INST] user [/INST] answer </s>… (a system
+        message folded into the first user turn as <<SYS>>…<</SYS>>); loss_mask is 1
+        exactly on answer tokens and their </s>, taken from the roles. Examples are
+        packed whole (never split across rows) by best-fit decreasing; each is its own
+        segment. The fill ratio and every truncated or dropped example are reported
+        and recorded.
         """)
 
     @OptionGroup var pack: PackOptions
@@ -315,12 +320,14 @@ struct PackPreference: ParsableCommand {
         commandName: "preference",
         abstract: "Pack graded preference pairs for reward models, or their prompts for PPO / rejection sampling.",
         discussion: """
-        One pair a sample: chosen_ids and rejected_ids (prompt + answer + </s>, sharing prompt_len tokens),
-        margin_degree (3 significantly better … 0 negligibly better), aspect, safety and id.
-        Mixes (Llama 2 §3.2.2), sampled with --seed from the records' aspect tags:
+        One pair a sample: chosen_ids and rejected_ids (prompt + answer + </s>,
+        sharing prompt_len tokens), margin_degree (3 significantly better … 0
+        negligibly better), aspect, safety and id. Mixes (Llama 2 §3.2.2), sampled
+        with --seed from the records' aspect tags:
           --mix helpfulness   all helpfulness pairs + an equal number of safety pairs
           --mix safety        all safety pairs + helpfulness pairs making 10% (90/10)
-        --prompts-only writes each distinct prompt once (prompt_ids ending in [/INST], aspect, id).
+        --prompts-only writes each distinct prompt once (prompt_ids ending in [/INST],
+        aspect, id).
         """)
 
     @OptionGroup var pack: PackOptions

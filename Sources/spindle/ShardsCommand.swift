@@ -47,8 +47,9 @@ struct ShardsInspect: ParsableCommand {
         commandName: "inspect",
         abstract: "Counts, fill ratio, loss-mask coverage, length histogram and label distributions of a shard directory.",
         discussion: """
-        --decode N prints the first N samples as text (needs --tokenizer): special ids as <s> and </s>,
-        the spans the model is trained on (loss_mask 1) between ⟦ and ⟧, each packed example on its own line.
+        --decode N prints the first N samples as text (needs --tokenizer): special ids
+        as <s> and </s>, the spans the model is trained on (loss_mask 1) between ⟦ and
+        ⟧, each packed example on its own line.
           spindle shards inspect out/shards/sft --tokenizer t.model --decode 2
         """)
 
@@ -90,11 +91,12 @@ struct ShardsVerify: ParsableCommand {
         commandName: "verify",
         abstract: "Check hashes, structure and packing invariants of a shard directory; exit 65 if anything is wrong.",
         discussion: """
-        Checks every file's hash and layout, then every sample: token ids in the vocabulary; segment ids in
-        contiguous runs 1, 2, … (no token can attend to another example) with padding only at the end;
-        positions restarting per segment; SFT loss masks equal to the assistant answers exactly (with
-        --tokenizer, the answers are located independently of the mask); preference pairs sharing a valid
-        prompt span; and the counts recorded in index.json.
+        Checks every file's hash and layout, then every sample: token ids in the
+        vocabulary; segment ids in contiguous runs 1, 2, … (no token can attend to
+        another example) with padding only at the end; positions restarting per
+        segment; SFT loss masks equal to the assistant answers exactly (with
+        --tokenizer, the answers are located independently of the mask); preference
+        pairs sharing a valid prompt span; and the counts recorded in index.json.
         """)
 
     @OptionGroup var target: ShardsTarget
