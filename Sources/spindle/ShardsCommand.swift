@@ -68,7 +68,14 @@ struct ShardsInspect: ParsableCommand {
 
     func run() throws {
         try shardsReporting("inspect") {
-            let (ds, model) = try target.open("inspect")
+            let opened: (ShardDataset, SentencePieceModel?)
+            do { opened = try target.open("inspect") } catch ShardError.notSpindleShards {
+                // Someone else's MDS data set: say what it holds.
+                let d = ShardInspector.describe(try MDSReader(directory: target.directory))
+                print(json ? d.json.pythonDumps() : d.text)
+                return
+            }
+            let (ds, model) = opened
             let summary = try ShardInspector.inspect(ds)
             if json {
                 var o = summary.json.objectValue!
@@ -106,14 +113,22 @@ struct ShardsVerify: ParsableCommand {
 
     func run() throws {
         try shardsReporting("verify") {
-            let (ds, model) = try target.open("verify")
-            let report = ShardVerifier(dataset: ds, tokenizer: model).run()
+            let report: VerifyReport
+            var kind = ""
+            do {
+                let (ds, model) = try target.open("verify")
+                kind = ds.metadata.kind.rawValue
+                report = ShardVerifier(dataset: ds, tokenizer: model).run()
+            } catch ShardError.notSpindleShards {
+                // Someone else's MDS data set: files, hashes and structure only.
+                report = ShardVerifier.verifyMDS(try MDSReader(directory: target.directory))
+            }
             if json {
                 print(report.json.pythonDumps())
             } else {
                 for p in report.problems { print("problem: \(p)") }
                 if report.problemCount > report.problems.count { print("… and \(report.problemCount - report.problems.count) more") }
-                let answers = ds.metadata.kind == .sft
+                let answers = kind == "sft"
                     ? ", \(report.answersChecked) answers checked against the loss mask"
                       + (report.answersAmbiguous > 0 ? " (\(report.answersAmbiguous) examples spell [/INST] in their text: their answers must start after one of the candidates)" : "")
                     : ""

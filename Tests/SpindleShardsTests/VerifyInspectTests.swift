@@ -213,3 +213,22 @@ struct ShardDirectoryFuzzTests {
         }
     }
 }
+
+@Suite("Foreign MDS directories")
+struct ForeignMDSTests {
+    /// An MDS directory written without Spindle metadata (as streaming's MDSWriter writes) opens as
+    /// MDS and is described, but is refused as Spindle shards with a message that says why.
+    @Test func describedButNotTrusted() throws {
+        let t = TempDir(); defer { t.cleanup() }
+        try MDSFormatTests().writeGolden(t.path)
+        #expect(throws: ShardError.notSpindleShards(path: t.sub("index.json"))) { try ShardDataset(directory: t.path) }
+        let d = ShardInspector.describe(try MDSReader(directory: t.path))
+        #expect(d.text.contains("3 samples") && d.text.contains("input_ids (ndarray:uint16:8)"))
+        #expect(ShardVerifier.verifyMDS(try MDSReader(directory: t.path)).ok)
+        var b = readBytes(t.sub("shard.00001.mds"))
+        b[b.count - 1] ^= 1
+        writeBytes(b, t.sub("shard.00001.mds"))
+        let r = ShardVerifier.verifyMDS(try MDSReader(directory: t.path))
+        #expect(!r.ok && r.samples == 2)
+    }
+}
