@@ -23,6 +23,7 @@ public struct PackedRow: Sendable, Equatable {
     /// The segments as token ranges (padding excluded), in order.
     public var segments: [Range<Int>] {
         var out: [Range<Int>] = []
+        guard !segmentIDs.isEmpty else { return out }
         var start = 0
         for i in 1...segmentIDs.count where i == segmentIDs.count || segmentIDs[i] != segmentIDs[i - 1] {
             if segmentIDs[start] != 0 { out.append(start..<i) }

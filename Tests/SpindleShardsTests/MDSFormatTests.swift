@@ -27,6 +27,11 @@ struct HashTests {
         #expect(h(Array("abc".utf8)) == "44bc2cf5ad770999")
         let long = (0..<3).flatMap { _ in (0..<256).map { UInt8($0) } } + Array("xyz".utf8)
         #expect(h(long) == "e921a1b45bd779f8")
+        // Every tail path: 32-byte stripes, 8-, 4- and 1-byte remainders.
+        func bytes(_ n: Int) -> [UInt8] { (0..<n).map { UInt8(($0 * 7 + 3) % 256) } }
+        #expect(h(bytes(45)) == "86faee00897c4b41")
+        #expect(h(bytes(12)) == "d52e407833af5133")
+        #expect(h(bytes(100)) == "a61f8d4c170fe531")
     }
 }
 
