@@ -19,6 +19,16 @@ struct HashTests {
                 == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
     }
 
+    /// Every length 0..<200 (all block-boundary cases): the SHA-256 of the concatenated hex digests,
+    /// from Python's hashlib and xxhash.
+    @Test func allLengthsMatchPython() {
+        func data(_ n: Int) -> [UInt8] { (0..<n).map { UInt8(($0 * 13 + 5) % 256) } }
+        let sha = (0..<200).map { SHA256.hex(data($0)) }.joined()
+        #expect(SHA256.hex(Array(sha.utf8)) == "762a135ecfa3367fa4a8fa779a617d2efedcf4ae0ad54339ec2d3a572e1d08d5")
+        let xx = (0..<200).map { n in data(n).withUnsafeBytes { XXH64.hex($0) } }.joined()
+        #expect(SHA256.hex(Array(xx.utf8)) == "d50f76796b971814b7161cb4491c719d8d3a8fd7aeabbf61309e9ab15ae555d2")
+    }
+
     /// Reference digests from Python's `xxhash.xxh64(data).hexdigest()`.
     @Test func xxh64Vectors() {
         func h(_ b: [UInt8]) -> String { b.withUnsafeBytes { XXH64.hex($0) } }
