@@ -304,3 +304,24 @@ struct MDSUnfinishedRunTests {
         #expect(ShardFiles.list(t.path).sorted() == ["index.json", "shard.00000.mds"])
     }
 }
+
+@Suite("MDS hostile indexes")
+struct MDSHostileIndexTests {
+    /// Sizes chosen to overflow or exhaust memory are rejected before anything is allocated.
+    @Test(arguments: [
+        ("\"ndarray:uint8:8\"", "\"ndarray:uint8:4294967296,4294967296\""),
+        ("\"samples\": 1,", "\"samples\": 9223372036854775807,"),
+        ("\"bytes\": 496,", "\"bytes\": 1099511627776,"),
+    ])
+    func rejected(find: String, replace: String) throws {
+        let t = TempDir(); defer { t.cleanup() }
+        try MDSFormatTests().writeGolden(t.path)
+        let text = String(decoding: readBytes(t.sub("index.json")), as: UTF8.self)
+        #expect(text.contains(find))
+        writeBytes(Array(text.replacingOccurrences(of: find, with: replace).utf8), t.sub("index.json"))
+        #expect(throws: ShardError.self) {
+            let r = try MDSReader(directory: t.path, verifyHashes: true)
+            for i in 0..<min(r.count, 10) { _ = try r.sample(i) }
+        }
+    }
+}
