@@ -267,15 +267,19 @@ struct PackSFT: ParsableCommand {
     @Flag(name: .customLong("no-shuffle"), help: "Write rows in packing order instead of a seeded shuffle.")
     var noShuffle = false
 
+    @Flag(name: .customLong("prompts-only"), help: "Write each dialogue's prompt (everything before its last answer) once, for rejection sampling.")
+    var promptsOnly = false
+
     @OptionGroup var config: ConfigOptions
 
     var extraConfig: [(String, JSONValue)] {
-        [("kind", .string("sft")), ("packing", .string(packing.rawValue)), ("overlong", .string(overlong.rawValue)),
+        [("kind", .string(promptsOnly ? "prompts" : "sft")), ("prompts_only", .bool(promptsOnly)), ("packing", .string(packing.rawValue)), ("overlong", .string(overlong.rawValue)),
          ("gatt", .bool(gatt)), ("window", .number(String(window))), ("shuffle_rows", .bool(!noShuffle))]
     }
 
     func run() throws {
         if config.handled(.object(pack.configJSON + extraConfig)) { return }
+        if promptsOnly { return try runPrompts() }
         try pack.reporting("pack sft") {
             let model = try pack.loadTokenizer()
             let start = Progress.now()
@@ -311,6 +315,38 @@ struct PackSFT: ParsableCommand {
                                + "fill \(percent(packer.fillRatio)) (\(packing.rawValue)), loss on \(percent(Double(packer.lossTokens) / Double(max(1, packer.tokens)))) of tokens; "
                                + "\(packer.truncated) truncated, \(packer.droppedOverlong) dropped overlong, \(skipped + input.skippedTotal) invalid skipped; "
                                + "text " + describeRate(bytes: textBytes, seconds: seconds))
+        }
+    }
+
+    /// Prompts of SFT dialogues (the conversation up to its last user turn), each distinct one once.
+    func runPrompts() throws {
+        try pack.reporting("pack sft") {
+            let model = try pack.loadTokenizer()
+            let start = Progress.now()
+            let packer = PromptPacker(sink: try ShardSink(kind: .prompts, encoder: model, options: pack.sinkOptions()), encoder: model)
+            let input = try pack.openInput("pack sft")
+            var batcher = Batcher<Dialogue, [Int32]>()
+            var textBytes = 0, skipped = 0
+            let threads = pack.threads, policy = pack.input.onError
+            func flush() throws {
+                try batcher.flush(threads: threads, policy: policy,
+                                  prepare: { d in Result { () throws(ChatTemplateError) in
+                                      try packer.prepare(Array(d.messages[..<(d.messages.lastIndex { $0.role == .assistant } ?? d.messages.count)]))
+                                  } },
+                                  add: { d, ids in try packer.add(id: d.id, prepared: ids, aspect: nil) }, skipped: &skipped)
+            }
+            try input.forEach(SFTExample.self) { e in
+                textBytes += e.messages.reduce(0) { $0 + $1.content.utf8.count }
+                batcher.items.append((Dialogue(e), input.currentFile, input.currentLine))
+                if batcher.items.count >= batcher.size { try flush() }
+            }
+            try flush()
+            try packer.finish(extraStats: ["source": .string("sft"), "invalid_skipped": .int(Int64(skipped + input.skippedTotal))])
+            try input.finish(command: "pack sft")
+            try pack.writeManifest(command: "pack sft", config: extraConfig)
+            pack.warnIfEmpty(packer.prompts, "pack sft")
+            StandardError.line("spindle pack sft --prompts-only: \(packer.prompts) distinct prompts (\(packer.duplicates) duplicates, "
+                               + "\(packer.droppedOverlong) overlong dropped); text " + describeRate(bytes: textBytes, seconds: Progress.now() - start))
         }
     }
 }

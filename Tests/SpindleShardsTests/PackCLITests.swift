@@ -43,6 +43,15 @@ struct PackCLITests {
         #expect(readBytes(t.sub("sft/index.json")) == readBytes(t.sub("one/index.json")))
     }
 
+    @Test func sftPromptsForRejectionSampling() throws {
+        let t = TempDir(); defer { t.cleanup() }
+        let p = try CLI.spindle(["pack", "sft", "--tokenizer", tok, "-o", t.sub("p"), "--prompts-only", sft])
+        #expect(p.status == 0, "\(p.stderr)")
+        let ds = try ShardDataset(directory: t.sub("p"), kind: .prompts)
+        #expect(ds.count > 50 && ds.count <= 60)
+        #expect(try CLI.spindle(["shards", "verify", t.sub("p"), "--tokenizer", tok]).status == 0)
+    }
+
     @Test func exitCodes() throws {
         let t = TempDir(); defer { t.cleanup() }
         _ = try CLI.spindle(["pack", "sft", "--tokenizer", tok, "-o", t.sub("sft"), sft])
