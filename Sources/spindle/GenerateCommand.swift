@@ -25,7 +25,7 @@ struct Generate: ParsableCommand {
           spindle generate --config configs/stories15M.json --benchmark 256   # random weights, prints tokens/s
         """)
 
-    @Option(help: "Checkpoint directory (config.json + model.safetensors).") var checkpoint: String?
+    @Option(help: "Checkpoint directory (config.json + model.safetensors), or a llama2.c .bin file.") var checkpoint: String?
     @Option(help: "Training config or preset (random weights; with --benchmark).") var config: String?
     @Option(help: "Prompt token ids, space-separated (BOS = 1 is not added for you).") var ids: String?
     @Option(help: "Text prompt (needs the tokenizer; not yet available: use --ids).") var prompt: String?

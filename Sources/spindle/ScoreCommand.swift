@@ -15,7 +15,7 @@ struct Score: ParsableCommand {
           spindle score --checkpoint runs/nano/checkpoint < ids.txt > logprobs.txt
         """)
 
-    @Option(help: "Checkpoint directory (config.json + model.safetensors; ours or transformers').") var checkpoint: String
+    @Option(help: "Checkpoint directory (config.json + model.safetensors; ours or transformers'), or a llama2.c .bin.") var checkpoint: String
     @Argument(help: "Token-id file (default: stdin).") var input: String?
     @Option(help: "Threads.") var threads = 2
 
