@@ -46,7 +46,7 @@ struct Generate: ParsableCommand {
         Compute.threads = threads
         BLASBackend.shared.threads = threads
         if prompt != nil { throw ValidationError("text prompts need the tokenizer, which is not wired in yet: pass --ids") }
-        let model: LlamaModel = try exitOnTrainerError {
+        let model: LlamaModel = try exitOnTrainerError("generate") {
             if let checkpoint { return try Checkpoint.load(checkpoint) }
             guard let config else { throw TrainerError.config(field: "--checkpoint", message: "give --checkpoint DIR (or --config with --benchmark)") }
             return try LlamaModel(config: TrainConfig.load(resolveConfigPath(config)).model, seed: seed)
@@ -71,7 +71,7 @@ struct Generate: ParsableCommand {
             return
         }
         guard let ids else { throw ValidationError("give the prompt as --ids \"1 ...\" or --prompts FILE") }
-        let promptIds = try exitOnTrainerError { try parseIds(Substring(ids), file: "--ids", line: 1) }
+        let promptIds = try exitOnTrainerError("generate") { try parseIds(Substring(ids), file: "--ids", line: 1) }
         guard !promptIds.isEmpty else { throw ValidationError("--ids is empty") }
         if let bad = promptIds.first(where: { Int($0) >= model.config.vocabSize }) {
             throw ValidationError("--ids: token \(bad) is outside the vocabulary (\(model.config.vocabSize))")
@@ -98,7 +98,7 @@ struct Generate: ParsableCommand {
         }
         var lines = String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
         if lines.last?.isEmpty == true { lines.removeLast() }
-        let all = try exitOnTrainerError { try lines.enumerated().map { try parseIds($1, file: path, line: $0 + 1) } }
+        let all = try exitOnTrainerError("generate") { try lines.enumerated().map { try parseIds($1, file: path, line: $0 + 1) } }
         for (i, p) in all.enumerated() where p.isEmpty || p.contains(where: { Int($0) >= model.config.vocabSize }) {
             throw ValidationError("\(path):\(i + 1): empty prompt or token outside the vocabulary (\(model.config.vocabSize))")
         }

@@ -14,6 +14,9 @@ struct Spindle: ParsableCommand {
         """,
         version: SpindleVersion.string,
         subcommands: [
+            IngestCommand.self,
+            ConvertCommand.self,
+            ValidateCommand.self,
             Train.self,
             Generate.self,
             Score.self,
