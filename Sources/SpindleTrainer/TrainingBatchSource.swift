@@ -88,7 +88,7 @@ public struct TokenTextBatchSource: TrainingBatchSource {
     public init(path: String, seqLen: Int, bos: Int32? = 1, eos: Int32? = 2) throws {
         let data: [UInt8]
         do { data = try InputFile.readAll(path: path) } catch {
-            throw TrainerError.io(file: path, message: "cannot read token-id file (\(error))")
+            throw TrainerError.io(file: path, message: "\(error)")
         }
         var docs: [[Int32]] = []
         var lineNo = 0
