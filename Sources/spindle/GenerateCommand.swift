@@ -43,6 +43,7 @@ struct Generate: ParsableCommand {
     @Option(help: "Generate N tokens (batch 1, greedy) and print tokens/s as the last line.") var benchmark: Int?
 
     func run() throws {
+        BLASBackend.prepareProcess()   // before any input is read: it may re-exec
         Compute.threads = threads
         BLASBackend.shared.threads = threads
         if prompt != nil { throw ValidationError("text prompts need the tokenizer, which is not wired in yet: pass --ids") }

@@ -22,6 +22,7 @@ struct Score: ParsableCommand {
     @Option(help: "Threads.") var threads = 2
 
     func run() throws {
+        BLASBackend.prepareProcess()   // before any input is read: it may re-exec
         Compute.threads = threads
         BLASBackend.shared.threads = threads
         let name = input ?? "<stdin>"

@@ -65,6 +65,7 @@ struct TrainPretrain: ParsableCommand {
     @Flag(help: "Print the effective config as JSON and exit.") var printConfig = false
 
     func run() throws {
+        BLASBackend.prepareProcess()   // before any input is read: it may re-exec
         var cfg = try exitOnTrainerError("train pretrain") { try TrainConfig.load(resolveConfigPath(config)) }
         if let trainData { cfg.trainData = trainData }
         if let evalData { cfg.evalData = evalData }
