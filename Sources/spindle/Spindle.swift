@@ -14,6 +14,11 @@ struct Spindle: ParsableCommand {
         """,
         version: SpindleVersion.string,
         subcommands: [
+            IngestCommand.self,
+            ConvertCommand.self,
+            ValidateCommand.self,
+            PackCommand.self,
+            ShardsCommand.self,
             Train.self,
             Generate.self,
             Score.self,

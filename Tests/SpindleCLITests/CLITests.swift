@@ -1,0 +1,111 @@
+import Foundation
+import Testing
+
+/// Black-box tests of the built `spindle` binary: exit codes, stdin/stdout, atomic outputs.
+enum CLI {
+    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let binary: String = {
+        for config in ["debug", "release"] {
+            let p = packageRoot.appendingPathComponent(".build/\(config)/spindle").path
+            if FileManager.default.isExecutableFile(atPath: p) { return p }
+        }
+        return packageRoot.appendingPathComponent(".build/debug/spindle").path
+    }()
+    static let sharedData: String? = {
+        let p = packageRoot.deletingLastPathComponent().appendingPathComponent("shared/data").path
+        return FileManager.default.fileExists(atPath: p) ? p : nil
+    }()
+
+    struct Result { var status: Int32; var stdout: String; var stderr: String }
+
+    @discardableResult
+    static func run(_ args: [String], stdin: String? = nil) throws -> Result {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: binary)
+        p.arguments = args
+        let out = Pipe(), err = Pipe(), inp = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        p.standardInput = inp
+        try p.run()
+        if let stdin { inp.fileHandleForWriting.write(Data(stdin.utf8)) }
+        try inp.fileHandleForWriting.close()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    }
+
+    static func tempDir() throws -> String {
+        let d = FileManager.default.temporaryDirectory.appendingPathComponent("spindle-cli-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
+        return d
+    }
+}
+
+@Suite struct CLITests {
+    @Test func helpTeachesAndVersionPrints() throws {
+        let help = try CLI.run(["ingest", "--help"])
+        #expect(help.status == 0)
+        #expect(help.stdout.contains("wiki-xml") && help.stdout.contains("Examples") || help.stdout.contains("spindle ingest"))
+        #expect(try CLI.run(["--version"]).stdout.hasPrefix("0."))
+    }
+
+    @Test func ingestReadsStdinWritesStdout() throws {
+        let r = try CLI.run(["ingest", "--format", "jsonl", "--source", "web"], stdin: "{\"text\":\"hello\",\"url\":\"u\"}\n")
+        #expect(r.status == 0)
+        #expect(r.stdout == "{\"id\":\"web:stdin:1\",\"text\":\"hello\",\"source\":\"web\",\"url\":\"u\"}\n")
+        #expect(r.stderr.contains("1 documents"))
+    }
+
+    @Test func badInputExits65WithFileAndLine() throws {
+        let dir = try CLI.tempDir()
+        try "{\"text\":\"ok\"}\n{\"text\":3}\n".write(toFile: dir + "/in.jsonl", atomically: true, encoding: .utf8)
+        let r = try CLI.run(["ingest", "--format", "jsonl", dir + "/in.jsonl", "-o", dir + "/out.jsonl"])
+        #expect(r.status == 65)
+        #expect(r.stderr.contains(dir + "/in.jsonl:2: field 'text': expected a string"))
+        #expect(!FileManager.default.fileExists(atPath: dir + "/out.jsonl"), "a failed run leaves no output file")
+        let skip = try CLI.run(["ingest", "--format", "jsonl", "--on-error", "skip", "--rejects", dir + "/rej.jsonl", dir + "/in.jsonl"])
+        #expect(skip.status == 0)
+        #expect(skip.stderr.contains("skipped 1 line: wrong type"))
+        #expect(try String(contentsOfFile: dir + "/rej.jsonl", encoding: .utf8) == "{\"text\":3}\n")
+    }
+
+    @Test func missingFileExits66AndUsageErrorsExit64() throws {
+        #expect(try CLI.run(["ingest", "--format", "text", "/nonexistent/x.txt"]).status == 66)
+        #expect(try CLI.run(["ingest", "--format", "nope"]).status == 64)
+    }
+
+    @Test func fileOutputIsZstdAndCarriesAManifest() throws {
+        let dir = try CLI.tempDir()
+        try "one\n\ntwo\n".write(toFile: dir + "/a.txt", atomically: true, encoding: .utf8)
+        let r = try CLI.run(["ingest", "--format", "text", "--blocks", dir + "/a.txt", "-o", dir + "/docs.jsonl.zst"])
+        #expect(r.status == 0)
+        let head = try Data(contentsOf: URL(fileURLWithPath: dir + "/docs.jsonl.zst")).prefix(4)
+        #expect(head == Data([0x28, 0xB5, 0x2F, 0xFD]))
+        let manifest = try String(contentsOfFile: dir + "/docs.jsonl.zst.manifest.json", encoding: .utf8)
+        #expect(manifest.contains("\"sha256\"") && manifest.contains("\"blocks\": true"))
+        // Reading the compressed output back through stdin: zstd is sniffed by its magic number.
+        let back = try CLI.run(["validate", "--kind", "document", "--echo", dir + "/docs.jsonl.zst"])
+        #expect(back.stdout.split(separator: "\n").count == 2)
+    }
+
+    @Test func printConfigShowsTheResolvedConfiguration() throws {
+        let r = try CLI.run(["convert", "hh", "--aspect", "safety", "--print-config"])
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("\"aspect\": \"safety\"") && r.stdout.contains("\"degree\": \"negligibly_better\""))
+    }
+
+    @Test func sameInputSameBytes() throws {
+        let input = "{\"id\":\"a\",\"text\":\"x\\ty\"}\n{\"id\":\"b\",\"text\":\"z\",\"k\":[1, 2]}\n"
+        let a = try CLI.run(["ingest", "--format", "jsonl"], stdin: input)
+        let b = try CLI.run(["ingest", "--format", "jsonl"], stdin: input)
+        #expect(a.stdout == b.stdout && !a.stdout.isEmpty)
+    }
+
+    @Test(.enabled(if: CLI.sharedData != nil)) func convertsTheRealHHFile() throws {
+        let r = try CLI.run(["convert", "hh", "--aspect", "safety", CLI.sharedData! + "/preference/hh-rlhf/harmless-base-part-a.jsonl.gz"])
+        #expect(r.status == 0)
+        #expect(r.stdout.split(separator: "\n").count == 1387)
+    }
+}

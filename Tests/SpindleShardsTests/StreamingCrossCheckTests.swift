@@ -1,0 +1,135 @@
+import Foundation
+import Testing
+@testable import SpindleShards
+
+/// Cross-checks against PyPI's mosaicml-streaming, run through `bench/shards_mds.py` in the venv at
+/// `<package>/.venv-mds` (see /work/shared/bench/README.md). Skipped when the venv is absent.
+@Suite("Streaming cross-check", .enabled(if: Paths.hasStreamingVenv, "no .venv-mds with mosaicml-streaming"))
+struct StreamingCrossCheckTests {
+    static let script = Paths.packageRoot + "/bench/shards_mds.py"
+
+    /// Every sample as streaming (or numpy) decodes it: column -> JSON value.
+    func pythonSamples(_ mode: String, _ dir: String) throws -> [[String: IndexJSON]] {
+        let r = try run(Paths.venvPython, [Self.script, mode, dir])
+        #expect(r.status == 0, "\(r.stderr.suffix(2000))")
+        return try r.stdout.split(separator: "\n").map { line in
+            try IndexJSON.parse(Array(line.utf8)).objectValue!
+        }
+    }
+
+    /// Our reader's view of sample `i`, in the same JSON shape the script prints.
+    func ourSample(_ r: MDSReader, _ i: Int) throws -> [String: IndexJSON] {
+        let s = try r.sample(i)
+        var out: [String: IndexJSON] = [:]
+        for (name, enc) in zip(r.columns.names, r.columns.encodings) {
+            switch enc {
+            case .ndarray(let dtype, _):
+                let v = try s.int32s(name)
+                out[name] = .object(["dtype": .string(dtype!.rawValue), "shape": .array([.int(Int64(v.count))]),
+                                     "values": .array(v.map { .int(Int64($0)) })])
+            case .str: out[name] = .string(try s.string(name))
+            default: out[name] = .int(try s.integer(name))
+            }
+        }
+        return out
+    }
+
+    func compare(_ dir: String) throws {
+        let r = try MDSReader(directory: dir)
+        let ours = try (0..<r.count).map { try ourSample(r, $0) }
+        for mode in ["dump", "numpy"] {
+            let theirs = try pythonSamples(mode, dir)
+            #expect(theirs.count == ours.count, "\(mode)")
+            for (i, (a, b)) in zip(ours, theirs).enumerated() where a != b {
+                Issue.record("\(mode): sample \(i) differs")
+                break
+            }
+        }
+    }
+
+    @Test func sftRowsReadTheSame() throws {
+        let t = TempDir(); defer { t.cleanup() }
+        try packSFTDir(t.path, randomDialogues(80, seed: 12, maxWords: 20))
+        try compare(t.path)
+    }
+
+    @Test func compressedPretrainRowsReadTheSame() throws {
+        let t = TempDir(); defer { t.cleanup() }
+        let e = FakeEncoder()
+        var o = sinkOptions(t.path, seqLen: 256, sizeLimit: 5000)
+        o.compression = ShardCompression()
+        o.hashes = [.sha256, .xxh64]
+        let p = PretrainPacker(sink: try ShardSink(kind: .pretrain, encoder: e, options: o), encoder: e)
+        var rng = TestRNG(5)
+        for _ in 0..<80 { try p.add(text: words(&rng, 1 + rng.int(50))) }
+        try p.finish()
+        try compare(t.path)
+    }
+
+    @Test func preferencePairsReadTheSame() throws {
+        let t = TempDir(); defer { t.cleanup() }
+        let e = FakeEncoder()
+        let p = PreferencePacker(sink: try ShardSink(kind: .preference, encoder: e, options: sinkOptions(t.path, seqLen: 4096, sizeLimit: 3000)), encoder: e)
+        for x in PreferencePackerTests.pairs(40, safety: 15, seed: 8) { try p.add(x) }
+        try p.finish()
+        try compare(t.path)
+    }
+
+    /// streaming's own MDSWriter, given our samples, writes the same shard bytes and the same index
+    /// (apart from our top-level "spindle" object).
+    @Test func streamingWriterProducesOurBytes() throws {
+        let t = TempDir(); defer { t.cleanup() }
+        try packSFTDir(t.sub("ours"), randomDialogues(60, seed: 13, maxWords: 20))
+        let r = try MDSReader(directory: t.sub("ours"))
+        var samples: [IndexJSON] = []
+        for i in 0..<r.count {
+            samples.append(.object(try ourSample(r, i).mapValues { v in v["values"] ?? v }))
+        }
+        let spec = IndexJSON.object([
+            "columns": .object(r.columns.dictionary.mapValues { .string($0.description) }),
+            "samples": .array(samples), "size_limit": .int(Int64(r.index.shards[0].sizeLimit!)),
+            "hashes": .array([.string("sha256")]),
+        ])
+        writeBytes(Array(spec.pythonDumps().utf8), t.sub("spec.json"))
+        let w = try run(Paths.venvPython, [Self.script, "write", t.sub("theirs"), t.sub("spec.json")])
+        #expect(w.status == 0, "\(w.stderr.suffix(2000))")
+        var ourIndex = r.index
+        ourIndex.extra = [:]
+        #expect(String(decoding: readBytes(t.sub("theirs/index.json")), as: UTF8.self) == ourIndex.dumps())
+        for s in r.index.shards {
+            #expect(readBytes(t.sub("theirs/\(s.rawData.basename)")) == readBytes(t.sub("ours/\(s.rawData.basename)")))
+        }
+    }
+}
+
+/// index.json of every kind validates against schemas/shards-index.schema.json (Python jsonschema).
+@Suite("Index schema", .enabled(if: Paths.hasJSONSchema, "python3 with jsonschema not available"))
+struct IndexSchemaTests {
+    @Test func everyKindValidates() throws {
+        let t = TempDir(); defer { t.cleanup() }
+        let e = FakeEncoder()
+        try packSFTDir(t.sub("sft"), randomDialogues(10, seed: 1, maxWords: 5))
+        var o = sinkOptions(t.sub("pre"), seqLen: 64)
+        o.compression = ShardCompression(level: 9)
+        o.hashes = [.sha256, .xxh64]
+        let pp = PretrainPacker(sink: try ShardSink(kind: .pretrain, encoder: e, options: o), encoder: e)
+        try pp.add(text: "hello world")
+        try pp.finish()
+        let p = PreferencePacker(sink: try ShardSink(kind: .preference, encoder: e, options: sinkOptions(t.sub("pref"), seqLen: 4096)), encoder: e)
+        for x in PreferencePackerTests.pairs(5, safety: 2, seed: 1) { try p.add(x) }
+        try p.finish()
+        let q = PromptPacker(sink: try ShardSink(kind: .prompts, encoder: e, options: sinkOptions(t.sub("prompts"), seqLen: 4096)), encoder: e)
+        try q.add(id: "a", prompt: [.init(.user, "hi")], aspect: nil)
+        try q.finish()
+        let script = """
+        import json, sys, jsonschema
+        schema = json.load(open(sys.argv[1]))
+        for path in sys.argv[2:]:
+            jsonschema.validate(json.load(open(path)), schema)
+        print("ok")
+        """
+        let r = try run("/usr/bin/env", ["python3", "-c", script, Paths.packageRoot + "/schemas/shards-index.schema.json"]
+                        + ["sft", "pre", "pref", "prompts"].map { t.sub("\($0)/index.json") })
+        #expect(r.status == 0 && r.stdout.contains("ok"), "\(r.stderr.suffix(1500))")
+    }
+}
