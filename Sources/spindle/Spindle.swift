@@ -22,5 +22,6 @@ struct Spindle: ParsableCommand {
             Train.self,
             Generate.self,
             Score.self,
+            TokenizerCommand.self,
         ])
 }
