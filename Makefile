@@ -33,13 +33,13 @@ build:
 # The demo pipeline over the project's own small corpus.
 demo: build
 	@mkdir -p $(OUT)
-	$(BIN) ingest --format text --source encyclopedia --blocks corpora/encyclopedia/*.txt > $(OUT)/encyclopedia.jsonl
+	$(BIN) ingest --format text --source encyclopedia corpora/encyclopedia/*.txt > $(OUT)/encyclopedia.jsonl
 	$(BIN) ingest --format html --source web corpora/web/*.html > $(OUT)/web-html.jsonl
 	$(BIN) ingest --format jsonl --source web corpora/web/pages.jsonl > $(OUT)/web.jsonl
 	$(BIN) ingest --format wiki-xml --source wiki corpora/wiki/sample.xml > $(OUT)/wiki.jsonl
 	cat $(OUT)/encyclopedia.jsonl $(OUT)/wiki.jsonl $(OUT)/web.jsonl $(OUT)/web-html.jsonl > $(OUT)/docs.jsonl
-	$(BIN) convert messages corpora/sft/dialogues.jsonl > $(OUT)/sft.jsonl
-	$(BIN) convert graded corpora/preference/pairs.jsonl > $(OUT)/preference.jsonl
+	$(BIN) validate --kind sft --echo corpora/sft/dialogues.jsonl > $(OUT)/sft.jsonl
+	$(BIN) validate --kind preference --echo corpora/preference/pairs.jsonl > $(OUT)/preference.jsonl
 	@echo "demo: $$(wc -l < $(OUT)/docs.jsonl) documents, $$(wc -l < $(OUT)/sft.jsonl) dialogues, $$(wc -l < $(OUT)/preference.jsonl) preference pairs in $(OUT)/"
 
 test: deps

@@ -167,7 +167,15 @@ public enum TemporaryFiles {
             paths.append(strdup(path))
             if !installed {
                 installed = true
-                for sig in [SIGINT, SIGTERM, SIGHUP] { signal(sig, onSignal) }
+                // A parent may have spawned us with these blocked (Foundation's Process does); a
+                // command that cleans up on them must be able to receive them.
+                var set = sigset_t()
+                sigemptyset(&set)
+                for sig in [SIGINT, SIGTERM, SIGHUP] {
+                    signal(sig, onSignal)
+                    sigaddset(&set, sig)
+                }
+                pthread_sigmask(SIG_UNBLOCK, &set, nil)
             }
         }
     }

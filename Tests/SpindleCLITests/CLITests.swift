@@ -90,6 +90,29 @@ enum CLI {
         #expect(back.stdout.split(separator: "\n").count == 2)
     }
 
+    /// A run killed mid-way leaves nothing under the final name; a terminated one leaves no litter.
+    @Test(arguments: [SIGKILL, SIGTERM]) func killedRunLeavesNoOutput(signal: Int32) throws {
+        let dir = try CLI.tempDir()
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: CLI.binary)
+        p.arguments = ["ingest", "--format", "jsonl", "-o", dir + "/out.jsonl"]
+        let input = Pipe()
+        p.standardInput = input
+        p.standardError = Pipe()
+        try p.run()
+        // Feed some records, then stall with stdin still open, as a slow upstream would.
+        for i in 0..<2000 { input.fileHandleForWriting.write(Data("{\"text\":\"record \(i)\"}\n".utf8)) }
+        var tries = 0
+        while tries < 200, (try FileManager.default.contentsOfDirectory(atPath: dir)).isEmpty { usleep(10_000); tries += 1 }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir).contains { $0.hasPrefix(".out.jsonl.tmp-") })
+        kill(p.processIdentifier, signal)
+        p.waitUntilExit()
+        try? input.fileHandleForWriting.close()
+        let left = try FileManager.default.contentsOfDirectory(atPath: dir)
+        #expect(!left.contains("out.jsonl"))
+        if signal == SIGTERM { #expect(left.isEmpty, "SIGTERM removes the temporary file: \(left)") }
+    }
+
     @Test func printConfigShowsTheResolvedConfiguration() throws {
         let r = try CLI.run(["convert", "hh", "--aspect", "safety", "--print-config"])
         #expect(r.status == 0)
