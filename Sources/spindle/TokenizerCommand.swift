@@ -28,10 +28,10 @@ func loadModel(_ path: String) throws -> SentencePieceModel {
 
 /// Writes a message to stderr.
 func printError(_ s: String) {
-    var e = StandardError(); print(s, to: &e)
+    var e = StderrStream(); print(s, to: &e)
 }
 
-struct StandardError: TextOutputStream {
+struct StderrStream: TextOutputStream {
     mutating func write(_ s: String) { FileHandle.standardError.write(Data(s.utf8)) }
 }
 
