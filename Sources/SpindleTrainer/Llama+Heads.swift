@@ -43,33 +43,34 @@ extension LlamaModel {
         embeddingBackward(a.dX.p, tokens: a.tokens, dE: G + layout.embed, n: n, d: d)
     }
 
-    /// Policy-gradient pass: forward with the LM head, then for every token with a target,
-    /// log p_i = log softmax(logits_i)[target_i] into `logp`, the entropy into `entropy`, and the
-    /// gradient of L = Σ_i coef_i · log p_i added to `gradients` (∂L/∂logits_i = coef_i·(onehot − p)).
-    /// Tokens without a target get logp 0, entropy 0 and no gradient.
-    public func policyForwardBackward(_ a: Activations, coefficients: UnsafePointer<Float>,
-                                      logp: UnsafeMutablePointer<Float>, entropy: UnsafeMutablePointer<Float>) {
+    /// Policy-gradient pass: forward with the LM head; log p_i = log softmax(logits_i)[target_i] into
+    /// `logp` for every token with a target (0 elsewhere); then `coefficients(logp, coef)` fills
+    /// coef_i = ∂Loss/∂log p_i (it may depend on log p, as PPO's ratio does); the entropy of each
+    /// token's distribution goes to `entropy`, and ∂Loss/∂logits_i = coef_i·(onehot − p_i) is
+    /// back-propagated into `gradients` (added).
+    public func policyForwardBackward(_ a: Activations, logp: UnsafeMutablePointer<Float>, entropy: UnsafeMutablePointer<Float>,
+                                      coefficients: (UnsafePointer<Float>, UnsafeMutablePointer<Float>) -> Void) {
         precondition(layout.head >= 0, "policyForwardBackward needs a language-model head")
         forward(a)
-        let vocab = config.vocabSize, L = a.logits.p, T = a.targets
-        parallelRanges(a.n, grain: 8) { rows in
+        let vocab = config.vocabSize, L = a.logits.p, T = a.targets, n = a.n
+        SpindleTrainer.logProbs(L, targets: T, n: n, vocab: vocab, out: logp)
+        let coef = UnsafeMutablePointer<Float>.allocate(capacity: n)
+        defer { coef.deallocate() }
+        coef.initialize(repeating: 0, count: n)
+        coefficients(logp, coef)
+        parallelRanges(n, grain: 8) { rows in
             for r in rows {
                 let l = L + r * vocab
                 let t = Int(T[r])
-                if t < 0 { l.update(repeating: 0, count: vocab); logp[r] = 0; entropy[r] = 0; continue }
+                if t < 0 { l.update(repeating: 0, count: vocab); entropy[r] = 0; continue }
                 let mx = maxOf(l, vocab)
-                let target = l[t]
                 var s = 0.0
-                for i in 0..<vocab { s += Double(l[i] - mx) * exp(Double(l[i] - mx)) }
+                for i in 0..<vocab { let x = Double(l[i] - mx); s += x * exp(x) }
                 let z = expShiftSum(l, l, vocab, shift: mx)   // l ← exp(l − max)
-                logp[r] = target - mx - logf(z)
                 entropy[r] = Float(log(Double(z)) - s / Double(z))
-                // ∂(coef·log p)/∂logits = coef·(onehot − softmax); the loss gradient is its negative
-                // for a quantity to *minimise*, so callers pass coef = ∂Loss/∂log p and we write
-                // ∂Loss/∂logits = coef·(onehot − p).
-                let c = coefficients[r]
-                SpindleTrainer.scale(l, vocab, by: -c / z)
-                l[t] += c
+                let c = coef[r]
+                SpindleTrainer.scale(l, vocab, by: -c / z)    // −c·softmax
+                l[t] += c                                      // + c·onehot
             }
         }
         backward(a)

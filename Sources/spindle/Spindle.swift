@@ -20,6 +20,7 @@ struct Spindle: ParsableCommand {
             PackCommand.self,
             ShardsCommand.self,
             Train.self,
+            EvalCommand.self,
             Generate.self,
             Score.self,
             TokenizerCommand.self,

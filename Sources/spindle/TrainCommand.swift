@@ -7,7 +7,7 @@ struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
         abstract: "Train Llama models on the CPU (pretraining; SFT, reward models and PPO follow).",
-        subcommands: [TrainPretrain.self])
+        subcommands: [TrainPretrain.self, TrainSFT.self, TrainRM.self, TrainRejection.self, TrainPPO.self])
 }
 
 /// Prints a trainer error the way users need it and exits with a meaningful code

@@ -62,9 +62,11 @@ func tinyRewardModel(seed: UInt64 = 1) throws -> LlamaModel {
         let coef = randomArray(12, seed: 9)
         var logp = [Float](repeating: 0, count: 12), ent = logp
         m.zeroGradients()
-        coef.withUnsafeBufferPointer { c in
-            logp.withUnsafeMutableBufferPointer { lp in
-                ent.withUnsafeMutableBufferPointer { m.policyForwardBackward(a, coefficients: c.baseAddress!, logp: lp.baseAddress!, entropy: $0.baseAddress!) }
+        logp.withUnsafeMutableBufferPointer { lp in
+            ent.withUnsafeMutableBufferPointer {
+                m.policyForwardBackward(a, logp: lp.baseAddress!, entropy: $0.baseAddress!) { _, c in
+                    for i in 0..<12 { c[i] = coef[i] }
+                }
             }
         }
         // Targets: positions whose next token is masked in; entropy is positive there.
