@@ -40,9 +40,16 @@ public struct PPOIterationStats: Sendable {
     public var seconds = 0.0
 
     public var json: String {
-        String(format: "{\"iteration\": %d, \"reward_helpfulness_mean\": %.5f, \"reward_helpfulness_std\": %.5f, \"reward_safety_mean\": %.5f, \"reward_safety_std\": %.5f, \"reward_combined_mean\": %.5f, \"reward_combined_std\": %.5f, \"safety_gated_fraction\": %.4f, \"kl_k1\": %.6f, \"kl_k3\": %.6f, \"approx_kl\": %.6g, \"clip_fraction\": %.4f, \"policy_loss\": %.6f, \"value_loss\": %.6f, \"entropy\": %.5f, \"response_length_mean\": %.2f, \"response_length_p95\": %.1f, \"eos_rate\": %.4f, \"seconds\": %.2f}",
-               iteration, rewardHelpfulness.mean, rewardHelpfulness.std, rewardSafety.mean, rewardSafety.std, rewardCombined.mean, rewardCombined.std,
-               safetyGatedFraction, klK1, klK3, approxKL, clipFraction, policyLoss, valueLoss, entropy, lengthMean, lengthP95, eosRate, seconds)
+        func n(_ x: Double) -> String { x.isFinite ? String(format: "%.6g", x) : "null" }
+        let fields: [(String, Double)] = [
+            ("reward_helpfulness_mean", rewardHelpfulness.mean), ("reward_helpfulness_std", rewardHelpfulness.std),
+            ("reward_safety_mean", rewardSafety.mean), ("reward_safety_std", rewardSafety.std),
+            ("reward_combined_mean", rewardCombined.mean), ("reward_combined_std", rewardCombined.std),
+            ("safety_gated_fraction", safetyGatedFraction), ("kl_k1", klK1), ("kl_k3", klK3), ("approx_kl", approxKL),
+            ("clip_fraction", clipFraction), ("policy_loss", policyLoss), ("value_loss", valueLoss), ("entropy", entropy),
+            ("response_length_mean", lengthMean), ("response_length_p95", lengthP95), ("eos_rate", eosRate), ("seconds", seconds),
+        ]
+        return "{\"iteration\": \(iteration), " + fields.map { "\"\($0.0)\": \(n($0.1))" }.joined(separator: ", ") + "}"
     }
     public var line: String {
         String(format: "iter %d  R_h %.3f±%.3f  R_s %.3f±%.3f  R_c %.3f±%.3f  gated %.2f  KL k1 %.4f k3 %.4f  approx-KL %.2g  clip %.3f  L_pi %.4f  L_v %.4f  H %.3f  len %.1f (p95 %.0f)  eos %.2f  %.1fs",

@@ -38,9 +38,9 @@ public enum RewardTraining {
     /// Trains a reward model: `config.batchSize` pairs per optimiser step, each forward pass packing
     /// pairs into `config.gradAccum` rows of `config.seqLen` tokens. Starts from `initFrom` (a
     /// language model: the trunk is kept and a score head added; or a reward model) unless resuming
-    /// from `config.outputDir/checkpoint`.
+    /// from `config.outputDir/checkpoint`. `stopAt` ends the run early (as an interruption would).
     public static func run(config: TrainConfig, initFrom: String?, pairs: [PreferenceTokens], eval: [PreferenceTokens],
-                           margins: MarginTable, stamp: TokenizerStamp?, resume: Bool,
+                           margins: MarginTable, stamp: TokenizerStamp?, resume: Bool, stopAt: Int? = nil,
                            log: (String) -> Void) throws -> (steps: Int, loss: Double, evalAccuracy: Double?) {
         guard !pairs.isEmpty else { throw TrainerError.data(file: "training pairs", line: nil, message: "no preference pairs") }
         Compute.threads = config.threads
@@ -81,7 +81,7 @@ public enum RewardTraining {
         log("rm: \(pairs.count) pairs, \(eval.count) held out; \(config.batchSize) pairs per step, \(config.steps) steps, warm-up \(config.warmupSteps), margin \(margins.rawValue)")
         var history = RunHistory()
         var lastLoss = Double.nan, lastEval: Double?
-        while state.step < config.steps {
+        while state.step < min(config.steps, stopAt ?? Int.max) {
             let t0 = DispatchTime.now().uptimeNanoseconds
             let batch = (0..<config.batchSize).map { pairs[(state.cursor + $0) % pairs.count] }
             model.zeroGradients()
@@ -113,7 +113,7 @@ public enum RewardTraining {
                 emit(String(format: "{\"step\": %d, \"eval_accuracy\": %.4f, \"eval_pairs\": %d}", state.step, a.accuracy, a.total))
                 log(String(format: "eval  step %d  held-out accuracy %.3f (%d pairs)", state.step, a.accuracy, a.total))
             }
-            if isLast || (config.checkpointEvery > 0 && state.step % config.checkpointEvery == 0) {
+            if isLast || state.step == stopAt || (config.checkpointEvery > 0 && state.step % config.checkpointEvery == 0) {
                 try Checkpoint.save(model, to: ckpt, optimizer: optimizer, state: state)
                 if let stamp { try PostTrainData.writeStamp(stamp, to: ckpt) }
                 let html = Report.html(title: "spindle train rm — \(out)", config: config.json(), history: history,
