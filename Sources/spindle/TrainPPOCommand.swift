@@ -29,7 +29,7 @@ struct TrainPPO: ParsableCommand {
               --safety-rm runs/rm-s/checkpoint --iterations 20 -o runs/ppo
         """)
 
-    @Option(help: "Policy and reference checkpoint (the SFT model).") var initFrom: String
+    @Option(name: .customLong("init"), help: "Policy and reference checkpoint (the SFT model).") var initFrom: String
     @Option(help: "Prompts-only shard directory.") var prompts: String
     @Option(help: "Helpfulness reward-model checkpoint.") var helpfulnessRm: String
     @Option(help: "Safety reward-model checkpoint (optional).") var safetyRm: String?

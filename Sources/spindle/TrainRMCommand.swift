@@ -26,7 +26,7 @@ struct TrainRM: ParsableCommand {
         """)
 
     @Option(help: "Training config (JSON file or preset name).") var config = "rm-nano"
-    @Option(help: "Checkpoint to start from (a language model: its trunk gets a new score head).") var initFrom: String?
+    @Option(name: .customLong("init"), help: "Checkpoint to start from (a language model: its trunk gets a new score head).") var initFrom: String?
     @Option(help: "Preference shard directory (spindle pack preference).") var trainData: String
     @Option(help: "Held-out preference shards (accuracy during training).") var evalData: String?
     @Option(help: "Hold out this fraction of the training pairs (the last ones) when --eval-data is absent.") var holdout: Double = 0

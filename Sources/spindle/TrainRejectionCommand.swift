@@ -26,7 +26,7 @@ struct TrainRejection: ParsableCommand {
               -k 16 --temperatures 0.7,0.9,1.1,1.3 -o runs/rejection-curve
         """)
 
-    @Option(help: "Policy checkpoint to start from (the SFT model).") var initFrom: String?
+    @Option(name: .customLong("init"), help: "Policy checkpoint to start from (the SFT model).") var initFrom: String?
     @Option(help: "Prompts-only shard directory.") var prompts: String
     @Option(help: "Helpfulness reward-model checkpoint.") var helpfulnessRm: String
     @Option(help: "Safety reward-model checkpoint (optional).") var safetyRm: String?

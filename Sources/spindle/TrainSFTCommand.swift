@@ -24,7 +24,7 @@ struct TrainSFT: ParsableCommand {
         """)
 
     @Option(help: "Training config (JSON file or preset name from configs/).") var config = "sft-nano"
-    @Option(help: "Pretrained checkpoint directory to start from.") var initFrom: String?
+    @Option(name: .customLong("init"), help: "Pretrained checkpoint directory to start from.") var initFrom: String?
     @Option(help: "SFT shard directory (spindle pack sft).") var trainData: String
     @Option(help: "Held-out SFT shards for eval loss.") var evalData: String?
     @Option(name: [.short, .long], help: "Output directory.") var output: String
