@@ -8,6 +8,11 @@
 // We choose the core type from the CPU's own feature bits, set it, then dlopen the library and resolve
 // cblas_sgemm with dlsym. A user's OPENBLAS_CORETYPE is respected. Without OpenBLAS the naive kernel
 // below is used (correct, slow) and a warning goes to stderr.
+// If the library was nevertheless linked at build time (SwiftPM adds pkg-config's -lopenblas for the
+// COpenBLAS system-library target), its constructor has already run before main: then
+// `prepareProcess()` compares the core it picked with ours and, when it picked an older class of
+// kernels, re-executes the process once with OPENBLAS_CORETYPE set (commands call it before reading
+// any input).
 import COpenBLAS
 import Foundation
 
@@ -43,9 +48,54 @@ public final class BLASBackend: @unchecked Sendable {
         return nil
     }
 
+    /// ISA class of an OpenBLAS core name: 0 unknown/old SSE, 1 AVX, 2 AVX2+FMA, 3 AVX-512.
+    static func isaRank(_ core: String) -> Int {
+        switch core.lowercased() {
+        case "skylakex", "cooperlake", "sapphirerapids", "zen4", "zen5": return 3
+        case "haswell", "zen", "skylake", "excavator", "steamroller": return 2
+        case "sandybridge", "bulldozer", "piledriver": return 1
+        default: return 0
+        }
+    }
+
+    /// Whether an already-loaded library that reports `detected` should be reloaded with `wanted`.
+    public static func needsReexec(detected: String, wanted: String) -> Bool {
+        isaRank(detected) < isaRank(wanted)
+    }
+
+    /// Call first thing in a command (before reading stdin): if OpenBLAS was linked at build time and
+    /// picked an older class of kernels than this CPU supports, re-execute the process once with
+    /// OPENBLAS_CORETYPE set. Returns normally in every other case.
+    public static func prepareProcess() {
+        let env = ProcessInfo.processInfo.environment
+        guard env["OPENBLAS_CORETYPE"] == nil, env["SPINDLE_BLAS_REEXEC"] == nil,
+              let wanted = coreType(forFeatures: spindle_cpu_features()) else { return }
+        #if os(Linux)
+        guard let h = dlopen("libopenblas.so.0", RTLD_NOW | RTLD_NOLOAD) ?? dlopen("libopenblas.so", RTLD_NOW | RTLD_NOLOAD),
+              let p = dlsym(h, "openblas_get_corename"),
+              let name = unsafeBitCast(p, to: spindle_get_corename_fn.self)() else { return }
+        let detected = String(cString: name)
+        guard needsReexec(detected: detected, wanted: wanted) else { return }
+        FileHandle.standardError.write(Data("spindle: OpenBLAS picked \(detected) kernels on a CPU that runs \(wanted); restarting with OPENBLAS_CORETYPE=\(wanted)\n".utf8))
+        setenv("OPENBLAS_CORETYPE", wanted, 1)
+        setenv("SPINDLE_BLAS_REEXEC", "1", 1)
+        execv("/proc/self/exe", CommandLine.unsafeArgv)
+        FileHandle.standardError.write(Data("spindle: warning: re-exec failed (errno \(errno)); continuing with \(detected) kernels\n".utf8))
+        #endif
+    }
+
     private init() {
         var source = "library"
-        if let user = ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"], !user.isEmpty {
+        #if os(Linux)
+        let preloaded = dlopen("libopenblas.so.0", RTLD_NOW | RTLD_NOLOAD) != nil
+        #else
+        let preloaded = false
+        #endif
+        if preloaded && ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] == nil {
+            source = "library's own detection: linked at build time, so OPENBLAS_CORETYPE cannot be set first"
+        } else if ProcessInfo.processInfo.environment["SPINDLE_BLAS_REEXEC"] != nil {
+            source = "cpuid, after re-exec"
+        } else if let user = ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"], !user.isEmpty {
             source = "environment (\(user))"
         } else if let core = BLASBackend.coreType(forFeatures: spindle_cpu_features()) {
             setenv("OPENBLAS_CORETYPE", core, 1)

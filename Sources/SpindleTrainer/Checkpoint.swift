@@ -58,8 +58,13 @@ public enum Checkpoint {
         return try LlamaConfig(huggingFace: json, path: path)
     }
 
-    /// Loads a model from an HF-layout directory (ours or transformers'; F32/F16/BF16).
+    /// Loads a model from an HF-layout directory (ours or transformers'; F32/F16/BF16), or from a
+    /// llama2.c `.bin` file.
     public static func load(_ dir: String) throws -> LlamaModel {
+        var isDir: ObjCBool = false
+        if dir.hasSuffix(".bin"), FileManager.default.fileExists(atPath: dir, isDirectory: &isDir), !isDir.boolValue {
+            return try loadLlama2c(dir)
+        }
         let config = try loadConfig(dir)
         let model = try LlamaModel(config: config, seed: 0)
         let path = dir + "/model.safetensors"

@@ -104,7 +104,7 @@ public final class LlamaModel: @unchecked Sendable {
 
     /// Backward from dlogits (held in `a.logits`) to every weight.
     func backward(_ a: Activations) {
-        let c = config, n = a.n, d = c.dim, qd = c.nHeads * c.headDim, kvd = c.kvDim, hid = c.hiddenDim
+        let c = config, n = a.n, d = c.dim
         let P = params.p, G = grads.p
         let shape = AttentionShape(b: a.b, t: a.t, heads: c.nHeads, kvHeads: c.nKVHeads, hd: c.headDim)
         // Head and final norm: dX = rms'(x_L) · (dlogits · Whead).

@@ -124,7 +124,7 @@ public enum TrainerError: Error, CustomStringConvertible {
         case let .config(f, m): return "config field \(f): \(m)"
         case let .format(file, m): return "\(file): \(m)"
         case let .data(file, line, m): return line.map { "\(file):\($0): \(m)" } ?? "\(file): \(m)"
-        case let .io(file, m): return "\(file): \(m)"
+        case let .io(file, m): return m.hasPrefix(file) ? m : "\(file): \(m)"   // SpindleIO errors name the file already
         }
     }
 }

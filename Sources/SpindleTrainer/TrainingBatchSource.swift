@@ -3,6 +3,7 @@
 // tokens). The MDS shard reader (SpindleShards, columns input_ids / segment_ids / loss_mask) conforms
 // to the same protocol; here: an in-memory source and a token-id text file source.
 import Foundation
+import SpindleIO
 
 /// One training row.
 public struct TrainingRow: Equatable, Sendable {
@@ -82,10 +83,12 @@ public struct TokenTextBatchSource: TrainingBatchSource {
     public var rowCount: Int { packed.rowCount }
     public var vocabBound: Int? { packed.vocabBound }
 
-    /// `appendEOS`: add id `eos` after each document (documents are then separated for the model too).
+    /// BOS/EOS are added to each document unless already there (nil: never).
+    /// `path` may be zstd/gzip compressed; "-" is stdin.
     public init(path: String, seqLen: Int, bos: Int32? = 1, eos: Int32? = 2) throws {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw TrainerError.io(file: path, message: "cannot read token-id file")
+        let data: [UInt8]
+        do { data = try InputFile.readAll(path: path) } catch {
+            throw TrainerError.io(file: path, message: "\(error)")
         }
         var docs: [[Int32]] = []
         var lineNo = 0

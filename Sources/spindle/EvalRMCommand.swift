@@ -28,8 +28,9 @@ struct EvalRM: ParsableCommand {
     @Argument(help: "Preference JSONL files (default: stdin).") var files: [String] = []
 
     func run() throws {
+        BLASBackend.prepareProcess()   // before any input is read: it may re-exec
         let tok = try loadModel(tokenizer)
-        let model = try exitOnTrainerError { () -> LlamaModel in
+        let model = try exitOnTrainerError("eval rm") { () -> LlamaModel in
             let m = try Checkpoint.load(checkpoint)
             guard m.layout.score >= 0 else {
                 throw TrainerError.config(field: "checkpoint", message: "\(checkpoint) is not a reward model (no score head)")

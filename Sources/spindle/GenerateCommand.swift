@@ -19,16 +19,22 @@ struct Generate: ParsableCommand {
         discussion: """
         The prompt is given as token ids (--ids "1 450 4996"); text prompts arrive with the tokenizer.
         Generated ids go to stdout, space-separated, ending at </s> (id 2) or --max-new-tokens.
+        --prompts FILE (or - for stdin) samples a continuation for every line of ids, --batch-size at a
+        time through the batched sampler, one output line per prompt; prompt i uses seed + i, so the
+        output does not depend on the batch size.
 
         examples:
           spindle generate --checkpoint runs/nano/checkpoint --ids "1" --temperature 0.8 --top-p 0.9 --seed 7
+          spindle generate --checkpoint DIR --prompts prompts.ids --batch-size 8 > samples.ids
           spindle generate --config configs/stories15M.json --benchmark 256   # random weights, prints tokens/s
         """)
 
-    @Option(help: "Checkpoint directory (config.json + model.safetensors).") var checkpoint: String?
+    @Option(help: "Checkpoint directory (config.json + model.safetensors), or a llama2.c .bin file.") var checkpoint: String?
     @Option(help: "Training config or preset (random weights; with --benchmark).") var config: String?
     @Option(help: "Prompt token ids, space-separated (BOS = 1 is not added for you).") var ids: String?
     @Option(help: "Text prompt (needs the tokenizer; not yet available: use --ids).") var prompt: String?
+    @Option(help: "File of prompts, token ids one prompt per line ('-' = stdin): one output line each.") var prompts: String?
+    @Option(help: "Prompts sampled together with --prompts.") var batchSize = 8
     @Option(help: "Sampling temperature; 0 = greedy.") var temperature: Float = 0.8
     @Option(help: "Nucleus sampling threshold (1 = off).") var topP: Float = 0.9
     @Option(help: "Maximum tokens to generate.") var maxNewTokens = 256
@@ -37,10 +43,11 @@ struct Generate: ParsableCommand {
     @Option(help: "Generate N tokens (batch 1, greedy) and print tokens/s as the last line.") var benchmark: Int?
 
     func run() throws {
+        BLASBackend.prepareProcess()   // before any input is read: it may re-exec
         Compute.threads = threads
         BLASBackend.shared.threads = threads
         if prompt != nil { throw ValidationError("text prompts need the tokenizer, which is not wired in yet: pass --ids") }
-        let model: LlamaModel = try exitOnTrainerError {
+        let model: LlamaModel = try exitOnTrainerError("generate") {
             if let checkpoint { return try Checkpoint.load(checkpoint) }
             guard let config else { throw TrainerError.config(field: "--checkpoint", message: "give --checkpoint DIR (or --config with --benchmark)") }
             return try LlamaModel(config: TrainConfig.load(resolveConfigPath(config)).model, seed: seed)
@@ -60,8 +67,12 @@ struct Generate: ParsableCommand {
             print(String(format: "tokens/s: %.1f", Double(out.tokens.count) / secs))
             return
         }
-        guard let ids else { throw ValidationError("give the prompt as --ids \"1 ...\"") }
-        let promptIds = try exitOnTrainerError { try parseIds(Substring(ids), file: "--ids", line: 1) }
+        if let prompts {
+            try generateMany(model: model, path: prompts)
+            return
+        }
+        guard let ids else { throw ValidationError("give the prompt as --ids \"1 ...\" or --prompts FILE") }
+        let promptIds = try exitOnTrainerError("generate") { try parseIds(Substring(ids), file: "--ids", line: 1) }
         guard !promptIds.isEmpty else { throw ValidationError("--ids is empty") }
         if let bad = promptIds.first(where: { Int($0) >= model.config.vocabSize }) {
             throw ValidationError("--ids: token \(bad) is outside the vocabulary (\(model.config.vocabSize))")
@@ -77,5 +88,34 @@ struct Generate: ParsableCommand {
         }[0]
         print("")
         stderrLine("\(result.tokens.count) tokens\(result.stopped ? ", stopped at </s>" : "")")
+    }
+
+    func generateMany(model: LlamaModel, path: String) throws {
+        guard batchSize > 0 else { throw ValidationError("--batch-size must be positive") }
+        let data: Data
+        if path == "-" { data = FileHandle.standardInput.readDataToEndOfFile() } else {
+            guard let d = FileManager.default.contents(atPath: path) else { throw ValidationError("cannot read \(path)") }
+            data = d
+        }
+        var lines = String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+        if lines.last?.isEmpty == true { lines.removeLast() }
+        let all = try exitOnTrainerError("generate") { try lines.enumerated().map { try parseIds($1, file: path, line: $0 + 1) } }
+        for (i, p) in all.enumerated() where p.isEmpty || p.contains(where: { Int($0) >= model.config.vocabSize }) {
+            throw ValidationError("\(path):\(i + 1): empty prompt or token outside the vocabulary (\(model.config.vocabSize))")
+        }
+        let longest = all.map(\.count).max() ?? 0
+        let gen = Generator(model: model, batch: min(batchSize, max(1, all.count)),
+                            maxLen: min(model.config.maxSeqLen, longest + maxNewTokens))
+        var start = 0
+        while start < all.count {
+            let chunk = Array(all[start..<min(all.count, start + batchSize)])
+            var o = SamplingOptions()
+            o.temperature = temperature; o.topP = topP; o.maxNewTokens = maxNewTokens
+            o.seed = seed &+ UInt64(start); o.stopToken = Int32(model.config.eosId)
+            let out = gen.generate(prompts: chunk, options: o)
+            FileHandle.standardOutput.write(Data(out.map { $0.tokens.map(String.init).joined(separator: " ") + "\n" }.joined().utf8))
+            start += chunk.count
+        }
+        stderrLine("\(all.count) prompts sampled")
     }
 }

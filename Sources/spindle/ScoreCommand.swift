@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SpindleIO
 import SpindleTrainer
 
 struct Score: ParsableCommand {
@@ -7,7 +8,8 @@ struct Score: ParsableCommand {
         commandName: "score",
         abstract: "Per-token log-probabilities of token-id sequences under a checkpoint.",
         discussion: """
-        Reads token ids (whitespace-separated, one sequence per line) from FILE or stdin and writes, for
+        Reads token ids (whitespace-separated, one sequence per line) from FILE or stdin (.zst/.gz read
+        transparently) and writes, for
         each input line, the T-1 log-probs log p(t[i+1] | t[..i]) separated by spaces (an empty line for
         a one-token sequence). The perplexity over all scored tokens goes to stderr.
 
@@ -15,22 +17,20 @@ struct Score: ParsableCommand {
           spindle score --checkpoint runs/nano/checkpoint < ids.txt > logprobs.txt
         """)
 
-    @Option(help: "Checkpoint directory (config.json + model.safetensors; ours or transformers').") var checkpoint: String
+    @Option(help: "Checkpoint directory (config.json + model.safetensors; ours or transformers'), or a llama2.c .bin.") var checkpoint: String
     @Argument(help: "Token-id file (default: stdin).") var input: String?
     @Option(help: "Threads.") var threads = 2
 
     func run() throws {
+        BLASBackend.prepareProcess()   // before any input is read: it may re-exec
         Compute.threads = threads
         BLASBackend.shared.threads = threads
         let name = input ?? "<stdin>"
-        let data: Data
-        if let input, input != "-" {
-            guard let d = FileManager.default.contents(atPath: input) else { throw ValidationError("cannot read \(input)") }
-            data = d
-        } else {
-            data = FileHandle.standardInput.readDataToEndOfFile()
-        }
-        let (sum, count) = try exitOnTrainerError { () -> (Double, Int) in
+        let (sum, count) = try exitOnTrainerError("score") { () -> (Double, Int) in
+            let data: [UInt8]
+            do { data = try InputFile.readAll(path: input) } catch {
+                throw TrainerError.io(file: name, message: "\(error)")
+            }
             let scorer = Scorer(model: try Checkpoint.load(checkpoint))
             var sum = 0.0, count = 0
             var out = ""

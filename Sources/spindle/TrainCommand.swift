@@ -10,17 +10,17 @@ struct Train: ParsableCommand {
         subcommands: [TrainPretrain.self, TrainSFT.self, TrainRM.self, TrainRejection.self, TrainPPO.self])
 }
 
-/// Prints a trainer error the way users need it and exits with a meaningful code
-/// (64 bad config, 65 bad data or model file, 74 I/O).
-func exitOnTrainerError<T>(_ body: () throws -> T) throws -> T {
+/// Prints a trainer error as `spindle COMMAND: message` and exits with a sysexits code
+/// (64 bad config, 65 bad data or model file, 66 missing input, 74 other I/O).
+func exitOnTrainerError<T>(_ command: String, _ body: () throws -> T) throws -> T {
     do {
         return try body()
     } catch let e as TrainerError {
-        FileHandle.standardError.write(Data("spindle: error: \(e)\n".utf8))
+        FileHandle.standardError.write(Data("spindle \(command): \(e)\n".utf8))
         switch e {
         case .config: throw ExitCode(64)
-        case .data, .format: throw ExitCode(65)
-        case .io: throw ExitCode(74)
+        case .data, .format: throw ExitCode(Exit.dataError)
+        case let .io(file, _): throw ExitCode(FileManager.default.fileExists(atPath: file) ? Exit.ioError : Exit.noInput)
         }
     }
 }
@@ -65,17 +65,18 @@ struct TrainPretrain: ParsableCommand {
     @Flag(help: "Print the effective config as JSON and exit.") var printConfig = false
 
     func run() throws {
-        var cfg = try exitOnTrainerError { try TrainConfig.load(resolveConfigPath(config)) }
+        BLASBackend.prepareProcess()   // before any input is read: it may re-exec
+        var cfg = try exitOnTrainerError("train pretrain") { try TrainConfig.load(resolveConfigPath(config)) }
         if let trainData { cfg.trainData = trainData }
         if let evalData { cfg.evalData = evalData }
         if let output { cfg.outputDir = output }
         if let steps { cfg.steps = steps }
         if let threads { cfg.threads = threads }
-        try exitOnTrainerError { try cfg.validate() }
+        try exitOnTrainerError("train pretrain") { try cfg.validate() }
         if printConfig { print(cfg.json(), terminator: ""); return }
         if let n = benchmark {
             guard n > 0 else { throw ValidationError("--benchmark needs a positive number of steps") }
-            let lines = try exitOnTrainerError { try Pretrain.benchmark(config: cfg, steps: n, log: stderrLine) }
+            let lines = try exitOnTrainerError("train pretrain") { try Pretrain.benchmark(config: cfg, steps: n, log: stderrLine) }
             for l in lines { print(l) }
             return
         }
@@ -83,7 +84,7 @@ struct TrainPretrain: ParsableCommand {
             throw ValidationError("no training data: set data.train in the config or pass --train-data")
         }
         let finalCfg = cfg
-        let summary = try exitOnTrainerError { () -> RunSummary in
+        let summary = try exitOnTrainerError("train pretrain") { () -> RunSummary in
             let train = try openSource(trainPath, format: finalCfg.dataFormat, seqLen: finalCfg.seqLen)
             let eval = try finalCfg.evalData.map { try openSource($0, format: finalCfg.dataFormat, seqLen: finalCfg.seqLen) }
             let ckpt = finalCfg.outputDir + "/checkpoint"

@@ -55,7 +55,8 @@ struct TrainPPO: ParsableCommand {
     @Flag(help: "Continue from OUTPUT/checkpoint.") var resume = false
 
     func run() throws {
-        try exitOnTrainerError {
+        BLASBackend.prepareProcess()   // before any input is read: it may re-exec
+        try exitOnTrainerError("train ppo") {
             var s = PPOSettings()
             s.iterations = iterations; s.promptsPerIteration = promptsPerIteration; s.miniBatch = miniBatch; s.ppoEpochs = ppoEpochs
             s.lr = lr; s.valueLR = valueLr; s.beta = beta; s.gamma = gamma; s.lambda = lambda; s.clip = clip

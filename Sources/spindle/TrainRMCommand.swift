@@ -39,7 +39,8 @@ struct TrainRM: ParsableCommand {
     @Flag(help: "Continue from OUTPUT/checkpoint.") var resume = false
 
     func run() throws {
-        let r = try exitOnTrainerError { () -> (steps: Int, loss: Double, evalAccuracy: Double?) in
+        BLASBackend.prepareProcess()   // before any input is read: it may re-exec
+        let r = try exitOnTrainerError("train rm") { () -> (steps: Int, loss: Double, evalAccuracy: Double?) in
             var cfg = try TrainConfig.load(resolveConfigPath(config))
             let ckpt = output + "/checkpoint"
             if resume && !FileManager.default.fileExists(atPath: ckpt + "/trainer_state.json") {

@@ -44,7 +44,8 @@ struct TrainRejection: ParsableCommand {
     @Flag(help: "Continue from OUTPUT (policy checkpoint and kept set of the last finished iteration).") var resume = false
 
     func run() throws {
-        try exitOnTrainerError {
+        BLASBackend.prepareProcess()   // before any input is read: it may re-exec
+        try exitOnTrainerError("train rejection") {
             try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
             let statePath = output + "/rejection_state.json"
             let ckpt = output + "/checkpoint"

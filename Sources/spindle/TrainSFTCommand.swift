@@ -35,7 +35,8 @@ struct TrainSFT: ParsableCommand {
     @Flag(help: "Continue from OUTPUT/checkpoint.") var resume = false
 
     func run() throws {
-        let summary = try exitOnTrainerError { () -> RunSummary in
+        BLASBackend.prepareProcess()   // before any input is read: it may re-exec
+        let summary = try exitOnTrainerError("train sft") { () -> RunSummary in
             var cfg = try TrainConfig.load(resolveConfigPath(config))
             let ckpt = output + "/checkpoint"
             let shapeFrom = resume ? ckpt : (initFrom ?? "")

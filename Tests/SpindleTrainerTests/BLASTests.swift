@@ -16,6 +16,15 @@ import COpenBLAS
         #expect(core(0) == nil)   // not x86: OpenBLAS decides
     }
 
+    @Test func reexecOnlyForAnOlderKernelClass() {
+        #expect(BLASBackend.needsReexec(detected: "Prescott", wanted: "Haswell"))
+        #expect(BLASBackend.needsReexec(detected: "Nehalem", wanted: "SkylakeX"))
+        #expect(BLASBackend.needsReexec(detected: "Haswell", wanted: "SkylakeX"))
+        #expect(!BLASBackend.needsReexec(detected: "Zen", wanted: "Zen"))
+        #expect(!BLASBackend.needsReexec(detected: "Zen", wanted: "Haswell"))
+        #expect(!BLASBackend.needsReexec(detected: "SapphireRapids", wanted: "Cooperlake"))
+    }
+
     @Test func loadedLibraryUsesAFastCore() {
         let b = BLASBackend.shared
         guard b.libraryPath != nil else { return }   // no OpenBLAS on this host: naive fallback

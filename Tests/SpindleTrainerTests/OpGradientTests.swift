@@ -53,6 +53,10 @@ import Testing
         let ea = gradientRelativeError(values: a.p, analytic: da.p, indices: a.all, loss: loss)
         let eb = gradientRelativeError(values: b.p, analytic: db.p, indices: b.all, loss: loss)
         #expect(ea < 1e-3 && eb < 1e-3, "swiglu rel err \(ea) \(eb)")
+        let ref = Buf(zeros: n)
+        swigluForwardReference(a.p, b.p, ref.p, count: n)
+        _ = loss()
+        #expect(zip(m.array, ref.array).allSatisfy { abs($0 - $1) <= 1e-6 * max(1, abs($1)) })
     }
 
     @Test func ropeBackwardIsTheInverseRotation() {
