@@ -53,6 +53,12 @@ public enum PreferenceDegree: Int, Sendable, CaseIterable, Comparable {
     }
 
     public static func < (a: Self, b: Self) -> Bool { a.rawValue < b.rawValue }
+
+    /// The reward-model margin m(degree) of Llama 2 Table 27: small (1, 2/3, 1/3, 0) or large (3, 2, 1, 0),
+    /// used as L = -log(sigmoid(r_chosen - r_rejected - m)).
+    public func margin(large: Bool = false) -> Float {
+        large ? Float(rawValue) : Float(rawValue) / 3
+    }
 }
 
 /// Which reward model a comparison trains (Llama 2 judges helpfulness and safety separately).

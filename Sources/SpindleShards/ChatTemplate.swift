@@ -79,11 +79,15 @@ public struct Llama2ChatTemplate {
         return out
     }
 
-    /// Python's `str.strip()` for the whitespace that matters here.
+    /// Python's `str.strip()`: Unicode White_Space plus the separators U+001C…U+001F that Python's
+    /// `isspace` also counts.
     static func strip(_ s: String) -> String {
+        func isSpace(_ c: Character) -> Bool {
+            c.isWhitespace || (c.unicodeScalars.count == 1 && (0x1C...0x1F).contains(c.unicodeScalars.first!.value))
+        }
         var sub = Substring(s)
-        while let c = sub.first, c.isWhitespace { sub.removeFirst() }
-        while let c = sub.last, c.isWhitespace { sub.removeLast() }
+        while let c = sub.first, isSpace(c) { sub.removeFirst() }
+        while let c = sub.last, isSpace(c) { sub.removeLast() }
         return String(sub)
     }
 

@@ -79,6 +79,13 @@ public enum MDSEncoding: Hashable, Sendable, CustomStringConvertible {
                     dims.append(d)
                 }
                 guard !dims.isEmpty, dims.count < 64 else { return nil }
+                // The total size must be representable (a shard is at most 4 GiB anyway).
+                var total = 1
+                for d in dims {
+                    let (p, overflow) = total.multipliedReportingOverflow(by: d)
+                    guard !overflow, p <= 1 << 32 else { return nil }
+                    total = p
+                }
                 shape = dims
             }
             self = .ndarray(dtype: dtype, shape: shape)

@@ -110,6 +110,8 @@ public struct MDSShardInfo: Equatable, Sendable {
             guard let basename = f["basename"]?.stringValue, let bytes = f["bytes"]?.intValue, bytes >= 0 else {
                 throw bad("\(key) needs \"basename\" and \"bytes\"")
             }
+            // MDS offsets are uint32: no shard file can be larger.
+            guard bytes <= Int64(UInt32.max) else { throw bad("\(key).bytes \(bytes) is larger than an MDS shard can be") }
             // A basename is a file in this directory: never a path that could escape it.
             guard !basename.isEmpty, !basename.contains("/"), !basename.contains("\\"), basename != ".", basename != ".." else {
                 throw bad("\(key).basename \"\(basename)\" is not a plain file name")
@@ -125,7 +127,9 @@ public struct MDSShardInfo: Equatable, Sendable {
         }
         guard let raw = try file("raw_data") else { throw bad("missing \"raw_data\"") }
         let zip = try file("zip_data")
-        guard let samples = o["samples"]?.intValue, samples >= 0 else { throw bad("missing or negative \"samples\"") }
+        guard let samples = o["samples"]?.intValue, samples >= 0, samples <= Int64(UInt32.max) else {
+            throw bad("missing or out-of-range \"samples\"")
+        }
         let compression = o["compression"]?.stringValue
         if let c = compression {
             guard c == "zstd" || (c.hasPrefix("zstd:") && Int(c.dropFirst(5)).map { (1...22).contains($0) } == true) else {

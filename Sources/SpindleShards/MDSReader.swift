@@ -26,18 +26,17 @@ public final class MDSReader {
             throw .missingIndex(directory: directory)
         }
         let index = try MDSIndex.parse(try ShardFiles.read(indexPath, limit: 1 << 30), path: indexPath)
-        guard let first = index.shards.first else {
-            throw .malformedIndex(path: indexPath, reason: "lists no shards")
-        }
+        // An empty data set (nothing was written) lists no shards and has no columns.
+        let first = index.shards.first
         var starts = [0]
         for (i, s) in index.shards.enumerated() {
-            guard s.columns == first.columns else {
+            guard s.columns == first!.columns else {
                 throw .malformedIndex(path: indexPath, reason: "shards[\(i)] has other columns than shards[0]")
             }
             starts.append(starts.last! + s.samples)
         }
         self.index = index
-        self.columns = first.columns
+        self.columns = first?.columns ?? MDSColumns([:])
         self.shardStarts = starts
     }
 

@@ -274,8 +274,9 @@ public struct MDSSample: Sendable {
                 var v: UInt64 = 0
                 for k in 0..<sw { v |= UInt64(bytes[p + d * sw + k]) << UInt64(8 * k) }
                 guard v >= 1, v <= UInt64(r.count) else { throw corrupt("dimension \(v) cannot fit the sample") }
-                elements = elements.multipliedReportingOverflow(by: Int(v)).partialValue
-                guard elements <= r.count else { throw corrupt("shape larger than the data") }
+                let (product, overflow) = elements.multipliedReportingOverflow(by: Int(v))
+                guard !overflow, product <= r.count else { throw corrupt("shape larger than the data") }
+                elements = product
             }
             p += ndim * sw
         }

@@ -63,10 +63,10 @@ public final class MDSWriter {
             throw .io(path: directory, message: "exists and is not a directory")
         }
         try ShardFiles.makeDirectory(directory)
-        if overwrite {
-            for name in ShardFiles.list(directory) where name.hasPrefix("shard.") && name.contains(".mds") {
-                ShardFiles.remove(ShardFiles.join(directory, name))
-            }
+        // No index.json now: any shard files are an older or unfinished run's, and must not survive
+        // beside the new ones.
+        for name in ShardFiles.list(directory) where name.hasPrefix("shard.") && name.contains(".mds") {
+            ShardFiles.remove(ShardFiles.join(directory, name))
         }
     }
 

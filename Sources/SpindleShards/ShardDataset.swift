@@ -23,6 +23,7 @@ public struct PackedRow: Sendable, Equatable {
     /// The segments as token ranges (padding excluded), in order.
     public var segments: [Range<Int>] {
         var out: [Range<Int>] = []
+        guard !segmentIDs.isEmpty else { return out }
         var start = 0
         for i in 1...segmentIDs.count where i == segmentIDs.count || segmentIDs[i] != segmentIDs[i - 1] {
             if segmentIDs[start] != 0 { out.append(start..<i) }
@@ -78,7 +79,7 @@ public final class ShardDataset {
         }
         try ShardMetadata.checkVocabulary(metadata.tokenizer.vocabSize, fits: metadata.tokenType)
         let expected = MDSColumns(metadata.kind.columns(seqLen: metadata.seqLen, tokenType: metadata.tokenType))
-        guard reader.columns == expected else {
+        guard reader.columns == expected || reader.index.shards.isEmpty else {
             throw .malformedIndex(path: indexPath, reason: "columns \(reader.columns.names) do not match \(metadata.kind.rawValue) shards (\(expected.names))")
         }
         self.reader = reader
@@ -217,5 +218,38 @@ public struct RowIterator {
     public mutating func next() throws(ShardError) -> PackedRow? {
         guard let i = order.next() else { return nil }
         return try dataset.row(i)
+    }
+}
+
+/// A batch of packed rows as contiguous row-major buffers, shape (B, T) with T = seq_len, ready for a
+/// trainer's kernels: token i of row b is at `b * seqLen + i`.
+public struct PackedBatch: Sendable, Equatable {
+    public var rows: Int
+    public var seqLen: Int
+    public var inputIDs: [Int32]
+    public var segmentIDs: [Int32]
+    public var lossMask: [UInt8]
+    /// Positions within each segment (restarting at every segment start).
+    public var positions: [Int32]
+}
+
+extension RowIterator {
+    /// The next `rows` rows (crossing epoch boundaries as needed) as one contiguous batch; nil for an
+    /// empty data set. The cursor advances by `rows`.
+    public mutating func nextBatch(rows: Int) throws(ShardError) -> PackedBatch? {
+        let t = dataset.metadata.seqLen
+        var b = PackedBatch(rows: rows, seqLen: t, inputIDs: [], segmentIDs: [], lossMask: [], positions: [])
+        b.inputIDs.reserveCapacity(rows * t)
+        b.segmentIDs.reserveCapacity(rows * t)
+        b.lossMask.reserveCapacity(rows * t)
+        b.positions.reserveCapacity(rows * t)
+        for _ in 0..<rows {
+            guard let row = try next() else { return nil }
+            b.inputIDs += row.inputIDs
+            b.segmentIDs += row.segmentIDs
+            b.lossMask += row.lossMask
+            b.positions += row.positions
+        }
+        return b
     }
 }

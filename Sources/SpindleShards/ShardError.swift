@@ -31,6 +31,8 @@ public enum ShardError: Error, Equatable, Sendable, CustomStringConvertible {
     case invariant(path: String, sample: Int, reason: String)
     /// The output directory already holds shards.
     case outputExists(directory: String)
+    /// A valid MDS directory that `spindle pack` did not write (no "spindle" object in index.json).
+    case notSpindleShards(path: String)
 
     public var description: String {
         switch self {
@@ -63,6 +65,9 @@ public enum ShardError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(dir): holds \(found) shards, expected \(expected)"
         case .invariant(let path, let sample, let reason):
             return "\(path): sample \(sample): \(reason)"
+        case .notSpindleShards(let path):
+            return "\(path): an MDS data set without Spindle's \"spindle\" metadata (not written by spindle pack): "
+                + "no tokenizer, kind or sequence length to check against"
         case .outputExists(let dir):
             return "\(dir): already holds an index.json; pass --overwrite to replace it"
         }

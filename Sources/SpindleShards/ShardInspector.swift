@@ -89,6 +89,17 @@ public struct ShardInspection: Sendable {
             lines.append("prompts \(samples), tokens \(tokens)")
             lines.append("aspect: \(dist(aspects))")
         }
+        if !packStats.isEmpty {
+            let shown = packStats.sorted { $0.key < $1.key }.compactMap { k, v -> String? in
+                switch v {
+                case .int(let i): return "\(k) \(i)"
+                case .string(let s): return "\(k) \(s)"
+                case .bool(let b): return "\(k) \(b)"
+                default: return nil
+                }
+            }
+            lines.append("packed: " + shown.joined(separator: ", "))
+        }
         lines.append(kind == .preference ? "sequence lengths (chosen and rejected):" : (kind == .prompts ? "prompt lengths:" : "example (segment) lengths:"))
         let peak = max(1, lengthHistogram.map(\.count).max() ?? 1)
         var lower = 1
@@ -107,6 +118,21 @@ extension String {
 }
 
 public enum ShardInspector {
+    /// Any MDS directory (e.g. one streaming's MDSWriter wrote): shards, samples, bytes and columns.
+    public static func describe(_ reader: MDSReader) -> (text: String, json: IndexJSON) {
+        let bytes = reader.index.shards.reduce(0) { $0 + ($1.zipData?.bytes ?? $1.rawData.bytes) }
+        let cols = zip(reader.columns.names, reader.columns.encodings).map { "\($0.0) (\($0.1))" }
+        let compression = reader.index.shards.first?.compression ?? "none"
+        let text = "\(reader.directory): MDS data set (not written by spindle pack), \(reader.index.shards.count) shard file(s), "
+            + "\(bytes) bytes, \(reader.count) samples, compression \(compression)\ncolumns: \(cols.joined(separator: ", "))"
+        let json = IndexJSON.object([
+            "directory": .string(reader.directory), "kind": .string("mds"), "shards": .int(Int64(reader.index.shards.count)),
+            "samples": .int(Int64(reader.count)), "bytes": .int(Int64(bytes)),
+            "columns": .object(reader.columns.dictionary.mapValues { .string($0.description) }),
+        ])
+        return (text, json)
+    }
+
     /// Reads every sample of `dataset` and summarises it.
     public static func inspect(_ dataset: ShardDataset) throws(ShardError) -> ShardInspection {
         let meta = dataset.metadata

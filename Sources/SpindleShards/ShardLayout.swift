@@ -105,9 +105,8 @@ public struct ShardMetadata: Equatable, Sendable {
     /// Reads the `"spindle"` object; `path` names index.json in errors.
     public static func from(_ v: IndexJSON?, path: String) throws(ShardError) -> ShardMetadata {
         func bad(_ why: String) -> ShardError { .malformedIndex(path: path, reason: "\"spindle\": \(why)") }
-        guard let v, let o = v.objectValue else {
-            throw .malformedIndex(path: path, reason: "no \"spindle\" object: these shards were not written by spindle pack")
-        }
+        guard let v else { throw .notSpindleShards(path: path) }
+        guard let o = v.objectValue else { throw .malformedIndex(path: path, reason: "\"spindle\" is not an object") }
         guard let fv = o["format_version"]?.intValue else { throw bad("missing format_version") }
         guard fv == Int64(formatVersion) else {
             throw .unsupported(path: path, reason: "spindle shard format version \(fv); this Spindle reads version \(formatVersion)")

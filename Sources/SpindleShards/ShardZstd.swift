@@ -42,7 +42,8 @@ enum ShardZstd {
         defer { ZSTD_freeDStream(ctx) }
         ZSTD_initDStream(ctx)
         var out = [UInt8]()
-        out.reserveCapacity(declared != UInt64.max ? Int(declared) : min(maxSize, data.count * 4))
+        // Reserve what the frame declares, within reason: the size is checked as the data arrives.
+        out.reserveCapacity(min(declared != UInt64.max ? Int(declared) : data.count * 4, maxSize, 1 << 28))
         var chunk = [UInt8](repeating: 0, count: 1 << 17)
         var lastRet = 0
         var failure: String? = nil

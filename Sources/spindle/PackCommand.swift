@@ -8,13 +8,15 @@ struct PackCommand: ParsableCommand {
         commandName: "pack",
         abstract: "Tokenise records into 4096-token MDS shards (MosaicML streaming layout) for training.",
         discussion: """
-        Records (JSONL, .zst read transparently) on stdin or from files; shards into --output DIR:
-        index.json + shard.NNNNN.mds[.zstd], readable by streaming.StreamingDataset and LLM Foundry unchanged.
-          spindle pack pretrain   --tokenizer t.model -o shards/pretrain docs.jsonl
-          spindle pack sft        --tokenizer t.model -o shards/sft sft.jsonl
-          spindle pack preference --tokenizer t.model -o shards/rm-safety --mix safety pairs.jsonl
-          spindle pack preference --tokenizer t.model -o shards/ppo-prompts --prompts-only pairs.jsonl
-        Same input, options and --seed give byte-identical shards. docs/FORMATS-shards.md describes every column.
+        Records (JSONL, .zst read transparently) on stdin or from files; shards into
+        --output DIR: index.json + shard.NNNNN.mds[.zstd], which
+        streaming.StreamingDataset reads unchanged.
+          spindle pack pretrain --tokenizer t.model -o shards/pretrain docs.jsonl
+          spindle pack sft --tokenizer t.model -o shards/sft sft.jsonl
+          spindle pack preference --tokenizer t.model -o shards/rm --mix safety p.jsonl
+          spindle pack preference --tokenizer t.model -o shards/ppo --prompts-only p.jsonl
+        Same input, options and --seed give byte-identical shards.
+        docs/FORMATS-shards.md describes every column.
         """,
         subcommands: [PackPretrain.self, PackSFT.self, PackPreference.self])
 }
@@ -80,9 +82,9 @@ struct PackOptions: ParsableArguments {
     }
 
     var configJSON: [(String, JSONValue)] {
-        [("tokenizer", .string(tokenizer)), ("output", .string(output)), ("seq_len", .int(Int64(seqLen))),
-         ("seed", .int(Int64(bitPattern: seed))), ("compression", compression.map { .string($0) } ?? .null),
-         ("shard_size", .int(Int64(shardSize))), ("hashes", .string(hashes)),
+        [("tokenizer", .string(tokenizer)), ("output", .string(output)), ("seq_len", .number(String(seqLen))),
+         ("seed", .number(String(seed))), ("compression", compression.map { .string($0) } ?? .null),
+         ("shard_size", .number(String(shardSize))), ("hashes", .string(hashes)),
          ("token_dtype", tokenDType.map { .string($0) } ?? .null)]
     }
 
@@ -104,6 +106,14 @@ struct PackOptions: ParsableArguments {
         for f in files where f != "-" { try m.addInput(f) }
         m.outputs = [output]
         try m.write(to: Manifest.path(for: output, isDirectory: true))
+    }
+
+    /// Says so when nothing was written: the directory is a valid empty MDS data set, but streaming
+    /// refuses to open one.
+    func warnIfEmpty(_ samples: Int, _ command: String) {
+        if samples == 0 {
+            StandardError.line("spindle \(command): warning: no samples written to \(output) (streaming.StreamingDataset refuses an empty data set)")
+        }
     }
 
     /// Runs a pack body, mapping shard and template errors to messages and exit codes.
@@ -154,9 +164,10 @@ struct PackPretrain: ParsableCommand {
         commandName: "pretrain",
         abstract: "Pack documents ({\"id\",\"text\",...}) into rows of exactly --seq-len tokens.",
         discussion: """
-        Each document becomes <s> text </s>; documents are concatenated and cut into rows, a long document
-        continuing at the start of the next row. segment_ids (1, 2, … per row, 0 = padding) mark document
-        boundaries so attention and positions restart there. Rows pass through a seeded shuffle buffer.
+        Each document becomes <s> text </s>; documents are concatenated and cut into
+        rows, a long document continuing at the start of the next row. segment_ids (1,
+        2, … per row, 0 = padding) mark document boundaries so attention and positions
+        restart there. Rows pass through a seeded shuffle buffer.
         """)
 
     @OptionGroup var pack: PackOptions
@@ -178,7 +189,7 @@ struct PackPretrain: ParsableCommand {
     }
 
     var extraConfig: [(String, JSONValue)] {
-        [("kind", .string("pretrain")), ("last_row", .string(lastRow)), ("shuffle_buffer", .int(Int64(shuffleBuffer))),
+        [("kind", .string("pretrain")), ("last_row", .string(lastRow)), ("shuffle_buffer", .number(String(shuffleBuffer))),
          ("text_field", .string(textField))]
     }
 
@@ -213,11 +224,12 @@ struct PackPretrain: ParsableCommand {
                 if batch.count >= 256 { try flush() }
             }
             try flush()
-            let stats = try packer.finish()
+            try packer.finish()
             try input.finish(command: "pack pretrain")
             try pack.writeManifest(command: "pack pretrain", config: extraConfig)
+            pack.warnIfEmpty(packer.rows, "pack pretrain")
             let seconds = Progress.now() - start
-            StandardError.line("spindle pack pretrain: \(packer.documents) documents, \(stats["tokens"]!) tokens -> \(packer.rows) rows of \(pack.seqLen) "
+            StandardError.line("spindle pack pretrain: \(packer.documents) documents, \(packer.tokens - packer.droppedTokens) tokens -> \(packer.rows) rows of \(pack.seqLen) "
                                + "(\(packer.continuedDocuments) documents continued across rows, \(packer.padTokens) padding, "
                                + "\(packer.droppedTokens) dropped, \(packer.emptyDocuments) empty skipped); "
                                + "text " + describeRate(bytes: textBytes, seconds: seconds))
@@ -230,10 +242,12 @@ struct PackSFT: ParsableCommand {
         commandName: "sft",
         abstract: "Pack SFT dialogues ({\"id\",\"messages\"}) into rows with Llama 2 chat loss masks.",
         discussion: """
-        Each dialogue is rendered <s>[INST] user [/INST] answer </s>… (a system message folded into the first
-        user turn as <<SYS>>…<</SYS>>); loss_mask is 1 exactly on answer tokens and their </s>, taken from
-        the roles. Examples are packed whole (never split across rows) by best-fit decreasing; each is its
-        own segment. The fill ratio and every truncated or dropped example are reported and recorded.
+        Each dialogue is rendered <s>[INST] user [/INST] answer </s>… (a system
+        message folded into the first user turn as <<SYS>>…<</SYS>>); loss_mask is 1
+        exactly on answer tokens and their </s>, taken from the roles. Examples are
+        packed whole (never split across rows) by best-fit decreasing; each is its own
+        segment. The fill ratio and every truncated or dropped example are reported
+        and recorded.
         """)
 
     @OptionGroup var pack: PackOptions
@@ -253,15 +267,19 @@ struct PackSFT: ParsableCommand {
     @Flag(name: .customLong("no-shuffle"), help: "Write rows in packing order instead of a seeded shuffle.")
     var noShuffle = false
 
+    @Flag(name: .customLong("prompts-only"), help: "Write each dialogue's prompt (everything before its last answer) once, for rejection sampling.")
+    var promptsOnly = false
+
     @OptionGroup var config: ConfigOptions
 
     var extraConfig: [(String, JSONValue)] {
-        [("kind", .string("sft")), ("packing", .string(packing.rawValue)), ("overlong", .string(overlong.rawValue)),
-         ("gatt", .bool(gatt)), ("window", .int(Int64(window))), ("shuffle_rows", .bool(!noShuffle))]
+        [("kind", .string(promptsOnly ? "prompts" : "sft")), ("prompts_only", .bool(promptsOnly)), ("packing", .string(packing.rawValue)), ("overlong", .string(overlong.rawValue)),
+         ("gatt", .bool(gatt)), ("window", .number(String(window))), ("shuffle_rows", .bool(!noShuffle))]
     }
 
     func run() throws {
         if config.handled(.object(pack.configJSON + extraConfig)) { return }
+        if promptsOnly { return try runPrompts() }
         try pack.reporting("pack sft") {
             let model = try pack.loadTokenizer()
             let start = Progress.now()
@@ -291,11 +309,44 @@ struct PackSFT: ParsableCommand {
             try packer.finish(extraStats: ["invalid_skipped": .int(Int64(skipped + input.skippedTotal))])
             try input.finish(command: "pack sft")
             try pack.writeManifest(command: "pack sft", config: extraConfig)
+            pack.warnIfEmpty(packer.rows, "pack sft")
             let seconds = Progress.now() - start
             StandardError.line("spindle pack sft: \(packer.examples) dialogues -> \(packer.rendered) examples in \(packer.rows) rows of \(pack.seqLen), "
                                + "fill \(percent(packer.fillRatio)) (\(packing.rawValue)), loss on \(percent(Double(packer.lossTokens) / Double(max(1, packer.tokens)))) of tokens; "
                                + "\(packer.truncated) truncated, \(packer.droppedOverlong) dropped overlong, \(skipped + input.skippedTotal) invalid skipped; "
                                + "text " + describeRate(bytes: textBytes, seconds: seconds))
+        }
+    }
+
+    /// Prompts of SFT dialogues (the conversation up to its last user turn), each distinct one once.
+    func runPrompts() throws {
+        try pack.reporting("pack sft") {
+            let model = try pack.loadTokenizer()
+            let start = Progress.now()
+            let packer = PromptPacker(sink: try ShardSink(kind: .prompts, encoder: model, options: pack.sinkOptions()), encoder: model)
+            let input = try pack.openInput("pack sft")
+            var batcher = Batcher<Dialogue, [Int32]>()
+            var textBytes = 0, skipped = 0
+            let threads = pack.threads, policy = pack.input.onError
+            func flush() throws {
+                try batcher.flush(threads: threads, policy: policy,
+                                  prepare: { d in Result { () throws(ChatTemplateError) in
+                                      try packer.prepare(Array(d.messages[..<(d.messages.lastIndex { $0.role == .assistant } ?? d.messages.count)]))
+                                  } },
+                                  add: { d, ids in try packer.add(id: d.id, prepared: ids, aspect: nil) }, skipped: &skipped)
+            }
+            try input.forEach(SFTExample.self) { e in
+                textBytes += e.messages.reduce(0) { $0 + $1.content.utf8.count }
+                batcher.items.append((Dialogue(e), input.currentFile, input.currentLine))
+                if batcher.items.count >= batcher.size { try flush() }
+            }
+            try flush()
+            try packer.finish(extraStats: ["source": .string("sft"), "invalid_skipped": .int(Int64(skipped + input.skippedTotal))])
+            try input.finish(command: "pack sft")
+            try pack.writeManifest(command: "pack sft", config: extraConfig)
+            pack.warnIfEmpty(packer.prompts, "pack sft")
+            StandardError.line("spindle pack sft --prompts-only: \(packer.prompts) distinct prompts (\(packer.duplicates) duplicates, "
+                               + "\(packer.droppedOverlong) overlong dropped); text " + describeRate(bytes: textBytes, seconds: Progress.now() - start))
         }
     }
 }
@@ -305,12 +356,14 @@ struct PackPreference: ParsableCommand {
         commandName: "preference",
         abstract: "Pack graded preference pairs for reward models, or their prompts for PPO / rejection sampling.",
         discussion: """
-        One pair a sample: chosen_ids and rejected_ids (prompt + answer + </s>, sharing prompt_len tokens),
-        margin_degree (3 significantly better … 0 negligibly better), aspect, safety and id.
-        Mixes (Llama 2 §3.2.2), sampled with --seed from the records' aspect tags:
+        One pair a sample: chosen_ids and rejected_ids (prompt + answer + </s>,
+        sharing prompt_len tokens), margin_degree (3 significantly better … 0
+        negligibly better), aspect, safety and id. Mixes (Llama 2 §3.2.2), sampled
+        with --seed from the records' aspect tags:
           --mix helpfulness   all helpfulness pairs + an equal number of safety pairs
           --mix safety        all safety pairs + helpfulness pairs making 10% (90/10)
-        --prompts-only writes each distinct prompt once (prompt_ids ending in [/INST], aspect, id).
+        --prompts-only writes each distinct prompt once (prompt_ids ending in [/INST],
+        aspect, id).
         """)
 
     @OptionGroup var pack: PackOptions
@@ -382,6 +435,7 @@ struct PackPreference: ParsableCommand {
             }
             try input.finish(command: "pack preference")
             try pack.writeManifest(command: "pack preference", config: extraConfig)
+            pack.warnIfEmpty(sink.writer.samplesWritten, "pack preference")
             let seconds = Progress.now() - start
             StandardError.line("spindle pack preference: \(pairs.count) input pairs, mix \(mix.rawValue) -> \(summary), \(skipped) invalid skipped; "
                                + "text " + describeRate(bytes: textBytes, seconds: seconds))

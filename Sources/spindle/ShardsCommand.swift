@@ -47,8 +47,9 @@ struct ShardsInspect: ParsableCommand {
         commandName: "inspect",
         abstract: "Counts, fill ratio, loss-mask coverage, length histogram and label distributions of a shard directory.",
         discussion: """
-        --decode N prints the first N samples as text (needs --tokenizer): special ids as <s> and </s>,
-        the spans the model is trained on (loss_mask 1) between ⟦ and ⟧, each packed example on its own line.
+        --decode N prints the first N samples as text (needs --tokenizer): special ids
+        as <s> and </s>, the spans the model is trained on (loss_mask 1) between ⟦ and
+        ⟧, each packed example on its own line.
           spindle shards inspect out/shards/sft --tokenizer t.model --decode 2
         """)
 
@@ -67,7 +68,14 @@ struct ShardsInspect: ParsableCommand {
 
     func run() throws {
         try shardsReporting("inspect") {
-            let (ds, model) = try target.open("inspect")
+            let opened: (ShardDataset, SentencePieceModel?)
+            do { opened = try target.open("inspect") } catch ShardError.notSpindleShards {
+                // Someone else's MDS data set: say what it holds.
+                let d = ShardInspector.describe(try MDSReader(directory: target.directory))
+                print(json ? d.json.pythonDumps() : d.text)
+                return
+            }
+            let (ds, model) = opened
             let summary = try ShardInspector.inspect(ds)
             if json {
                 var o = summary.json.objectValue!
@@ -90,11 +98,12 @@ struct ShardsVerify: ParsableCommand {
         commandName: "verify",
         abstract: "Check hashes, structure and packing invariants of a shard directory; exit 65 if anything is wrong.",
         discussion: """
-        Checks every file's hash and layout, then every sample: token ids in the vocabulary; segment ids in
-        contiguous runs 1, 2, … (no token can attend to another example) with padding only at the end;
-        positions restarting per segment; SFT loss masks equal to the assistant answers exactly (with
-        --tokenizer, the answers are located independently of the mask); preference pairs sharing a valid
-        prompt span; and the counts recorded in index.json.
+        Checks every file's hash and layout, then every sample: token ids in the
+        vocabulary; segment ids in contiguous runs 1, 2, … (no token can attend to
+        another example) with padding only at the end; positions restarting per
+        segment; SFT loss masks equal to the assistant answers exactly (with
+        --tokenizer, the answers are located independently of the mask); preference
+        pairs sharing a valid prompt span; and the counts recorded in index.json.
         """)
 
     @OptionGroup var target: ShardsTarget
@@ -104,16 +113,24 @@ struct ShardsVerify: ParsableCommand {
 
     func run() throws {
         try shardsReporting("verify") {
-            let (ds, model) = try target.open("verify")
-            let report = ShardVerifier(dataset: ds, tokenizer: model).run()
+            let report: VerifyReport
+            var kind = ""
+            do {
+                let (ds, model) = try target.open("verify")
+                kind = ds.metadata.kind.rawValue
+                report = ShardVerifier(dataset: ds, tokenizer: model).run()
+            } catch ShardError.notSpindleShards {
+                // Someone else's MDS data set: files, hashes and structure only.
+                report = ShardVerifier.verifyMDS(try MDSReader(directory: target.directory))
+            }
             if json {
                 print(report.json.pythonDumps())
             } else {
                 for p in report.problems { print("problem: \(p)") }
                 if report.problemCount > report.problems.count { print("… and \(report.problemCount - report.problems.count) more") }
-                let answers = ds.metadata.kind == .sft
+                let answers = kind == "sft"
                     ? ", \(report.answersChecked) answers checked against the loss mask"
-                      + (report.answersAmbiguous > 0 ? " (\(report.answersAmbiguous) in examples whose text spells [/INST]: structure checked only)" : "")
+                      + (report.answersAmbiguous > 0 ? " (\(report.answersAmbiguous) examples spell [/INST] in their text: their answers must start after one of the candidates)" : "")
                     : ""
                 print("\(report.ok ? "ok" : "FAILED"): \(target.directory): \(report.shards) shard file(s), \(report.samples) samples, "
                       + "\(report.problemCount) problem(s)\(answers)")

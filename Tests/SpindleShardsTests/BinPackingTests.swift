@@ -43,3 +43,15 @@ struct BinPackingTests {
         #expect(BinPacking.nextFit([3, 7, 1, 5, 4], capacity: 10) == [[0, 1], [2, 3, 4]])
     }
 }
+
+@Suite("Parallel map")
+struct ParallelMapTests {
+    @Test(arguments: [1, 2, 3, 8])
+    func keepsInputOrder(threads: Int) {
+        let items = Array(0..<1000)
+        let e = FakeEncoder()
+        let texts = items.map { "item \($0) " + String(repeating: "x", count: $0 % 37) }
+        #expect(ParallelMap.map(texts, threads: threads) { e.encode($0) } == texts.map { e.encode($0) })
+        #expect(ParallelMap.map([Int](), threads: threads) { $0 } == [])
+    }
+}

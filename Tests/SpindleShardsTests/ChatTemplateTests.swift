@@ -80,4 +80,14 @@ struct ChatTemplateTests {
         let full = t.renderResponse(prompt: p, answer: "yes")
         #expect(shown(full) == shown(p) + " yes </s>")
     }
+
+    /// Python's str.isspace() set (29 code points), as `.strip()` in the reference uses it.
+    @Test func stripsWhatPythonStrips() {
+        let spaces: [UInt32] = [0x9, 0xA, 0xB, 0xC, 0xD, 0x1C, 0x1D, 0x1E, 0x1F, 0x20, 0x85, 0xA0, 0x1680, 0x2000, 0x2001, 0x2002,
+                                0x2003, 0x2004, 0x2005, 0x2006, 0x2007, 0x2008, 0x2009, 0x200A, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000]
+        let ws = String(String.UnicodeScalarView(spaces.map { Unicode.Scalar($0)! }))
+        #expect(Llama2ChatTemplate.strip(ws + "a b" + ws) == "a b")
+        #expect(Llama2ChatTemplate.strip("\u{200B}x\u{200B}") == "\u{200B}x\u{200B}")  // zero-width space is not whitespace
+        #expect(Llama2ChatTemplate.strip("\r\nx\r\n") == "x")
+    }
 }

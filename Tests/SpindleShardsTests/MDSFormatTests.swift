@@ -19,6 +19,16 @@ struct HashTests {
                 == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
     }
 
+    /// Every length 0..<200 (all block-boundary cases): the SHA-256 of the concatenated hex digests,
+    /// from Python's hashlib and xxhash.
+    @Test func allLengthsMatchPython() {
+        func data(_ n: Int) -> [UInt8] { (0..<n).map { UInt8(($0 * 13 + 5) % 256) } }
+        let sha = (0..<200).map { SHA256.hex(data($0)) }.joined()
+        #expect(SHA256.hex(Array(sha.utf8)) == "762a135ecfa3367fa4a8fa779a617d2efedcf4ae0ad54339ec2d3a572e1d08d5")
+        let xx = (0..<200).map { n in data(n).withUnsafeBytes { XXH64.hex($0) } }.joined()
+        #expect(SHA256.hex(Array(xx.utf8)) == "d50f76796b971814b7161cb4491c719d8d3a8fd7aeabbf61309e9ab15ae555d2")
+    }
+
     /// Reference digests from Python's `xxhash.xxh64(data).hexdigest()`.
     @Test func xxh64Vectors() {
         func h(_ b: [UInt8]) -> String { b.withUnsafeBytes { XXH64.hex($0) } }
@@ -27,6 +37,11 @@ struct HashTests {
         #expect(h(Array("abc".utf8)) == "44bc2cf5ad770999")
         let long = (0..<3).flatMap { _ in (0..<256).map { UInt8($0) } } + Array("xyz".utf8)
         #expect(h(long) == "e921a1b45bd779f8")
+        // Every tail path: 32-byte stripes, 8-, 4- and 1-byte remainders.
+        func bytes(_ n: Int) -> [UInt8] { (0..<n).map { UInt8(($0 * 7 + 3) % 256) } }
+        #expect(h(bytes(45)) == "86faee00897c4b41")
+        #expect(h(bytes(12)) == "d52e407833af5133")
+        #expect(h(bytes(100)) == "a61f8d4c170fe531")
     }
 }
 
@@ -270,6 +285,43 @@ struct MDSCorruptionTests {
             for _ in 0..<(1 + rng.int(4)) { b[rng.int(b.count)] = alphabet[rng.int(alphabet.count)] }
             writeBytes(b, t.sub("index.json"))
             _ = Self.readAll(t.path, verify: true)
+        }
+    }
+}
+
+@Suite("MDS unfinished runs")
+struct MDSUnfinishedRunTests {
+    /// A run that died before index.json leaves shard files; the next run removes them, so no stale
+    /// shard survives beside the new index.
+    @Test func staleShardsOfAnUnfinishedRunAreRemoved() throws {
+        let t = TempDir(); defer { t.cleanup() }
+        let w = try MDSWriter(directory: t.path, columns: ["x": .int], sizeLimit: 100)
+        for i in 0..<40 { try w.write(["x": .integer(Int64(i))]) }  // several shards flushed, never finished
+        #expect(FileManager.default.fileExists(atPath: t.sub("shard.00003.mds")))
+        let w2 = try MDSWriter(directory: t.path, columns: ["x": .int])
+        try w2.write(["x": .integer(1)])
+        try w2.finish()
+        #expect(ShardFiles.list(t.path).sorted() == ["index.json", "shard.00000.mds"])
+    }
+}
+
+@Suite("MDS hostile indexes")
+struct MDSHostileIndexTests {
+    /// Sizes chosen to overflow or exhaust memory are rejected before anything is allocated.
+    @Test(arguments: [
+        ("\"ndarray:uint8:8\"", "\"ndarray:uint8:4294967296,4294967296\""),
+        ("\"samples\": 1,", "\"samples\": 9223372036854775807,"),
+        ("\"bytes\": 496,", "\"bytes\": 1099511627776,"),
+    ])
+    func rejected(find: String, replace: String) throws {
+        let t = TempDir(); defer { t.cleanup() }
+        try MDSFormatTests().writeGolden(t.path)
+        let text = String(decoding: readBytes(t.sub("index.json")), as: UTF8.self)
+        #expect(text.contains(find))
+        writeBytes(Array(text.replacingOccurrences(of: find, with: replace).utf8), t.sub("index.json"))
+        #expect(throws: ShardError.self) {
+            let r = try MDSReader(directory: t.path, verifyHashes: true)
+            for i in 0..<min(r.count, 10) { _ = try r.sample(i) }
         }
     }
 }

@@ -335,3 +335,50 @@ struct ShardDatasetTests {
         #expect(order.epochOrder(0) != order.epochOrder(1))
     }
 }
+
+@Suite("Batches and margins")
+struct BatchTests {
+    @Test func batchesAreContiguousRows() throws {
+        let t = TempDir(); defer { t.cleanup() }
+        try ShardDatasetTests().packSFT(t.path)
+        let ds = try ShardDataset(directory: t.path)
+        var a = RowIterator(dataset: ds, cursor: ShardCursor(seed: 3))
+        var b = RowIterator(dataset: ds, cursor: ShardCursor(seed: 3))
+        let batch = try #require(try a.nextBatch(rows: 4))
+        #expect(batch.inputIDs.count == 4 * 128 && batch.positions.count == 4 * 128)
+        for r in 0..<4 {
+            let row = try #require(try b.next())
+            #expect(Array(batch.inputIDs[(r * 128)..<((r + 1) * 128)]) == row.inputIDs)
+            #expect(Array(batch.lossMask[(r * 128)..<((r + 1) * 128)]) == row.lossMask)
+            #expect(Array(batch.positions[(r * 128)..<((r + 1) * 128)]) == row.positions)
+        }
+        #expect(a.cursor == b.cursor)
+    }
+
+    @Test func llama2Margins() {
+        #expect(PreferenceDegree.allCases.map { $0.margin() } == [0, 1.0 / 3, 2.0 / 3, 1])
+        #expect(PreferenceDegree.allCases.map { $0.margin(large: true) } == [0, 1, 2, 3])
+    }
+}
+
+@Suite("Empty input")
+struct EmptyInputTests {
+    /// Nothing to pack still gives a valid (empty) data set that streaming and Spindle open.
+    @Test(arguments: [ShardKind.pretrain, .sft, .preference])
+    func emptyDataSets(kind: ShardKind) throws {
+        let t = TempDir(); defer { t.cleanup() }
+        let e = FakeEncoder()
+        let sink = try ShardSink(kind: kind, encoder: e, options: sinkOptions(t.path, seqLen: 64))
+        switch kind {
+        case .pretrain: try PretrainPacker(sink: sink, encoder: e).finish()
+        case .sft: try SFTPacker(sink: sink, encoder: e).finish()
+        default: try PreferencePacker(sink: sink, encoder: e).finish()
+        }
+        let ds = try ShardDataset(directory: t.path, kind: kind)
+        #expect(ds.count == 0)
+        #expect(ShardVerifier(dataset: ds, tokenizer: e).run().ok)
+        #expect(try ShardInspector.inspect(ds).samples == 0)
+        var it = RowIterator(dataset: ds)
+        #expect(try it.next() == nil)
+    }
+}

@@ -185,3 +185,50 @@ struct InspectTests {
         #expect(text.contains("[chosen]") && text.contains("[rejected]"))
     }
 }
+
+@Suite("Shard directory fuzz")
+struct ShardDirectoryFuzzTests {
+    /// Random damage to index.json (including the "spindle" object) and to shard bytes: opening,
+    /// reading, inspecting and verifying give typed errors or reports, never a crash.
+    @Test func damagedDirectoriesNeverCrash() throws {
+        let t = TempDir(); defer { t.cleanup() }
+        try packSFTDir(t.path, randomDialogues(20, seed: 3, maxWords: 8), seqLen: 256)
+        let index = readBytes(t.sub("index.json")), shard = readBytes(t.sub("shard.00000.mds"))
+        var rng = TestRNG(99)
+        let alphabet = Array("{}[]\",:0123456789-.enulltrue\\ abcdefghijklmnopqrstuvwxyz_".utf8)
+        for round in 0..<120 {
+            var i = index, s = shard
+            if round % 2 == 0 {
+                for _ in 0..<(1 + rng.int(3)) { i[rng.int(i.count)] = alphabet[rng.int(alphabet.count)] }
+            } else {
+                for _ in 0..<(1 + rng.int(3)) { s[rng.int(s.count)] ^= UInt8(1 + rng.int(255)) }
+            }
+            writeBytes(i, t.sub("index.json"))
+            writeBytes(s, t.sub("shard.00000.mds"))
+            guard let ds = try? ShardDataset(directory: t.path) else { continue }
+            _ = try? ShardInspector.inspect(ds)
+            for k in 0..<ds.count { _ = try? ShardInspector.decode(ds, sample: k, encoder: FakeEncoder()) }
+            let report = ShardVerifier(dataset: ds, tokenizer: FakeEncoder()).run()
+            if s != shard { #expect(!report.ok, "round \(round): damaged shard passed verification") }
+        }
+    }
+}
+
+@Suite("Foreign MDS directories")
+struct ForeignMDSTests {
+    /// An MDS directory written without Spindle metadata (as streaming's MDSWriter writes) opens as
+    /// MDS and is described, but is refused as Spindle shards with a message that says why.
+    @Test func describedButNotTrusted() throws {
+        let t = TempDir(); defer { t.cleanup() }
+        try MDSFormatTests().writeGolden(t.path)
+        #expect(throws: ShardError.notSpindleShards(path: t.sub("index.json"))) { try ShardDataset(directory: t.path) }
+        let d = ShardInspector.describe(try MDSReader(directory: t.path))
+        #expect(d.text.contains("3 samples") && d.text.contains("input_ids (ndarray:uint16:8)"))
+        #expect(ShardVerifier.verifyMDS(try MDSReader(directory: t.path)).ok)
+        var b = readBytes(t.sub("shard.00001.mds"))
+        b[b.count - 1] ^= 1
+        writeBytes(b, t.sub("shard.00001.mds"))
+        let r = ShardVerifier.verifyMDS(try MDSReader(directory: t.path))
+        #expect(!r.ok && r.samples == 2)
+    }
+}
