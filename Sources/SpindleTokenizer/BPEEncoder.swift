@@ -48,12 +48,16 @@ struct EncodeScratch {
     var symCap = 0
     var heap: UnsafeMutablePointer<PairEntry>? = nil
     var heapCap = 0
+    var pairScore: UnsafeMutablePointer<Float>? = nil
+    var pairID: UnsafeMutablePointer<Int32>? = nil
 
     mutating func reserve(symbols n: Int) {
         if n > symCap {
-            syms?.deallocate()
+            syms?.deallocate(); pairScore?.deallocate(); pairID?.deallocate()
             symCap = max(n, 2 * symCap, 256)
             syms = .allocate(capacity: symCap)
+            pairScore = .allocate(capacity: symCap)
+            pairID = .allocate(capacity: symCap)
         }
         let h = 3 * n + 4   // n-1 initial pairs + at most 2 per merge
         if h > heapCap {
@@ -63,7 +67,7 @@ struct EncodeScratch {
         }
     }
 
-    func release() { syms?.deallocate(); heap?.deallocate(); cache.release() }
+    func release() { syms?.deallocate(); heap?.deallocate(); pairScore?.deallocate(); pairID?.deallocate(); cache.release() }
 }
 
 /// Not thread-safe: one per thread (`SentencePieceModel` keeps a pool).
@@ -72,6 +76,9 @@ final class BPEWorkspace {
     init() {}
     deinit { s.release() }
 }
+
+/// Chunks with at most this many initial symbols use the linear-scan merge loop.
+let smallMergeLimit = 32
 
 /// The merge loop over `sc.normalized[range]`, appending (id, start, length) of each final symbol to
 /// `sc.symbols`. Initial symbols are user-defined matches (frozen) or single UTF-8 characters.
@@ -110,6 +117,46 @@ func bpeMerge(_ model: SentencePieceModel, _ sc: inout EncodeScratch, range: Ran
         }
         if n == 0 { return }
         syms[n - 1].next = -1
+        if n <= smallMergeLimit && !hasUnused {
+            // Few symbols: a linear scan for the best pair beats a heap. Same order as the heap: highest
+            // score, ties -> leftmost (the scan keeps the first maximum); merged symbols are removed by
+            // shifting, so indices stay left-to-right.
+            let score = sc.pairScore!, pid = sc.pairID!
+            @inline(__always) func look(_ k: Int) {
+                let ls = syms[k], rs = syms[k + 1]
+                pid[k] = -1
+                if ls.frozen || rs.frozen || ls.sid < 0 || rs.sid < 0 { return }
+                if ls.length == 1 && rs.length == 1 && (base[Int(ls.start)] | base[Int(rs.start)]) < 0x80 {
+                    let id = asciiPairs[Int(base[Int(ls.start)]) << 7 | Int(base[Int(rs.start)])]
+                    if id >= 0 { pid[k] = id; score[k] = model.scoresPtr[Int(id)] }
+                } else {
+                    let hit = pairs.find(ls.sid, rs.sid)
+                    if hit.id >= 0 { pid[k] = hit.id; score[k] = hit.score }
+                }
+            }
+            var m = n
+            for k in 0..<(m - 1) { look(k) }
+            while m > 1 {
+                var best = -1
+                var bestScore: Float = 0
+                for k in 0..<(m - 1) where pid[k] >= 0 && (best < 0 || score[k] > bestScore) {
+                    best = k; bestScore = score[k]
+                }
+                if best < 0 { break }
+                syms[best].length += syms[best + 1].length
+                syms[best].sid = pid[best]
+                var k = best + 1
+                while k < m - 1 { syms[k] = syms[k + 1]; pid[k] = pid[k + 1]; score[k] = score[k + 1]; k += 1 }
+                m -= 1
+                if best > 0 { look(best - 1) }
+                if best < m - 1 { look(best) }
+            }
+            for k in 0..<m {
+                let s = syms[k]
+                sc.symbols.append(EncodedSymbol(id: s.sid < vocab ? s.sid : -1, start: s.start, length: s.length))
+            }
+            return
+        }
         var hc = 0   // heap count
 
         @inline(__always) func push(_ e: PairEntry) {
@@ -249,6 +296,19 @@ struct WordCache {
             out.append(EncodedSymbol(id: id, start: start, length: len))
             start += len
         }
+        return true
+    }
+
+    /// Appends the cached ids of the chunk to `ids`; false when absent.
+    @inline(__always)
+    func lookupIDs(_ p: UnsafePointer<UInt8>, _ n: Int, hash h: UInt64, into ids: inout [Int32]) -> Bool {
+        guard let mem, n <= Self.maxKey else { return false }
+        let slot = mem + (Int(truncatingIfNeeded: h) & mask) * Self.slotBytes
+        guard slot.load(as: UInt32.self) == UInt32(truncatingIfNeeded: h >> 32),
+              slot.load(fromByteOffset: 4, as: UInt8.self) == UInt8(n),
+              memcmp(slot + Self.keyAt, p, n) == 0 else { return false }
+        let c = Int(slot.load(fromByteOffset: 5, as: UInt8.self))
+        for k in 0..<c { ids.append(slot.load(fromByteOffset: Self.idsAt + 4 * k, as: Int32.self)) }
         return true
     }
 

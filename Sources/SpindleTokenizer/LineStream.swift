@@ -6,6 +6,7 @@ import Glibc
 import Darwin
 #endif
 import Dispatch
+import SpindleIO
 
 /// A failure on one input line.
 public struct LineError: Error, CustomStringConvertible, Sendable {
@@ -16,17 +17,25 @@ public struct LineError: Error, CustomStringConvertible, Sendable {
     public var description: String { "\(file):\(line): \(message)" }
 }
 
+/// What is wrong with one input line (the stream adds file and line number).
+public struct LineProblem: Error, CustomStringConvertible, Sendable {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
 /// Transforms one line (without its newline) into output bytes (the newline is added by the caller).
 /// One instance per thread, so it may keep scratch state.
 public protocol LineTransform: AnyObject {
-    func transform(_ line: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) throws(JSONFieldError)
+    func transform(_ line: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) throws(LineProblem)
 }
 
 /// Streams `input` to `output` line by line through `transforms` (one per thread; count = threads).
-/// Returns (lines, input bytes).
+/// Returns (lines, input bytes). Line failures throw `LineError`; I/O failures throw SpindleIO's errors.
 @discardableResult
-public func streamLines(input: UnsafeMutablePointer<FILE>, inputName: String, output: UnsafeMutablePointer<FILE>,
-                        transforms: [LineTransform], blockSize: Int = 4 << 20) throws(LineError) -> (lines: Int, bytes: Int) {
+public func streamLines(input: InputFile, output: OutputFile,
+                        transforms: [LineTransform], blockSize: Int = 4 << 20) throws -> (lines: Int, bytes: Int) {
+    let inputName = input.name
     let threads = max(1, transforms.count)
     var buffer = [UInt8](repeating: 0, count: blockSize * threads)
     var carry = 0
@@ -41,7 +50,7 @@ public func streamLines(input: UnsafeMutablePointer<FILE>, inputName: String, ou
     let box = Box(threads)
     while !eof || carry > 0 {
         if buffer.count - carry < blockSize { buffer += [UInt8](repeating: 0, count: buffer.count) }
-        let n = buffer.withUnsafeMutableBytes { fread($0.baseAddress! + carry, 1, $0.count - carry, input) }
+        let n = try buffer.withUnsafeMutableBytes { try input.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[carry...])) }
         if n == 0 { eof = true }
         let filled = carry + n
         totalBytes += n
@@ -103,7 +112,7 @@ public func streamLines(input: UnsafeMutablePointer<FILE>, inputName: String, ou
         }
         for p in 0..<parts.count {
             let o = box.outs[p]
-            if !o.isEmpty { _ = o.withUnsafeBytes { fwrite($0.baseAddress!, 1, $0.count, output) } }
+            if !o.isEmpty { try output.write(o) }
             if let e = box.errors[p] { throw e }
             box.outs[p] = []
         }
@@ -136,11 +145,12 @@ public final class EncodeLineTransform: LineTransform {
 
     public init(model: SentencePieceModel, options: EncodeLineOptions) { self.model = model; self.options = options }
 
-    public func transform(_ line: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) throws(JSONFieldError) {
+    public func transform(_ line: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) throws(LineProblem) {
         ids.removeAll(keepingCapacity: true)
         if let field = options.jsonlField {
             text.removeAll(keepingCapacity: true)
-            let (brace, empty) = try jsonStringField(line, key: field, into: &text)
+            let brace: Int, empty: Bool
+            do { (brace, empty) = try jsonStringField(line, key: field, into: &text) } catch { throw LineProblem("\(error)") }
             text.withUnsafeBufferPointer { model.encode(utf8: $0, into: &ids, addBOS: options.addBOS, addEOS: options.addEOS) }
             out.append(contentsOf: line[0..<brace])
             if !empty { out.append(0x2C) }
@@ -169,7 +179,7 @@ public final class DecodeLineTransform: LineTransform {
 
     public init(model: SentencePieceModel, pieces: Bool) { self.model = model; self.pieces = pieces }
 
-    public func transform(_ line: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) throws(JSONFieldError) {
+    public func transform(_ line: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) throws(LineProblem) {
         ids.removeAll(keepingCapacity: true)
         var i = 0
         let n = line.count
@@ -180,25 +190,25 @@ public final class DecodeLineTransform: LineTransform {
             while i < n && line[i] != 0x20 && line[i] != 0x09 && line[i] != 0x0D { i += 1 }
             if pieces {
                 let id = model.table.find(line.baseAddress! + s, i - s)
-                guard id >= 0 else { throw .malformed(offset: s, "unknown piece \"\(String(decoding: line[s..<i], as: UTF8.self))\"") }
+                guard id >= 0 else { throw LineProblem("unknown piece \"\(String(decoding: line[s..<i], as: UTF8.self))\" at byte \(s)") }
                 ids.append(id)
             } else {
                 var v = 0
                 var neg = false
                 var k = s
                 if line[k] == 0x2D { neg = true; k += 1 }
-                guard k < i else { throw .malformed(offset: s, "not an id") }
+                guard k < i else { throw LineProblem("not an id at byte \(s)") }
                 while k < i {
                     let d = Int(line[k]) - 48
-                    guard d >= 0 && d <= 9, v < 1 << 40 else { throw .malformed(offset: s, "not an id: \"\(String(decoding: line[s..<i], as: UTF8.self))\"") }
+                    guard d >= 0 && d <= 9, v < 1 << 40 else { throw LineProblem("not an id: \"\(String(decoding: line[s..<i], as: UTF8.self))\" at byte \(s)") }
                     v = v * 10 + d; k += 1
                 }
                 v = neg ? -v : v
-                guard v >= 0 && v < model.vocabSize else { throw .malformed(offset: s, "id \(v) is out of range (vocabulary size \(model.vocabSize))") }
+                guard v >= 0 && v < model.vocabSize else { throw LineProblem("id \(v) is out of range (vocabulary size \(model.vocabSize))") }
                 ids.append(Int32(v))
             }
         }
-        do { try model.decode(ids, into: &out) } catch { throw .malformed(offset: 0, error.description) }
+        do { try model.decode(ids, into: &out) } catch { throw LineProblem(error.description) }
     }
 }
 

@@ -5,6 +5,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import SpindleIO
 
 /// Errors from encoding or decoding.
 public enum TokenizerError: Error, Equatable, CustomStringConvertible, Sendable {
@@ -86,7 +87,7 @@ public final class SentencePieceModel: @unchecked Sendable {
 
     private init(proto: ModelProto, fingerprintOf bytes: [UInt8], file: String?) throws(ModelProtoError) {
         self.proto = proto
-        fingerprint = hexString(sha256(bytes))
+        fingerprint = SHA256.hexDigest(bytes)
         let spec = proto.trainerSpec
         if proto.trainerSpec.message.has(3) && spec.modelType != .bpe {
             throw .invalidModel("model_type \(spec.modelType) is not BPE; only BPE models are supported", file: file)
@@ -230,9 +231,49 @@ public final class SentencePieceModel: @unchecked Sendable {
         let ws = pool.take()
         defer { pool.give(ws) }
         if addBOS && bosID >= 0 { ids.append(bosID) }
-        encodeSymbols(utf8, &ws.s)
-        appendIDs(&ws.s, into: &ids)
+        if chunked { encodeIDsChunked(utf8, &ws.s, into: &ids) } else {
+            encodeSymbols(utf8, &ws.s)
+            var prevUnk = false
+            appendIDs(&ws.s, into: &ids, prevUnk: &prevUnk)
+        }
         if addEOS && eosID >= 0 { ids.append(eosID) }
+    }
+
+    /// The hot path for word-separable models: cached words go straight to ids; others run the merge
+    /// loop (and are cached).
+    func encodeIDsChunked(_ input: UnsafeBufferPointer<UInt8>, _ sc: inout EncodeScratch, into ids: inout [Int32]) {
+        sc.normalized.removeAll(keepingCapacity: true)
+        normalizer.normalize(input, into: &sc.normalized)
+        if sc.normalized.isEmpty { return }
+        var prevUnk = false
+        let nb = sc.normalized
+        nb.withUnsafeBufferPointer { b in
+            let base = b.baseAddress!
+            let n = b.count
+            var start = 0
+            var i = 0
+            var prevWasSpace = false
+            while true {
+                let atEnd = i >= n
+                let isSpace = !atEnd && i + 2 < n && base[i] == 0xE2 && base[i + 1] == 0x96 && base[i + 2] == 0x81
+                if atEnd || (isSpace && !prevWasSpace && i > start) {
+                    let len = i - start
+                    let h = hashBytes(base + start, len)
+                    if len <= WordCache.maxKey && sc.cache.lookupIDs(base + start, len, hash: h, into: &ids) {
+                        prevUnk = false
+                    } else {
+                        sc.symbols.removeAll(keepingCapacity: true)
+                        bpeMerge(self, &sc, range: start..<i)
+                        sc.cache.insert(base + start, len, hash: h, symbols: sc.symbols[...])
+                        appendIDs(&sc, into: &ids, prevUnk: &prevUnk)
+                    }
+                    start = i
+                    if atEnd { break }
+                }
+                prevWasSpace = isSpace
+                i += isSpace ? 3 : 1
+            }
+        }
     }
 
     /// Encodes bytes, appending ids (convenience for `[UInt8]`).
@@ -268,7 +309,8 @@ public final class SentencePieceModel: @unchecked Sendable {
         var t = text
         t.withUTF8 { encodeSymbols($0, &ws.s, useCache: false) }
         var ids: [Int32] = []
-        appendIDs(&ws.s, into: &ids)
+        var prevUnk = false
+        appendIDs(&ws.s, into: &ids, prevUnk: &prevUnk)
         let nb = ws.s.normalized
         var chunks: [String] = []
         forEachChunk(nb) { r in chunks.append(String(decoding: nb[r], as: UTF8.self)) }
@@ -339,8 +381,7 @@ public final class SentencePieceModel: @unchecked Sendable {
     }
 
     /// Symbols -> ids: unknown symbols fall back to bytes (or fuse into one `<unk>`).
-    func appendIDs(_ sc: inout EncodeScratch, into ids: inout [Int32]) {
-        var prevUnk = false
+    func appendIDs(_ sc: inout EncodeScratch, into ids: inout [Int32], prevUnk: inout Bool) {
         let unk = unkID
         let bytes = byteIDsPtr
         let fallback = byteFallback

@@ -7,8 +7,9 @@ struct TokenizerBenchCommand: ParsableCommand {
         commandName: "bench",
         abstract: "Measure encode/decode throughput on a text file (same method as sentencepiece's encode_bench.py).",
         discussion: """
-        Encodes the non-empty lines of FILE (or its blank-line separated documents with --docs), best of
-        --repeat runs, then decodes them; prints MB/s by wall and CPU time (MB = 1e6 input bytes).
+        Encodes the non-empty lines of FILE (or its blank-line separated documents
+        with --docs), best of --repeat runs, then decodes them; prints MB/s by wall
+        and CPU time (MB = 1e6 input bytes).
           spindle tokenizer bench --model tokenizer.model corpus.txt --threads 2
         """)
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SpindleIO
 import SpindleTokenizer
 
 /// `spindle tokenizer …`: train, apply and inspect SentencePiece-compatible BPE models.
@@ -8,15 +9,17 @@ struct TokenizerCommand: ParsableCommand {
         commandName: "tokenizer",
         abstract: "Train, apply and inspect SentencePiece-compatible BPE tokenizers (.model files).",
         discussion: """
-        Models are SentencePiece ModelProto files: Spindle reads Llama 2's tokenizer.model and gives the
-        same ids as sentencepiece; models Spindle trains load in sentencepiece and Hugging Face.
+        Models are SentencePiece ModelProto files: Spindle reads Llama 2's
+        tokenizer.model and gives the same ids as sentencepiece; models Spindle
+        trains load in sentencepiece and Hugging Face.
           spindle tokenizer encode --model tokenizer.model < text.txt > ids.txt
           spindle tokenizer decode --model tokenizer.model < ids.txt
           spindle tokenizer explain --model tokenizer.model "Price: 1234 €"
-          spindle tokenizer train --input corpus.txt --model_prefix m --vocab_size 32000
+          spindle tokenizer train --input corpus.txt --model_prefix m
         """,
         subcommands: [TokenizerEncodeCommand.self, TokenizerDecodeCommand.self, TokenizerInfoCommand.self,
-                      TokenizerExplainCommand.self, TokenizerBenchCommand.self])
+                      TokenizerExplainCommand.self, TokenizerTrainCommand.self, TokenizerMergeCommand.self,
+                      TokenizerBenchCommand.self])
 }
 
 /// Loads a model or exits with a clear message (exit code 2: bad input).
@@ -27,14 +30,4 @@ func loadModel(_ path: String) throws -> SentencePieceModel {
 }
 
 /// Writes a message to stderr.
-func printError(_ s: String) {
-    var e = StderrStream(); print(s, to: &e)
-}
-
-struct StderrStream: TextOutputStream {
-    mutating func write(_ s: String) { FileHandle.standardError.write(Data(s.utf8)) }
-}
-
-/// C stdio streams for the standard descriptors (buffered; flushed by the commands).
-nonisolated(unsafe) let stdinFile: UnsafeMutablePointer<FILE> = fdopen(0, "rb")!
-nonisolated(unsafe) let stdoutFile: UnsafeMutablePointer<FILE> = fdopen(1, "wb")!
+func printError(_ s: String) { StandardError.line(s) }

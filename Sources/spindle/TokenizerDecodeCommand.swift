@@ -6,8 +6,9 @@ struct TokenizerDecodeCommand: ParsableCommand {
         commandName: "decode",
         abstract: "Decode lines of space-separated ids (or pieces) back into text.",
         discussion: """
-        The inverse of `encode`: one line of ids in, one line of text out, exactly as sentencepiece
-        decodes (control ids vanish, byte pieces are reassembled into UTF-8, invalid bytes become U+FFFD).
+        The inverse of `encode`: one line of ids in, one line of text out, exactly
+        as sentencepiece decodes (control ids vanish, byte pieces are reassembled
+        into UTF-8, invalid bytes become U+FFFD).
           echo "15043 3186" | spindle tokenizer decode --model tokenizer.model
           Hello world
         """)

@@ -1,19 +1,23 @@
 import ArgumentParser
 import SpindleTokenizer
 import Foundation
+import SpindleIO
 
 struct TokenizerEncodeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "encode",
         abstract: "Encode text lines (or a JSONL field) into piece ids or pieces.",
         discussion: """
-        Reads one text per line from FILE or stdin and writes one line of space-separated ids per input
-        line (sentencepiece's spm_encode format). No BOS/EOS is added unless asked.
-          spindle tokenizer encode --model tokenizer.model --output-format piece <<< "Hello world"
+        Reads one text per line from FILE or stdin and writes one line of
+        space-separated ids per input line (sentencepiece's spm_encode format). No
+        BOS/EOS is added unless asked.
+          echo "Hello world" |
+            spindle tokenizer encode --model tokenizer.model --output-format piece
           ▁Hello ▁world
-        JSONL mode tokenises one string field of each object and appends the result to the object,
-        keeping every other field as it was:
-          spindle tokenizer encode --model m.model --jsonl --field text < docs.jsonl > docs.ids.jsonl
+        JSONL mode tokenises one string field of each object and appends the result
+        to the object, keeping every other field as it was:
+          spindle tokenizer encode --model m.model --jsonl --field text \
+            < docs.jsonl > docs.ids.jsonl
         """)
 
     @Option(help: "SentencePiece .model file.") var model: String
@@ -42,21 +46,21 @@ struct TokenizerEncodeCommand: ParsableCommand {
     }
 }
 
-/// Opens the input (file or stdin), streams it through the transforms to stdout, maps errors to exits.
+/// Streams the input (file or stdin; .zst/.gz decompressed) through the transforms to stdout.
+/// Exit codes: 65 bad input line, 74 I/O error.
 func runLineCommand(input: String?, makeTransforms: () -> [LineTransform]) throws {
-    let name = input ?? "-"
-    let f: UnsafeMutablePointer<FILE>
-    if name == "-" { f = stdinFile } else {
-        guard let h = fopen(name, "rb") else { throw ValidationError("\(name): cannot open: \(String(cString: strerror(errno)))") }
-        f = h
-    }
-    defer { if name != "-" { fclose(f) } }
     do {
-        try streamLines(input: f, inputName: name == "-" ? "<stdin>" : name, output: stdoutFile, transforms: makeTransforms())
-    } catch {
-        fflush(stdoutFile)
-        printError("spindle tokenizer: \(error)")
+        let inFile = try InputFile(path: input)
+        let out = try OutputFile(path: nil)
+        try streamLines(input: inFile, output: out, transforms: makeTransforms())
+        try out.commit()
+    } catch let e as LineError {
+        printError("spindle tokenizer: \(e)")
         throw ExitCode(65)
+    } catch let e as ExitCode {
+        throw e
+    } catch {
+        printError("spindle tokenizer: \(error)")
+        throw ExitCode(74)
     }
-    fflush(stdoutFile)
 }

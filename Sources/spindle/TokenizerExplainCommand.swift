@@ -8,8 +8,9 @@ struct TokenizerExplainCommand: ParsableCommand {
         abstract: "Show every step of encoding TEXT: normalised text, pre-tokens, pieces, byte fallback, decoding.",
         discussion: """
           spindle tokenizer explain --model tokenizer.model "  2024 costs €5 🙂"
-        Spaces become '▁' (U+2581) and a dummy '▁' is prepended; digits are single pieces in Llama 2;
-        characters outside the vocabulary fall back to their UTF-8 bytes as <0xXX> pieces.
+        Spaces become '▁' (U+2581) and a dummy '▁' is prepended; digits are single
+        pieces in Llama 2; characters outside the vocabulary fall back to their
+        UTF-8 bytes as <0xXX> pieces.
         """)
 
     @Option(help: "SentencePiece .model file.") var model: String

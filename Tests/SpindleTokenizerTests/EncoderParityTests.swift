@@ -70,7 +70,8 @@ import Testing
                 if !ws.s.normalized.isEmpty { bpeMerge(m, &ws.s, range: 0..<ws.s.normalized.count) }
             }
             var slow: [Int32] = []
-            m.appendIDs(&ws.s, into: &slow)
+            var prevUnk = false
+            m.appendIDs(&ws.s, into: &slow, prevUnk: &prevUnk)
             #expect(fast == slow, "\(text.debugDescription)")
             #expect(fast == naiveEncode(m, text), "\(text.debugDescription)")
         }
@@ -141,4 +142,62 @@ func naiveEncode(_ m: SentencePieceModel, _ text: String) -> [Int32] {
         }
     }
     return ids
+}
+
+/// Models with sentencepiece's default normaliser (nmt_nfkc precompiled charsmap, extra whitespace
+/// removal) and without byte fallback: trained by Python sentencepiece, encoded by both.
+@Suite struct NormalizerParityTests {
+    @Test(.enabled(if: SharedData.hasShakespeare && pythonSentencePieceAvailable), arguments: ["nmt_nfkc", "nfkc_cf", "identity"])
+    func charsmapModelsMatchSentencePiece(rule: String) throws {
+        let dir = NSTemporaryDirectory() + "spindle-nfkc-\(getpid())-\(rule)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let texts = ["  Leading and   repeated   spaces  ", "ﬁnancial ﬂow Ⅻ ① ＡＢＣ１２３ ｶﾀｶﾅ", "Café naïve coöperate",
+                     "tab\there", "①②③ ™ ℃ ½", "KING RICHARD: Hark!", "", "   ", "日本語テキスト", "\u{00A0}nbsp\u{3000}ideographic",
+                     "<s> </s> <unk>", "x\u{0301}y\u{0308}", "Ǆemal ǅ ǆ", "ＬＯＵＤ　ｗｏｒｄｓ"]
+        let script = """
+        import sys, json, sentencepiece as spm
+        d, rule, corpus = sys.argv[1], sys.argv[2], sys.argv[3]
+        spm.SentencePieceTrainer.train(input=corpus, model_prefix=d + "/m", model_type="bpe", vocab_size=600,
+            normalization_rule_name=rule, byte_fallback=False, minloglevel=2, character_coverage=1.0)
+        sp = spm.SentencePieceProcessor(model_file=d + "/m.model")
+        for line in sys.stdin.read().split("\\n"):
+            t = json.loads(line)
+            print(json.dumps([sp.encode(t), sp.decode(sp.encode(t)), sp.normalize(t)]))
+        """
+        let input = texts.map { String(decoding: try! JSONSerialization.data(withJSONObject: $0, options: .fragmentsAllowed), as: UTF8.self) }.joined(separator: "\n")
+        let out = try runPython(script, stdin: Data(input.utf8), args: [dir, rule, SharedData.shakespeare])
+        let rows = String(decoding: out, as: UTF8.self).split(separator: "\n")
+        try #require(rows.count == texts.count)
+        let m = try SentencePieceModel(contentsOf: dir + "/m.model")
+        #expect((rule == "identity") == m.proto.normalizerSpec.precompiledCharsmap.isEmpty)
+        if rule != "identity" { #expect(m.normalize("  ﬁ  ＡＢ ") == "\u{2581}fi\u{2581}" + (rule == "nfkc_cf" ? "ab" : "AB")) }
+        for (t, row) in zip(texts, rows) {
+            let r = try JSONSerialization.jsonObject(with: Data(row.utf8)) as! [Any]
+            let ids = (r[0] as! [NSNumber]).map { $0.int32Value }
+            #expect(m.encode(t) == ids, "\(rule) \(t.debugDescription)")
+            #expect(try m.decode(ids) == r[1] as! String, "\(rule) decode \(t.debugDescription)")
+        }
+    }
+}
+
+@Suite struct EncoderFuzzTests {
+    /// Random bytes (mostly invalid UTF-8, long runs, NULs): encoding never traps, ids are in range,
+    /// decoding succeeds, and each invalid byte comes back as one U+FFFD.
+    @Test(.enabled(if: SharedData.hasLlama2))
+    func randomBytesNeverCrash() throws {
+        let m = try SharedData.llama2()
+        var rng = SplitMix64(seed: 99)
+        for round in 0..<400 {
+            let n = round % 50 == 0 ? Int.random(in: 500...3000, using: &rng) : Int.random(in: 0...64, using: &rng)
+            let bytes = (0..<n).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            var ids: [Int32] = []
+            m.encode(utf8: bytes, into: &ids)
+            #expect(ids.allSatisfy { $0 >= 0 && Int($0) < m.vocabSize })
+            let back = try m.decode(ids)
+            var expected: [UInt8] = []
+            appendValidatedUTF8(bytes, to: &expected)
+            #expect(Array(back.utf8) == expected.map { $0 == 0x20 ? 0x20 : $0 } || bytes.contains(0xE2))
+        }
+    }
 }

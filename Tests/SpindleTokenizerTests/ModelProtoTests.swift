@@ -98,10 +98,16 @@ import Testing
         #expect(failed > 0)
     }
 
-    @Test func sha256MatchesKnownVectors() {
-        #expect(hexString(sha256([])) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
-        #expect(hexString(sha256(Array("abc".utf8))) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
-        let long = [UInt8](repeating: 0x61, count: 1000)
-        #expect(hexString(sha256(long)) == "41edece42d63e8d9bf515a9ba6932e1c20cbc9f5a5d134645adb5db1b9737ea3")
+    /// The fingerprint is the SHA-256 of the file, as `sha256sum` prints it.
+    @Test(.enabled(if: SharedData.hasLlama2))
+    func fingerprintIsSHA256OfTheFile() throws {
+        let m = try SharedData.llama2()
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["sha256sum", SharedData.llama2Model]
+        let pipe = Pipe(); p.standardOutput = pipe
+        try p.run(); p.waitUntilExit()
+        let out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(out.hasPrefix(m.fingerprint + " "))
     }
 }
