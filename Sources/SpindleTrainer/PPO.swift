@@ -22,6 +22,7 @@ public struct PPOSettings: Sendable {
     public var maxNewTokens = 32
     public var evalEvery = 5
     public var patience = 3                 // evals without a better held-out reward before stopping
+    public var evalSamples = 4              // samples per held-out prompt (fixed seeds)
     public var seed: UInt64 = 1234
     public var rows = 4                     // rows per forward pass
     public var seqLen = 256                 // tokens per row
@@ -178,8 +179,9 @@ public final class PPOTrainer {
     /// Mean gated reward of samples on `prompts` at a fixed seed (the early-stopping signal).
     public func evaluate(_ prompts: [SamplingPrompt]) -> Double {
         guard !prompts.isEmpty else { return .nan }
-        let g = generate(prompts, seed: mixSeed(settings.seed, -1, 0), temperature: settings.temperature)
-        let r = rewards.score(g.sequences, isSafety: prompts.map(\.isSafety))
+        let reps = Array(repeatElement(prompts, count: max(1, settings.evalSamples)).joined())
+        let g = generate(reps, seed: mixSeed(settings.seed, -1, 0), temperature: settings.temperature)
+        let r = rewards.score(g.sequences, isSafety: reps.map(\.isSafety))
         return r.map(\.gated).reduce(0, +) / Double(r.count)
     }
 

@@ -49,6 +49,7 @@ struct TrainPPO: ParsableCommand {
     @Option(help: "Hold out this fraction of the prompts for early stopping.") var holdout = 0.2
     @Option(help: "Evaluate on the held-out prompts every N iterations (0: never).") var evalEvery = 5
     @Option(help: "Stop after N evaluations without a better held-out reward (0: never).") var patience = 3
+    @Option(help: "Samples per held-out prompt at each evaluation.") var evalSamples = 4
     @Option(help: "Rows per forward pass.") var rows = 4
     @Option(help: "Seed.") var seed: UInt64 = 1234
     @Option(help: "Threads.") var threads = 2
@@ -61,7 +62,7 @@ struct TrainPPO: ParsableCommand {
             s.iterations = iterations; s.promptsPerIteration = promptsPerIteration; s.miniBatch = miniBatch; s.ppoEpochs = ppoEpochs
             s.lr = lr; s.valueLR = valueLr; s.beta = beta; s.gamma = gamma; s.lambda = lambda; s.clip = clip
             s.temperature = temperature; s.maxNewTokens = maxNewTokens; s.evalEvery = evalEvery; s.patience = patience
-            s.rows = rows; s.seed = seed; s.threads = threads
+            s.rows = rows; s.seed = seed; s.evalSamples = evalSamples; s.threads = threads
             guard promptsPerIteration >= 1, miniBatch >= 1, ppoEpochs >= 1, holdout >= 0, holdout < 1 else {
                 throw ValidationError("--prompts-per-iteration, --mini-batch and --ppo-epochs must be positive; --holdout in [0, 1)")
             }
