@@ -27,5 +27,6 @@ struct Spindle: ParsableCommand {
             Train.self,
             Generate.self,
             Score.self,
+            EvalCommand.self,
         ])
 }

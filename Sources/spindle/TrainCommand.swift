@@ -7,7 +7,7 @@ struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
         abstract: "Train Llama models on the CPU (pretraining; SFT, reward models and PPO follow).",
-        subcommands: [TrainPretrain.self])
+        subcommands: [TrainPretrain.self, TrainSFT.self, TrainRM.self, TrainRejection.self, TrainPPO.self])
 }
 
 /// Prints a trainer error as `spindle COMMAND: message` and exits with a sysexits code

@@ -1,0 +1,81 @@
+// PPORun.swift: a whole PPO run — iterations with a metrics line each, held-out evaluation with early
+// stopping (the best policy is kept in OUTPUT/best), checkpoints of policy and value model with their
+// AdamW state for exact resume, and the HTML report.
+import Foundation
+import SpindleShards
+
+public enum PPORun {
+    /// Runs PPO into `out`: checkpoint/{policy,value}, best/, metrics.jsonl, report.html.
+    /// Returns the per-iteration stats and the held-out rewards (iteration, mean gated reward).
+    public static func run(trainer: PPOTrainer, train: [SamplingPrompt], heldOut: [SamplingPrompt], out: String,
+                           stamp: TokenizerStamp?, resumed: Bool, log: (String) -> Void) throws
+        -> (stats: [PPOIterationStats], eval: [(Int, Double)], stoppedEarly: Bool) {
+        let s = trainer.settings
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        let metricsPath = out + "/metrics.jsonl"
+        if !resumed { _ = FileManager.default.createFile(atPath: metricsPath, contents: nil) }
+        guard let metrics = FileHandle(forWritingAtPath: metricsPath) else { throw TrainerError.io(file: metricsPath, message: "cannot open") }
+        metrics.seekToEndOfFile()
+        defer { try? metrics.close() }
+        func emit(_ l: String) { metrics.write(Data((l + "\n").utf8)) }
+        var stats: [PPOIterationStats] = []
+        var evals: [(Int, Double)] = []
+        var best = -Double.infinity, sinceBest = 0, stopped = false
+        func save() throws {
+            try Checkpoint.save(trainer.policy, to: out + "/checkpoint/policy", optimizer: trainer.policyOpt, state: trainer.state)
+            try Checkpoint.save(trainer.value, to: out + "/checkpoint/value", optimizer: trainer.valueOpt, state: trainer.state)
+            if let stamp {
+                try PostTrainData.writeStamp(stamp, to: out + "/checkpoint/policy")
+                try PostTrainData.writeStamp(stamp, to: out + "/checkpoint/value")
+            }
+        }
+        func evaluate() throws {
+            let e = trainer.evaluate(heldOut)
+            evals.append((trainer.state.step, e))
+            emit(String(format: "{\"iteration\": %d, \"heldout_reward\": %.5f}", trainer.state.step, e))
+            log(String(format: "eval  iter %d  held-out mean reward %.4f%@", trainer.state.step, e, e > best ? "  (best)" : ""))
+            if e > best {
+                best = e; sinceBest = 0
+                try Checkpoint.save(trainer.policy, to: out + "/best")
+                if let stamp { try PostTrainData.writeStamp(stamp, to: out + "/best") }
+            } else { sinceBest += 1 }
+        }
+        log("ppo: \(train.count) prompts (\(heldOut.count) held out), \(s.promptsPerIteration) per iteration, mini-batch \(s.miniBatch), beta \(s.beta), clip \(s.clip), lr \(s.lr) constant; starting at iteration \(trainer.state.step)")
+        if !heldOut.isEmpty && !resumed { try evaluate() }
+        while trainer.state.step < s.iterations {
+            let st = trainer.iterate(train: train)
+            stats.append(st)
+            emit(st.json)
+            log(st.line)
+            if !heldOut.isEmpty && s.evalEvery > 0 && (st.iteration % s.evalEvery == 0 || st.iteration == s.iterations) {
+                try evaluate()
+                if s.patience > 0 && sinceBest >= s.patience {
+                    log("ppo: held-out reward has not improved for \(sinceBest) evaluations: stopping early (best policy in \(out)/best)")
+                    stopped = true
+                }
+            }
+            try save()
+            try writeReport(out: out, stats: stats, evals: evals, settings: s)
+            if stopped { break }
+        }
+        return (stats, evals, stopped)
+    }
+
+    static func writeReport(out: String, stats: [PPOIterationStats], evals: [(Int, Double)], settings s: PPOSettings) throws {
+        func series(_ name: String, _ color: String, _ f: (PPOIterationStats) -> Double) -> (name: String, color: String, points: [(Int, Double)]) {
+            (name, color, stats.map { ($0.iteration, f($0)) })
+        }
+        var body = "<h1>spindle train ppo</h1><p>\(stats.count) iterations this session; beta \(s.beta), clip \(s.clip), lr \(s.lr)</p>"
+        body += Report.svg(title: "reward (mean over rollout)", series: [series("combined", "#c00", { $0.rewardCombined.mean }),
+                                                                         series("helpfulness", "#06c", { $0.rewardHelpfulness.mean }),
+                                                                         series("safety", "#090", { $0.rewardSafety.mean })])
+        body += Report.svg(title: "held-out combined reward", series: [("held-out", "#c00", evals)])
+        body += Report.svg(title: "KL to reference (k1, k3; per sequence)", series: [series("k1", "#c60", { $0.klK1 }), series("k3", "#60c", { $0.klK3 })])
+        body += Report.svg(title: "clip fraction, EOS rate, safety-gated fraction", series: [series("clip", "#333", { $0.clipFraction }), series("eos", "#09c", { $0.eosRate }),
+                                                                                            series("gated", "#090", { $0.safetyGatedFraction })])
+        body += Report.svg(title: "entropy", series: [series("entropy", "#555", { $0.entropy })])
+        body += Report.svg(title: "response length (mean, p95)", series: [series("mean", "#06c", { $0.lengthMean }), series("p95", "#c00", { $0.lengthP95 })])
+        let html = "<!doctype html><meta charset=\"utf-8\"><title>spindle ppo</title><body style=\"font-family:sans-serif\">\(body)</body>"
+        try writeAtomically(Data(html.utf8), to: out + "/report.html")
+    }
+}

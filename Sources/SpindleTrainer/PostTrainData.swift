@@ -1,0 +1,96 @@
+// PostTrainData.swift: the post-training stages' inputs from Spindle shards, and the tokenizer stamp
+// a post-trained checkpoint carries (DIR/spindle_tokenizer.json) so every later stage can refuse
+// shards or reward models made with another tokenizer.
+import Foundation
+import SpindleShards
+
+/// SFT (or pretrain) shard rows as training rows.
+public struct ShardBatchSource: TrainingBatchSource {
+    public let dataset: ShardDataset
+    public var seqLen: Int { dataset.metadata.seqLen }
+    public var rowCount: Int { dataset.count }
+    public var vocabBound: Int? { dataset.metadata.tokenizer.vocabSize }
+    public init(_ dataset: ShardDataset) { self.dataset = dataset }
+    public func row(_ index: Int) throws -> TrainingRow {
+        let r = try dataset.row(index)
+        return TrainingRow(tokens: r.inputIDs, segmentIds: r.segmentIDs, lossMask: r.lossMask)
+    }
+}
+
+/// A prompt for sampling, with whether it is a safety prompt (Llama 2's IS_SAFETY(p)).
+public struct SamplingPrompt: Sendable, Equatable {
+    public var id: String
+    public var tokens: [Int32]
+    public var isSafety: Bool
+    public init(id: String, tokens: [Int32], isSafety: Bool) { self.id = id; self.tokens = tokens; self.isSafety = isSafety }
+}
+
+public enum PostTrainData {
+    /// Opens a shard directory of `kind`, checking it against the model's vocabulary and, when known,
+    /// the tokenizer the model was trained with.
+    public static func open(_ dir: String, kind: ShardKind, model: LlamaConfig, stamp: TokenizerStamp?) throws -> ShardDataset {
+        let ds: ShardDataset
+        do { ds = try ShardDataset(directory: dir, kind: kind, tokenizer: stamp) } catch {
+            throw TrainerError.data(file: dir, line: nil, message: "\(error)")
+        }
+        let v = ds.metadata.tokenizer.vocabSize
+        guard v == model.vocabSize else {
+            throw TrainerError.data(file: dir, line: nil, message: "shards were packed with a tokenizer of \(v) tokens, the model has a vocabulary of \(model.vocabSize): another tokenizer?")
+        }
+        guard ds.count > 0 else { throw TrainerError.data(file: dir, line: nil, message: "no samples") }
+        return ds
+    }
+
+    /// Every pair of preference shards, in shard order.
+    public static func pairs(_ ds: ShardDataset) throws -> [PreferenceTokens] {
+        try (0..<ds.count).map { i in
+            let p = try ds.pair(i)
+            return PreferenceTokens(chosen: p.chosenIDs, rejected: p.rejectedIDs, degree: p.degree.rawValue, aspect: p.aspect)
+        }
+    }
+
+    /// Every prompt of prompts-only shards, in shard order.
+    public static func prompts(_ ds: ShardDataset) throws -> [SamplingPrompt] {
+        try (0..<ds.count).map { i in
+            let p = try ds.prompt(i)
+            return SamplingPrompt(id: p.id, tokens: p.promptIDs, isSafety: p.aspect == "safety")
+        }
+    }
+
+    // MARK: tokenizer stamp
+
+    static let stampFile = "spindle_tokenizer.json"
+
+    /// Writes the stamp of the shards a checkpoint was trained on.
+    public static func writeStamp(_ s: TokenizerStamp, to dir: String) throws {
+        let json = "{\n  \"fingerprint\": \"\(s.fingerprint)\",\n  \"vocab_size\": \(s.vocabSize),\n  \"bos_id\": \(s.bosID),\n  \"eos_id\": \(s.eosID)\n}\n"
+        try writeAtomically(Data(json.utf8), to: dir + "/" + stampFile)
+    }
+
+    /// The stamp saved with a checkpoint, or nil (a pretrained checkpoint from elsewhere).
+    public static func readStamp(_ dir: String) throws -> TokenizerStamp? {
+        let path = dir + "/" + stampFile
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        guard let o = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
+              let f = o["fingerprint"] as? String, let v = o["vocab_size"] as? NSNumber else {
+            throw TrainerError.format(file: path, message: "needs fingerprint and vocab_size")
+        }
+        return TokenizerStamp(fingerprint: f, vocabSize: v.intValue, bosID: Int32((o["bos_id"] as? NSNumber)?.intValue ?? 1),
+                              eosID: Int32((o["eos_id"] as? NSNumber)?.intValue ?? 2))
+    }
+
+    /// Checks that two checkpoints agree on the tokenizer (when both know it) and vocabulary;
+    /// `sameWidth` also requires the same dim (a value head initialised from a reward model).
+    public static func checkCompatible(_ a: (dir: String, config: LlamaConfig, stamp: TokenizerStamp?),
+                                       _ b: (dir: String, config: LlamaConfig, stamp: TokenizerStamp?), sameWidth: Bool) throws {
+        if a.config.vocabSize != b.config.vocabSize {
+            throw TrainerError.config(field: "vocab_size", message: "\(b.dir) has a vocabulary of \(b.config.vocabSize), \(a.dir) of \(a.config.vocabSize): they cannot score the same tokens")
+        }
+        if let sa = a.stamp, let sb = b.stamp, sa.fingerprint != sb.fingerprint {
+            throw TrainerError.config(field: "tokenizer", message: "\(b.dir) was trained with tokenizer \(sb.fingerprint.prefix(16))…, \(a.dir) with \(sa.fingerprint.prefix(16))…")
+        }
+        if sameWidth && a.config.dim != b.config.dim {
+            throw TrainerError.config(field: "hidden_size", message: "\(b.dir) has width \(b.config.dim), \(a.dir) has \(a.config.dim)")
+        }
+    }
+}

@@ -1,0 +1,80 @@
+// RejectionSampling.swift: Llama 2 rejection-sampling fine-tuning (§3.2.3). Each iteration samples K
+// answers per prompt from the current policy at temperature T, scores them with the reward models
+// (the Llama 2 gate), keeps the best; the kept set holds the best answer per prompt over *all*
+// iterations so far (the paper's fix for regressions); then an SFT pass on the kept set.
+import Foundation
+
+/// One kept sample.
+public struct KeptSample: Sendable, Equatable {
+    public var promptIndex: Int
+    public var response: [Int32]   // answer tokens and </s> when the model stopped
+    public var reward: Double
+    public var iteration: Int
+}
+
+public struct RejectionSettings: Sendable {
+    public var samplesPerPrompt = 4
+    public var temperature: Float = 1.0
+    public var topP: Float = 1.0
+    public var maxNewTokens = 48
+    public var iterations = 2
+    public var sftEpochs = 1.0
+    public var seed: UInt64 = 1234
+    public init() {}
+}
+
+public enum RejectionSampling {
+    /// K samples per prompt at `temperature` and their gated rewards: [prompt][k].
+    public static func sample(policy: LlamaModel, prompts: [SamplingPrompt], k: Int, temperature: Float, topP: Float,
+                              maxNewTokens: Int, seed: UInt64, round: Int, rewards: RewardPair,
+                              log: ((String) -> Void)? = nil) -> [[(response: [Int32], reward: Double)]] {
+        let eos = Int32(policy.config.eosId)
+        let gen = Generator(model: policy, batch: k, maxLen: min(policy.config.maxSeqLen, (prompts.map(\.tokens.count).max() ?? 1) + maxNewTokens + 1))
+        var out: [[(response: [Int32], reward: Double)]] = []
+        for (pi, p) in prompts.enumerated() {
+            var o = SamplingOptions()
+            o.temperature = temperature; o.topP = topP; o.maxNewTokens = maxNewTokens; o.stopToken = eos
+            o.seed = mixSeed(seed, round, pi)
+            let g = gen.generate(prompts: [[Int32]](repeating: p.tokens, count: k), options: o)
+            let responses = g.map { $0.tokens + ($0.stopped ? [eos] : []) }
+            let r = rewards.score(responses.map { p.tokens + $0 }, isSafety: [Bool](repeating: p.isSafety, count: k))
+            out.append(zip(responses, r).map { ($0, $1.gated) })
+            if let log, (pi + 1) % 10 == 0 { log("  sampled \(pi + 1)/\(prompts.count) prompts") }
+        }
+        return out
+    }
+
+    /// Mean over prompts of the best reward among the first K samples, for K = 1, 2, 4, … ≤ kMax.
+    public static func maxRewardCurve(_ samples: [[(response: [Int32], reward: Double)]]) -> [(k: Int, meanMax: Double)] {
+        guard let kMax = samples.map(\.count).min(), kMax > 0 else { return [] }
+        var ks: [Int] = []
+        var k = 1
+        while k <= kMax { ks.append(k); k *= 2 }
+        if ks.last != kMax { ks.append(kMax) }
+        return ks.map { k in
+            (k, samples.map { $0.prefix(k).map(\.reward).max()! }.reduce(0, +) / Double(samples.count))
+        }
+    }
+
+    /// Merges an iteration's best samples into the kept set (best per prompt over all iterations).
+    public static func merge(kept: inout [Int: KeptSample], samples: [[(response: [Int32], reward: Double)]], iteration: Int) {
+        for (pi, s) in samples.enumerated() {
+            guard let best = s.indices.max(by: { s[$0].reward < s[$1].reward || (s[$0].reward == s[$1].reward && $0 > $1) }) else { continue }
+            if let old = kept[pi], old.reward >= s[best].reward { continue }
+            kept[pi] = KeptSample(promptIndex: pi, response: s[best].response, reward: s[best].reward, iteration: iteration)
+        }
+    }
+
+    /// SFT rows from kept samples: prompt + response in its own row, loss on the response only.
+    public static func sftRows(kept: [KeptSample], prompts: [SamplingPrompt], seqLen: Int) -> [TrainingRow] {
+        kept.sorted { $0.promptIndex < $1.promptIndex }.compactMap { k in
+            var toks = prompts[k.promptIndex].tokens + k.response
+            var mask = [UInt8](repeating: 0, count: prompts[k.promptIndex].tokens.count) + [UInt8](repeating: 1, count: k.response.count)
+            if toks.count > seqLen { return nil }
+            let pad = seqLen - toks.count
+            let seg = [Int32](repeating: 1, count: toks.count) + [Int32](repeating: 0, count: pad)
+            toks += [Int32](repeating: 0, count: pad); mask += [UInt8](repeating: 0, count: pad)
+            return TrainingRow(tokens: toks, segmentIds: seg, lossMask: mask)
+        }
+    }
+}

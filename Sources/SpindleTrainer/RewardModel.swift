@@ -1,0 +1,108 @@
+// RewardModel.swift: a Llama trunk with a scalar `score` head read at the last token of each
+// sequence (HF LlamaForSequenceClassification), its ranking-loss training step and batched scoring.
+import Foundation
+
+/// One preference comparison as token ids.
+public struct PreferenceTokens: Sendable, Equatable {
+    public var chosen: [Int32]
+    public var rejected: [Int32]
+    /// 0 negligibly/unsure … 3 significantly better.
+    public var degree: Int
+    public var aspect: String
+    public init(chosen: [Int32], rejected: [Int32], degree: Int, aspect: String = "helpfulness") {
+        self.chosen = chosen; self.rejected = rejected; self.degree = degree; self.aspect = aspect
+    }
+}
+
+/// What one reward-model step saw.
+public struct RewardStepResult: Sendable {
+    public var loss: Double        // mean over pairs
+    public var accuracy: Double    // fraction with r_c > r_r
+    public var meanMargin: Double  // mean r_c − r_r
+    public var pairs: Int
+}
+
+/// A reward (or value) model: a score-head Llama and its step buffers.
+public final class RewardModel {
+    public let model: LlamaModel
+    public let rows: Int, seqLen: Int
+    let acts: Activations
+    var scores: [Float], dScores: [Float]
+
+    /// `rows` × `seqLen` tokens per forward pass.
+    public init(model: LlamaModel, rows: Int, seqLen: Int) {
+        precondition(model.layout.score >= 0, "a reward model needs a score head")
+        self.model = model; self.rows = rows; self.seqLen = seqLen
+        acts = Activations(config: model.config, b: rows, t: seqLen)
+        scores = [Float](repeating: 0, count: rows * seqLen)
+        dScores = scores
+    }
+
+    /// A reward model initialised from a language model (Llama 2: from the chat checkpoint): the
+    /// same trunk, `lm_head` dropped, a fresh `score.weight` ~ N(0, 0.02) so initial rewards are near 0.
+    public static func fromLanguageModel(_ lm: LlamaModel, seed: UInt64) throws -> LlamaModel {
+        var c = lm.config
+        c.scoreHead = true
+        c.tieEmbeddings = false   // no LM head left to tie
+        let rm = try LlamaModel(config: c, seed: seed)
+        for t in rm.layout.tensors where t.name != "score.weight" {
+            guard let src = lm.layout.tensor(named: t.name) else { continue }
+            (rm.params.p + t.offset).update(from: lm.params.p + src.offset, count: t.count)
+        }
+        return rm
+    }
+
+    /// Scores of whole sequences (the score at each one's last token), in order.
+    public func score(_ sequences: [[Int32]]) -> [Float] {
+        var out: [Float] = []
+        out.reserveCapacity(sequences.count)
+        var i = 0
+        while i < sequences.count {
+            var batch = SequenceBatch(b: rows, t: seqLen)
+            while i < sequences.count && batch.fits([sequences[i].count]) { batch.append(sequences[i]); i += 1 }
+            batch.load(into: acts)
+            scores.withUnsafeMutableBufferPointer { model.scoreForward(acts, into: $0.baseAddress!) }
+            for s in batch.spans { out.append(scores[s.last(t: seqLen)]) }
+        }
+        return out
+    }
+
+    /// Accumulates the gradient of the mean ranking loss over `pairs` (scaled by `lossScale` per
+    /// pair: 1 / pairs in the optimiser step) into the model's gradients. The pairs must fit one pass
+    /// (`fits`); the caller zeroes gradients and steps the optimiser.
+    public func accumulate(_ pairs: [PreferenceTokens], margins: MarginTable, lossScale: Float) -> (lossSum: Double, correct: Int, marginSum: Double) {
+        var batch = SequenceBatch(b: rows, t: seqLen)
+        for p in pairs { batch.append(p.chosen); batch.append(p.rejected) }
+        batch.load(into: acts)
+        scores.withUnsafeMutableBufferPointer { model.scoreForward(acts, into: $0.baseAddress!) }
+        for i in dScores.indices { dScores[i] = 0 }
+        var lossSum = 0.0, correct = 0, marginSum = 0.0
+        for (k, p) in pairs.enumerated() {
+            let ic = batch.spans[2 * k].last(t: seqLen), ir = batch.spans[2 * k + 1].last(t: seqLen)
+            let rc = Double(scores[ic]), rr = Double(scores[ir])
+            let r = rankingLoss(chosen: rc, rejected: rr, margin: margins.margin(degree: p.degree))
+            lossSum += r.loss
+            if rc > rr { correct += 1 }
+            marginSum += rc - rr
+            dScores[ic] += Float(r.dChosen) * lossScale
+            dScores[ir] += Float(r.dRejected) * lossScale
+        }
+        dScores.withUnsafeBufferPointer { model.scoreBackward(acts, dScores: $0.baseAddress!) }
+        return (lossSum, correct, marginSum)
+    }
+
+    /// Splits `pairs` into groups that each fit one forward pass, in order.
+    public func groups(_ pairs: [PreferenceTokens]) -> [[PreferenceTokens]] {
+        var out: [[PreferenceTokens]] = [], cur: [PreferenceTokens] = []
+        var batch = SequenceBatch(b: rows, t: seqLen)
+        for p in pairs {
+            if !batch.fits([p.chosen.count, p.rejected.count]) {
+                if !cur.isEmpty { out.append(cur) }
+                cur = []; batch = SequenceBatch(b: rows, t: seqLen)
+            }
+            batch.append(p.chosen); batch.append(p.rejected); cur.append(p)
+        }
+        if !cur.isEmpty { out.append(cur) }
+        return out
+    }
+}

@@ -1,0 +1,129 @@
+// RewardTraining.swift: a reward-model run — ranking loss with a margin table over preference pairs,
+// AdamW on the Llama 2 RM schedule (cosine to 10%, warm-up 3% with at least 5 steps), held-out
+// accuracy, metrics JSONL, HF-layout checkpoints (LlamaForSequenceClassification) and exact resume.
+import Foundation
+import SpindleShards
+
+/// Llama 2 reward-model preset applied to a data size.
+public enum RewardPreset {
+    /// Warm-up: 3% of the steps, at least 5 (never more than the steps).
+    public static func warmup(steps: Int) -> Int { min(steps, max(5, Int((0.03 * Double(steps)).rounded(.up)))) }
+}
+
+/// Accuracy of a reward model on pairs.
+public struct RewardAccuracy: Sendable {
+    public var correct = 0, total = 0
+    public var byDegree = [(correct: Int, total: Int)](repeating: (0, 0), count: 4)
+    public var byAspect: [String: (correct: Int, total: Int)] = [:]
+    public var chosenScores: [Float] = [], rejectedScores: [Float] = []
+    public var accuracy: Double { total > 0 ? Double(correct) / Double(total) : .nan }
+    public init() {}
+
+    /// Scores every pair with `rm` and counts r_c > r_r.
+    public static func measure(_ rm: RewardModel, pairs: [PreferenceTokens]) -> RewardAccuracy {
+        var acc = RewardAccuracy()
+        let s = rm.score(pairs.flatMap { [$0.chosen, $0.rejected] })
+        for (i, p) in pairs.enumerated() {
+            let ok = s[2 * i] > s[2 * i + 1]
+            acc.total += 1; if ok { acc.correct += 1 }
+            acc.byDegree[p.degree].total += 1; if ok { acc.byDegree[p.degree].correct += 1 }
+            acc.byAspect[p.aspect, default: (0, 0)].total += 1; if ok { acc.byAspect[p.aspect]!.correct += 1 }
+            acc.chosenScores.append(s[2 * i]); acc.rejectedScores.append(s[2 * i + 1])
+        }
+        return acc
+    }
+}
+
+public enum RewardTraining {
+    /// Trains a reward model: `config.batchSize` pairs per optimiser step, each forward pass packing
+    /// pairs into `config.gradAccum` rows of `config.seqLen` tokens. Starts from `initFrom` (a
+    /// language model: the trunk is kept and a score head added; or a reward model) unless resuming
+    /// from `config.outputDir/checkpoint`. `stopAt` ends the run early (as an interruption would).
+    public static func run(config: TrainConfig, initFrom: String?, pairs: [PreferenceTokens], eval: [PreferenceTokens],
+                           margins: MarginTable, stamp: TokenizerStamp?, resume: Bool, stopAt: Int? = nil,
+                           log: (String) -> Void) throws -> (steps: Int, loss: Double, evalAccuracy: Double?) {
+        guard !pairs.isEmpty else { throw TrainerError.data(file: "training pairs", line: nil, message: "no preference pairs") }
+        Compute.threads = config.threads
+        BLASBackend.shared.threads = config.threads
+        let out = config.outputDir, ckpt = out + "/checkpoint"
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        let model: LlamaModel
+        let optimizer: AdamW
+        var state: TrainerState
+        if resume {
+            model = try Checkpoint.load(ckpt)
+            guard model.layout.score >= 0 else { throw TrainerError.format(file: ckpt, message: "not a reward model") }
+            optimizer = AdamW(layout: model.layout, settings: config.adamw)
+            state = try Checkpoint.loadTrainingState(ckpt, into: optimizer, layout: model.layout)
+        } else {
+            guard let initFrom else { throw TrainerError.config(field: "init", message: "a reward model starts from a checkpoint (--init DIR)") }
+            let src = try Checkpoint.load(initFrom)
+            model = src.layout.score >= 0 ? src : try RewardModel.fromLanguageModel(src, seed: config.seed)
+            optimizer = AdamW(layout: model.layout, settings: config.adamw)
+            state = TrainerState()
+            state.rngState = config.seed
+            _ = FileManager.default.createFile(atPath: out + "/metrics.jsonl", contents: nil)
+            log("rm: trunk from \(initFrom)\(src.layout.score >= 0 ? " (a reward model)" : " with a new score head")")
+        }
+        let longest = pairs.map { max($0.chosen.count, $0.rejected.count) }.max()!
+        if longest > config.seqLen {
+            log("rm: note: sequences up to \(longest) tokens keep their last \(config.seqLen)")
+        }
+        guard let metrics = FileHandle(forWritingAtPath: out + "/metrics.jsonl") else {
+            throw TrainerError.io(file: out + "/metrics.jsonl", message: "cannot open for writing")
+        }
+        metrics.seekToEndOfFile()
+        defer { try? metrics.close() }
+        func emit(_ s: String) { metrics.write(Data((s + "\n").utf8)) }
+
+        let rm = RewardModel(model: model, rows: max(1, config.gradAccum), seqLen: config.seqLen)
+        let schedule = config.schedule
+        log("rm: \(pairs.count) pairs, \(eval.count) held out; \(config.batchSize) pairs per step, \(config.steps) steps, warm-up \(config.warmupSteps), margin \(margins.rawValue)")
+        var history = RunHistory()
+        var lastLoss = Double.nan, lastEval: Double?
+        while state.step < min(config.steps, stopAt ?? Int.max) {
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            let batch = (0..<config.batchSize).map { pairs[(state.cursor + $0) % pairs.count] }
+            model.zeroGradients()
+            var lossSum = 0.0, correct = 0, marginSum = 0.0
+            for g in rm.groups(batch) {
+                let r = rm.accumulate(g, margins: margins, lossScale: 1 / Float(batch.count))
+                lossSum += r.lossSum; correct += r.correct; marginSum += r.marginSum
+            }
+            let lr = schedule.lr(at: state.step)
+            let norm = clipGradientNorm(model.grads.p, count: model.layout.totalCount, maxNorm: config.gradClip)
+            optimizer.update(params: model.params.p, grads: model.grads.p, lr: lr)
+            state.step += 1
+            state.cursor = (state.cursor + batch.count) % pairs.count
+            let loss = lossSum / Double(batch.count)
+            lastLoss = loss
+            history.train.append((state.step, loss)); history.lr.append((state.step, Double(lr)))
+            let secs = Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9
+            emit(String(format: "{\"step\": %d, \"loss\": %.6f, \"accuracy\": %.4f, \"margin\": %.5f, \"lr\": %.6g, \"grad_norm\": %.6g, \"seconds\": %.3f}",
+                        state.step, loss, Double(correct) / Double(batch.count), marginSum / Double(batch.count), Double(lr), norm, secs))
+            if state.step % max(1, config.logEvery) == 0 || state.step == 1 || state.step == config.steps {
+                log(String(format: "step %d/%d  loss %.4f  acc %.3f  r_c−r_r %.3f  lr %.3g  %.2f s",
+                           state.step, config.steps, loss, Double(correct) / Double(batch.count), marginSum / Double(batch.count), Double(lr), secs))
+            }
+            let isLast = state.step == config.steps
+            if !eval.isEmpty && (isLast || (config.evalEvery > 0 && state.step % config.evalEvery == 0)) {
+                let a = RewardAccuracy.measure(rm, pairs: eval)
+                lastEval = a.accuracy
+                history.eval.append((state.step, 1 - a.accuracy))
+                emit(String(format: "{\"step\": %d, \"eval_accuracy\": %.4f, \"eval_pairs\": %d}", state.step, a.accuracy, a.total))
+                log(String(format: "eval  step %d  held-out accuracy %.3f (%d pairs)", state.step, a.accuracy, a.total))
+            }
+            if isLast || state.step == stopAt || (config.checkpointEvery > 0 && state.step % config.checkpointEvery == 0) {
+                try Checkpoint.save(model, to: ckpt, optimizer: optimizer, state: state)
+                if let stamp { try PostTrainData.writeStamp(stamp, to: ckpt) }
+                let html = Report.html(title: "spindle train rm — \(out)", config: config.json(), history: history,
+                                       summary: ["steps: \(state.step) of \(config.steps)", String(format: "last loss %.4f", lastLoss),
+                                                 "margin table: \(margins.rawValue)", "eval curve: 1 − held-out accuracy"] +
+                                                (lastEval.map { [String(format: "held-out accuracy %.3f", $0)] } ?? []))
+                try writeAtomically(Data(html.utf8), to: out + "/report.html")
+            }
+        }
+        log("checkpoint: \(ckpt)")
+        return (state.step, lastLoss, lastEval)
+    }
+}

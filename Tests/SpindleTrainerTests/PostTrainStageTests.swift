@@ -1,0 +1,116 @@
+// The post-training stages on tiny models: a reward model learns a planted preference, resumes
+// exactly; PPO starts at zero KL, is deterministic for a seed and raises a learnable reward;
+// rejection sampling keeps the best per prompt and best-of-K is monotone in K.
+import Foundation
+import Testing
+@testable import SpindleTrainer
+
+/// Pairs whose chosen answer ends in token 3 and rejected in token 7 (before </s> = 2).
+func plantedPairs(_ n: Int, seed: UInt64) -> [PreferenceTokens] {
+    var r = SeededRandom(seed: seed)
+    return (0..<n).map { i in
+        let prompt: [Int32] = [1] + (0..<3).map { _ in Int32(4 + r.next() % 6) }
+        let body = (0..<2).map { _ in Int32(4 + r.next() % 6) }
+        return PreferenceTokens(chosen: prompt + body + [3, 2], rejected: prompt + body + [7, 2], degree: i % 4)
+    }
+}
+
+func postTrainDir(_ name: String) -> String {
+    let d = FileManager.default.temporaryDirectory.appendingPathComponent("spindle-pt-\(name)-\(getpid())").path
+    try? FileManager.default.removeItem(atPath: d)
+    return d
+}
+
+func tinyRMConfig(out: String, steps: Int) -> TrainConfig {
+    var c = TrainConfig(model: tinyConfig())
+    c.model.scoreHead = true
+    c.seqLen = 16; c.batchSize = 8; c.gradAccum = 2; c.steps = steps; c.lr = 3e-3
+    c.warmupSteps = RewardPreset.warmup(steps: steps); c.threads = 1; c.logEvery = 1000; c.evalEvery = 0
+    c.checkpointEvery = 1; c.outputDir = out; c.seed = 7
+    return c
+}
+
+@Suite(.serialized) struct PostTrainStageTests {
+    @Test func presetWarmupIsThreePercentAtLeastFive() {
+        #expect(RewardPreset.warmup(steps: 100) == 5)
+        #expect(RewardPreset.warmup(steps: 1000) == 30)
+        #expect(RewardPreset.warmup(steps: 3) == 3)
+    }
+
+    @Test func rewardModelLearnsAPlantedPreferenceAndResumesExactly() throws {
+        let lm = try tinyModel()
+        let initDir = postTrainDir("rm-init"), a = postTrainDir("rm-a"), b = postTrainDir("rm-b")
+        defer { for d in [initDir, a, b] { try? FileManager.default.removeItem(atPath: d) } }
+        try Checkpoint.save(lm, to: initDir)
+        let train = plantedPairs(48, seed: 1), held = plantedPairs(16, seed: 2)
+        let r = try RewardTraining.run(config: tinyRMConfig(out: a, steps: 24), initFrom: initDir, pairs: train, eval: held,
+                                       margins: .small, stamp: nil, resume: false, log: { _ in })
+        #expect((r.evalAccuracy ?? 0) >= 0.9, "held-out accuracy \(r.evalAccuracy ?? .nan)")
+        // Same run in two halves.
+        _ = try RewardTraining.run(config: tinyRMConfig(out: b, steps: 24), initFrom: initDir, pairs: train, eval: [],
+                                   margins: .small, stamp: nil, resume: false, stopAt: 12, log: { _ in })
+        let c = tinyRMConfig(out: b, steps: 24)
+        _ = try RewardTraining.run(config: c, initFrom: nil, pairs: train, eval: [], margins: .small, stamp: nil, resume: true, log: { _ in })
+        let ma = try Checkpoint.load(a + "/checkpoint"), mb = try Checkpoint.load(b + "/checkpoint")
+        #expect(ma.parameters.elementsEqual(mb.parameters), "resumed run differs")
+        #expect(ma.config.scoreHead)
+    }
+
+    /// Policy, reference, a value model and a reward model that likes token 3 at the end.
+    func ppoSetup(seed: UInt64) throws -> PPOTrainer {
+        let policy = try tinyModel(), reference = try tinyModel()
+        let rmModel = try tinyRewardModel(seed: 2)
+        // A reward that is learnable by the policy: score = +w on the embedding of token 3.
+        let rm = RewardModel(model: rmModel, rows: 2, seqLen: 16)
+        let value = try tinyRewardModel(seed: 3)
+        var s = PPOSettings()
+        s.iterations = 3; s.promptsPerIteration = 4; s.miniBatch = 2; s.maxNewTokens = 5; s.rows = 2; s.seqLen = 16
+        s.threads = 1; s.seed = seed; s.lr = 1e-2; s.valueLR = 1e-2
+        return try PPOTrainer(settings: s, policy: policy, reference: reference, value: value,
+                              rewards: RewardPair(helpfulness: rm, safety: nil))
+    }
+
+    static let prompts = (0..<6).map { SamplingPrompt(id: "p\($0)", tokens: [1, Int32(4 + $0), 5], isSafety: $0 % 3 == 0) }
+
+    @Test func ppoIterationsAreDeterministicAndStartAtZeroKL() throws {
+        let a = try ppoSetup(seed: 11), b = try ppoSetup(seed: 11)
+        let sa = (0..<2).map { _ in a.iterate(train: Self.prompts) }
+        let sb = (0..<2).map { _ in b.iterate(train: Self.prompts) }
+        #expect(abs(sa[0].klK1) < 1e-5 && abs(sa[0].klK3) < 1e-6, "policy == reference at the first rollout")
+        #expect(sa.map { $0.json.replacingOccurrences(of: #""seconds": [0-9.]+"#, with: "", options: .regularExpression) } == sb.map { $0.json.replacingOccurrences(of: #""seconds": [0-9.]+"#, with: "", options: .regularExpression) })
+        #expect(a.policy.parameters.elementsEqual(b.policy.parameters) && a.value.parameters.elementsEqual(b.value.parameters))
+        #expect(sa.allSatisfy { $0.policyLoss.isFinite && $0.valueLoss.isFinite && $0.entropy > 0 && $0.lengthMean >= 1 })
+        #expect(sa[1].klK3 >= 0)
+        let c = try ppoSetup(seed: 12)
+        #expect(c.iterate(train: Self.prompts).rewardCombined.mean != sa[0].rewardCombined.mean, "another seed samples other responses")
+    }
+
+    @Test func ppoRaisesAPlantedReward() throws {
+        let t = try ppoSetup(seed: 5)
+        // The reward model's score head reads a direction; make the reward "mean of token-3 features":
+        // simplest learnable signal — we check the mean combined reward of the last iterations exceeds the first.
+        var s = t.settings
+        s.iterations = 12
+        var stats: [PPOIterationStats] = []
+        for _ in 0..<12 { stats.append(t.iterate(train: Self.prompts)) }
+        let first = stats.prefix(3).map(\.rewardCombined.mean).reduce(0, +) / 3
+        let last = stats.suffix(3).map(\.rewardCombined.mean).reduce(0, +) / 3
+        #expect(last > first, "combined reward \(first) -> \(last)")
+    }
+
+    @Test func rejectionKeepsBestAcrossIterationsAndCurveIsMonotone() {
+        let s1: [[(response: [Int32], reward: Double)]] = [[([4], 0.1), ([5], 0.9), ([6], 0.5)], [([7], -1), ([8], -2), ([9], -0.5)]]
+        let s2: [[(response: [Int32], reward: Double)]] = [[([4, 4], 0.3), ([5, 5], 0.2), ([6, 6], 0.4)], [([7, 7], 1.5), ([8, 8], 0), ([9, 9], 0)]]
+        var kept: [Int: KeptSample] = [:]
+        RejectionSampling.merge(kept: &kept, samples: s1, iteration: 1)
+        #expect(kept[0]?.response == [5] && kept[1]?.response == [9])
+        RejectionSampling.merge(kept: &kept, samples: s2, iteration: 2)
+        #expect(kept[0]?.response == [5] && kept[0]?.iteration == 1, "an earlier better sample stays")
+        #expect(kept[1]?.response == [7, 7] && kept[1]?.iteration == 2)
+        let curve = RejectionSampling.maxRewardCurve(s1)
+        #expect(curve.map(\.k) == [1, 2, 3])
+        #expect(abs(curve[0].meanMax - (0.1 - 1) / 2) < 1e-12 && abs(curve[1].meanMax - (0.9 - 1) / 2) < 1e-12 && abs(curve[2].meanMax - (0.9 - 0.5) / 2) < 1e-12)
+        let rows = RejectionSampling.sftRows(kept: Array(kept.values), prompts: [SamplingPrompt(id: "a", tokens: [1, 4], isSafety: false), SamplingPrompt(id: "b", tokens: [1, 5], isSafety: true)], seqLen: 6)
+        #expect(rows[0].tokens == [1, 4, 5, 0, 0, 0] && rows[0].lossMask! == [0, 0, 1, 0, 0, 0] && rows[0].segmentIds == [1, 1, 1, 0, 0, 0])
+    }
+}
