@@ -41,6 +41,13 @@ public enum PostTrainData {
         return ds
     }
 
+    /// `open` when `path` is a shard directory, nil when it is a file.
+    public static func openIfShards(_ path: String, kind: ShardKind, model: LlamaConfig, stamp: TokenizerStamp?) throws -> ShardDataset? {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue else { return nil }
+        return try open(path, kind: kind, model: model, stamp: stamp)
+    }
+
     /// Every pair of preference shards, in shard order.
     public static func pairs(_ ds: ShardDataset) throws -> [PreferenceTokens] {
         try (0..<ds.count).map { i in

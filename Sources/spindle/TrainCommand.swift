@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SpindleShards
 import SpindleTrainer
 
 /// `spindle train`: the embedded CPU trainer.
@@ -83,10 +84,24 @@ struct TrainPretrain: ParsableCommand {
         guard let trainPath = cfg.trainData else {
             throw ValidationError("no training data: set data.train in the config or pass --train-data")
         }
-        let finalCfg = cfg
         let summary = try exitOnTrainerError("train pretrain") { () -> RunSummary in
-            let train = try openSource(trainPath, format: finalCfg.dataFormat, seqLen: finalCfg.seqLen)
-            let eval = try finalCfg.evalData.map { try openSource($0, format: finalCfg.dataFormat, seqLen: finalCfg.seqLen) }
+            var finalCfg = cfg
+            var stamp: TokenizerStamp?
+            let train: TrainingBatchSource
+            if let shards = try openShards(trainPath, config: &finalCfg) {
+                let t = shards.metadata.tokenizer
+                stamp = TokenizerStamp(fingerprint: t.fingerprint, vocabSize: t.vocabSize, bosID: t.bosID, eosID: t.eosID)
+                train = ShardBatchSource(shards)
+            } else {
+                train = try TokenTextBatchSource(path: trainPath, seqLen: finalCfg.seqLen)
+            }
+            let eval: TrainingBatchSource? = try finalCfg.evalData.map { path in
+                if let shards = try PostTrainData.openIfShards(path, kind: .pretrain, model: finalCfg.model, stamp: stamp) {
+                    return ShardBatchSource(shards)
+                }
+                return try TokenTextBatchSource(path: path, seqLen: finalCfg.seqLen)
+            }
+            defer { if let stamp { try? PostTrainData.writeStamp(stamp, to: finalCfg.outputDir + "/checkpoint") } }
             let ckpt = finalCfg.outputDir + "/checkpoint"
             if resume && !FileManager.default.fileExists(atPath: ckpt + "/trainer_state.json") {
                 throw TrainerError.io(file: ckpt, message: "--resume: no checkpoint with trainer_state.json here")
@@ -97,11 +112,24 @@ struct TrainPretrain: ParsableCommand {
                      summary.evalLoss.map { String(format: "  eval loss %.4f", $0) } ?? "", summary.tokensPerSecond))
     }
 
-    func openSource(_ path: String, format: String, seqLen: Int) throws -> TrainingBatchSource {
+    /// Pretrain shards (a directory from `spindle pack pretrain`), or nil for a token-id text file.
+    /// A model trained from scratch takes the shards' vocabulary and row length, logged when they
+    /// differ from the config's (presets name a shape; the tokenizer decides the vocabulary).
+    func openShards(_ path: String, config cfg: inout TrainConfig) throws -> ShardDataset? {
         var isDir: ObjCBool = false
-        if format == "mds" || (FileManager.default.fileExists(atPath: path, isDirectory: &isDir) && isDir.boolValue) {
-            throw TrainerError.config(field: "data.format", message: "MDS shard directories (\(path)) are read once the SpindleShards reader is wired in; use a token-id text file for now")
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue else { return nil }
+        let meta = try ShardDataset(directory: path, kind: .pretrain).metadata
+        if meta.tokenizer.vocabSize != cfg.model.vocabSize && !resume {
+            stderrLine("train pretrain: vocab_size \(meta.tokenizer.vocabSize) from the shards' tokenizer (the config said \(cfg.model.vocabSize))")
+            cfg.model.vocabSize = meta.tokenizer.vocabSize
         }
-        return try TokenTextBatchSource(path: path, seqLen: seqLen)
+        if meta.seqLen != cfg.seqLen {
+            guard meta.seqLen <= cfg.model.maxSeqLen else {
+                throw TrainerError.config(field: "training.seq_len", message: "\(path) holds rows of \(meta.seqLen) tokens, model.max_seq_len is \(cfg.model.maxSeqLen)")
+            }
+            stderrLine("train pretrain: seq_len \(meta.seqLen) from the shards (the config said \(cfg.seqLen))")
+            cfg.seqLen = meta.seqLen
+        }
+        return try PostTrainData.open(path, kind: .pretrain, model: cfg.model, stamp: nil)
     }
 }
