@@ -199,7 +199,7 @@ public final class BPETrainer {
         let share = (n + threads - 1) / threads
         corpus.bytes.withUnsafeBufferPointer { cb in
             nonisolated(unsafe) let base = cb.baseAddress!
-            nonisolated(unsafe) let corpusRef = corpus
+            let corpusRef = corpus
             DispatchQueue.concurrentPerform(iterations: threads) { t in
                 var wc = WordCounter(capacity: 1 << 18)
                 var buf: [UInt8] = []
@@ -540,7 +540,7 @@ public final class BPETrainer {
                     st.words.withUnsafeMutableBufferPointer { wordsBuf in
                         nonisolated(unsafe) let syms = symsBuf.baseAddress!
                         nonisolated(unsafe) let words = wordsBuf.baseAddress!
-                        nonisolated(unsafe) let uniq = unique
+                        let uniq = unique
                         DispatchQueue.concurrentPerform(iterations: threads) { t in
                             var local: [Delta] = []
                             let lo = t * share, hi = min(uniq.count, lo + share)

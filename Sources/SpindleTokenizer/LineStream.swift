@@ -79,7 +79,7 @@ public func streamLines(input: InputFile, output: OutputFile,
         buffer.withUnsafeBufferPointer { b in
             let base = b.baseAddress!
             nonisolated(unsafe) let basePtr = base
-            nonisolated(unsafe) let parts = parts
+            let parts = parts
             nonisolated(unsafe) let transforms = transforms
             let work: @Sendable (Int) -> Void = { (p: Int) in
                 let (r, firstLine) = parts[p]
