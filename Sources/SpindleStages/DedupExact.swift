@@ -17,6 +17,14 @@ public struct ExactDeduplicator {
         return norm.withUnsafeBufferPointer { SpindleHash128.hash($0) }
     }
 
+    /// The digest of a JSON string body (between the quotes), normalised without unescaping it first;
+    /// equal to `digest(unescape(body))` when normalising. Returns the digest and the unescaped length.
+    public mutating func digest(jsonBody body: UnsafeBufferPointer<UInt8>) -> (Hash128, Int) {
+        precondition(normalize, "raw-byte digests need the unescaped text")
+        let len = TextNormalizer.normalizeJSONString(body, into: &norm)
+        return (norm.withUnsafeBufferPointer { SpindleHash128.hash($0) }, len)
+    }
+
     /// True when an earlier document had the same digest; otherwise records this one.
     public mutating func isDuplicate(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
         !seen.insert(digest(text)).inserted

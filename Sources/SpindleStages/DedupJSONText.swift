@@ -19,6 +19,15 @@ public enum StageText {
         }
     }
 
+    /// Calls `body` with the raw body of string field `field` (between the quotes, escapes intact).
+    public static func withRawString<R>(_ json: JSONLine, field: String, _ body: (UnsafeBufferPointer<UInt8>) -> R) throws(InputError) -> R {
+        try requireString(json, field: field)
+        let raw = json.raw(field)!
+        return json.bytes.withUnsafeBufferPointer { b in
+            body(UnsafeBufferPointer(rebasing: b[(raw.startIndex + 1)..<(raw.endIndex - 1)]))
+        }
+    }
+
     /// Checks that `field` is a string without decoding it (the second pass of two-pass stages, which must
     /// skip exactly the records the first pass skipped).
     public static func requireString(_ json: JSONLine, field: String) throws(InputError) {

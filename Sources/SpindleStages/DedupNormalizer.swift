@@ -36,6 +36,8 @@ public enum TextNormalizer {
     /// compare (>= 0x20: a character to copy) decides the common case.
     static let byteTable: [UInt8] = asciiTable + [UInt8](repeating: 2, count: 128)
     static let byteTableZero: [UInt8] = asciiTableZero + [UInt8](repeating: 2, count: 128)
+    /// For JSON string bodies: a backslash (0x5C) maps to 3, an escape to decode in place.
+    static let byteTableJSON: [UInt8] = { var t = byteTable; t[0x5C] = 3; return t }()
 
     static let drop: UInt32 = 0xFFFF_FFFF
     static let brk: UInt32 = 0xFFFF_FFFE
@@ -140,7 +142,22 @@ public enum TextNormalizer {
     @_optimize(speed)
     public static func normalize(_ src: UnsafeBufferPointer<UInt8>, into out: inout [UInt8],
                                  digitsToZero: Bool = false) {
+        _ = normalize(src, into: &out, digitsToZero: digitsToZero, json: false)
+    }
+
+    /// Normalise the body of a JSON string (between the quotes, already validated) without unescaping
+    /// it first: `\n \t \r \b \f` are breaks, `\" \\ \/` punctuation, `\uXXXX` (surrogate pairs combined,
+    /// a lone surrogate as U+FFFD, as `JSONString.unescape` does) a scalar. The result equals
+    /// `normalize(unescape(body))`; the return value is the unescaped length in bytes.
+    @_optimize(speed)
+    public static func normalizeJSONString(_ body: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) -> Int {
+        normalize(body, into: &out, digitsToZero: false, json: true)
+    }
+
+    @_optimize(speed)
+    static func normalize(_ src: UnsafeBufferPointer<UInt8>, into out: inout [UInt8], digitsToZero: Bool, json: Bool) -> Int {
         let n = src.count
+        var decoded = n
         let cap = 2 * n + 8
         out = [UInt8](unsafeUninitializedCapacity: cap) { dst, count in
             let o = dst.baseAddress!
@@ -156,7 +173,17 @@ public enum TextNormalizer {
                     o[w + 2] = UInt8(0x80 | ((v >> 6) & 0x3F)); o[w + 3] = UInt8(0x80 | (v & 0x3F)); w += 4
                 }
             }
-            count = (digitsToZero ? byteTableZero : byteTable).withUnsafeBufferPointer { table -> Int in
+            @inline(__always) func hex4(_ k: Int) -> UInt32 {
+                var v: UInt32 = 0
+                for q in 0..<4 {
+                    let h = src[k + q]
+                    v = v << 4 | (h <= 0x39 ? UInt32(h &- 0x30) : UInt32((h | 0x20) &- 0x57))
+                }
+                return v
+            }
+            @inline(__always) func utf8Length(_ v: UInt32) -> Int { v < 0x80 ? 1 : v < 0x800 ? 2 : v < 0x10000 ? 3 : 4 }
+            let table0 = json ? byteTableJSON : (digitsToZero ? byteTableZero : byteTable)
+            count = table0.withUnsafeBufferPointer { table -> Int in
                 var i = 0
                 while i < n {
                     let c = table[Int(src[i])]
@@ -176,8 +203,40 @@ public enum TextNormalizer {
                         i += 1
                         continue
                     }
-                    let (sv, len) = decode(src, i)
-                    i += len
+                    var sv: UInt32?
+                    if c == 3 {
+                        // A JSON escape (json mode only; the string was validated by the scanner).
+                        let e = src[i + 1]
+                        if e != 0x75 {  // \n \t \r \b \f break a word; \" \\ \/ are punctuation
+                            if e == 0x6E || e == 0x74 || e == 0x72 || e == 0x62 || e == 0x66 { pendingSpace = w > 0 }
+                            i += 2; decoded -= 1
+                            continue
+                        }
+                        var v = hex4(i + 2)
+                        var used = 6
+                        if v >= 0xD800 && v < 0xDC00 {
+                            if i + 12 <= n && src[i + 6] == 0x5C && src[i + 7] == 0x75 {
+                                let low = hex4(i + 8)
+                                if low >= 0xDC00 && low < 0xE000 { v = 0x10000 + ((v - 0xD800) << 10) + (low - 0xDC00); used = 12 }
+                                else { v = 0xFFFD }
+                            } else { v = 0xFFFD }
+                        } else if v >= 0xDC00 && v < 0xE000 {
+                            v = 0xFFFD
+                        }
+                        i += used
+                        decoded -= used - utf8Length(v)
+                        if v < 0x80 {
+                            let a = asciiTable[Int(v)]
+                            if a == 1 { pendingSpace = w > 0 }
+                            else if a > 1 { if pendingSpace { o[w] = 0x20; w += 1; pendingSpace = false }; o[w] = a; w += 1 }
+                            continue
+                        }
+                        sv = v
+                    } else {
+                        let (dv, len) = decode(src, i)
+                        i += len
+                        sv = dv
+                    }
                     guard let v = sv else { pendingSpace = w > 0; continue }
                     let m = v < 0x10000 ? bmpClass(v) : classify(v)
                     if m == drop { continue }
@@ -194,6 +253,7 @@ public enum TextNormalizer {
                 return w
             }
         }
+        return decoded
     }
 
     /// Normalise and split into word hashes in one pass: the same words as

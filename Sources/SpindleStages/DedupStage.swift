@@ -164,10 +164,18 @@ public struct DedupStage {
         var removed: [DedupRemoved] = []
         var docs = 0, out = 0, bytesIn = 0
         try records.forEach { path, line, json in
-            try StageText.text(of: json, field: options.textField, into: &text)
+            let d: Hash128
+            if options.normalize {
+                // Normalise straight from the JSON string: no unescaped copy of the text.
+                let (h, len) = try StageText.withRawString(json, field: options.textField) { dedup.digest(jsonBody: $0) }
+                d = h
+                bytesIn += len
+            } else {
+                try StageText.text(of: json, field: options.textField, into: &text)
+                bytesIn += text.count
+                d = text.withUnsafeBufferPointer { dedup.digest($0) }
+            }
             docs += 1
-            bytesIn += text.count
-            let d = text.withUnsafeBufferPointer { dedup.digest($0) }
             if let first = firstID[d] {
                 removed.append(DedupRemoved(id: StageText.id(of: json, fallback: "\(path):\(line)"), duplicateOf: first, similarity: 1))
                 return

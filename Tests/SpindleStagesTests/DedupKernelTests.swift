@@ -1,4 +1,5 @@
 import Testing
+import SpindleIO
 @testable import SpindleStages
 
 @Suite struct DedupHashTests {
@@ -79,6 +80,26 @@ import Testing
             norm.withUnsafeBufferPointer { Shingler(n: 5).words($0, into: &viaNorm) }
             s.withUTF8 { TextNormalizer.wordHashes($0, into: &fused, scratch: &scratch) }
             #expect(fused == viaNorm, "input: \(s.debugDescription)")
+        }
+    }
+
+    @Test func jsonStringBodiesNormaliseLikeTheirUnescapedText() throws {
+        var rng = SplitMix64(seed: 21)
+        let pieces: [String] = ["a", "B", " ", "\n", "\t", "\r", "\"", "\\", "/", "é", "中", "🙂", "\u{0001}", "Ж", "Ｑ", "x1", "\u{2028}", "\u{00A0}"]
+        var cases: [[UInt8]] = [Array(#"lone \ud800 high, \udc00 low, pair \ud83d\ude00 \u0041BC \u00e9\u0301"#.utf8)]
+        for _ in 0..<300 {
+            let k = Int(rng.next() % 20)
+            let s = (0..<k).map { _ in pieces[Int(rng.next() % UInt64(pieces.count))] }.joined()
+            var enc: [UInt8] = []
+            JSONString.append(s, to: &enc)
+            cases.append(Array(enc[1..<(enc.count - 1)]))
+        }
+        for body in cases {
+            var unescaped: [UInt8] = [], viaText: [UInt8] = [], direct: [UInt8] = []
+            body.withUnsafeBufferPointer { JSONString.unescape($0, into: &unescaped) }
+            unescaped.withUnsafeBufferPointer { TextNormalizer.normalize($0, into: &viaText) }
+            let len = body.withUnsafeBufferPointer { TextNormalizer.normalizeJSONString($0, into: &direct) }
+            #expect(direct == viaText && len == unescaped.count, "\(String(decoding: body, as: UTF8.self))")
         }
     }
 
