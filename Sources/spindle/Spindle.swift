@@ -19,5 +19,6 @@ struct Spindle: ParsableCommand {
             ValidateCommand.self,
             PackCommand.self,
             ShardsCommand.self,
+            TokenizerCommand.self,
         ])
 }

@@ -1,0 +1,329 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+// The BPE merge loop of SentencePiece (`bpe::Model::SampleEncode` with alpha = 0) on contiguous buffers:
+// symbols are byte ranges of the normalised text, pairs are looked up by their byte range in the piece
+// table, and a binary heap orders them by (score desc, left asc). Nothing is allocated per token, and the
+// hot loop touches only raw pointers (no reference counting, no exclusivity checks).
+
+/// A candidate merge: the piece formed by symbols `left` and `right`, of `size` bytes.
+struct PairEntry {
+    var score: Float
+    var left: Int32
+    var right: Int32
+    var size: Int32
+    var id: Int32
+
+    /// Heap order: higher score first; ties -> smaller left index (SentencePiece's comparator).
+    @inline(__always)
+    func before(_ o: PairEntry) -> Bool { score > o.score || (score == o.score && left < o.left) }
+}
+
+/// A symbol during merging: a byte range of the normalised text and its neighbours.
+struct MergeSymbol {
+    var start: Int32
+    var length: Int32
+    var sid: Int32      // symbol id: piece id, or an extra id >= vocab size, or -1
+    var prev: Int32
+    var next: Int32
+    var frozen: Bool
+}
+
+/// One output symbol of the merge loop: its piece id (-1 when not in the vocabulary) and byte range.
+public struct EncodedSymbol: Equatable, Sendable {
+    public var id: Int32
+    public var start: Int32
+    public var length: Int32
+}
+
+/// Reusable scratch space for encoding, passed `inout` through the hot path.
+struct EncodeScratch {
+    var normalized: [UInt8] = []
+    var symbols: [EncodedSymbol] = []
+    var cache = WordCache()
+    var revMerge: [Int32: (Int32, Int32)] = [:]
+    var syms: UnsafeMutablePointer<MergeSymbol>? = nil
+    var symCap = 0
+    var heap: UnsafeMutablePointer<PairEntry>? = nil
+    var heapCap = 0
+    var pairScore: UnsafeMutablePointer<Float>? = nil
+    var pairID: UnsafeMutablePointer<Int32>? = nil
+
+    mutating func reserve(symbols n: Int) {
+        if n > symCap {
+            syms?.deallocate(); pairScore?.deallocate(); pairID?.deallocate()
+            symCap = max(n, 2 * symCap, 256)
+            syms = .allocate(capacity: symCap)
+            pairScore = .allocate(capacity: symCap)
+            pairID = .allocate(capacity: symCap)
+        }
+        let h = 3 * n + 4   // n-1 initial pairs + at most 2 per merge
+        if h > heapCap {
+            heap?.deallocate()
+            heapCap = max(h, 2 * heapCap, 1024)
+            heap = .allocate(capacity: heapCap)
+        }
+    }
+
+    func release() { syms?.deallocate(); heap?.deallocate(); pairScore?.deallocate(); pairID?.deallocate(); cache.release() }
+}
+
+/// Not thread-safe: one per thread (`SentencePieceModel` keeps a pool).
+final class BPEWorkspace {
+    var s = EncodeScratch()
+    init() {}
+    deinit { s.release() }
+}
+
+/// Chunks with at most this many initial symbols use the linear-scan merge loop.
+let smallMergeLimit = 32
+
+/// The merge loop over `sc.normalized[range]`, appending (id, start, length) of each final symbol to
+/// `sc.symbols`. Initial symbols are user-defined matches (frozen) or single UTF-8 characters.
+func bpeMerge(_ model: SentencePieceModel, _ sc: inout EncodeScratch, range: Range<Int>) {
+    let symTable = model.symbolRaw
+    let pairs = model.pairs
+    let ascii = model.asciiSIDPtr
+    let asciiPairs = model.asciiPairPtr
+    let vocab = Int32(model.vocabSize)
+    let hasUser = !model.normalizer.userDefined.isEmpty
+    sc.reserve(symbols: range.count)
+    let syms = sc.syms!
+    let heap = sc.heap!
+    let hasUnused = model.hasUnused
+    if hasUnused { sc.revMerge.removeAll(keepingCapacity: true) }
+    sc.normalized.withUnsafeBufferPointer { nbuf in
+        let base = nbuf.baseAddress!
+        var n = 0
+        var i = range.lowerBound
+        let end = range.upperBound
+        while i < end {
+            var l = 0
+            var f = false
+            if hasUser { l = model.normalizer.userDefined.match(base + i, end - i); f = l > 0 }
+            let c = base[i]
+            var sid: Int32
+            if l == 0 && c < 0x80 {
+                l = 1; sid = ascii[Int(c)]
+            } else {
+                if l == 0 { l = min(end - i, oneCharLen(c)) }
+                sid = symTable.find(base + i, l)
+            }
+            syms[n] = MergeSymbol(start: Int32(i), length: Int32(l), sid: sid, prev: Int32(n - 1), next: Int32(n + 1), frozen: f)
+            n += 1
+            i += l
+        }
+        if n == 0 { return }
+        syms[n - 1].next = -1
+        if n <= smallMergeLimit && !hasUnused {
+            // Few symbols: a linear scan for the best pair beats a heap. Same order as the heap: highest
+            // score, ties -> leftmost (the scan keeps the first maximum); merged symbols are removed by
+            // shifting, so indices stay left-to-right.
+            let score = sc.pairScore!, pid = sc.pairID!
+            @inline(__always) func look(_ k: Int) {
+                let ls = syms[k], rs = syms[k + 1]
+                pid[k] = -1
+                if ls.frozen || rs.frozen || ls.sid < 0 || rs.sid < 0 { return }
+                if ls.length == 1 && rs.length == 1 && (base[Int(ls.start)] | base[Int(rs.start)]) < 0x80 {
+                    let id = asciiPairs[Int(base[Int(ls.start)]) << 7 | Int(base[Int(rs.start)])]
+                    if id >= 0 { pid[k] = id; score[k] = model.scoresPtr[Int(id)] }
+                } else {
+                    let hit = pairs.find(ls.sid, rs.sid)
+                    if hit.id >= 0 { pid[k] = hit.id; score[k] = hit.score }
+                }
+            }
+            var m = n
+            for k in 0..<(m - 1) { look(k) }
+            while m > 1 {
+                var best = -1
+                var bestScore: Float = 0
+                for k in 0..<(m - 1) where pid[k] >= 0 && (best < 0 || score[k] > bestScore) {
+                    best = k; bestScore = score[k]
+                }
+                if best < 0 { break }
+                syms[best].length += syms[best + 1].length
+                syms[best].sid = pid[best]
+                var k = best + 1
+                while k < m - 1 { syms[k] = syms[k + 1]; pid[k] = pid[k + 1]; score[k] = score[k + 1]; k += 1 }
+                m -= 1
+                if best > 0 { look(best - 1) }
+                if best < m - 1 { look(best) }
+            }
+            for k in 0..<m {
+                let s = syms[k]
+                sc.symbols.append(EncodedSymbol(id: s.sid < vocab ? s.sid : -1, start: s.start, length: s.length))
+            }
+            return
+        }
+        var hc = 0   // heap count
+
+        @inline(__always) func push(_ e: PairEntry) {
+            var k = hc
+            hc += 1
+            while k > 0 {
+                let p = (k - 1) >> 1
+                if !e.before(heap[p]) { break }
+                heap[k] = heap[p]; k = p
+            }
+            heap[k] = e
+        }
+        @inline(__always) func pop() -> PairEntry {
+            let top = heap[0]
+            hc -= 1
+            if hc > 0 {
+                let x = heap[hc]
+                var k = 0
+                while true {
+                    let l = 2 * k + 1
+                    if l >= hc { break }
+                    var c = l
+                    if l + 1 < hc && heap[l + 1].before(heap[l]) { c = l + 1 }
+                    if !heap[c].before(x) { break }
+                    heap[k] = heap[c]; k = c
+                }
+                heap[k] = x
+            }
+            return top
+        }
+        @inline(__always) func tryPair(_ left: Int32, _ right: Int32, _ sc: inout EncodeScratch) {
+            if left < 0 || right < 0 { return }
+            let ls = syms[Int(left)], rs = syms[Int(right)]
+            if ls.frozen || rs.frozen || ls.sid < 0 || rs.sid < 0 { return }
+            let hit: (id: Int32, score: Float)
+            if ls.length == 1 && rs.length == 1 && (base[Int(ls.start)] | base[Int(rs.start)]) < 0x80 {
+                // Two ASCII characters: a direct 128x128 table that stays in cache.
+                let id = asciiPairs[Int(base[Int(ls.start)]) << 7 | Int(base[Int(rs.start)])]
+                if id < 0 { return }
+                hit = (id, model.scoresPtr[Int(id)])
+            } else {
+                hit = pairs.find(ls.sid, rs.sid)
+                if hit.id < 0 { return }
+            }
+            push(PairEntry(score: hit.score, left: left, right: right, size: ls.length + rs.length, id: hit.id))
+            if hasUnused && model.types[Int(hit.id)] == PieceType.unused.rawValue {
+                sc.revMerge[hit.id] = (ls.sid < vocab ? ls.sid : -1, rs.sid < vocab ? rs.sid : -1)
+            }
+        }
+
+        if n > 1 {
+            for k in 1..<n { tryPair(Int32(k - 1), Int32(k), &sc) }
+        }
+        while hc > 0 {
+            let top = pop()
+            let l = Int(top.left), r = Int(top.right)
+            let ll = syms[l].length, rl = syms[r].length
+            if ll == 0 || rl == 0 || ll + rl != top.size { continue }
+            syms[l].length = ll + rl
+            syms[l].sid = top.id
+            let nx = syms[r].next
+            syms[l].next = nx
+            if nx >= 0 { syms[Int(nx)].prev = Int32(l) }
+            syms[r].length = 0
+            tryPair(syms[l].prev, Int32(l), &sc)
+            tryPair(Int32(l), nx, &sc)
+        }
+        var k: Int32 = 0
+        while k >= 0 {
+            let s = syms[Int(k)]
+            let id = s.sid < vocab ? s.sid : -1
+            if hasUnused {
+                appendResegmented(model, &sc, id: id, start: s.start, length: s.length)
+            } else {
+                sc.symbols.append(EncodedSymbol(id: id, start: s.start, length: s.length))
+            }
+            k = s.next
+        }
+    }
+}
+
+/// UNUSED pieces are split back into the two pieces last seen forming them (SentencePiece's
+/// `rev_merge` + `resegment`), recursively.
+func appendResegmented(_ model: SentencePieceModel, _ sc: inout EncodeScratch, id: Int32, start: Int32, length: Int32) {
+    if id >= 0 && model.types[Int(id)] == PieceType.unused.rawValue, let (a, b) = sc.revMerge[id], a >= 0, b >= 0 {
+        let la = model.raw.length(a)
+        appendResegmented(model, &sc, id: a, start: start, length: la)
+        appendResegmented(model, &sc, id: b, start: start + la, length: length - la)
+        return
+    }
+    sc.symbols.append(EncodedSymbol(id: id, start: start, length: length))
+}
+
+/// Memo of chunk bytes -> piece ids, for models where no piece spans a word start. Direct-mapped,
+/// 128 bytes per slot: hash, length and count, up to 8 ids, then the key (up to 88 bytes, which covers
+/// indented code lines). Short words touch a single cache line; a colliding chunk replaces the slot.
+struct WordCache {
+    static let slotBytes = 128
+    static let maxKey = 88
+    static let maxIDs = 8
+    static let idsAt = 8
+    static let keyAt = 40
+    /// Slots per workspace (env SPINDLE_WORD_CACHE_SLOTS overrides, rounded to a power of two).
+    static let defaultSlots: Int = {
+        if let e = getenv("SPINDLE_WORD_CACHE_SLOTS"), let v = Int(String(cString: e)), v > 0 {
+            var c = 1; while c < v { c <<= 1 }; return c
+        }
+        return 1 << 17
+    }()
+    private var mem: UnsafeMutableRawPointer? = nil
+    private var mask = 0
+
+    init() {}
+
+    mutating func allocate(slots: Int) {
+        mem = UnsafeMutableRawPointer.allocate(byteCount: slots * Self.slotBytes, alignment: 64)
+        mem!.initializeMemory(as: UInt8.self, repeating: 0, count: slots * Self.slotBytes)
+        mask = slots - 1
+    }
+
+    func release() { mem?.deallocate() }
+
+    /// Appends the cached ids of the chunk (as symbols starting at `offset`) to `out`; false when absent.
+    @inline(__always)
+    func lookup(_ p: UnsafePointer<UInt8>, _ n: Int, hash h: UInt64, offset: Int32, pieceLength: UnsafePointer<Int32>,
+                into out: inout [EncodedSymbol]) -> Bool {
+        guard let mem, n <= Self.maxKey else { return false }
+        let slot = mem + (Int(truncatingIfNeeded: h) & mask) * Self.slotBytes
+        guard slot.load(as: UInt32.self) == UInt32(truncatingIfNeeded: h >> 32),
+              slot.load(fromByteOffset: 4, as: UInt8.self) == UInt8(n),
+              memcmp(slot + Self.keyAt, p, n) == 0 else { return false }
+        let c = Int(slot.load(fromByteOffset: 5, as: UInt8.self))
+        var start = offset
+        for k in 0..<c {
+            let id = slot.load(fromByteOffset: Self.idsAt + 4 * k, as: Int32.self)
+            let len = pieceLength[Int(id)]
+            out.append(EncodedSymbol(id: id, start: start, length: len))
+            start += len
+        }
+        return true
+    }
+
+    /// Appends the cached ids of the chunk to `ids`; false when absent.
+    @inline(__always)
+    func lookupIDs(_ p: UnsafePointer<UInt8>, _ n: Int, hash h: UInt64, into ids: inout [Int32]) -> Bool {
+        guard let mem, n <= Self.maxKey else { return false }
+        let slot = mem + (Int(truncatingIfNeeded: h) & mask) * Self.slotBytes
+        guard slot.load(as: UInt32.self) == UInt32(truncatingIfNeeded: h >> 32),
+              slot.load(fromByteOffset: 4, as: UInt8.self) == UInt8(n),
+              memcmp(slot + Self.keyAt, p, n) == 0 else { return false }
+        let c = Int(slot.load(fromByteOffset: 5, as: UInt8.self))
+        for k in 0..<c { ids.append(slot.load(fromByteOffset: Self.idsAt + 4 * k, as: Int32.self)) }
+        return true
+    }
+
+    /// Caches a chunk's symbols when they fit (short chunk, few symbols, all in the vocabulary).
+    @inline(__always)
+    mutating func insert(_ p: UnsafePointer<UInt8>, _ n: Int, hash h: UInt64, symbols: ArraySlice<EncodedSymbol>) {
+        if mem == nil { allocate(slots: Self.defaultSlots) }
+        guard n <= Self.maxKey, symbols.count <= Self.maxIDs else { return }
+        for s in symbols where s.id < 0 { return }
+        let slot = mem! + (Int(truncatingIfNeeded: h) & mask) * Self.slotBytes
+        slot.storeBytes(of: UInt32(truncatingIfNeeded: h >> 32), as: UInt32.self)
+        slot.storeBytes(of: UInt8(n), toByteOffset: 4, as: UInt8.self)
+        slot.storeBytes(of: UInt8(symbols.count), toByteOffset: 5, as: UInt8.self)
+        (slot + Self.keyAt).copyMemory(from: p, byteCount: n)
+        var k = 0
+        for s in symbols { slot.storeBytes(of: s.id, toByteOffset: Self.idsAt + 4 * k, as: Int32.self); k += 1 }
+    }
+}

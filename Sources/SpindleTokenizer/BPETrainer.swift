@@ -1,0 +1,801 @@
+// SentencePiece-compatible BPE training. Words are counted once (in parallel, 64-bit counts); then each
+// merge updates pair counts incrementally around the merged positions only, and a lazy max-heap picks
+// the next pair (frequency desc, then shorter piece, then smaller UTF-8 string, as sentencepiece does).
+// The corpus is never recounted per merge. Output is a ModelProto that sentencepiece loads.
+import Dispatch
+
+/// Options of `spindle tokenizer train`, named after spm_train's flags.
+public struct BPETrainerOptions: Sendable {
+    public var vocabSize = 32000
+    public var characterCoverage = 0.99995
+    public var byteFallback = true
+    public var splitDigits = true
+    public var splitByNumber = true
+    public var splitByUnicodeScript = true
+    public var allowWhitespaceOnlyPieces = true
+    public var maxSentencepieceLength = 16
+    public var maxSentenceLength = 4192
+    public var userDefinedSymbols: [String] = []
+    public var controlSymbols: [String] = []
+    public var inputSentenceSize = 0
+    public var shuffleInputSentence = true
+    public var numThreads = 2
+    public var seed: UInt64 = 12345678
+    public var hardVocabLimit = true
+    public var unkID = 0, bosID = 1, eosID = 2, padID = -1
+    public var unkPiece = "<unk>", bosPiece = "<s>", eosPiece = "</s>", padPiece = "<pad>"
+    public var unkSurface = " \u{2047} "
+    /// Bytes the word and pair tables may use; rare words are pruned to fit (nil: unbounded).
+    public var memoryBudget: Int? = nil
+    /// Recorded in trainer_spec.
+    public var inputs: [String] = []
+    public var inputFormat = "text"
+    public var modelPrefix = ""
+    /// Merges touching at least this many words rewrite them on `numThreads` threads (tests lower it).
+    var parallelRewriteThreshold = 16_384
+
+    public init() {}
+
+    /// Llama 2's trainer_spec (the released tokenizer.model's settings).
+    public static var llama2: BPETrainerOptions { BPETrainerOptions() }
+}
+
+/// Why training failed.
+public struct TrainingError: Error, CustomStringConvertible, Sendable {
+    public var message: String
+    public init(_ m: String) { message = m }
+    public var description: String { message }
+}
+
+/// Statistics of a training run (for logs and benchmarks).
+public struct TrainingStats: Sendable {
+    public var sentences = 0
+    public var uniqueWords = 0
+    public var prunedWords = 0
+    public var alphabetSize = 0
+    public var merges = 0
+    public var estimatedBytes = 0
+    public var seconds: [String: Double] = [:]
+}
+
+public final class BPETrainer {
+    public let options: BPETrainerOptions
+    public private(set) var stats = TrainingStats()
+    let log: (String) -> Void
+
+    public init(options: BPETrainerOptions, log: @escaping (String) -> Void = { _ in }) {
+        self.options = options
+        self.log = log
+    }
+
+    // Symbol tables: strings and the summaries that decide whether a concatenation is a valid piece.
+    private var symBytes: [UInt8] = []
+    private var symStart: [Int] = []
+    private var symLen: [Int32] = []
+    /// Packed summary per symbol (see `SymInfo`); moved into the merge state while merging.
+    private var symInfo: [UInt32] = []
+    private var symByString: [ArraySlice<UInt8>: Int32] = [:]
+
+    private static let anyScript: UInt8 = 255
+
+    /// Bits of a symbol summary: code points (0-7), all '▁' (8), starts with '▁' (9), has a digit (10),
+    /// frozen meta piece (11), script (16-23, 255 = any).
+    enum SymInfo {
+        static func make(chars: Int, allWS: Bool, startsWS: Bool, digit: Bool, frozen: Bool, script: UInt8) -> UInt32 {
+            UInt32(min(chars, 255)) | (allWS ? 1 << 8 : 0) | (startsWS ? 1 << 9 : 0) | (digit ? 1 << 10 : 0)
+                | (frozen ? 1 << 11 : 0) | UInt32(script) << 16
+        }
+        @inline(__always) static func chars(_ i: UInt32) -> Int { Int(i & 0xFF) }
+        @inline(__always) static func allWS(_ i: UInt32) -> Bool { i & (1 << 8) != 0 }
+        @inline(__always) static func startsWS(_ i: UInt32) -> Bool { i & (1 << 9) != 0 }
+        @inline(__always) static func digit(_ i: UInt32) -> Bool { i & (1 << 10) != 0 }
+        @inline(__always) static func frozen(_ i: UInt32) -> Bool { i & (1 << 11) != 0 }
+        @inline(__always) static func script(_ i: UInt32) -> UInt8 { UInt8(truncatingIfNeeded: i >> 16) }
+        static func concat(_ a: UInt32, _ b: UInt32) -> UInt32 {
+            make(chars: chars(a) + chars(b), allWS: allWS(a) && allWS(b), startsWS: startsWS(a), digit: digit(a) || digit(b),
+                 frozen: false, script: script(a) != anyScript ? script(a) : script(b))
+        }
+    }
+
+    /// The validity rules, captured as plain values for the hot loop.
+    struct Rules {
+        let maxLength: Int
+        let splitDigits: Bool
+        let allowWS: Bool
+
+        /// Whether the concatenation of two symbols is a valid piece (sentencepiece's IsValidSentencePiece).
+        @inline(__always)
+        func valid(_ a: UInt32, _ b: UInt32) -> Bool {
+            if SymInfo.frozen(a) || SymInfo.frozen(b) { return false }
+            if SymInfo.chars(a) + SymInfo.chars(b) > maxLength { return false }
+            if splitDigits && (SymInfo.digit(a) || SymInfo.digit(b)) { return false }
+            if SymInfo.allWS(a) && SymInfo.allWS(b) {
+                if !allowWS { return false }
+            } else {
+                if SymInfo.startsWS(b) { return false }
+                if SymInfo.allWS(a) && SymInfo.chars(a) > 1 { return false }
+            }
+            let sa = SymInfo.script(a), sb = SymInfo.script(b)
+            return sa == anyScript || sb == anyScript || sa == sb
+        }
+    }
+
+    private var rules: Rules {
+        Rules(maxLength: options.maxSentencepieceLength, splitDigits: options.splitDigits, allowWS: options.allowWhitespaceOnlyPieces)
+    }
+
+    /// Trains on a corpus and returns the model.
+    public func train(_ corpusIn: TrainingCorpus) throws(TrainingError) -> ModelProto {
+        let o = options
+        var corpus = corpusIn
+        if o.inputSentenceSize > 0 && corpus.count > o.inputSentenceSize {
+            corpus = corpus.sampled(o.inputSentenceSize, shuffle: o.shuffleInputSentence, seed: o.seed)
+            log("sampled \(corpus.count) sentences (input_sentence_size=\(o.inputSentenceSize))")
+        }
+        stats.sentences = corpus.count
+        guard corpus.count > 0 else { throw TrainingError("no training sentences (all lines empty or too long?)") }
+        var t0 = monotonicSeconds()
+
+        // 1. Words, counted in parallel.
+        var words = countWords(corpus)
+        stats.uniqueWords = words.count
+        stats.seconds["count_words"] = monotonicSeconds() - t0
+        log("\(corpus.count) sentences, \(words.count) unique words (\(fmt(stats.seconds["count_words"]!)) s)")
+        t0 = monotonicSeconds()
+
+        // 2. Alphabet by character coverage.
+        let (alphabet, charToSym) = try chooseAlphabet(words)
+        stats.alphabetSize = alphabet.count
+        let meta = try metaPieces()
+        let byteCount = o.byteFallback ? 256 : 0
+        let targetMerges = o.vocabSize - meta.count - byteCount - alphabet.count
+        guard targetMerges >= 0 else {
+            throw TrainingError("vocab_size \(o.vocabSize) is too small: \(meta.count) meta pieces + \(byteCount) byte pieces + \(alphabet.count) characters (character_coverage \(o.characterCoverage)) do not fit")
+        }
+        log("alphabet: \(alphabet.count) characters (coverage \(o.characterCoverage)); \(targetMerges) merges to learn")
+
+        // 3. Word symbol sequences (split at characters outside the alphabet), memory-bounded.
+        var state = buildWords(&words, charToSym: charToSym)
+        words = WordCounter(capacity: 1)
+        stats.seconds["prepare"] = monotonicSeconds() - t0
+        log("prepared merge tables (\(fmt(stats.seconds["prepare"]!)) s)")
+        t0 = monotonicSeconds()
+
+        // 4. Merges.
+        var merged: [Int32] = []   // symbol ids of new pieces, in merge order
+        merged.reserveCapacity(max(0, targetMerges))
+        mergeLoop(&state, target: targetMerges, into: &merged)
+        stats.merges = merged.count
+        stats.seconds["merge"] = monotonicSeconds() - t0
+        log("learned \(merged.count) merges (\(fmt(stats.seconds["merge"]!)) s)")
+        if merged.count < targetMerges && o.hardVocabLimit {
+            throw TrainingError("vocabulary size \(o.vocabSize) is too high for this corpus: only \(meta.count + byteCount + alphabet.count + merged.count) pieces can be made (lower --vocab_size or pass --hard_vocab_limit=false)")
+        }
+
+        // 5. The model.
+        var pieces = meta
+        if o.byteFallback {
+            let hex = Array("0123456789ABCDEF")
+            for b in 0..<256 { pieces.append(Piece("<0x\(hex[b >> 4])\(hex[b & 15])>", score: 0, type: .byte)) }
+        }
+        var k = 0
+        for s in merged { pieces.append(Piece(symbolString(s), score: -Float(k))); k += 1 }
+        for c in alphabet { pieces.append(Piece(String(Unicode.Scalar(c)!), score: -Float(k))); k += 1 }
+        return ModelProto(pieces: pieces, trainerSpec: trainerSpec(), normalizerSpec: normalizerSpec())
+    }
+
+    // MARK: Words
+
+    /// Normalises sentences (identity: dummy prefix, ' ' -> '▁') and counts words split before each '▁'
+    /// run (a run of '▁' stays with the following word when whitespace-only pieces are allowed).
+    private func countWords(_ corpus: TrainingCorpus) -> WordCounter {
+        let threads = max(1, min(options.numThreads, 64))
+        let n = corpus.count
+        let norm = Normalizer(charsMap: nil, userDefined: PrefixMatcher([]), addDummyPrefix: true,
+                              removeExtraWhitespaces: false, escapeWhitespaces: true, treatWhitespaceAsSuffix: false)
+        let boundary = PrefixMatcher(options.userDefinedSymbols + options.controlSymbols)
+        let allowWS = options.allowWhitespaceOnlyPieces
+        let counters = ThreadSlots<WordCounter>(threads, WordCounter(capacity: 1))
+        let share = (n + threads - 1) / threads
+        corpus.bytes.withUnsafeBufferPointer { cb in
+            nonisolated(unsafe) let base = cb.baseAddress!
+            let corpusRef = corpus
+            DispatchQueue.concurrentPerform(iterations: threads) { t in
+                var wc = WordCounter(capacity: 1 << 18)
+                var buf: [UInt8] = []
+                let lo = t * share, hi = min(n, lo + share)
+                if lo < hi {
+                    for i in lo..<hi {
+                        let r = corpusRef.range(i)
+                        if boundary.isEmpty {
+                            countWordsIdentity(base + r.lowerBound, r.count, allowWS: allowWS, word: &buf, into: &wc)
+                            continue
+                        }
+                        buf.removeAll(keepingCapacity: true)
+                        norm.normalize(UnsafeBufferPointer(start: base + r.lowerBound, count: r.count), into: &buf)
+                        buf.withUnsafeBufferPointer { b in
+                            splitWords(b, allowWS: allowWS, boundary: boundary) { p, len in wc.add(p, len, count: 1) }
+                        }
+                    }
+                }
+                counters[t] = wc
+            }
+        }
+        var total = counters.take(0, replacement: WordCounter(capacity: 1))
+        for t in 1..<threads { total.merge(counters.take(t, replacement: WordCounter(capacity: 1))) }
+        return total
+    }
+
+    // MARK: Alphabet
+
+    private func chooseAlphabet(_ words: WordCounter) throws(TrainingError) -> ([UInt32], [Int32]) {
+        var perChar = [UInt64](repeating: 0, count: 0x110000)
+        var total: UInt64 = 0
+        words.arena.withUnsafeBufferPointer { ar in
+            perChar.withUnsafeMutableBufferPointer { pc in
+                for e in 0..<words.count {
+                    let c = words.countOf(e)
+                    var i = words.keyStart(e)
+                    let end = i + words.keyLen(e)
+                    while i < end {
+                        let (cp, l) = decodeScalar(ar.baseAddress! + i, end - i)
+                        if cp < 0x110000 { pc[Int(cp)] &+= c }
+                        total &+= c
+                        i += l
+                    }
+                }
+            }
+        }
+        var counts: [(key: UInt32, value: UInt64)] = []
+        for cp in 0..<perChar.count where perChar[cp] > 0 { counts.append((UInt32(cp), perChar[cp])) }
+        // Most frequent first; ties by code point, so the order is deterministic.
+        let sorted = counts.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
+        var alphabet: [UInt32] = []
+        var acc: UInt64 = 0
+        let limit = Double(total) * options.characterCoverage
+        for (cp, c) in sorted {
+            acc &+= c
+            if options.characterCoverage < 1 && Double(acc) > limit { break }
+            // NUL, TAB and sentencepiece's unknown marker never become pieces (they still count
+            // towards the coverage, as in sentencepiece).
+            if cp == 0 || cp == 9 || cp == 0x2585 { continue }
+            alphabet.append(cp)
+        }
+        log("characters: \(counts.count) distinct, \(total) total, kept \(alphabet.count) (\(acc) <= \(limit))")
+        var map = [Int32](repeating: -1, count: 0x110000)
+        for cp in alphabet {
+            let s = String(Unicode.Scalar(cp)!)
+            if symByString[ArraySlice(Array(s.utf8))] != nil { continue }
+            map[Int(cp)] = addSymbol(Array(s.utf8), char: cp)
+        }
+        return (alphabet, map)
+    }
+
+    @discardableResult
+    private func addSymbol(_ bytes: [UInt8], char cp: UInt32) -> Int32 {
+        let id = Int32(symStart.count)
+        symStart.append(symBytes.count); symLen.append(Int32(bytes.count))
+        symBytes.append(contentsOf: bytes)
+        let ws = cp == 0x2581
+        let digit = (cp >= 0x30 && cp <= 0x39) || (cp >= 0xFF10 && cp <= 0xFF19)
+        var s: UInt8 = Self.anyScript
+        if !ws && options.splitByUnicodeScript {
+            s = UnicodeScript.of(cp)
+            if s == UnicodeScript.hiragana || s == UnicodeScript.katakana || cp == 0x30FC { s = UnicodeScript.han }
+            if s == UnicodeScript.inherited { s = Self.anyScript }
+            if digit && !options.splitByNumber { s = Self.anyScript }
+        }
+        symInfo.append(SymInfo.make(chars: 1, allWS: ws, startsWS: ws, digit: digit, frozen: false, script: s))
+        symByString[ArraySlice(bytes)] = id
+        return id
+    }
+
+    func symbolString(_ s: Int32) -> String {
+        String(decoding: symBytes[symStart[Int(s)]..<(symStart[Int(s)] + Int(symLen[Int(s)]))], as: UTF8.self)
+    }
+
+    // MARK: Merge state
+
+    struct State {
+        var syms: [Int32] = []          // all word symbols, word w at [start[w], start[w] + len[w])
+        /// Per word: symbols at syms[start ..< start + len], weight count (one cache line holds four).
+        struct Word { var start: Int; var len: Int32; var count: UInt64 }
+        var words: [Word] = []
+        // Pairs.
+        var pairLeft: [Int32] = []
+        var pairRight: [Int32] = []
+        var pairCount: [Int64] = []
+        var pairWhere: [[Int32]] = []
+        var info: [UInt32] = []
+        var slots: [Int32] = []
+        var mask = 0
+    }
+
+    private func buildWords(_ words: inout WordCounter, charToSym: [Int32]) -> State {
+        var st = State()
+        st.info = symInfo
+        let rules = self.rules
+        // Memory estimate: word symbols (syms + where lists), per-word arrays, pair tables.
+        var totalChars = 0
+        for e in 0..<words.count { totalChars += words.keyLen(e) }   // bytes >= chars: an upper bound
+        let estimate = totalChars * 4 * 2 + words.count * 32 + min(totalChars, 8 << 20) * 72
+        stats.estimatedBytes = estimate
+        log("memory estimate for the merge tables: \(estimate >> 20) MiB (\(words.count) unique words, <= \(totalChars) symbols)")
+        var minCount: UInt64 = 0
+        if let budget = options.memoryBudget, estimate > budget {
+            // Drop the rarest words until the estimate fits: counts sorted ascending, cut at the budget.
+            var byCount: [(UInt64, Int)] = []
+            for e in 0..<words.count { byCount.append((words.countOf(e), words.keyLen(e))) }
+            byCount.sort { $0.0 < $1.0 }
+            var est = estimate
+            for (c, l) in byCount {
+                if est <= budget { break }
+                est -= l * 8 + 32 + min(l, 8) * 72
+                minCount = c
+            }
+            log("memory budget \(budget >> 20) MiB: pruning words seen <= \(minCount) times")
+        }
+        var tmp: [Int32] = []
+        // Most frequent words first: they are rewritten most often, so keeping them together helps the
+        // cache. (Word order never changes the result: counts are sums and ties are broken by strings.)
+        let order = (0..<words.count).sorted { x, y in
+            let cx = words.countOf(x), cy = words.countOf(y)
+            return cx != cy ? cx > cy : x < y
+        }
+        words.arena.withUnsafeBufferPointer { ar in
+            for e in order {
+                let c = words.countOf(e)
+                if c <= minCount { stats.prunedWords += 1; continue }
+                var i = words.keyStart(e)
+                let end = i + words.keyLen(e)
+                tmp.removeAll(keepingCapacity: true)
+                func flush() {
+                    if tmp.count >= 2 {
+                        st.words.append(State.Word(start: st.syms.count, len: Int32(tmp.count), count: c))
+                        st.syms.append(contentsOf: tmp)
+                    }
+                    tmp.removeAll(keepingCapacity: true)
+                }
+                while i < end {
+                    let (cp, l) = decodeScalar(ar.baseAddress! + i, end - i)
+                    let s = cp < 0x110000 ? charToSym[Int(cp)] : -1
+                    if s >= 0 { tmp.append(s) } else { flush() }
+                    i += l
+                }
+                flush()
+            }
+        }
+        // Pair table.
+        var cap = 1 << 16
+        while cap < st.syms.count { cap <<= 1 }
+        st.slots = [Int32](repeating: -1, count: cap)
+        st.mask = cap - 1
+        for w in 0..<st.words.count {
+            let s = st.words[w].start, n = Int(st.words[w].len)
+            for i in 0..<(n - 1) {
+                let a = st.syms[s + i], b = st.syms[s + i + 1]
+                if !rules.valid(st.info[Int(a)], st.info[Int(b)]) { continue }
+                let p = pairIndex(&st, a, b)
+                st.pairCount[p] += Int64(st.words[w].count)
+                if st.pairWhere[p].last != Int32(w) { st.pairWhere[p].append(Int32(w)) }
+            }
+        }
+        log("\(st.words.count) word segments, \(st.syms.count) symbols, \(st.pairCount.count) pairs")
+        return st
+    }
+
+    @inline(__always)
+    private func pairHash(_ a: Int32, _ b: Int32) -> Int {
+        var h = (UInt64(UInt32(bitPattern: a)) << 32 | UInt64(UInt32(bitPattern: b))) &* 0x9E37_79B9_7F4A_7C15
+        h ^= h >> 31
+        return Int(truncatingIfNeeded: h)
+    }
+
+    /// Index of pair (a, b), inserted when absent.
+    @inline(__always)
+    private func pairIndex(_ st: inout State, _ a: Int32, _ b: Int32) -> Int {
+        var i = pairHash(a, b) & st.mask
+        while true {
+            let e = st.slots[i]
+            if e < 0 { break }
+            if st.pairLeft[Int(e)] == a && st.pairRight[Int(e)] == b { return Int(e) }
+            i = (i + 1) & st.mask
+        }
+        let e = st.pairLeft.count
+        st.slots[i] = Int32(e)
+        st.pairLeft.append(a); st.pairRight.append(b); st.pairCount.append(0); st.pairWhere.append([])
+        if st.pairLeft.count * 2 > st.slots.count {
+            st.slots = [Int32](repeating: -1, count: st.slots.count * 2)
+            st.mask = st.slots.count - 1
+            for k in 0..<st.pairLeft.count {
+                var j = pairHash(st.pairLeft[k], st.pairRight[k]) & st.mask
+                while st.slots[j] >= 0 { j = (j + 1) & st.mask }
+                st.slots[j] = Int32(k)
+            }
+        }
+        return e
+    }
+
+    // MARK: Merge loop
+
+    struct HeapEntry { var count: Int64; var pair: Int32 }
+    struct Delta { var x: Int32; var y: Int32; var delta: Int64; var word: Int32 }
+
+    /// sentencepiece's order: higher frequency, then shorter piece (code points), then smaller string.
+    @inline(__always)
+    private func better(_ x: HeapEntry, _ y: HeapEntry, _ st: borrowing State) -> Bool {
+        if x.count != y.count { return x.count > y.count }
+        let xa = st.pairLeft[Int(x.pair)], xb = st.pairRight[Int(x.pair)]
+        let ya = st.pairLeft[Int(y.pair)], yb = st.pairRight[Int(y.pair)]
+        let xl = SymInfo.chars(st.info[Int(xa)]) + SymInfo.chars(st.info[Int(xb)])
+        let yl = SymInfo.chars(st.info[Int(ya)]) + SymInfo.chars(st.info[Int(yb)])
+        if xl != yl { return xl < yl }
+        return concatLess(xa, xb, ya, yb)
+    }
+
+    /// Whether string(a)+string(b) < string(c)+string(d), bytewise.
+    private func concatLess(_ a: Int32, _ b: Int32, _ c: Int32, _ d: Int32) -> Bool {
+        func byte(_ s1: Int32, _ s2: Int32, _ i: Int) -> Int {
+            let l1 = Int(symLen[Int(s1)])
+            if i < l1 { return Int(symBytes[symStart[Int(s1)] + i]) }
+            let j = i - l1
+            if j < Int(symLen[Int(s2)]) { return Int(symBytes[symStart[Int(s2)] + j]) }
+            return -1
+        }
+        var i = 0
+        while true {
+            let x = byte(a, b, i), y = byte(c, d, i)
+            if x != y { return x < y }
+            if x < 0 { return false }
+            i += 1
+        }
+    }
+
+    private func mergeLoop(_ st: inout State, target: Int, into merged: inout [Int32]) {
+        let rules = self.rules
+        var heap: [HeapEntry] = []
+        heap.reserveCapacity(st.pairCount.count)
+        func push(_ e: HeapEntry, _ st: borrowing State) {
+            heap.append(e)
+            var k = heap.count - 1
+            while k > 0 {
+                let p = (k - 1) >> 1
+                if !better(heap[k], heap[p], st) { break }
+                heap.swapAt(k, p); k = p
+            }
+        }
+        func pop(_ st: borrowing State) -> HeapEntry {
+            let top = heap[0]
+            let last = heap.removeLast()
+            if !heap.isEmpty {
+                heap[0] = last
+                var k = 0
+                let n = heap.count
+                while true {
+                    let l = 2 * k + 1
+                    if l >= n { break }
+                    var c = l
+                    if l + 1 < n && better(heap[l + 1], heap[l], st) { c = l + 1 }
+                    if !better(heap[c], heap[k], st) { break }
+                    heap.swapAt(k, c); k = c
+                }
+            }
+            return top
+        }
+        for p in 0..<st.pairCount.count where st.pairCount[p] > 0 { push(HeapEntry(count: st.pairCount[p], pair: Int32(p)), st) }
+
+        var touched: [Int32] = []
+        var before: [Int64] = []
+        var isTouched = [Bool](repeating: false, count: st.pairCount.count)
+        var lastProgress = monotonicSeconds()
+        var stamp = [UInt32](repeating: 0, count: st.words.count)
+        var serialDeltas: [Delta] = []
+        var step: UInt32 = 0
+        while merged.count < target && !heap.isEmpty {
+            let top = pop(st)
+            let p = Int(top.pair)
+            let cur = st.pairCount[p]
+            if top.count != cur {
+                if cur > 0 && top.count > cur { push(HeapEntry(count: cur, pair: top.pair), st) }
+                continue
+            }
+            if cur <= 0 { continue }
+            let a = st.pairLeft[p], b = st.pairRight[p]
+            // The merged symbol (an existing one when this string was already reached another way).
+            let bytes = Array(symBytes[symStart[Int(a)]..<(symStart[Int(a)] + Int(symLen[Int(a)]))])
+                + Array(symBytes[symStart[Int(b)]..<(symStart[Int(b)] + Int(symLen[Int(b)]))])
+            var c: Int32
+            if let existing = symByString[ArraySlice(bytes)] {
+                c = existing
+            } else {
+                c = Int32(symStart.count)
+                symStart.append(symBytes.count); symLen.append(Int32(bytes.count)); symBytes.append(contentsOf: bytes)
+                st.info.append(SymInfo.concat(st.info[Int(a)], st.info[Int(b)]))
+                symByString[ArraySlice(bytes)] = c
+                merged.append(c)
+            }
+            // Rewrite every word holding (a, b), updating only the pairs around each merge.
+            let list = st.pairWhere[p]
+            st.pairWhere[p] = []
+            @inline(__always) func add(_ x: Int32, _ y: Int32, _ delta: Int64, _ w: Int32, _ st: inout State) {
+                if !rules.valid(st.info[Int(x)], st.info[Int(y)]) { return }
+                let q = pairIndex(&st, x, y)
+                if q >= isTouched.count { isTouched.append(contentsOf: repeatElement(false, count: q + 1 - isTouched.count)) }
+                if !isTouched[q] { isTouched[q] = true; touched.append(Int32(q)); before.append(st.pairCount[q]) }
+                st.pairCount[q] += delta
+                if delta > 0 && st.pairWhere[q].last != w { st.pairWhere[q].append(w) }
+            }
+            let cc = c
+            if list.count >= options.parallelRewriteThreshold && options.numThreads > 1 {
+                // Large lists (the early, frequent merges): words are rewritten on several threads,
+                // which record their pair-count deltas; the deltas are then applied in a fixed order.
+                step &+= 1
+                var unique: [Int32] = []
+                unique.reserveCapacity(list.count)
+                for w in list where stamp[Int(w)] != step { stamp[Int(w)] = step; unique.append(w) }
+                let threads = min(options.numThreads, 16)
+                let share = (unique.count + threads - 1) / threads
+                let deltas = ThreadSlots<[Delta]>(threads, [])
+                st.syms.withUnsafeMutableBufferPointer { symsBuf in
+                    st.words.withUnsafeMutableBufferPointer { wordsBuf in
+                        nonisolated(unsafe) let syms = symsBuf.baseAddress!
+                        nonisolated(unsafe) let words = wordsBuf.baseAddress!
+                        let uniq = unique
+                        DispatchQueue.concurrentPerform(iterations: threads) { t in
+                            var local: [Delta] = []
+                            let lo = t * share, hi = min(uniq.count, lo + share)
+                            if lo < hi {
+                                for k in lo..<hi {
+                                    let w = uniq[k]
+                                    rewriteWord(syms, &words[Int(w)], a, b, cc) { x, y, d in
+                                        local.append(Delta(x: x, y: y, delta: d, word: w))
+                                    }
+                                }
+                            }
+                            deltas[t] = local
+                        }
+                    }
+                }
+                for t in 0..<threads {
+                    for d in deltas.take(t, replacement: []) {
+                        if d.x == a && d.y == b { st.pairCount[p] += d.delta; continue }
+                        add(d.x, d.y, d.delta, d.word, &st)
+                    }
+                }
+            } else {
+                serialDeltas.removeAll(keepingCapacity: true)
+                st.syms.withUnsafeMutableBufferPointer { symsBuf in
+                    st.words.withUnsafeMutableBufferPointer { wordsBuf in
+                        var lastW: Int32 = -1
+                        for w in list {
+                            if w == lastW { continue }
+                            lastW = w
+                            rewriteWord(symsBuf.baseAddress!, &wordsBuf[Int(w)], a, b, cc) { x, y, d in
+                                serialDeltas.append(Delta(x: x, y: y, delta: d, word: w))
+                            }
+                        }
+                    }
+                }
+                for d in serialDeltas {
+                    if d.x == a && d.y == b { st.pairCount[p] += d.delta; continue }
+                    add(d.x, d.y, d.delta, d.word, &st)
+                }
+            }
+            for (k, q) in touched.enumerated() {
+                let qi = Int(q)
+                isTouched[qi] = false
+                if st.pairCount[qi] > before[k] { push(HeapEntry(count: st.pairCount[qi], pair: q), st) }
+            }
+            touched.removeAll(keepingCapacity: true); before.removeAll(keepingCapacity: true)
+            let now = monotonicSeconds()
+            if now - lastProgress > 5 {
+                lastProgress = now
+                log("merges \(merged.count)/\(target), last \(symbolString(c).debugDescription) freq \(cur)")
+            }
+        }
+    }
+
+    // MARK: Model pieces and specs
+
+    private func metaPieces() throws(TrainingError) -> [Piece] {
+        let o = options
+        var fixed: [(Int, Piece)] = []
+        if o.unkID < 0 { throw TrainingError("unk_id must be >= 0") }
+        fixed.append((o.unkID, Piece(o.unkPiece, score: 0, type: .unknown)))
+        if o.bosID >= 0 { fixed.append((o.bosID, Piece(o.bosPiece, score: 0, type: .control))) }
+        if o.eosID >= 0 { fixed.append((o.eosID, Piece(o.eosPiece, score: 0, type: .control))) }
+        if o.padID >= 0 { fixed.append((o.padID, Piece(o.padPiece, score: 0, type: .control))) }
+        var rest = o.controlSymbols.map { Piece($0, score: 0, type: .control) }
+            + o.userDefinedSymbols.map { Piece($0, score: 0, type: .userDefined) }
+        let total = fixed.count + rest.count
+        var slots = [Piece?](repeating: nil, count: total)
+        for (id, p) in fixed {
+            guard id < total else { throw TrainingError("special id \(id) for \(p.piece) must be < \(total) (the number of meta pieces)") }
+            guard slots[id] == nil else { throw TrainingError("special id \(id) is used twice") }
+            slots[id] = p
+        }
+        var seen = Set<String>()
+        for i in 0..<total where slots[i] == nil { slots[i] = rest.removeFirst() }
+        let pieces = slots.map { $0! }
+        for p in pieces {
+            guard !p.piece.isEmpty else { throw TrainingError("empty control or user-defined symbol") }
+            guard seen.insert(p.piece).inserted else { throw TrainingError("symbol \(p.piece.debugDescription) is defined twice") }
+            // Merges must never rebuild a meta piece's string.
+            let b = Array(p.piece.utf8)
+            let id = Int32(symStart.count)
+            symStart.append(symBytes.count); symLen.append(Int32(b.count)); symBytes.append(contentsOf: b)
+            symInfo.append(SymInfo.make(chars: p.piece.unicodeScalars.count, allWS: false, startsWS: false, digit: false,
+                                        frozen: true, script: Self.anyScript))
+            symByString[ArraySlice(b)] = id
+        }
+        return pieces
+    }
+
+    private func trainerSpec() -> TrainerSpec {
+        let o = options
+        var t = TrainerSpec()
+        t.input = o.inputs
+        t.modelPrefix = o.modelPrefix
+        t.modelType = .bpe
+        t.vocabSize = o.vocabSize
+        t.selfTestSampleSize = 0
+        t.inputFormat = o.inputFormat
+        t.characterCoverage = Float(o.characterCoverage)
+        t.inputSentenceSize = o.inputSentenceSize
+        t.seedSentencepieceSize = 1_000_000
+        t.shrinkingFactor = 0.75
+        t.numThreads = o.numThreads
+        t.numSubIterations = 2
+        t.maxSentenceLength = o.maxSentenceLength
+        t.shuffleInputSentence = o.shuffleInputSentence
+        t.maxSentencepieceLength = o.maxSentencepieceLength
+        t.splitByUnicodeScript = o.splitByUnicodeScript
+        t.splitByWhitespace = true
+        t.splitByNumber = o.splitByNumber
+        t.treatWhitespaceAsSuffix = false
+        t.splitDigits = o.splitDigits
+        t.allowWhitespaceOnlyPieces = o.allowWhitespaceOnlyPieces
+        if !o.controlSymbols.isEmpty { t.controlSymbols = o.controlSymbols }
+        if !o.userDefinedSymbols.isEmpty { t.userDefinedSymbols = o.userDefinedSymbols }
+        t.vocabularyOutputPieceScore = true
+        t.hardVocabLimit = o.hardVocabLimit
+        t.useAllVocab = false
+        t.byteFallback = o.byteFallback
+        t.requiredChars = ""
+        t.unkID = o.unkID; t.bosID = o.bosID; t.eosID = o.eosID; t.padID = o.padID
+        t.unkSurface = o.unkSurface
+        t.unkPiece = o.unkPiece; t.bosPiece = o.bosPiece; t.eosPiece = o.eosPiece; t.padPiece = o.padPiece
+        t.trainExtremelyLargeCorpus = false
+        t.enableDifferentialPrivacy = false
+        t.differentialPrivacyNoiseLevel = 0
+        t.differentialPrivacyClippingThreshold = 0
+        return t
+    }
+
+    private func normalizerSpec() -> NormalizerSpec {
+        var n = NormalizerSpec()
+        n.name = "identity"
+        n.precompiledCharsmap = []
+        n.addDummyPrefix = true
+        n.removeExtraWhitespaces = false
+        n.escapeWhitespaces = true
+        n.normalizationRuleTSV = ""
+        return n
+    }
+}
+
+/// Splits normalised text into words: a new word starts at every '▁' (with whitespace-only pieces
+/// allowed, only at the first '▁' of a run). User-defined/control symbol strings end a word and are
+/// dropped, as sentencepiece's trainer does.
+func splitWords(_ b: UnsafeBufferPointer<UInt8>, allowWS: Bool, boundary: PrefixMatcher,
+                _ body: (UnsafePointer<UInt8>, Int) -> Void) {
+    guard let base = b.baseAddress else { return }
+    let n = b.count
+    var start = 0
+    var i = 0
+    var inWS = false
+    let hasBoundary = !boundary.isEmpty
+    while i < n {
+        if hasBoundary {
+            let m = boundary.match(base + i, n - i)
+            if m > 0 {
+                if i > start { body(base + start, i - start) }
+                i += m; start = i; inWS = false
+                continue
+            }
+        }
+        let isWS = i + 2 < n && base[i] == 0xE2 && base[i + 1] == 0x96 && base[i + 2] == 0x81
+        if isWS && (!inWS || !allowWS) && i > start {
+            body(base + start, i - start); start = i
+        }
+        inWS = isWS
+        i += isWS ? 3 : max(1, min(n - i, oneCharLen(base[i])))
+    }
+    if start < n { body(base + start, n - start) }
+}
+
+/// Rewrites one word, merging every (a, b) into c left to right, and reports the pair-count changes
+/// around each merged position through `emit(x, y, delta)` (delta = ± the word's count).
+@inline(__always)
+func rewriteWord(_ syms: UnsafeMutablePointer<Int32>, _ word: inout BPETrainer.State.Word, _ a: Int32, _ b: Int32, _ c: Int32,
+                 _ emit: (Int32, Int32, Int64) -> Void) {
+    let s = word.start, n = Int(word.len)
+    let wc = Int64(word.count)
+    var o = 0, i = 0
+    var changed = false
+    while i < n {
+        if i + 1 < n && syms[s + i] == a && syms[s + i + 1] == b {
+            changed = true
+            if o > 0 {
+                let x = syms[s + o - 1]
+                emit(x, a, -wc)
+                emit(x, c, wc)
+            }
+            if i + 2 < n {
+                let y = syms[s + i + 2]
+                emit(b, y, -wc)
+                emit(c, y, wc)
+            }
+            emit(a, b, -wc)
+            syms[s + o] = c
+            o += 1; i += 2
+        } else {
+            if changed { syms[s + o] = syms[s + i] }
+            o += 1; i += 1
+        }
+    }
+    if changed { word.len = Int32(o) }
+}
+
+/// Identity normalisation and word splitting fused (the common case: no user-defined or control
+/// symbols): the same words as `normalize` + `splitWords`, without the intermediate buffer.
+@inline(__always)
+func countWordsIdentity(_ p: UnsafePointer<UInt8>, _ n: Int, allowWS: Bool, word wb: inout [UInt8], into wc: inout WordCounter) {
+    if n == 0 { return }
+    wb.removeAll(keepingCapacity: true)
+    wb.append(0xE2); wb.append(0x96); wb.append(0x81)
+    var inWS = true
+    var i = 0
+    while i < n {
+        let c = p[i]
+        let isWS = c == 0x20 || (c == 0xE2 && i + 2 < n && p[i + 1] == 0x96 && p[i + 2] == 0x81)
+        if isWS {
+            if !(inWS && allowWS) {
+                wb.withUnsafeBufferPointer { wc.add($0.baseAddress!, $0.count, count: 1) }
+                wb.removeAll(keepingCapacity: true)
+            }
+            wb.append(0xE2); wb.append(0x96); wb.append(0x81)
+            inWS = true
+            i += c == 0x20 ? 1 : 3
+            continue
+        }
+        inWS = false
+        if c < 0x80 { wb.append(c); i += 1; continue }
+        let l = validUTF8Length(p + i, n - i)
+        if l == 0 { wb.append(0xEF); wb.append(0xBF); wb.append(0xBD); i += 1; continue }
+        for k in 0..<l { wb.append(p[i + k]) }
+        i += l
+    }
+    wb.withUnsafeBufferPointer { wc.add($0.baseAddress!, $0.count, count: 1) }
+}
+
+/// Decodes one code point from valid UTF-8 (the normaliser guarantees validity).
+@inline(__always)
+func decodeScalar(_ p: UnsafePointer<UInt8>, _ n: Int) -> (UInt32, Int) {
+    let c0 = UInt32(p[0])
+    if c0 < 0x80 { return (c0, 1) }
+    let l = min(n, oneCharLen(p[0]))
+    switch l {
+    case 2: return ((c0 & 0x1F) << 6 | UInt32(p[1] & 0x3F), 2)
+    case 3: return ((c0 & 0x0F) << 12 | UInt32(p[1] & 0x3F) << 6 | UInt32(p[2] & 0x3F), 3)
+    case 4: return ((c0 & 0x07) << 18 | UInt32(p[1] & 0x3F) << 12 | UInt32(p[2] & 0x3F) << 6 | UInt32(p[3] & 0x3F), 4)
+    default: return (0xFFFD, 1)
+    }
+}
+
+func monotonicSeconds() -> Double { now() }
+
+func fmt(_ x: Double) -> String {
+    let v = Int((x * 10).rounded())
+    return "\(v / 10).\(v % 10)"
+}

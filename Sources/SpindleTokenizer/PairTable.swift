@@ -1,0 +1,119 @@
+// (left symbol, right symbol) -> merged piece, precomputed from every split of every mergeable piece.
+// SentencePiece merges any adjacent pair whose concatenation is a piece; listing every split of every
+// piece into two known symbols gives exactly those pairs, so the merge loop can look pairs up by two
+// integers instead of hashing byte strings.
+
+/// Symbol ids: piece ids, plus extra ids (>= vocab size) for characters that occur inside mergeable
+/// pieces without being pieces themselves (they can still merge, e.g. in edited vocabularies).
+struct SymbolVocabulary {
+    let table: PieceTable          // pieces, then extra characters
+    let vocabSize: Int
+}
+
+struct PairTable: @unchecked Sendable {
+    /// Compact slots when every symbol id fits in 16 bits (8 bytes: key, merged id); wide otherwise.
+    struct Slot { var key: UInt64; var id: Int32; var score: Float }
+    struct SmallSlot { var key: UInt32; var id: Int32 }
+    let slots: UnsafeMutablePointer<Slot>?
+    let small: UnsafeMutablePointer<SmallSlot>?
+    let scores: UnsafePointer<Float>
+    let mask: Int
+    let count: Int
+    static let empty = UInt64.max
+
+    @inline(__always) static func hash(_ k: UInt64) -> Int {
+        var h = k &* 0x9E37_79B9_7F4A_7C15
+        h ^= h >> 29
+        return Int(truncatingIfNeeded: h)
+    }
+
+    init(pairs: [(UInt64, Int32, Float)], maxSymbolID: Int, scores: UnsafePointer<Float>) {
+        var cap = 16
+        while cap < pairs.count * 2 { cap <<= 1 }
+        mask = cap - 1
+        count = pairs.count
+        self.scores = scores
+        if maxSymbolID < 0xFFFF {
+            let sm = UnsafeMutablePointer<SmallSlot>.allocate(capacity: cap)
+            sm.initialize(repeating: SmallSlot(key: UInt32.max, id: -1), count: cap)
+            for (k, id, _) in pairs {
+                let k32 = UInt32(k >> 32) << 16 | UInt32(k & 0xFFFF)
+                var i = Self.hash(UInt64(k32)) & mask
+                while sm[i].key != UInt32.max && sm[i].key != k32 { i = (i + 1) & mask }
+                sm[i] = SmallSlot(key: k32, id: id)
+            }
+            small = sm; slots = nil
+        } else {
+            let sl = UnsafeMutablePointer<Slot>.allocate(capacity: cap)
+            sl.initialize(repeating: Slot(key: Self.empty, id: -1, score: 0), count: cap)
+            for (k, id, s) in pairs {
+                var i = Self.hash(k) & mask
+                while sl[i].key != Self.empty && sl[i].key != k { i = (i + 1) & mask }
+                sl[i] = Slot(key: k, id: id, score: s)
+            }
+            slots = sl; small = nil
+        }
+    }
+
+    func deallocate() { slots?.deallocate(); small?.deallocate() }
+
+    /// The merged piece of (left, right) and its score; id -1 when the pair is not a piece.
+    @inline(__always)
+    func find(_ left: Int32, _ right: Int32) -> (id: Int32, score: Float) {
+        if let sm = small {
+            let k = UInt32(truncatingIfNeeded: left) << 16 | UInt32(truncatingIfNeeded: right)
+            var i = Self.hash(UInt64(k)) & mask
+            while true {
+                let s = sm[i]
+                if s.key == k { return (s.id, scores[Int(s.id)]) }
+                if s.key == UInt32.max { return (-1, 0) }
+                i = (i + 1) & mask
+            }
+        }
+        let sl = slots!
+        let k = UInt64(UInt32(bitPattern: left)) << 32 | UInt64(UInt32(bitPattern: right))
+        var i = Self.hash(k) & mask
+        while true {
+            let s = sl[i]
+            if s.key == k { return (s.id, s.score) }
+            if s.key == Self.empty { return (-1, 0) }
+            i = (i + 1) & mask
+        }
+    }
+}
+
+/// Builds the symbol table and pair table for a vocabulary.
+func buildPairTable(pieces: [[UInt8]], mergeable: [Bool], scores: [Float], scoresPtr: UnsafePointer<Float>) -> (symbols: PieceTable, pairs: PairTable) {
+    // Characters of mergeable pieces that are not pieces.
+    let base = try! PieceTable(pieces: pieces.enumerated().map { $0.element })   // duplicates checked by the caller
+    var extra: [[UInt8]] = []
+    var extraSet = Set<[UInt8]>()
+    for (i, p) in pieces.enumerated() where mergeable[i] {
+        var k = 0
+        while k < p.count {
+            let l = min(p.count - k, oneCharLen(p[k]))
+            let c = Array(p[k..<(k + l)])
+            let known = c.withUnsafeBufferPointer { base.find($0.baseAddress!, $0.count) } >= 0
+            if !known && extraSet.insert(c).inserted { extra.append(c) }
+            k += l
+        }
+    }
+    let symbols = extra.isEmpty ? base : try! PieceTable(pieces: pieces + extra)
+    var pairs: [(UInt64, Int32, Float)] = []
+    for (i, p) in pieces.enumerated() where mergeable[i] {
+        var cut = 0
+        p.withUnsafeBufferPointer { b in
+            let bp = b.baseAddress!
+            cut = oneCharLen(bp[0])
+            while cut < p.count {
+                let l = symbols.find(bp, cut)
+                let r = symbols.find(bp + cut, p.count - cut)
+                if l >= 0 && r >= 0 {
+                    pairs.append((UInt64(UInt32(l)) << 32 | UInt64(UInt32(r)), Int32(i), scores[i]))
+                }
+                cut += oneCharLen(bp[cut])
+            }
+        }
+    }
+    return (symbols, PairTable(pairs: pairs, maxSymbolID: symbols.count - 1, scores: scoresPtr))
+}

@@ -1,2 +1,0 @@
-// SpindleTokenizer: SentencePiece-compatible BPE — ModelProto reader/writer, normaliser, encoder/decoder
-// with byte fallback, the BPE trainer and vocabulary merge. One file per concept.

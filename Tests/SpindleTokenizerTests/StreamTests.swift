@@ -1,0 +1,61 @@
+import Foundation
+import Testing
+import SpindleIO
+@testable import SpindleTokenizer
+
+@Suite struct StreamTests {
+    @Test(arguments: [
+        (#"{"text":"a\nb \"q\" \u00e9\ud83d\ude00","id":1}"#, "a\nb \"q\" é😀"),
+        (#"{"meta":{"text":"no"},"list":[1,"]"],"text":"yes"}"#, "yes"),
+        (#"  { "text" : "" }"#, ""),
+    ])
+    func jsonFieldExtraction(line: String, expected: String) throws {
+        var out: [UInt8] = []
+        var l = line
+        _ = try l.withUTF8 { try jsonStringField($0, key: "text", into: &out) }
+        #expect(String(decoding: out, as: UTF8.self) == expected)
+    }
+
+    @Test(arguments: [#"{"id":1}"#, #"[1,2]"#, #"{"text":5}"#, #"{"text":"unterminated}"#])
+    func jsonFieldErrors(line: String) {
+        var out: [UInt8] = []
+        var l = line
+        #expect(throws: JSONFieldError.self) { _ = try l.withUTF8 { try jsonStringField($0, key: "text", into: &out) } }
+    }
+
+    /// Streams through a pipe with 1 and 2 threads: identical output, errors name the line.
+    @Test(.enabled(if: SharedData.hasLlama2))
+    func streamEncodeAndDecodeWithThreads() throws {
+        let m = try SharedData.llama2()
+        let lines = (0..<3000).map { "line \($0): The quick brown fox ünïcödé 中文 🙂" } + [""]
+        let input = lines.joined(separator: "\n") + "\n"
+        func run(_ transforms: [LineTransform], _ text: String) throws -> String {
+            let inPath = NSTemporaryDirectory() + "spindle-in-\(getpid())-\(UUID().uuidString)"
+            let outPath = inPath + ".out"
+            try Data(text.utf8).write(to: URL(fileURLWithPath: inPath))
+            defer { try? FileManager.default.removeItem(atPath: inPath); try? FileManager.default.removeItem(atPath: outPath) }
+            let fi = try InputFile(path: inPath), fo = try OutputFile(path: outPath)
+            try streamLines(input: fi, output: fo, transforms: transforms, blockSize: 4096)
+            try fo.commit()
+            return String(decoding: try Data(contentsOf: URL(fileURLWithPath: outPath)), as: UTF8.self)
+        }
+        let one = try run([EncodeLineTransform(model: m, options: EncodeLineOptions())], input)
+        let two = try run([EncodeLineTransform(model: m, options: EncodeLineOptions()), EncodeLineTransform(model: m, options: EncodeLineOptions())], input)
+        #expect(one == two)
+        let outLines = one.split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(outLines.count == lines.count + 1)
+        #expect(outLines[0] == m.encode(lines[0]).map(String.init).joined(separator: " "))
+        let decoded = try run([DecodeLineTransform(model: m, pieces: false)], one)
+        #expect(decoded == input)
+        var jsonOpts = EncodeLineOptions()
+        jsonOpts.jsonlField = "text"
+        do {
+            _ = try run([EncodeLineTransform(model: m, options: jsonOpts)], "{\"text\":\"ok\"}\n{\"body\":\"x\"}\n")
+            Issue.record("expected an error")
+        } catch let e as LineError {
+            #expect(e.line == 2 && e.message.contains("text"))
+        }
+        let j = try run([EncodeLineTransform(model: m, options: jsonOpts)], "{\"id\":7,\"text\":\"Hello world\"}\n")
+        #expect(j == "{\"id\":7,\"text\":\"Hello world\",\"ids\":[15043,3186]}\n")
+    }
+}
