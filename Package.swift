@@ -6,7 +6,7 @@ import PackageDescription
 /// AVX2/FMA level (x86-64-v3) that every machine Spindle runs on has: the SIMD kernels (MinHash,
 /// softmax, normalisers) are measured ~1.6x faster with it. Debug builds (the tests) stay generic.
 #if arch(x86_64)
-let cpuFlags = ["-target-cpu", "x86-64-v3"]
+let cpuFlags = ["-target-cpu", "haswell"]
 #else
 let cpuFlags: [String] = []
 #endif
