@@ -10,7 +10,7 @@
 set -u
 cd "$(dirname "$0")/.."
 SPINDLE=${SPINDLE:-.build/release/spindle}
-PEERS=${PEERS:-../shared/bench/peers}
+PEERS=${PEERS:-${SHARED:-../shared}/bench/peers}
 STEPS=${STEPS:-3}
 GEN=${GEN:-256}
 THREADS=${THREADS:-2}
