@@ -40,18 +40,13 @@ struct TrainPretrain: ParsableCommand {
         commandName: "pretrain",
         abstract: "Pretrain a Llama model from token rows; write an HF-layout checkpoint, metrics and a report.",
         discussion: """
-        The config (configs/nano.json, stories15M, stories42M, llama2-7b; schema in
-        schemas/trainer-config.schema.json) gives the model shape, optimiser and data. Training data is
-        either MDS shards (`spindle pack pretrain`) or a token-id text file (one document per line,
-        ids separated by spaces, as `spindle tokenizer encode` writes).
+        The config (configs/nano.json, stories15M, stories42M, llama2-7b; schema in schemas/trainer-config.schema.json) gives the model shape, optimiser, eval and data. Training data is a token-id text file: one document per line, ids separated by spaces (as `spindle tokenizer encode` writes; .zst/.gz read transparently); documents are packed into rows with attention and positions restarting at each document. MDS shard directories from `spindle pack pretrain` plug in through the same TrainingBatchSource protocol.
 
-        Output in the config's output.dir: checkpoint/ (config.json + model.safetensors, loadable by
-        transformers, plus optimizer.safetensors and trainer_state.json for --resume), metrics.jsonl,
-        report.html. Progress goes to stderr.
+        The output directory (output.dir) receives checkpoint/ (config.json + model.safetensors, loadable by transformers' LlamaForCausalLM, plus optimizer.safetensors and trainer_state.json for --resume), metrics.jsonl and report.html. Progress goes to stderr.
 
         examples:
-          spindle train pretrain --config configs/nano.json --train-data ids.txt --steps 200
-          spindle train pretrain --config stories15M --benchmark 5      # random tokens, prints tokens/s
+          spindle train pretrain --config nano --train-data ids.txt --steps 200
+          spindle train pretrain --config stories15M --benchmark 5
           spindle train pretrain --config nano --print-config
         """)
 
@@ -64,6 +59,8 @@ struct TrainPretrain: ParsableCommand {
     @Flag(help: "Continue from OUTPUT/checkpoint (weights, AdamW state, data cursor).") var resume = false
     @Option(help: "Run N timed steps on random tokens and print tokens/s as the last line.") var benchmark: Int?
     @Flag(help: "Print the effective config as JSON and exit.") var printConfig = false
+    @Flag(help: "Measure sgemm GFLOP/s (square 256-2048 and this model's shapes, like gemm_bench_numpy.py) and exit.")
+    var measureSgemm = false
 
     func run() throws {
         BLASBackend.prepareProcess()   // before any input is read: it may re-exec
@@ -75,6 +72,22 @@ struct TrainPretrain: ParsableCommand {
         if let threads { cfg.threads = threads }
         try exitOnTrainerError("train pretrain") { try cfg.validate() }
         if printConfig { print(cfg.json(), terminator: ""); return }
+        if measureSgemm {
+            let blas = BLASBackend.shared
+            blas.threads = cfg.threads
+            stderrLine("blas: \(blas.summary)")
+            let m = cfg.model, n = cfg.batchSize * cfg.seqLen
+            let shapes = [256, 512, 1024, 2048].map { ("square \($0)", $0, $0, $0) } + [
+                ("x@w1 \(n)x\(m.dim)x\(m.hiddenDim)", n, m.dim, m.hiddenDim),
+                ("h@w2 \(n)x\(m.hiddenDim)x\(m.dim)", n, m.hiddenDim, m.dim),
+                ("dW1=x^T@dy \(m.dim)x\(n)x\(m.hiddenDim)", m.dim, n, m.hiddenDim),
+                ("x@wcls \(n)x\(m.dim)x\(m.vocabSize)", n, m.dim, m.vocabSize),
+            ]
+            for (name, mm, k, nn) in shapes {
+                print(String(format: "threads=%d %@: %.1f GFLOP/s", cfg.threads, name, blas.measureSgemm(m: mm, k: k, n: nn, reps: 5)))
+            }
+            return
+        }
         if let n = benchmark {
             guard n > 0 else { throw ValidationError("--benchmark needs a positive number of steps") }
             let lines = try exitOnTrainerError("train pretrain") { try Pretrain.benchmark(config: cfg, steps: n, log: stderrLine) }
