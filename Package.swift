@@ -36,8 +36,10 @@ let package = Package(
                        providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
         .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0",
                        providers: [.apt(["libxml2-dev"]), .brew(["libxml2"])]),
-        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas",
-                       providers: [.apt(["libopenblas-dev"]), .brew(["openblas"])]),
+        // OpenBLAS is dlopen()ed at run time, after OPENBLAS_CORETYPE is chosen from cpuid (the library
+        // reads it in its load-time constructor, so a build-time link would be too early); this module
+        // only declares the signatures. `make deps` installs libopenblas-dev, which brings the library.
+        .systemLibrary(name: "COpenBLAS"),
 
         .target(name: "SpindleIO", dependencies: ["CZstd", "CZlib"], swiftSettings: releaseTuning),
         .target(name: "SpindleStages", dependencies: ["SpindleIO", "CLibXML2"], swiftSettings: releaseTuning),
