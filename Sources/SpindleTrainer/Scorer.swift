@@ -11,6 +11,9 @@ public final class Scorer {
     /// The T−1 next-token log-probs of `tokens` (T ≥ 1; empty result for T = 1).
     public func logProbs(_ tokens: [Int32]) throws -> [Float] {
         let c = model.config
+        guard model.layout.head >= 0 else {
+            throw TrainerError.config(field: "architectures", message: "a reward model (score head) has no next-token head to score with")
+        }
         guard !tokens.isEmpty else { return [] }
         guard tokens.count <= c.maxSeqLen else {
             throw TrainerError.data(file: "input", line: nil, message: "sequence of \(tokens.count) tokens exceeds max_position_embeddings \(c.maxSeqLen)")

@@ -52,6 +52,7 @@ struct Generate: ParsableCommand {
             guard let config else { throw TrainerError.config(field: "--checkpoint", message: "give --checkpoint DIR (or --config with --benchmark)") }
             return try LlamaModel(config: TrainConfig.load(resolveConfigPath(config)).model, seed: seed)
         }
+        if model.layout.head < 0 { throw ValidationError("this checkpoint is a reward model (score head): it cannot generate") }
         if let n = benchmark {
             guard n > 1 else { throw ValidationError("--benchmark needs at least 2 tokens") }
             let gen = Generator(model: model, batch: 1, maxLen: min(n + 1, model.config.maxSeqLen))

@@ -63,6 +63,8 @@ struct TrainPretrain: ParsableCommand {
     @Flag(help: "Continue from OUTPUT/checkpoint (weights, AdamW state, data cursor).") var resume = false
     @Option(help: "Run N timed steps on random tokens and print tokens/s as the last line.") var benchmark: Int?
     @Flag(help: "Print the effective config as JSON and exit.") var printConfig = false
+    @Flag(help: "Measure sgemm GFLOP/s (square 256-2048 and this model's shapes, like gemm_bench_numpy.py) and exit.")
+    var measureSgemm = false
 
     func run() throws {
         BLASBackend.prepareProcess()   // before any input is read: it may re-exec
@@ -74,6 +76,22 @@ struct TrainPretrain: ParsableCommand {
         if let threads { cfg.threads = threads }
         try exitOnTrainerError("train pretrain") { try cfg.validate() }
         if printConfig { print(cfg.json(), terminator: ""); return }
+        if measureSgemm {
+            let blas = BLASBackend.shared
+            blas.threads = cfg.threads
+            stderrLine("blas: \(blas.summary)")
+            let m = cfg.model, n = cfg.batchSize * cfg.seqLen
+            let shapes = [256, 512, 1024, 2048].map { ("square \($0)", $0, $0, $0) } + [
+                ("x@w1 \(n)x\(m.dim)x\(m.hiddenDim)", n, m.dim, m.hiddenDim),
+                ("h@w2 \(n)x\(m.hiddenDim)x\(m.dim)", n, m.hiddenDim, m.dim),
+                ("dW1=x^T@dy \(m.dim)x\(n)x\(m.hiddenDim)", m.dim, n, m.hiddenDim),
+                ("x@wcls \(n)x\(m.dim)x\(m.vocabSize)", n, m.dim, m.vocabSize),
+            ]
+            for (name, mm, k, nn) in shapes {
+                print(String(format: "threads=%d %@: %.1f GFLOP/s", cfg.threads, name, blas.measureSgemm(m: mm, k: k, n: nn, reps: 5)))
+            }
+            return
+        }
         if let n = benchmark {
             guard n > 0 else { throw ValidationError("--benchmark needs a positive number of steps") }
             let lines = try exitOnTrainerError("train pretrain") { try Pretrain.benchmark(config: cfg, steps: n, log: stderrLine) }
