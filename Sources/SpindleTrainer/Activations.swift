@@ -15,6 +15,15 @@ final class LayerActivations {
     }
 }
 
+/// Bytes of fp32 activations and scratch `Activations(config:b:t:)` allocates.
+public func activationBytes(_ c: LlamaConfig, b: Int, t: Int) -> Int {
+    let n = b * t, d = c.dim, qd = c.nHeads * c.headDim, kvd = c.kvDim, hid = c.hiddenDim
+    let perLayer = 2 * n + 3 * n * d + 2 * n * qd + 2 * n * kvd + b * c.nHeads * t * t + 3 * n * hid
+    let rest = (c.nLayers + 1) * n * d + 2 * n + n * d + n * (c.scoreHead ? 1 : c.vocabSize)
+        + 3 * n * d + 3 * n * hid + 2 * n * qd + 2 * n * kvd + b * c.nKVHeads * t * t
+    return 4 * (c.nLayers * perLayer + rest)
+}
+
 /// Inputs, activations and gradient scratch for a fixed (b, t).
 public final class Activations: @unchecked Sendable {
     public let b: Int, t: Int

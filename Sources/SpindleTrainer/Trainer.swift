@@ -35,6 +35,12 @@ public final class Trainer {
         if let bound = source.vocabBound, bound > config.model.vocabSize {
             throw TrainerError.config(field: "model.vocab_size", message: "\(config.model.vocabSize), but the data holds token id \(bound - 1) (tokenizer/vocabulary mismatch?)")
         }
+        // Weights, gradients and two AdamW moments (16 bytes a parameter) plus activations must fit.
+        let need = Double(16 * config.model.parameterCount + activationBytes(config.model, b: config.batchSize, t: config.seqLen))
+        let have = Double(ProcessInfo.processInfo.physicalMemory)
+        if need > 0.9 * have {
+            throw TrainerError.config(field: "model", message: String(format: "training this shape needs about %.1f GiB (weights, gradients, AdamW state, activations for batch %d × seq %d); this machine has %.1f GiB", need / 1073741824, config.batchSize, config.seqLen, have / 1073741824))
+        }
         self.config = config
         Compute.threads = config.threads
         BLASBackend.shared.threads = config.threads

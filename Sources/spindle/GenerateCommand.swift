@@ -17,16 +17,12 @@ struct Generate: ParsableCommand {
         commandName: "generate",
         abstract: "Sample a continuation from a checkpoint with a KV cache (temperature, top-p, seed).",
         discussion: """
-        The prompt is given as token ids (--ids "1 450 4996"); text prompts arrive with the tokenizer.
-        Generated ids go to stdout, space-separated, ending at </s> (id 2) or --max-new-tokens.
-        --prompts FILE (or - for stdin) samples a continuation for every line of ids, --batch-size at a
-        time through the batched sampler, one output line per prompt; prompt i uses seed + i, so the
-        output does not depend on the batch size.
+        The prompt is given as token ids (--ids "1 450 4996"); text prompts arrive with the tokenizer. Generated ids go to stdout, space-separated, ending at </s> (id 2) or --max-new-tokens. --prompts FILE (or - for stdin) samples a continuation for every line of ids, --batch-size at a time through the batched sampler, one output line per prompt; prompt i uses seed + i, so the output does not depend on the batch size. --checkpoint also takes a llama2.c .bin file.
 
         examples:
-          spindle generate --checkpoint runs/nano/checkpoint --ids "1" --temperature 0.8 --top-p 0.9 --seed 7
-          spindle generate --checkpoint DIR --prompts prompts.ids --batch-size 8 > samples.ids
-          spindle generate --config configs/stories15M.json --benchmark 256   # random weights, prints tokens/s
+          spindle generate --checkpoint runs/nano/checkpoint --ids "1" --seed 7
+          spindle generate --checkpoint DIR --prompts prompts.ids > samples.ids
+          spindle generate --config stories15M --benchmark 256
         """)
 
     @Option(help: "Checkpoint directory (config.json + model.safetensors), or a llama2.c .bin file.") var checkpoint: String?

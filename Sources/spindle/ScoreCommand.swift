@@ -8,10 +8,7 @@ struct Score: ParsableCommand {
         commandName: "score",
         abstract: "Per-token log-probabilities of token-id sequences under a checkpoint.",
         discussion: """
-        Reads token ids (whitespace-separated, one sequence per line) from FILE or stdin (.zst/.gz read
-        transparently) and writes, for
-        each input line, the T-1 log-probs log p(t[i+1] | t[..i]) separated by spaces (an empty line for
-        a one-token sequence). The perplexity over all scored tokens goes to stderr.
+        Reads token ids (whitespace-separated, one sequence per line) from FILE or stdin (.zst/.gz read transparently) and writes, for each input line, the T-1 log-probs log p(t[i+1] | t[..i]) separated by spaces (an empty line for a one-token sequence). The perplexity over all scored tokens goes to stderr.
 
         example:
           spindle score --checkpoint runs/nano/checkpoint < ids.txt > logprobs.txt

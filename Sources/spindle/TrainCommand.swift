@@ -39,18 +39,13 @@ struct TrainPretrain: ParsableCommand {
         commandName: "pretrain",
         abstract: "Pretrain a Llama model from token rows; write an HF-layout checkpoint, metrics and a report.",
         discussion: """
-        The config (configs/nano.json, stories15M, stories42M, llama2-7b; schema in
-        schemas/trainer-config.schema.json) gives the model shape, optimiser and data. Training data is
-        either MDS shards (`spindle pack pretrain`) or a token-id text file (one document per line,
-        ids separated by spaces, as `spindle tokenizer encode` writes).
+        The config (configs/nano.json, stories15M, stories42M, llama2-7b; schema in schemas/trainer-config.schema.json) gives the model shape, optimiser, eval and data. Training data is a token-id text file: one document per line, ids separated by spaces (as `spindle tokenizer encode` writes; .zst/.gz read transparently); documents are packed into rows with attention and positions restarting at each document. MDS shard directories from `spindle pack pretrain` plug in through the same TrainingBatchSource protocol.
 
-        Output in the config's output.dir: checkpoint/ (config.json + model.safetensors, loadable by
-        transformers, plus optimizer.safetensors and trainer_state.json for --resume), metrics.jsonl,
-        report.html. Progress goes to stderr.
+        The output directory (output.dir) receives checkpoint/ (config.json + model.safetensors, loadable by transformers' LlamaForCausalLM, plus optimizer.safetensors and trainer_state.json for --resume), metrics.jsonl and report.html. Progress goes to stderr.
 
         examples:
-          spindle train pretrain --config configs/nano.json --train-data ids.txt --steps 200
-          spindle train pretrain --config stories15M --benchmark 5      # random tokens, prints tokens/s
+          spindle train pretrain --config nano --train-data ids.txt --steps 200
+          spindle train pretrain --config stories15M --benchmark 5
           spindle train pretrain --config nano --print-config
         """)
 

@@ -89,6 +89,9 @@ func safetensorsBytes(header: String, body: [UInt8]) -> Data {
         }
         let s15 = try TrainConfig.load(packageRoot.appendingPathComponent("configs/stories15M.json").path)
         #expect(s15.model.parameterCount == 24_407_712)   // 2·32000·288 + 6·995,904 + 288
+        // The 7B shape is refused with a size message instead of an allocation failure.
+        #expect { try Trainer(config: c, source: RandomTokenBatchSource(seqLen: c.seqLen, vocab: 32000, seed: 1)) }
+            throws: { "\($0)".contains("GiB") }
     }
 
     @Test func trainConfigRejectsUnknownKeys() {
