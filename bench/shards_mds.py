@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """MosaicML-streaming side of Spindle's shard cross-checks (optional; needs mosaicml-streaming).
 
-  shards_mds.py dump DIR            print every sample of DIR, read through streaming.StreamingDataset,
-                                    as JSON lines (arrays as lists), for comparison with Spindle's reader
-  shards_mds.py numpy DIR           the same samples decoded with plain numpy from the documented layout
+  shards_mds.py dump DIR...         print every sample of each DIR, read through streaming.StreamingDataset,
+                                    as JSON lines (arrays as lists), for comparison with Spindle's reader;
+                                    a line {"directory": DIR} precedes each directory's samples
+  shards_mds.py numpy DIR...        the same samples decoded with plain numpy from the documented layout
                                     (no streaming import): proves the layout doc is enough
   shards_mds.py write OUT SPEC      write samples with streaming's own MDSWriter from a JSON spec
                                     {"columns": {...}, "samples": [...], "size_limit": N,
@@ -58,16 +59,24 @@ def _jsonable(v):
     return v
 
 
-def dump(directory):
+def dump(directories):
     streaming = _import_streaming()
-    # A private cache copy: streaming decompresses .zstd shards next to the index it reads.
-    ds = streaming.StreamingDataset(local=directory, shuffle=False, batch_size=1)
-    for i in range(len(ds)):
-        sample = ds[i]
-        print(json.dumps({k: _jsonable(sample[k]) for k in sorted(sample)}, sort_keys=True))
+    for directory in directories:
+        print(json.dumps({'directory': directory}))
+        # Note: streaming decompresses .zstd shards next to the index it reads.
+        ds = streaming.StreamingDataset(local=directory, shuffle=False, batch_size=1)
+        for i in range(len(ds)):
+            sample = ds[i]
+            print(json.dumps({k: _jsonable(sample[k]) for k in sorted(sample)}, sort_keys=True))
 
 
-def numpy_dump(directory):
+def numpy_dump(directories):
+    for directory in directories:
+        print(json.dumps({'directory': directory}))
+        numpy_dump_one(directory)
+
+
+def numpy_dump_one(directory):
     """Decode with numpy alone, following docs/FORMATS-shards.md."""
     import numpy as np
     with open(os.path.join(directory, 'index.json')) as f:
@@ -144,8 +153,8 @@ if __name__ == '__main__':
         print(__doc__, file=sys.stderr)
         sys.exit(2)
     if sys.argv[1] == 'dump':
-        dump(sys.argv[2])
+        dump(sys.argv[2:])
     elif sys.argv[1] == 'numpy':
-        numpy_dump(sys.argv[2])
+        numpy_dump(sys.argv[2:])
     else:
         write(sys.argv[2], sys.argv[3])

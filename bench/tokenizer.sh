@@ -3,15 +3,15 @@
 #   training (32K BPE, Llama 2 settings, 2 threads) on the 100 MB corpus: wall time and peak memory
 #   compression (bytes/token) of both trained models on the held-out slice
 #   encode/decode MB/s with Llama 2's model, single thread (+ Spindle 2-thread encode)
-# Usage: bench/tokenizer.sh            (env: SPINDLE=.build/release/spindle, OUT=bench/out, THREADS=2)
+# Usage: bench/tokenizer.sh   (env: SPINDLE=.build/release/spindle, SHARED=../shared, TOKENIZER_BENCH_OUT=bench/out, THREADS=2)
 # Builds the corpus once with ../shared/bench/build_tokenizer_corpus.sh. Peers are skipped when Python
 # sentencepiece is missing. Prints one line per figure with the ratio (>1 means Spindle is better).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 SPINDLE=${SPINDLE:-$ROOT/.build/release/spindle}
-OUT=${OUT:-$ROOT/bench/out}
+OUT=${TOKENIZER_BENCH_OUT:-$ROOT/bench/out}
 THREADS=${THREADS:-2}
-SHARED=$ROOT/../shared
+SHARED=${SHARED:-$ROOT/../shared}
 PEERS=$SHARED/bench/peers
 LLAMA=$SHARED/data/tokenizers/llama2/tokenizer.model
 mkdir -p "$OUT"

@@ -31,6 +31,8 @@ public struct BPETrainerOptions: Sendable {
     public var inputs: [String] = []
     public var inputFormat = "text"
     public var modelPrefix = ""
+    /// Merges touching at least this many words rewrite them on `numThreads` threads (tests lower it).
+    var parallelRewriteThreshold = 16_384
 
     public init() {}
 
@@ -193,12 +195,11 @@ public final class BPETrainer {
                               removeExtraWhitespaces: false, escapeWhitespaces: true, treatWhitespaceAsSuffix: false)
         let boundary = PrefixMatcher(options.userDefinedSymbols + options.controlSymbols)
         let allowWS = options.allowWhitespaceOnlyPieces
-        final class Box: @unchecked Sendable { var counters: [WordCounter]; init(_ n: Int) { counters = Array(repeating: WordCounter(capacity: 1), count: n) } }
-        let box = Box(threads)
+        let counters = ThreadSlots<WordCounter>(threads, WordCounter(capacity: 1))
         let share = (n + threads - 1) / threads
         corpus.bytes.withUnsafeBufferPointer { cb in
             nonisolated(unsafe) let base = cb.baseAddress!
-            nonisolated(unsafe) let corpusRef = corpus
+            let corpusRef = corpus
             DispatchQueue.concurrentPerform(iterations: threads) { t in
                 var wc = WordCounter(capacity: 1 << 18)
                 var buf: [UInt8] = []
@@ -217,11 +218,11 @@ public final class BPETrainer {
                         }
                     }
                 }
-                box.counters[t] = wc
+                counters[t] = wc
             }
         }
-        var total = box.counters[0]
-        for t in 1..<threads { total.merge(box.counters[t]); box.counters[t] = WordCounter(capacity: 1) }
+        var total = counters.take(0, replacement: WordCounter(capacity: 1))
+        for t in 1..<threads { total.merge(counters.take(t, replacement: WordCounter(capacity: 1))) }
         return total
     }
 
@@ -418,6 +419,7 @@ public final class BPETrainer {
     // MARK: Merge loop
 
     struct HeapEntry { var count: Int64; var pair: Int32 }
+    struct Delta { var x: Int32; var y: Int32; var delta: Int64; var word: Int32 }
 
     /// sentencepiece's order: higher frequency, then shorter piece (code points), then smaller string.
     @inline(__always)
@@ -486,6 +488,9 @@ public final class BPETrainer {
         var before: [Int64] = []
         var isTouched = [Bool](repeating: false, count: st.pairCount.count)
         var lastProgress = monotonicSeconds()
+        var stamp = [UInt32](repeating: 0, count: st.words.count)
+        var serialDeltas: [Delta] = []
+        var step: UInt32 = 0
         while merged.count < target && !heap.isEmpty {
             let top = pop(st)
             let p = Int(top.pair)
@@ -520,37 +525,61 @@ public final class BPETrainer {
                 st.pairCount[q] += delta
                 if delta > 0 && st.pairWhere[q].last != w { st.pairWhere[q].append(w) }
             }
-            var lastW: Int32 = -1
-            for w in list {
-                if w == lastW { continue }
-                lastW = w
-                let word = st.words[Int(w)]
-                let s = word.start, n = Int(word.len)
-                let wc = Int64(word.count)
-                var o = 0, i = 0
-                var changed = false
-                while i < n {
-                    if i + 1 < n && st.syms[s + i] == a && st.syms[s + i + 1] == b {
-                        changed = true
-                        if o > 0 {
-                            let x = st.syms[s + o - 1]
-                            add(x, a, -wc, w, &st)
-                            add(x, c, wc, w, &st)
+            let cc = c
+            if list.count >= options.parallelRewriteThreshold && options.numThreads > 1 {
+                // Large lists (the early, frequent merges): words are rewritten on several threads,
+                // which record their pair-count deltas; the deltas are then applied in a fixed order.
+                step &+= 1
+                var unique: [Int32] = []
+                unique.reserveCapacity(list.count)
+                for w in list where stamp[Int(w)] != step { stamp[Int(w)] = step; unique.append(w) }
+                let threads = min(options.numThreads, 16)
+                let share = (unique.count + threads - 1) / threads
+                let deltas = ThreadSlots<[Delta]>(threads, [])
+                st.syms.withUnsafeMutableBufferPointer { symsBuf in
+                    st.words.withUnsafeMutableBufferPointer { wordsBuf in
+                        nonisolated(unsafe) let syms = symsBuf.baseAddress!
+                        nonisolated(unsafe) let words = wordsBuf.baseAddress!
+                        let uniq = unique
+                        DispatchQueue.concurrentPerform(iterations: threads) { t in
+                            var local: [Delta] = []
+                            let lo = t * share, hi = min(uniq.count, lo + share)
+                            if lo < hi {
+                                for k in lo..<hi {
+                                    let w = uniq[k]
+                                    rewriteWord(syms, &words[Int(w)], a, b, cc) { x, y, d in
+                                        local.append(Delta(x: x, y: y, delta: d, word: w))
+                                    }
+                                }
+                            }
+                            deltas[t] = local
                         }
-                        if i + 2 < n {
-                            let y = st.syms[s + i + 2]
-                            add(b, y, -wc, w, &st)
-                            add(c, y, wc, w, &st)
-                        }
-                        st.pairCount[p] -= wc   // the merged pair itself: its index is known
-                        st.syms[s + o] = c
-                        o += 1; i += 2
-                    } else {
-                        if changed { st.syms[s + o] = st.syms[s + i] }
-                        o += 1; i += 1
                     }
                 }
-                if changed { st.words[Int(w)].len = Int32(o) }
+                for t in 0..<threads {
+                    for d in deltas.take(t, replacement: []) {
+                        if d.x == a && d.y == b { st.pairCount[p] += d.delta; continue }
+                        add(d.x, d.y, d.delta, d.word, &st)
+                    }
+                }
+            } else {
+                serialDeltas.removeAll(keepingCapacity: true)
+                st.syms.withUnsafeMutableBufferPointer { symsBuf in
+                    st.words.withUnsafeMutableBufferPointer { wordsBuf in
+                        var lastW: Int32 = -1
+                        for w in list {
+                            if w == lastW { continue }
+                            lastW = w
+                            rewriteWord(symsBuf.baseAddress!, &wordsBuf[Int(w)], a, b, cc) { x, y, d in
+                                serialDeltas.append(Delta(x: x, y: y, delta: d, word: w))
+                            }
+                        }
+                    }
+                }
+                for d in serialDeltas {
+                    if d.x == a && d.y == b { st.pairCount[p] += d.delta; continue }
+                    add(d.x, d.y, d.delta, d.word, &st)
+                }
             }
             for (k, q) in touched.enumerated() {
                 let qi = Int(q)
@@ -683,6 +712,39 @@ func splitWords(_ b: UnsafeBufferPointer<UInt8>, allowWS: Bool, boundary: Prefix
         i += isWS ? 3 : max(1, min(n - i, oneCharLen(base[i])))
     }
     if start < n { body(base + start, n - start) }
+}
+
+/// Rewrites one word, merging every (a, b) into c left to right, and reports the pair-count changes
+/// around each merged position through `emit(x, y, delta)` (delta = ± the word's count).
+@inline(__always)
+func rewriteWord(_ syms: UnsafeMutablePointer<Int32>, _ word: inout BPETrainer.State.Word, _ a: Int32, _ b: Int32, _ c: Int32,
+                 _ emit: (Int32, Int32, Int64) -> Void) {
+    let s = word.start, n = Int(word.len)
+    let wc = Int64(word.count)
+    var o = 0, i = 0
+    var changed = false
+    while i < n {
+        if i + 1 < n && syms[s + i] == a && syms[s + i + 1] == b {
+            changed = true
+            if o > 0 {
+                let x = syms[s + o - 1]
+                emit(x, a, -wc)
+                emit(x, c, wc)
+            }
+            if i + 2 < n {
+                let y = syms[s + i + 2]
+                emit(b, y, -wc)
+                emit(c, y, wc)
+            }
+            emit(a, b, -wc)
+            syms[s + o] = c
+            o += 1; i += 2
+        } else {
+            if changed { syms[s + o] = syms[s + i] }
+            o += 1; i += 1
+        }
+    }
+    if changed { word.len = Int32(o) }
 }
 
 /// Identity normalisation and word splitting fused (the common case: no user-defined or control

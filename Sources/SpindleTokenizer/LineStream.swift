@@ -42,12 +42,8 @@ public func streamLines(input: InputFile, output: OutputFile,
     var lineNo = 0
     var totalBytes = 0
     var eof = false
-    final class Box: @unchecked Sendable {
-        var outs: [[UInt8]]
-        var errors: [LineError?]
-        init(_ n: Int) { outs = Array(repeating: [], count: n); errors = Array(repeating: nil, count: n) }
-    }
-    let box = Box(threads)
+    let outs = ThreadSlots<[UInt8]>(threads, [])
+    let errors = ThreadSlots<LineError?>(threads, nil)
     while !eof || carry > 0 {
         if buffer.count - carry < blockSize { buffer += [UInt8](repeating: 0, count: buffer.count) }
         let n = try buffer.withUnsafeMutableBytes { try input.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[carry...])) }
@@ -83,7 +79,7 @@ public func streamLines(input: InputFile, output: OutputFile,
         buffer.withUnsafeBufferPointer { b in
             let base = b.baseAddress!
             nonisolated(unsafe) let basePtr = base
-            nonisolated(unsafe) let parts = parts
+            let parts = parts
             nonisolated(unsafe) let transforms = transforms
             let work: @Sendable (Int) -> Void = { (p: Int) in
                 let (r, firstLine) = parts[p]
@@ -99,22 +95,21 @@ public func streamLines(input: InputFile, output: OutputFile,
                     do {
                         try t.transform(UnsafeBufferPointer(start: basePtr + s, count: e - s), into: &out)
                     } catch {
-                        box.errors[p] = LineError(file: inputName, line: ln, message: "\(error)")
+                        errors[p] = LineError(file: inputName, line: ln, message: "\(error)")
                         break
                     }
                     out.append(0x0A)
                     s = e + 1
                 }
-                box.outs[p] = out
+                outs[p] = out
             }
             if parts.count == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: parts.count, execute: work) }
             _ = base
         }
         for p in 0..<parts.count {
-            let o = box.outs[p]
+            let o = outs.take(p, replacement: [])
             if !o.isEmpty { try output.write(o) }
-            if let e = box.errors[p] { throw e }
-            box.outs[p] = []
+            if let e = errors[p] { throw e }
         }
         // Move the incomplete tail to the front.
         let rest = filled - end

@@ -37,27 +37,28 @@ public func measureThroughput(model: SentencePieceModel, items: [[UInt8]], repea
     let bytes = items.reduce(0) { $0 + $1.count }
     var ids = [[Int32]](repeating: [], count: items.count)
     var bestE = Double.infinity, bestEC = Double.infinity
-    final class Out: @unchecked Sendable { var ids: [[Int32]]; init(_ n: Int) { ids = Array(repeating: [], count: n) } }
     for _ in 0..<max(1, repeats) {
-        let out = Out(items.count)
+        var result = [[Int32]](repeating: [], count: items.count)
         model.resetCaches()   // every run starts cold: no word memo carried over from the previous run
         let t0 = now(), c0 = processCPU()
         if threads <= 1 {
-            for (k, it) in items.enumerated() { var v: [Int32] = []; model.encode(utf8: it, into: &v); out.ids[k] = v }
+            for (k, it) in items.enumerated() { var v: [Int32] = []; model.encode(utf8: it, into: &v); result[k] = v }
         } else {
             let share = (items.count + threads - 1) / threads
+            let parts = ThreadSlots<[[Int32]]>(threads, [])
             DispatchQueue.concurrentPerform(iterations: threads) { t in
                 let lo = t * share, hi = min(items.count, lo + share)
                 if lo >= hi { return }
                 var local: [[Int32]] = []
                 local.reserveCapacity(hi - lo)
                 for k in lo..<hi { var v: [Int32] = []; model.encode(utf8: items[k], into: &v); local.append(v) }
-                // Disjoint ranges; written after the timed loop would skew less, but keep it simple.
-                for k in lo..<hi { out.ids[k] = local[k - lo] }
+                parts[t] = local
             }
+            result = []
+            for t in 0..<threads { result += parts.take(t, replacement: []) }
         }
         bestE = min(bestE, now() - t0); bestEC = min(bestEC, processCPU() - c0)
-        ids = out.ids
+        ids = result
     }
     var bestD = Double.infinity, bestDC = Double.infinity
     var ok = 0

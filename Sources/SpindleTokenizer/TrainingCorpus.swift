@@ -19,14 +19,15 @@ public struct TrainingInputError: Error, CustomStringConvertible, Sendable {
 /// All training sentences in one byte arena.
 public struct TrainingCorpus: Sendable {
     public var bytes: [UInt8] = []
-    /// Sentence i is bytes[ends[i-1] ..< ends[i]] (ends[-1] = 0).
+    /// Sentence i is bytes[starts[i] ..< ends[i]] (text files are kept as read: no copy per line).
+    public var starts: [Int] = []
     public var ends: [Int] = []
     public var skipped = 0
     public var count: Int { ends.count }
 
     public init() {}
 
-    public func range(_ i: Int) -> Range<Int> { (i == 0 ? 0 : ends[i - 1])..<ends[i] }
+    public func range(_ i: Int) -> Range<Int> { starts[i]..<ends[i] }
 
     public enum Format: String, Sendable { case text, jsonl }
 
@@ -36,12 +37,38 @@ public struct TrainingCorpus: Sendable {
         var c = TrainingCorpus()
         var text: [UInt8] = []
         for path in paths {
+            let readStart = now()
             let data: [UInt8]
             do { data = try InputFile.readAll(path: path) } catch {
                 throw TrainingInputError(file: path == "-" ? "<stdin>" : path, message: "\(error)")
             }
             let name = path == "-" ? "<stdin>" : path
             var lineNo = 0
+            if format == .text {
+                // Keep the file's bytes; sentences are ranges into them.
+                let base = c.bytes.count
+                if base == 0 { c.bytes = data } else { c.bytes.append(contentsOf: data) }
+                var starts = c.starts, ends = c.ends, skipped = c.skipped
+                c.starts = []; c.ends = []
+                c.bytes.withUnsafeBufferPointer { b in
+                    var s = base
+                    let end = b.count
+                    while s < end {
+                        var e = s
+                        while e < end && b[e] != 0x0A { e += 1 }
+                        lineNo += 1
+                        switch TrainingCorpus.accepts(UnsafeBufferPointer(rebasing: b[s..<e]), maxSentenceLength) {
+                        case true?: starts.append(s); ends.append(e)
+                        case false?: skipped += 1
+                        case nil: break
+                        }
+                        s = e + 1
+                    }
+                }
+                c.starts = starts; c.ends = ends; c.skipped = skipped
+                log("read \(name): \(data.count) bytes, \(lineNo) lines (\(fmt(now() - readStart)) s)")
+                continue
+            }
             try data.withUnsafeBufferPointer { (b) throws(TrainingInputError) in
                 var s = 0
                 while s < b.count {
@@ -49,41 +76,44 @@ public struct TrainingCorpus: Sendable {
                     while e < b.count && b[e] != 0x0A { e += 1 }
                     lineNo += 1
                     let line = UnsafeBufferPointer(rebasing: b[s..<e])
-                    switch format {
-                    case .text:
-                        c.add(line, maxSentenceLength)
-                    case .jsonl:
-                        var allSpace = true
-                        for x in line where x != 0x20 && x != 0x09 && x != 0x0D { allSpace = false; break }
-                        if !allSpace {
-                            text.removeAll(keepingCapacity: true)
-                            do { _ = try jsonStringField(line, key: field, into: &text) } catch {
-                                throw TrainingInputError(file: name, line: lineNo, message: "\(error)")
-                            }
-                            text.withUnsafeBufferPointer { t in
-                                var ts = 0
-                                for k in 0...t.count where k == t.count || t[k] == 0x0A {
-                                    c.add(UnsafeBufferPointer(rebasing: t[ts..<k]), maxSentenceLength)
-                                    ts = k + 1
-                                }
+                    var allSpace = true
+                    for x in line where x != 0x20 && x != 0x09 && x != 0x0D { allSpace = false; break }
+                    if !allSpace {
+                        text.removeAll(keepingCapacity: true)
+                        do { _ = try jsonStringField(line, key: field, into: &text) } catch {
+                            throw TrainingInputError(file: name, line: lineNo, message: "\(error)")
+                        }
+                        text.withUnsafeBufferPointer { t in
+                            var ts = 0
+                            for k in 0...t.count where k == t.count || t[k] == 0x0A {
+                                c.add(UnsafeBufferPointer(rebasing: t[ts..<k]), maxSentenceLength)
+                                ts = k + 1
                             }
                         }
                     }
                     s = e + 1
                 }
             }
-            log("read \(name): \(data.count) bytes, \(lineNo) lines")
+            log("read \(name): \(data.count) bytes, \(lineNo) lines (\(fmt(now() - readStart)) s)")
         }
         return c
     }
 
-    mutating func add(_ line: UnsafeBufferPointer<UInt8>, _ maxLen: Int) {
-        if line.isEmpty { return }
-        if line.count > maxLen { skipped += 1; return }
-        // sentencepiece skips sentences containing its internal unknown-char marker U+2585.
+    /// Whether a sentence is used: not empty, not too long, no U+2585 (sentencepiece's unknown marker).
+    static func accepts(_ line: UnsafeBufferPointer<UInt8>, _ maxLen: Int) -> Bool? {
+        if line.isEmpty { return nil }
+        if line.count > maxLen { return false }
         if line.count >= 3 {
-            for i in 0..<(line.count - 2) where line[i] == 0xE2 && line[i + 1] == 0x96 && line[i + 2] == 0x85 { skipped += 1; return }
+            for i in 0..<(line.count - 2) where line[i] == 0xE2 && line[i + 1] == 0x96 && line[i + 2] == 0x85 { return false }
         }
+        return true
+    }
+
+    /// Appends a copy of a sentence (when accepted).
+    mutating func add(_ line: UnsafeBufferPointer<UInt8>, _ maxLen: Int) {
+        guard let ok = Self.accepts(line, maxLen) else { return }
+        if !ok { skipped += 1; return }
+        starts.append(bytes.count)
         bytes.append(contentsOf: line)
         ends.append(bytes.count)
     }
@@ -105,7 +135,7 @@ public struct TrainingCorpus: Sendable {
         }
         var out = TrainingCorpus()
         out.skipped = skipped
-        for i in keep { out.bytes.append(contentsOf: bytes[range(i)]); out.ends.append(out.bytes.count) }
+        for i in keep { out.starts.append(out.bytes.count); out.bytes.append(contentsOf: bytes[range(i)]); out.ends.append(out.bytes.count) }
         return out
     }
 }

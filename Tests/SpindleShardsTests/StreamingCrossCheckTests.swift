@@ -8,13 +8,19 @@ import Testing
 struct StreamingCrossCheckTests {
     static let script = Paths.packageRoot + "/bench/shards_mds.py"
 
-    /// Every sample as streaming (or numpy) decodes it: column -> JSON value.
-    func pythonSamples(_ mode: String, _ dir: String) throws -> [[String: IndexJSON]] {
-        let r = try run(Paths.venvPython, [Self.script, mode, dir])
+    /// Every sample of each directory as streaming (or numpy) decodes it: column -> JSON value.
+    /// One Python process for all directories (importing streaming costs seconds).
+    func pythonSamples(_ mode: String, _ dirs: [String]) throws -> [String: [[String: IndexJSON]]] {
+        let r = try run(Paths.venvPython, [Self.script, mode] + dirs)
         #expect(r.status == 0, "\(r.stderr.suffix(2000))")
-        return try r.stdout.split(separator: "\n").map { line in
-            try IndexJSON.parse(Array(line.utf8)).objectValue!
+        var out: [String: [[String: IndexJSON]]] = [:]
+        var current = ""
+        for line in r.stdout.split(separator: "\n") {
+            let o = try IndexJSON.parse(Array(line.utf8)).objectValue!
+            if o.count == 1, let d = o["directory"]?.stringValue { current = d; out[d] = []; continue }
+            out[current]!.append(o)
         }
+        return out
     }
 
     /// Our reader's view of sample `i`, in the same JSON shape the script prints.
@@ -34,45 +40,39 @@ struct StreamingCrossCheckTests {
         return out
     }
 
-    func compare(_ dir: String) throws {
-        let r = try MDSReader(directory: dir)
-        let ours = try (0..<r.count).map { try ourSample(r, $0) }
-        for mode in ["dump", "numpy"] {
-            let theirs = try pythonSamples(mode, dir)
-            #expect(theirs.count == ours.count, "\(mode)")
-            for (i, (a, b)) in zip(ours, theirs).enumerated() where a != b {
-                Issue.record("\(mode): sample \(i) differs")
-                break
-            }
-        }
-    }
-
-    @Test func sftRowsReadTheSame() throws {
-        let t = TempDir(); defer { t.cleanup() }
-        try packSFTDir(t.path, randomDialogues(80, seed: 12, maxWords: 20))
-        try compare(t.path)
-    }
-
-    @Test func compressedPretrainRowsReadTheSame() throws {
+    /// SFT rows, zstd-compressed pretrain rows (two hashes) and preference pairs, as written by Spindle,
+    /// read back by StreamingDataset and by plain numpy: the same samples as Spindle's reader gives.
+    @Test func everyKindReadsTheSame() throws {
         let t = TempDir(); defer { t.cleanup() }
         let e = FakeEncoder()
-        var o = sinkOptions(t.path, seqLen: 256, sizeLimit: 5000)
+        try packSFTDir(t.sub("sft"), randomDialogues(80, seed: 12, maxWords: 20))
+        var o = sinkOptions(t.sub("pretrain"), seqLen: 256, sizeLimit: 5000)
         o.compression = ShardCompression()
         o.hashes = [.sha256, .xxh64]
         let p = PretrainPacker(sink: try ShardSink(kind: .pretrain, encoder: e, options: o), encoder: e)
         var rng = TestRNG(5)
         for _ in 0..<80 { try p.add(text: words(&rng, 1 + rng.int(50))) }
         try p.finish()
-        try compare(t.path)
-    }
-
-    @Test func preferencePairsReadTheSame() throws {
-        let t = TempDir(); defer { t.cleanup() }
-        let e = FakeEncoder()
-        let p = PreferencePacker(sink: try ShardSink(kind: .preference, encoder: e, options: sinkOptions(t.path, seqLen: 4096, sizeLimit: 3000)), encoder: e)
-        for x in PreferencePackerTests.pairs(40, safety: 15, seed: 8) { try p.add(x) }
-        try p.finish()
-        try compare(t.path)
+        let q = PreferencePacker(sink: try ShardSink(kind: .preference, encoder: e, options: sinkOptions(t.sub("pref"), seqLen: 4096, sizeLimit: 3000)), encoder: e)
+        for x in PreferencePackerTests.pairs(40, safety: 15, seed: 8) { try q.add(x) }
+        try q.finish()
+        let dirs = ["sft", "pretrain", "pref"].map { t.sub($0) }
+        var ours: [String: [[String: IndexJSON]]] = [:]
+        for d in dirs {
+            let r = try MDSReader(directory: d)
+            #expect(r.index.shards.count > 1, "\(d) should span several shards")
+            ours[d] = try (0..<r.count).map { try ourSample(r, $0) }
+        }
+        for mode in ["numpy", "dump"] {  // numpy first: streaming leaves decompressed copies of .zstd shards behind
+            let theirs = try pythonSamples(mode, dirs)
+            for d in dirs {
+                #expect(theirs[d]?.count == ours[d]!.count, "\(mode) \(d)")
+                for (i, (a, b)) in zip(ours[d]!, theirs[d] ?? []).enumerated() where a != b {
+                    Issue.record("\(mode): \(d) sample \(i) differs")
+                    break
+                }
+            }
+        }
     }
 
     /// streaming's own MDSWriter, given our samples, writes the same shard bytes and the same index

@@ -21,8 +21,9 @@ func smallCorpus(bytes: Int = 150_000) throws -> TrainingCorpus {
     return c
 }
 
-func trainSmall(vocab: Int = 800, threads: Int = 2, corpus: TrainingCorpus? = nil) throws -> ModelProto {
+func trainSmall(vocab: Int = 800, threads: Int = 2, corpus: TrainingCorpus? = nil, parallelThreshold: Int = 16_384) throws -> ModelProto {
     var o = BPETrainerOptions.llama2
+    o.parallelRewriteThreshold = parallelThreshold
     o.vocabSize = vocab
     o.numThreads = threads
     o.characterCoverage = 1.0
@@ -36,8 +37,10 @@ func trainSmall(vocab: Int = 800, threads: Int = 2, corpus: TrainingCorpus? = ni
         let b = try trainSmall(threads: 2).serialized()
         var o1 = try trainSmall(threads: 1)
         o1.trainerSpec.numThreads = 2   // the recorded option differs, the pieces must not
+        let parallel = try trainSmall(threads: 2, parallelThreshold: 1).serialized()   // every merge on 2 threads
         #expect(a == b)
         #expect(o1.serialized() == a)
+        #expect(parallel == a)
     }
 
     @Test(.enabled(if: SharedData.hasShakespeare))
@@ -70,11 +73,14 @@ func trainSmall(vocab: Int = 800, threads: Int = 2, corpus: TrainingCorpus? = ni
     @Test(.enabled(if: SharedData.hasShakespeare))
     func incrementalUpdatesMatchFullRecount() throws {
         let corpus = try smallCorpus(bytes: 30_000)
-        let m = try trainSmall(vocab: 259 + 70 + 150, corpus: corpus)
-        let alphabetStart = m.pieces.lastIndex { $0.piece.unicodeScalars.count > 1 || $0.type != .normal }! + 1
-        let fast = m.pieces[259..<alphabetStart].map(\.piece)
-        let slow = naiveBPE(corpus, merges: fast.count)
-        #expect(fast == slow)
+        let slow = naiveBPE(corpus, merges: 120)
+        for threshold in [16_384, 1] {
+            let m = try trainSmall(vocab: 259 + 70 + 150, corpus: corpus, parallelThreshold: threshold)
+            let alphabetStart = m.pieces.lastIndex { $0.piece.unicodeScalars.count > 1 || $0.type != .normal }! + 1
+            let fast = m.pieces[259..<alphabetStart].map(\.piece)
+            #expect(fast.count >= 100)
+            #expect(Array(fast.prefix(100)) == Array(slow.prefix(100)))
+        }
     }
 
     /// A Spindle-trained model gives the same ids in Spindle and in Python sentencepiece.
@@ -266,5 +272,28 @@ func naiveBPE(_ corpus: TrainingCorpus, merges: Int) -> [String] {
         #expect(t.stats.prunedWords > 0)
         #expect(m.pieces.count == 500)
         _ = try SentencePieceModel(proto: m)
+    }
+}
+
+@Suite struct TrainingCorpusTests {
+    @Test func loadsTextAndJSONLFilesWithSentencepieceFilters() throws {
+        let dir = NSTemporaryDirectory() + "spindle-corpus-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let long = String(repeating: "x", count: 5000)
+        try "one\n\ntwo three\n\(long)\nhas \u{2585} marker\nlast".write(toFile: dir + "/a.txt", atomically: true, encoding: .utf8)
+        try "four\n".write(toFile: dir + "/b.txt", atomically: true, encoding: .utf8)
+        try "{\"text\":\"j1\\nj2\"}\n\n{\"id\":3,\"text\":\"j3\"}\n".write(toFile: dir + "/c.jsonl", atomically: true, encoding: .utf8)
+        let t = try TrainingCorpus.load(paths: [dir + "/a.txt", dir + "/b.txt"], format: .text, maxSentenceLength: 4192)
+        let sentences = (0..<t.count).map { String(decoding: t.bytes[t.range($0)], as: UTF8.self) }
+        #expect(sentences == ["one", "two three", "last", "four"])
+        #expect(t.skipped == 2)
+        let j = try TrainingCorpus.load(paths: [dir + "/c.jsonl"], format: .jsonl, maxSentenceLength: 4192)
+        #expect((0..<j.count).map { String(decoding: j.bytes[j.range($0)], as: UTF8.self) } == ["j1", "j2", "j3"])
+        try "{\"body\":1}\n".write(toFile: dir + "/bad.jsonl", atomically: true, encoding: .utf8)
+        #expect(throws: TrainingInputError.self) { try TrainingCorpus.load(paths: [dir + "/bad.jsonl"], format: .jsonl, maxSentenceLength: 4192) }
+        let s = t.sampled(2, shuffle: true, seed: 1)
+        #expect(s.count == 2 && s.sampled(2, shuffle: true, seed: 1).count == 2)
+        #expect(t.sampled(2, shuffle: true, seed: 1).bytes == s.bytes)
     }
 }
