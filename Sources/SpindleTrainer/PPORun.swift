@@ -41,7 +41,7 @@ public enum PPORun {
             } else { sinceBest += 1 }
         }
         log("ppo: \(train.count) prompts (\(heldOut.count) held out), \(s.promptsPerIteration) per iteration, mini-batch \(s.miniBatch), beta \(s.beta), clip \(s.clip), lr \(s.lr) constant; starting at iteration \(trainer.state.step)")
-        if !heldOut.isEmpty && !resumed { try evaluate() }
+        if !heldOut.isEmpty && s.evalEvery > 0 && !resumed { try evaluate() }
         while trainer.state.step < s.iterations {
             let st = trainer.iterate(train: train)
             stats.append(st)

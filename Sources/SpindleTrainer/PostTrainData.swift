@@ -31,7 +31,8 @@ public enum PostTrainData {
     public static func open(_ dir: String, kind: ShardKind, model: LlamaConfig, stamp: TokenizerStamp?) throws -> ShardDataset {
         let ds: ShardDataset
         do { ds = try ShardDataset(directory: dir, kind: kind, tokenizer: stamp) } catch {
-            throw TrainerError.data(file: dir, line: nil, message: "\(error)")
+            // The shard error names the directory itself; don't say it twice.
+            throw TrainerError.data(file: dir, line: nil, message: "\(error)".replacingOccurrences(of: dir + ": ", with: ""))
         }
         let v = ds.metadata.tokenizer.vocabSize
         guard v == model.vocabSize else {

@@ -59,6 +59,6 @@ func meanStd(_ x: [Double]) -> (mean: Double, std: Double) {
 
 /// A seed for (base, a, b) that does not collide across iterations and prompts.
 func mixSeed(_ base: UInt64, _ a: Int, _ b: Int) -> UInt64 {
-    var r = SeededRandom(seed: base ^ (UInt64(a) &* 0x9E37_79B9_7F4A_7C15) ^ (UInt64(b) &* 0xC2B2_AE3D_27D4_EB4F))
+    var r = SeededRandom(seed: base ^ (UInt64(bitPattern: Int64(a)) &* 0x9E37_79B9_7F4A_7C15) ^ (UInt64(bitPattern: Int64(b)) &* 0xC2B2_AE3D_27D4_EB4F))
     return r.next()
 }

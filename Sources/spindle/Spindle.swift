@@ -28,5 +28,6 @@ struct Spindle: ParsableCommand {
             Generate.self,
             Score.self,
             EvalCommand.self,
+            TokenizerCommand.self,
         ])
 }

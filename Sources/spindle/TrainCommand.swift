@@ -7,7 +7,7 @@ import SpindleTrainer
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "Train Llama models on the CPU (pretraining; SFT, reward models and PPO follow).",
+        abstract: "Train Llama models on the CPU: pretraining, SFT, reward models, rejection sampling, PPO.",
         subcommands: [TrainPretrain.self, TrainSFT.self, TrainRM.self, TrainRejection.self, TrainPPO.self])
 }
 

@@ -47,7 +47,7 @@ struct TrainPPO: ParsableCommand {
     @Option(help: "Sampling temperature.") var temperature: Float = 1.0
     @Option(help: "New tokens per response at most.") var maxNewTokens = 32
     @Option(help: "Hold out this fraction of the prompts for early stopping.") var holdout = 0.2
-    @Option(help: "Evaluate on the held-out prompts every N iterations (0: never).") var evalEvery = 5
+    @Option(help: "Evaluate on the held-out prompts at the start and every N iterations (0: never).") var evalEvery = 5
     @Option(help: "Stop after N evaluations without a better held-out reward (0: never).") var patience = 3
     @Option(help: "Samples per held-out prompt at each evaluation.") var evalSamples = 4
     @Option(help: "Rows per forward pass.") var rows = 4

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Post-training benchmark, side by side on this machine: reward-model training throughput (pairs/s)
+# of `spindle train rm` against transformers' LlamaForSequenceClassification + torch AdamW on the same
+# pairs, the same model (initialised from the same checkpoint), batch, truncation and threads.
+# Data: LLaMA-Factory dpo_en_demo (../shared/data/preference) packed with the Llama 2 tokenizer.
+# usage: SPINDLE=.build/release/spindle bench/posttrain.sh   (STEPS=6 BATCH=8 THREADS=2 to change)
+set -u
+cd "$(dirname "$0")/.."
+SPINDLE=${SPINDLE:-.build/release/spindle}
+SHARED=${SHARED:-../shared}
+STEPS=${STEPS:-6}
+BATCH=${BATCH:-8}
+THREADS=${THREADS:-2}
+TOK=$SHARED/data/tokenizers/llama2/tokenizer.model
+[ -x "$SPINDLE" ] || { echo "posttrain bench: $SPINDLE not built (swift build -c release)" >&2; exit 1; }
+[ -f "$TOK" ] || { echo "posttrain bench: skipped ($SHARED/data absent)"; exit 0; }
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "n/a" }'; }
+
+"$SPINDLE" convert dpo "$SHARED/data/preference/dpo_en_demo.json" > "$tmp/pairs.jsonl" 2>/dev/null
+"$SPINDLE" pack preference --tokenizer "$TOK" --seq-len 4096 --mix all -o "$tmp/shards" "$tmp/pairs.jsonl" 2>/dev/null
+# A nano-shaped model (the demo preset) as the common starting point.
+cat > "$tmp/nano.json" <<JSON
+{"model": {"dim": 64, "n_layers": 2, "n_heads": 4, "n_kv_heads": 2, "hidden_dim": 172, "vocab_size": 32000, "max_seq_len": 256},
+ "training": {"seq_len": 256, "batch_size": 8, "steps": 1, "threads": $THREADS}}
+JSON
+echo 1 2 3 > "$tmp/ids.txt"
+"$SPINDLE" train pretrain --config "$tmp/nano.json" --train-data "$tmp/ids.txt" --output "$tmp/lm" --steps 1 >/dev/null 2>&1
+cat > "$tmp/rm.json" <<JSON
+{"model": {"dim": 64, "n_layers": 2, "n_heads": 4, "n_kv_heads": 2, "hidden_dim": 172, "vocab_size": 32000, "max_seq_len": 256},
+ "training": {"seq_len": 256, "batch_size": $BATCH, "grad_accum": 4, "steps": 1, "lr": 1e-4, "threads": $THREADS, "log_every": 1000},
+ "eval": {"every": 0}, "output": {"checkpoint_every": 0}}
+JSON
+"$SPINDLE" train rm --config "$tmp/rm.json" --init "$tmp/lm/checkpoint" --train-data "$tmp/shards" -o "$tmp/rm" --steps "$STEPS" >/dev/null 2>&1 \
+  || { echo "posttrain bench: spindle train rm failed" >&2; exit 1; }
+sp=$(python3 -c "
+import json,sys
+r=[json.loads(l) for l in open('$tmp/rm/metrics.jsonl') if '\"seconds\"' in l][1:]
+print('%.2f' % ($BATCH*len(r)/sum(x['seconds'] for x in r)))")
+if python3 -c "import torch, transformers, numpy" 2>/dev/null; then
+  "$SPINDLE" train rm --config "$tmp/rm.json" --init "$tmp/lm/checkpoint" --train-data "$tmp/shards" -o "$tmp/rm0" --steps 1 >/dev/null 2>&1
+  python3 bench/shards_mds.py numpy "$tmp/shards" > "$tmp/samples.jsonl"
+  pt=$(python3 bench/posttrain_rm_peer.py "$tmp/samples.jsonl" "$tmp/rm0/checkpoint" "$STEPS" "$BATCH" 256 "$THREADS" 2>/dev/null | sed -n 's/^pairs\/s: //p')
+  echo "reward-model training pairs/s (nano, dpo_en_demo, $BATCH pairs/step, last 256 tokens, fp32, $THREADS threads): spindle $sp, transformers ${pt:-?}, ratio $(ratio "$sp" "${pt:-0}")"
+else
+  echo "reward-model training pairs/s: spindle $sp (transformers peer skipped: torch/transformers missing)"
+fi
