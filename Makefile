@@ -11,7 +11,7 @@ PKGCONFIGS := libzstd libxml-2.0 openblas zlib
 TOK        := $(OUT)/tokenizer.model
 RUNS       := $(OUT)/runs
 
-.PHONY: all deps build demo data tokenizer shards pretrain sft rm rejection ppo test bench clean help
+.PHONY: all deps build demo data tokenizer shards pretrain sft rm rejection ppo rm-real test bench clean help
 
 all: deps build demo
 
@@ -20,6 +20,7 @@ help:
 	@echo "make test      the test suite (Swift Testing); real-data tests use $(SHARED)/data when present"
 	@echo "make bench     every stage side by side with the tool a user would otherwise pick"
 	@echo "make data | tokenizer | shards | pretrain | sft | rm | rejection | ppo   one stage of the pipeline"
+	@echo "make rm-real   reward models on the real preference data in $(SHARED)/data (accuracy per aspect)"
 	@echo "make deps      install the system libraries (Debian: $(APT_PKGS))"
 
 # Installs the system libraries only when pkg-config cannot find them (root, or sudo when present).
@@ -37,7 +38,8 @@ build:
 
 # The whole pipeline, stage by stage; `make` runs it end to end.
 demo: ppo rejection
-	@echo "demo: every stage ran; reports: $(RUNS)/*/report.html, shards: $(OUT)/shards/"
+	$(BIN) report --output $(OUT)/report.html $(OUT)
+	@echo "demo: every stage ran; one page links them all: $(OUT)/report.html"
 
 # 1. Ingest every kind of input, then clean: dedup (exact + MinHash), PII redaction, factual up-sampling.
 data: build
@@ -63,8 +65,6 @@ shards: tokenizer
 	$(BIN) pack pretrain --tokenizer $(TOK) --seq-len $(SEQ) --overwrite -o $(OUT)/shards/pretrain $(OUT)/clean.jsonl
 	$(BIN) pack sft --tokenizer $(TOK) --seq-len $(SEQ) --overwrite -o $(OUT)/shards/sft $(OUT)/sft.jsonl
 	$(BIN) pack sft --tokenizer $(TOK) --seq-len $(SEQ) --overwrite --prompts-only -o $(OUT)/shards/sft-prompts $(OUT)/sft.jsonl
-	$(BIN) pack preference --tokenizer $(TOK) --seq-len $(SEQ) --overwrite --mix helpfulness -o $(OUT)/shards/pref-helpfulness $(OUT)/preference.jsonl
-	$(BIN) pack preference --tokenizer $(TOK) --seq-len $(SEQ) --overwrite --mix safety -o $(OUT)/shards/pref-safety $(OUT)/preference.jsonl
 	$(BIN) pack preference --tokenizer $(TOK) --seq-len $(SEQ) --overwrite --prompts-only -o $(OUT)/shards/prompts $(OUT)/preference.jsonl
 	for d in $(OUT)/shards/*; do $(BIN) shards verify $$d; done
 	$(BIN) shards inspect $(OUT)/shards/sft --tokenizer $(TOK) --decode 1
@@ -76,27 +76,54 @@ pretrain: shards
 sft: pretrain
 	$(BIN) train sft --config sft-nano --init $(RUNS)/pretrain/checkpoint --train-data $(OUT)/shards/sft -o $(RUNS)/sft
 
+# Reward models on two thirds of the pairs; `eval rm` scores the held-out third (per degree, per aspect).
 rm: sft
-	$(BIN) train rm --config rm-nano --init $(RUNS)/sft/checkpoint --train-data $(OUT)/shards/pref-helpfulness --holdout 0.1 -o $(RUNS)/rm-helpfulness
-	$(BIN) train rm --config rm-nano --init $(RUNS)/sft/checkpoint --train-data $(OUT)/shards/pref-safety --holdout 0.1 -o $(RUNS)/rm-safety
-	$(BIN) eval rm --checkpoint $(RUNS)/rm-helpfulness/checkpoint --tokenizer $(TOK) $(OUT)/preference.jsonl
+	awk 'NR%3!=0' $(OUT)/preference.jsonl > $(OUT)/pairs-train.jsonl
+	awk 'NR%3==0' $(OUT)/preference.jsonl > $(OUT)/pairs-heldout.jsonl
+	for m in helpfulness safety; do \
+	  $(BIN) pack preference --tokenizer $(TOK) --seq-len $(SEQ) --mix $$m --overwrite -o $(OUT)/shards/rm-$$m $(OUT)/pairs-train.jsonl && \
+	  $(BIN) train rm --config rm-nano --init $(RUNS)/sft/checkpoint --train-data $(OUT)/shards/rm-$$m -o $(RUNS)/rm-$$m --epochs 3 && \
+	  $(BIN) eval rm --checkpoint $(RUNS)/rm-$$m/checkpoint --tokenizer $(TOK) $(OUT)/pairs-heldout.jsonl | tee $(RUNS)/rm-$$m/eval.txt || exit 1; \
+	done
 
+RMS = --helpfulness-rm $(RUNS)/rm-helpfulness/checkpoint --safety-rm $(RUNS)/rm-safety/checkpoint
+
+# Rejection sampling (best of K, kept across iterations, then SFT), and max reward against K per temperature.
 rejection: rm
-	$(BIN) train rejection --init $(RUNS)/sft/checkpoint --prompts $(OUT)/shards/prompts \
-	  --helpfulness-rm $(RUNS)/rm-helpfulness/checkpoint --safety-rm $(RUNS)/rm-safety/checkpoint \
-	  -k 8 --iterations 2 -o $(RUNS)/rejection
+	$(BIN) train rejection --init $(RUNS)/sft/checkpoint --prompts $(OUT)/shards/prompts $(RMS) -k 4 --iterations 2 \
+	  --max-prompts 24 --max-new-tokens 32 -o $(RUNS)/rejection
+	$(BIN) train rejection --init $(RUNS)/sft/checkpoint --prompts $(OUT)/shards/prompts $(RMS) -k 16 \
+	  --temperatures 0.7,0.9,1.1,1.3 --max-prompts 16 --max-new-tokens 24 -o $(RUNS)/rejection-curve
 
+# PPO with the Llama 2 gated reward; lr and beta scaled up for a 64-wide model (docs/POSTTRAIN.md).
 ppo: rm
-	$(BIN) train ppo --init $(RUNS)/sft/checkpoint --prompts $(OUT)/shards/prompts \
-	  --helpfulness-rm $(RUNS)/rm-helpfulness/checkpoint --safety-rm $(RUNS)/rm-safety/checkpoint \
-	  --iterations 10 -o $(RUNS)/ppo
+	$(BIN) train ppo --init $(RUNS)/sft/checkpoint --prompts $(OUT)/shards/prompts $(RMS) --iterations 30 --lr 1e-4 \
+	  --beta 0.1 --ppo-epochs 2 --eval-every 5 --patience 0 -o $(RUNS)/ppo
+
+# Real-data check (not part of `make`): reward models on ../shared/data/preference with Llama 2's tokenizer,
+# the last 20% of each source held out; accuracy per aspect in $(RD)/rm-*/eval.txt.
+LLAMA_TOK ?= $(SHARED)/data/tokenizers/llama2/tokenizer.model
+RD        := $(OUT)/rm-real
+rm-real: build
+	@mkdir -p $(RD)
+	cat corpora/encyclopedia/*.txt | $(BIN) tokenizer encode --model $(LLAMA_TOK) > $(RD)/pretrain-ids.txt
+	$(BIN) train pretrain --config nano --train-data $(RD)/pretrain-ids.txt --output $(RD)/pretrain --steps 300
+	$(BIN) convert hh --aspect safety $(SHARED)/data/preference/hh-rlhf/harmless-base-part-a.jsonl.gz > $(RD)/safety.jsonl
+	$(BIN) convert dpo $(SHARED)/data/preference/dpo_en_demo.json > $(RD)/helpfulness.jsonl
+	for a in helpfulness safety; do \
+	  n=$$(wc -l < $(RD)/$$a.jsonl); k=$$((n * 4 / 5)); \
+	  head -n $$k $(RD)/$$a.jsonl > $(RD)/$$a-train.jsonl; tail -n +$$((k + 1)) $(RD)/$$a.jsonl > $(RD)/$$a-heldout.jsonl; \
+	  $(BIN) pack preference --tokenizer $(LLAMA_TOK) --seq-len 4096 --mix all --overwrite -o $(RD)/shards-$$a $(RD)/$$a-train.jsonl && \
+	  $(BIN) train rm --config rm-nano --init $(RD)/pretrain/checkpoint --train-data $(RD)/shards-$$a -o $(RD)/rm-$$a --epochs 2 && \
+	  $(BIN) eval rm --checkpoint $(RD)/rm-$$a/checkpoint --tokenizer $(LLAMA_TOK) $(RD)/$$a-heldout.jsonl | tee $(RD)/rm-$$a/eval.txt || exit 1; \
+	done
 
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
 bench: deps build
-	@for b in bench/io.sh bench/stages.sh bench/tokenizer.sh bench/shards.sh bench/trainer.sh; do \
+	@for b in bench/io.sh bench/stages.sh bench/tokenizer.sh bench/shards.sh bench/trainer.sh bench/posttrain.sh; do \
 	  SPINDLE=$(BIN) SHARED=$(SHARED) bash $$b || exit 1; done
 
 clean:

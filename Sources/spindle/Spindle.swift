@@ -28,6 +28,7 @@ struct Spindle: ParsableCommand {
             Generate.self,
             Score.self,
             EvalCommand.self,
+            ReportCommand.self,
             TokenizerCommand.self,
         ])
 }

@@ -1,0 +1,30 @@
+import ArgumentParser
+import Foundation
+import SpindleIO
+import SpindleTrainer
+
+struct ReportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "Write one HTML page linking every stage's report, curves and tables under a pipeline directory.",
+        discussion: """
+        Walks DIR (what `make` writes into out/): data-stage reports (*.report.json), shard directories,
+        training runs (report.html), reward-model evaluations (eval.txt) and figures (*.svg).
+          spindle report --output out/report.html out
+        """)
+
+    @Option(name: [.short, .long], help: "The HTML file to write (default: DIR/report.html).")
+    var output: String?
+
+    @Argument(help: "The pipeline directory.")
+    var directory: String
+
+    func run() throws {
+        try Exit.reporting("report") {
+            let page = try PipelineReport.html(root: directory)
+            let path = output ?? directory + "/report.html"
+            try OutputFile.write(Array(page.utf8), to: path)
+            StandardError.line("report: \(path)")
+        }
+    }
+}
