@@ -40,7 +40,8 @@ print('%.2f' % ($BATCH*len(r)/sum(x['seconds'] for x in r)))")
 if python3 -c "import torch, transformers, numpy" 2>/dev/null; then
   "$SPINDLE" train rm --config "$tmp/rm.json" --init "$tmp/lm/checkpoint" --train-data "$tmp/shards" -o "$tmp/rm0" --steps 1 >/dev/null 2>&1
   python3 bench/shards_mds.py numpy "$tmp/shards" > "$tmp/samples.jsonl"
-  pt=$(python3 bench/posttrain_rm_peer.py "$tmp/samples.jsonl" "$tmp/rm0/checkpoint" "$STEPS" "$BATCH" 256 "$THREADS" 2>/dev/null | sed -n 's/^pairs\/s: //p')
+  pt=$(python3 bench/posttrain_rm_peer.py "$tmp/samples.jsonl" "$tmp/rm0/checkpoint" "$STEPS" "$BATCH" 256 "$THREADS" 2>"$tmp/peer.err" | sed -n 's/^pairs\/s: //p')
+  [ -n "$pt" ] || { echo "posttrain: transformers peer failed:"; tail -3 "$tmp/peer.err"; }
   echo "reward-model training pairs/s (nano, dpo_en_demo, $BATCH pairs/step, last 256 tokens, fp32, $THREADS threads): spindle $sp, transformers ${pt:-?}, ratio $(ratio "$sp" "${pt:-0}")"
 else
   echo "reward-model training pairs/s: spindle $sp (transformers peer skipped: torch/transformers missing)"

@@ -22,6 +22,8 @@ torch.manual_seed(0)
 pairs = []
 for line in open(samples_path):
     s = json.loads(line)
+    if 'chosen_ids' not in s:   # the dump's {"directory": ...} header lines
+        continue
     ids = lambda v: v['values'] if isinstance(v, dict) else v   # {"dtype", "shape", "values"} or a list
     md = s['margin_degree']
     md = md['values'][0] if isinstance(md, dict) else md
