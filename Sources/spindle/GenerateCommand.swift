@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import SpindleShards
+import SpindleTokenizer
 import SpindleTrainer
 
 /// Parses whitespace-separated token ids.
@@ -17,7 +19,8 @@ struct Generate: ParsableCommand {
         commandName: "generate",
         abstract: "Sample a continuation from a checkpoint with a KV cache (temperature, top-p, seed).",
         discussion: """
-        The prompt is given as token ids (--ids "1 450 4996"); text prompts arrive with the tokenizer. Generated ids go to stdout, space-separated, ending at </s> (id 2) or --max-new-tokens. --prompts FILE (or - for stdin) samples a continuation for every line of ids, --batch-size at a time through the batched sampler, one output line per prompt; prompt i uses seed + i, so the output does not depend on the batch size. --checkpoint also takes a llama2.c .bin file.
+        The prompt is text (--prompt "..." --tokenizer T.model, --chat for the Llama 2 chat format, with an
+        optional --system prompt; the answer is printed as text) or token ids (--ids "1 450 4996", ids out). Generated ids go to stdout, space-separated, ending at </s> (id 2) or --max-new-tokens. --prompts FILE (or - for stdin) samples a continuation for every line of ids, --batch-size at a time through the batched sampler, one output line per prompt; prompt i uses seed + i, so the output does not depend on the batch size. --checkpoint also takes a llama2.c .bin file.
 
         examples:
           spindle generate --checkpoint runs/nano/checkpoint --ids "1" --seed 7
@@ -28,7 +31,10 @@ struct Generate: ParsableCommand {
     @Option(help: "Checkpoint directory (config.json + model.safetensors), or a llama2.c .bin file.") var checkpoint: String?
     @Option(help: "Training config or preset (random weights; with --benchmark).") var config: String?
     @Option(help: "Prompt token ids, space-separated (BOS = 1 is not added for you).") var ids: String?
-    @Option(help: "Text prompt (needs the tokenizer; not yet available: use --ids).") var prompt: String?
+    @Option(help: "Text prompt (with --tokenizer); BOS is added, the answer is printed as text.") var prompt: String?
+    @Option(help: "The SentencePiece .model for --prompt (checked against the checkpoint's tokenizer stamp).") var tokenizer: String?
+    @Flag(help: "With --prompt: render it as a user turn in the Llama 2 chat format ([INST] ... [/INST]).") var chat = false
+    @Option(help: "With --chat: a system prompt, folded into the first user turn as <<SYS>>.") var system: String?
     @Option(help: "File of prompts, token ids one prompt per line ('-' = stdin): one output line each.") var prompts: String?
     @Option(help: "Prompts sampled together with --prompts.") var batchSize = 8
     @Option(help: "Sampling temperature; 0 = greedy.") var temperature: Float = 0.8
@@ -42,7 +48,8 @@ struct Generate: ParsableCommand {
         BLASBackend.prepareProcess()   // before any input is read: it may re-exec
         Compute.threads = threads
         BLASBackend.shared.threads = threads
-        if prompt != nil { throw ValidationError("text prompts need the tokenizer, which is not wired in yet: pass --ids") }
+        if prompt != nil && tokenizer == nil { throw ValidationError("--prompt needs --tokenizer MODEL (or give token ids with --ids)") }
+        if (chat || system != nil) && prompt == nil { throw ValidationError("--chat and --system go with a text --prompt") }
         let model: LlamaModel = try exitOnTrainerError("generate") {
             if let checkpoint { return try Checkpoint.load(checkpoint) }
             guard let config else { throw TrainerError.config(field: "--checkpoint", message: "give --checkpoint DIR (or --config with --benchmark)") }
@@ -68,8 +75,31 @@ struct Generate: ParsableCommand {
             try generateMany(model: model, path: prompts)
             return
         }
-        guard let ids else { throw ValidationError("give the prompt as --ids \"1 ...\" or --prompts FILE") }
-        let promptIds = try exitOnTrainerError("generate") { try parseIds(Substring(ids), file: "--ids", line: 1) }
+        var sentencePiece: SentencePieceModel?
+        let promptIds: [Int32]
+        if let prompt, let tokenizer {
+            let sp = try exitOnTrainerError("generate") { () throws -> SentencePieceModel in
+                let sp = try SentencePieceModel(contentsOf: tokenizer)
+                if let checkpoint, let stamp = try PostTrainData.readStamp(checkpoint), stamp.fingerprint != sp.fingerprint {
+                    throw TrainerError.config(field: "--tokenizer", message: "\(tokenizer) is not the tokenizer \(checkpoint) was trained with (fingerprint \(stamp.fingerprint))")
+                }
+                return sp
+            }
+            sentencePiece = sp
+            if chat {
+                var messages: [ChatMessage] = []
+                if let system { messages.append(ChatMessage(.system, system)) }
+                messages.append(ChatMessage(.user, prompt))
+                do { promptIds = try Llama2ChatTemplate(encoder: sp).renderPrompt(messages) } catch {
+                    throw ValidationError("--prompt: \(error)")
+                }
+            } else {
+                promptIds = sp.encode(prompt, addBOS: true)
+            }
+        } else {
+            guard let ids else { throw ValidationError("give the prompt as --prompt TEXT --tokenizer MODEL, --ids \"1 ...\" or --prompts FILE") }
+            promptIds = try exitOnTrainerError("generate") { try parseIds(Substring(ids), file: "--ids", line: 1) }
+        }
         guard !promptIds.isEmpty else { throw ValidationError("--ids is empty") }
         if let bad = promptIds.first(where: { Int($0) >= model.config.vocabSize }) {
             throw ValidationError("--ids: token \(bad) is outside the vocabulary (\(model.config.vocabSize))")
@@ -80,10 +110,17 @@ struct Generate: ParsableCommand {
         let gen = Generator(model: model, batch: 1, maxLen: min(model.config.maxSeqLen, promptIds.count + maxNewTokens))
         var first = true
         let result = gen.generate(prompts: [promptIds], options: o) { _, tok in
+            guard sentencePiece == nil else { return }
             FileHandle.standardOutput.write(Data(((first ? "" : " ") + String(tok)).utf8))
             first = false
         }[0]
-        print("")
+        if let sp = sentencePiece {
+            // Text out: decoded once at the end, so byte-fallback pieces join into whole characters.
+            let text = (try? sp.decode(result.tokens)) ?? ""
+            print(text)
+        } else {
+            print("")
+        }
         stderrLine("\(result.tokens.count) tokens\(result.stopped ? ", stopped at </s>" : "")")
     }
 
