@@ -45,7 +45,7 @@ public struct Manifest {
             hasher.update(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(buffer)[0..<n]))
             total += n
         }
-        inputs.append(Input(path: path, bytes: total, sha256: SHA256.hex(hasher.finalize())))
+        inputs.append(Input(path: path, bytes: total, sha256: SHA256.hexString(hasher.finalize())))
     }
 
     public var json: JSONValue {

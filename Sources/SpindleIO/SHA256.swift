@@ -4,6 +4,8 @@ public struct SHA256 {
         (0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19)
     private var pending = [UInt8]()
     private var length: UInt64 = 0
+    /// The message schedule, allocated once and reused for every 64-byte block.
+    private var w = [UInt32](repeating: 0, count: 64)
 
     private static let k: [UInt32] = [
         0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
@@ -41,7 +43,6 @@ public struct SHA256 {
     }
 
     private mutating func block(_ p: UnsafeRawPointer) {
-        var w = [UInt32](repeating: 0, count: 64)
         for t in 0..<16 { w[t] = UInt32(bigEndian: p.loadUnaligned(fromByteOffset: t * 4, as: UInt32.self)) }
         for t in 16..<64 {
             let s0 = w[t - 15].rotr(7) ^ w[t - 15].rotr(18) ^ (w[t - 15] >> 3)
@@ -78,7 +79,8 @@ public struct SHA256 {
         return out
     }
 
-    public static func hex(_ bytes: [UInt8]) -> String {
+    /// Lower-case hex of raw bytes (a digest, say).
+    public static func hexString(_ bytes: [UInt8]) -> String {
         let digits = Array("0123456789abcdef")
         var s = ""
         s.reserveCapacity(bytes.count * 2)
@@ -86,11 +88,24 @@ public struct SHA256 {
         return s
     }
 
+    /// The digest of `data`, as 32 bytes.
+    public static func digest(_ data: UnsafeRawBufferPointer) -> [UInt8] {
+        var s = SHA256()
+        s.update(data)
+        return s.finalize()
+    }
+
+    /// The hex digest of `data` (`hashlib.sha256(data).hexdigest()`, `sha256sum`).
+    public static func hex(_ data: UnsafeRawBufferPointer) -> String { hexString(digest(data)) }
+
     /// The hex digest of `bytes`.
+    public static func hex(_ bytes: [UInt8]) -> String { bytes.withUnsafeBytes { hex($0) } }
+
+    /// The hex digest of any byte collection.
     public static func hexDigest<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {
         var s = SHA256()
         s.update(bytes)
-        return hex(s.finalize())
+        return hexString(s.finalize())
     }
 }
 

@@ -1,3 +1,4 @@
+import SpindleIO
 // Exact deduplication: whole documents by a 128-bit hash of normalised text, and CCNet-style removal of
 // lines or paragraphs already seen in earlier documents.
 

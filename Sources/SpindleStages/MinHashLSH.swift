@@ -1,3 +1,4 @@
+import SpindleIO
 // LSH banding: b bands of r rows over a MinHash signature. Two documents whose Jaccard is J share at
 // least one band with probability P(J) = 1 - (1 - J^r)^b, an S-curve whose steep part sits near
 // (1/b)^(1/r). Bands and rows are chosen from the threshold by minimising weighted error areas.

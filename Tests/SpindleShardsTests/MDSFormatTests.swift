@@ -1,4 +1,5 @@
 import Foundation
+import SpindleIO
 import Testing
 @testable import SpindleShards
 
