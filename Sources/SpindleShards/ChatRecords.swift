@@ -1,30 +1,13 @@
+import SpindleIO
+
 // The records the packers consume, as plain values. The CLI builds them from SpindleIO's JSONL records
 // (`Document`, `SFTExample`, `PreferencePair`); tests build them directly.
 
-/// Who speaks a message.
-public enum ChatRole: String, Sendable, Equatable {
-    case system, user, assistant
-}
-
-/// One message of a dialogue.
-public struct ChatMessage: Sendable, Equatable {
-    public var role: ChatRole
-    public var content: String
-    public init(_ role: ChatRole, _ content: String) {
-        self.role = role
-        self.content = content
-    }
-}
-
-/// An SFT example: `{"id", "messages": [{"role", "content"}]}`.
-public struct Dialogue: Sendable, Equatable {
-    public var id: String
-    public var messages: [ChatMessage]
-    public init(id: String, messages: [ChatMessage]) {
-        self.id = id
-        self.messages = messages
-    }
-}
+// The message, dialogue, aspect and safety-label types are SpindleIO's records; the names below keep the
+// packers' vocabulary.
+public typealias ChatRole = Message.Role
+public typealias ChatMessage = Message
+public typealias Dialogue = SFTExample
 
 /// How much better the chosen answer is (Llama 2 §3.2.1), ordered from closest to most distinct.
 /// The raw value is what the `margin_degree` column stores.
@@ -61,16 +44,8 @@ public enum PreferenceDegree: Int, Sendable, CaseIterable, Comparable {
     }
 }
 
-/// Which reward model a comparison trains (Llama 2 judges helpfulness and safety separately).
-public enum PreferenceAspect: String, Sendable, CaseIterable {
-    case helpfulness, safety
-}
-
-/// The safety label of a safety comparison (Llama 2 §3.2.1). No pair has an unsafe chosen and a safe
-/// rejected answer, so there is no fourth case.
-public enum SafetyLabel: String, Sendable, CaseIterable {
-    case chosenOnlySafe = "chosen_only_safe", bothSafe = "both_safe", bothUnsafe = "both_unsafe"
-}
+public typealias PreferenceAspect = PreferencePair.Aspect
+public typealias SafetyLabel = PreferencePair.Safety
 
 /// A graded preference pair: `{"id", "prompt": messages, "chosen", "rejected", "degree", "aspect", "safety"}`.
 public struct PreferenceExample: Sendable, Equatable {

@@ -302,7 +302,7 @@ struct PackSFT: ParsableCommand {
             }
             try input.forEach(SFTExample.self) { e in
                 textBytes += e.messages.reduce(0) { $0 + $1.content.utf8.count }
-                batcher.items.append((Dialogue(e), input.currentFile, input.currentLine))
+                batcher.items.append((e, input.currentFile, input.currentLine))
                 if batcher.items.count >= batcher.size { try flush() }
             }
             try flush()
@@ -337,7 +337,7 @@ struct PackSFT: ParsableCommand {
             }
             try input.forEach(SFTExample.self) { e in
                 textBytes += e.messages.reduce(0) { $0 + $1.content.utf8.count }
-                batcher.items.append((Dialogue(e), input.currentFile, input.currentLine))
+                batcher.items.append((e, input.currentFile, input.currentLine))
                 if batcher.items.count >= batcher.size { try flush() }
             }
             try flush()
