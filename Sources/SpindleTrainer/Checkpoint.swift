@@ -66,7 +66,7 @@ public enum Checkpoint {
             return try loadLlama2c(dir)
         }
         let config = try loadConfig(dir)
-        let model = try LlamaModel(config: config, seed: 0)
+        let model = try LlamaModel(config: config, seed: 0, randomWeights: false)
         let path = dir + "/model.safetensors"
         let tensors = try Safetensors.read(path)
         for t in model.layout.tensors {

@@ -19,13 +19,20 @@ public final class LlamaModel: @unchecked Sendable {
 
     /// A model with weights drawn as in llama2.c / GPT-2: N(0, 0.02), residual projections (o_proj,
     /// down_proj) N(0, 0.02/√(2L)), norms 1.
-    public init(config: LlamaConfig, seed: UInt64) throws {
+    public convenience init(config: LlamaConfig, seed: UInt64) throws {
+        try self.init(config: config, seed: seed, randomWeights: true)
+    }
+
+    /// `randomWeights: false` leaves the weights unset for a loader that writes every tensor: drawing
+    /// millions of Gaussians only to overwrite them was most of a checkpoint's load time.
+    init(config: LlamaConfig, seed: UInt64, randomWeights: Bool) throws {
         try config.validate()
         self.config = config
         layout = ParameterLayout(config)
         params = FloatBuffer(layout.totalCount)
         grads = FloatBuffer(layout.totalCount)
         rope = RoPETable(headDim: config.headDim, maxPos: config.maxSeqLen, theta: config.ropeTheta)
+        guard randomWeights else { return }
         var rng = SeededRandom(seed: seed)
         let resid = 0.02 / Float(2 * config.nLayers).squareRoot()
         for t in layout.tensors {

@@ -34,7 +34,7 @@ extension Checkpoint {
         let config = LlamaConfig(dim: dim, nLayers: layers, nHeads: heads, nKVHeads: kvHeads, hiddenDim: hidden,
                                  vocabSize: vocab, maxSeqLen: seqLen, tieEmbeddings: tied)
         try config.validate()
-        let model = try LlamaModel(config: config, seed: 0)
+        let model = try LlamaModel(config: config, seed: 0, randomWeights: false)
         let L = model.layout, hd = config.headDim, kv = config.kvDim
         // Tensor order (each layer-stacked): tok_embeddings, attention_norm, wq, wk, wv, wo, ffn_norm,
         // w1, w2, w3, norm, [v0: freq_cis_real, freq_cis_imag], [output if untied].
