@@ -37,6 +37,12 @@ public enum PreferenceDegree: Int, Sendable, CaseIterable, Comparable {
 
     public static func < (a: Self, b: Self) -> Bool { a.rawValue < b.rawValue }
 
+    /// The column value of a record's degree.
+    public init(_ d: PreferencePair.Degree) { self = PreferenceDegree(label: d.rawValue)! }
+
+    /// The record's degree for this column value.
+    public var pairDegree: PreferencePair.Degree { PreferencePair.Degree(rawValue: label)! }
+
     /// The reward-model margin m(degree) of Llama 2 Table 27: small (1, 2/3, 1/3, 0) or large (3, 2, 1, 0),
     /// used as L = -log(sigmoid(r_chosen - r_rejected - m)).
     public func margin(large: Bool = false) -> Float {
@@ -47,25 +53,5 @@ public enum PreferenceDegree: Int, Sendable, CaseIterable, Comparable {
 public typealias PreferenceAspect = PreferencePair.Aspect
 public typealias SafetyLabel = PreferencePair.Safety
 
-/// A graded preference pair: `{"id", "prompt": messages, "chosen", "rejected", "degree", "aspect", "safety"}`.
-public struct PreferenceExample: Sendable, Equatable {
-    public var id: String
-    /// The conversation so far, ending with the user turn both answers reply to.
-    public var prompt: [ChatMessage]
-    public var chosen: String
-    public var rejected: String
-    public var degree: PreferenceDegree
-    public var aspect: PreferenceAspect
-    public var safety: SafetyLabel?
-
-    public init(id: String, prompt: [ChatMessage], chosen: String, rejected: String,
-                degree: PreferenceDegree, aspect: PreferenceAspect, safety: SafetyLabel? = nil) {
-        self.id = id
-        self.prompt = prompt
-        self.chosen = chosen
-        self.rejected = rejected
-        self.degree = degree
-        self.aspect = aspect
-        self.safety = safety
-    }
-}
+/// A graded preference pair is SpindleIO's `PreferencePair`; `PreferenceDegree(pair.degree)` is its column value.
+public typealias PreferenceExample = PreferencePair

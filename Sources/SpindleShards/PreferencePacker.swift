@@ -84,11 +84,11 @@ public final class PreferencePacker {
         try sink.checkTokens(chosen, context: "pair \(p.id)")
         try sink.checkTokens(rejected, context: "pair \(p.id)")
         // Columns sorted by name: aspect, chosen_ids, id, margin_degree, prompt_len, rejected_ids, safety.
-        try sink.write([.string(p.aspect.rawValue), .integers(chosen), .string(p.id), .integer(Int64(p.degree.rawValue)),
+        try sink.write([.string(p.aspect.rawValue), .integers(chosen), .string(p.id), .integer(Int64(PreferenceDegree(p.degree).rawValue)),
                         .integer(Int64(promptLength)), .integers(rejected), .string(p.safety?.rawValue ?? "")])
         pairs += 1
         tokens += chosen.count + rejected.count
-        degreeCounts[p.degree.rawValue] += 1
+        degreeCounts[PreferenceDegree(p.degree).rawValue] += 1
         aspectCounts[p.aspect.rawValue, default: 0] += 1
         safetyCounts[p.safety?.rawValue ?? "none", default: 0] += 1
     }

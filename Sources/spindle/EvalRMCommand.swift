@@ -56,14 +56,14 @@ struct EvalRM: ParsableCommand {
                         e.file = reader.name; e.line = line.number
                         throw e
                     }
-                    let ex = PreferenceExample(rec)
+                    let ex = rec
                     let prompt: [Int32]
                     do { prompt = try template.renderPrompt(ex.prompt) } catch {
                         throw InputError(.invalidValue, file: reader.name, line: line.number, field: "prompt", "\(error)")
                     }
                     pairs.append(PreferenceTokens(chosen: template.renderResponse(prompt: prompt, answer: ex.chosen),
                                                   rejected: template.renderResponse(prompt: prompt, answer: ex.rejected),
-                                                  degree: ex.degree.rawValue, aspect: ex.aspect.rawValue))
+                                                  degree: PreferenceDegree(ex.degree).rawValue, aspect: ex.aspect.rawValue))
                 }
             }
         }

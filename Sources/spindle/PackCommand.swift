@@ -390,7 +390,7 @@ struct PackPreference: ParsableCommand {
             var pairs: [(PreferenceExample, String, Int)] = []
             var textBytes = 0
             try input.forEach(PreferencePair.self) { p in
-                let x = PreferenceExample(p)
+                let x = p
                 textBytes += x.prompt.reduce(0) { $0 + $1.content.utf8.count } + x.chosen.utf8.count + x.rejected.utf8.count
                 pairs.append((x, input.currentFile, input.currentLine))
             }

@@ -216,7 +216,7 @@ struct PreferencePackerTests {
             return PreferenceExample(
                 id: "p\(i)", prompt: [.init(.user, words(&rng, 1 + rng.int(10)))],
                 chosen: words(&rng, 1 + rng.int(10)), rejected: words(&rng, 1 + rng.int(10)),
-                degree: PreferenceDegree(rawValue: rng.int(4))!, aspect: isSafety ? .safety : .helpfulness,
+                degree: PreferenceDegree(rawValue: rng.int(4))!.pairDegree, aspect: isSafety ? .safety : .helpfulness,
                 safety: isSafety ? SafetyLabel.allCases[rng.int(3)] : nil)
         }
     }
@@ -240,7 +240,7 @@ struct PreferencePackerTests {
             #expect(Array(r.chosenIDs[0..<r.promptLength]) == prompt && Array(r.rejectedIDs[0..<r.promptLength]) == prompt)
             #expect(text(r.chosenIDs[r.promptLength...].dropLast()) == x.chosen + " ")
             #expect(r.chosenIDs.last == 2 && r.rejectedIDs.last == 2)
-            #expect(r.degree == x.degree && r.aspect == x.aspect.rawValue && r.safety == (x.safety?.rawValue ?? ""))
+            #expect(r.degree == PreferenceDegree(x.degree) && r.aspect == x.aspect.rawValue && r.safety == (x.safety?.rawValue ?? ""))
         }
     }
 
