@@ -14,8 +14,6 @@
 typedef void (*spindle_sgemm_fn)(int order, int transA, int transB, int m, int n, int k, float alpha,
                                  const float *a, int lda, const float *b, int ldb, float beta,
                                  float *c, int ldc);
-typedef void (*spindle_sgemv_fn)(int order, int trans, int m, int n, float alpha, const float *a,
-                                 int lda, const float *x, int incx, float beta, float *y, int incy);
 typedef void (*spindle_set_num_threads_fn)(int n);
 typedef int (*spindle_get_num_threads_fn)(void);
 typedef char *(*spindle_get_corename_fn)(void);
@@ -62,6 +60,14 @@ static inline uint32_t spindle_cpu_features(void) {
 }
 #else
 static inline uint32_t spindle_cpu_features(void) { return 0; }
+/// Prefetch the cache line holding `p` for reading (no intrinsic for it in Swift). Used by the decoding
+/// matrix-vector kernel; a prefetch never faults, even past the end of a buffer.
+static inline void spindle_prefetch(const void *p) { __builtin_prefetch(p, 0, 3); }
+
 #endif
+
+/// Prefetch the cache line holding `p` for reading (no intrinsic for it in Swift). Used by the decoding
+/// matrix-vector kernel; a prefetch never faults, even past the end of a buffer.
+static inline void spindle_prefetch(const void *p) { __builtin_prefetch(p, 0, 3); }
 
 #endif

@@ -22,7 +22,6 @@ public final class BLASBackend: @unchecked Sendable {
     public static let shared = BLASBackend()
 
     let sgemmFn: spindle_sgemm_fn?
-    let sgemvFn: spindle_sgemv_fn?
     let setThreadsFn: spindle_set_num_threads_fn?
     let getThreadsFn: spindle_get_num_threads_fn?
     /// Path of the loaded library, nil when falling back to the naive kernel.
@@ -116,7 +115,6 @@ public final class BLASBackend: @unchecked Sendable {
             return unsafeBitCast(p, to: t)
         }
         sgemmFn = sym("cblas_sgemm", spindle_sgemm_fn.self)
-        sgemvFn = sym("cblas_sgemv", spindle_sgemv_fn.self)
         setThreadsFn = sym("openblas_set_num_threads", spindle_set_num_threads_fn.self)
         getThreadsFn = sym("openblas_get_num_threads", spindle_get_num_threads_fn.self)
         if let f = sym("openblas_get_corename", spindle_get_corename_fn.self), let s = f() {
@@ -157,18 +155,6 @@ public final class BLASBackend: @unchecked Sendable {
         } else {
             naiveSgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
                        b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
-        }
-    }
-
-    /// Row-major `y[m] = A[m,n] · x[n] + beta * y`.
-    @inline(__always)
-    public func sgemv(m: Int, n: Int, a: UnsafePointer<Float>, lda: Int, x: UnsafePointer<Float>,
-                      beta: Float, y: UnsafeMutablePointer<Float>) {
-        if let f = sgemvFn {
-            f(SPINDLE_CBLAS_ROW_MAJOR, SPINDLE_CBLAS_NO_TRANS, Int32(m), Int32(n), 1, a, Int32(lda), x, 1, beta, y, 1)
-        } else {
-            naiveSgemm(transA: false, transB: false, m: m, n: 1, k: n, alpha: 1, a: a, lda: lda, b: x, ldb: 1,
-                       beta: beta, c: y, ldc: 1)
         }
     }
 

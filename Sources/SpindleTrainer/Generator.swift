@@ -19,8 +19,11 @@ public final class Generator {
     let rstd: FloatBuffer
     let sortIndex: UnsafeMutablePointer<Int32>
     let posBuf: UnsafeMutablePointer<Int32>
+    /// Persistent threads for single-sequence decoding (nil with one thread).
+    let pool: SpinPool?
 
-    public init(model: LlamaModel, batch: Int = 1, maxLen: Int? = nil) {
+    /// `threads` (default `Compute.threads`) is the number of threads single-sequence decoding uses.
+    public init(model: LlamaModel, batch: Int = 1, maxLen: Int? = nil, threads: Int = Compute.threads) {
         self.model = model
         let c = model.config
         self.batch = batch
@@ -36,13 +39,14 @@ public final class Generator {
         logits = FloatBuffer(batch * c.vocabSize); scores = FloatBuffer(batch * c.nHeads * ml)
         sortIndex = .allocate(capacity: c.vocabSize)
         posBuf = .allocate(capacity: batch)
+        pool = threads > 1 ? SpinPool(threads: threads) : nil
     }
     deinit { sortIndex.deallocate(); posBuf.deallocate() }
 
     /// y[rows, out] = x[rows, in] · Wᵀ; a matrix-vector product for one row.
     @inline(__always) func project(_ xin: CFPtr, _ w: CFPtr, _ y: FPtr, rows: Int, inDim: Int, outDim: Int, accumulate: Bool = false) {
         if rows == 1 {
-            BLASBackend.shared.sgemv(m: outDim, n: inDim, a: w, lda: inDim, x: xin, beta: accumulate ? 1 : 0, y: y)
+            matVec(w, xin, y, rows: 0..<outDim, n: inDim, accumulate: accumulate)
         } else {
             linearForward(xin, w, y, n: rows, inDim: inDim, outDim: outDim, accumulate: accumulate)
         }
@@ -51,11 +55,11 @@ public final class Generator {
     /// Feeds `tokens[i]` at position `pos` for sequences 0..<rows; returns logits [rows, vocab].
     public func step(tokens: UnsafePointer<Int32>, rows: Int, pos: Int) -> UnsafeMutablePointer<Float> {
         precondition(rows <= batch && pos < maxLen)
-        let c = model.config, d = c.dim, qd = c.nHeads * c.headDim, kvd = c.kvDim, hid = c.hiddenDim, hd = c.headDim
+        if rows == 1, let pool { return stepOne(token: tokens[0], pos: pos, pool: pool) }
+        let c = model.config, d = c.dim, qd = c.nHeads * c.headDim, kvd = c.kvDim, hid = c.hiddenDim
         let P = model.params.p, L = model.layout
         embeddingForward(P + L.embed, tokens: tokens, x.p, n: rows, d: d)
         for r in 0..<rows { posBuf[r] = Int32(pos) }
-        let rep = c.nHeads / c.nKVHeads, scale = 1 / Float(hd).squareRoot()
         for l in 0..<c.nLayers {
             let w = L.layers[l]
             rmsNormForward(x.p, P + w.attnNorm, xn.p, rstd.p, n: rows, d: d, eps: c.normEps)
@@ -69,24 +73,8 @@ public final class Generator {
                 (kc + (r * maxLen + pos) * kvd).update(from: k.p + r * kvd, count: kvd)
                 (vc + (r * maxLen + pos) * kvd).update(from: v.p + r * kvd, count: kvd)
             }
-            let maxLen = self.maxLen, q = self.q.p, att = self.att.p, scores = self.scores.p
-            parallelFor(rows * c.nHeads) { task in
-                let r = task / c.nHeads, h = task % c.nHeads, kvh = h / rep
-                let qh = q + r * qd + h * hd
-                let s = scores + task * maxLen
-                var mx = -Float.infinity
-                for j in 0...pos {
-                    let sc = dot(qh, kc + (r * maxLen + j) * kvd + kvh * hd, hd) * scale
-                    s[j] = sc; mx = max(mx, sc)
-                }
-                var sum: Float = 0
-                for j in 0...pos { let e = expf(s[j] - mx); s[j] = e; sum += e }
-                let o = att + r * qd + h * hd
-                o.update(repeating: 0, count: hd)
-                let inv = 1 / sum
-                for j in 0...pos { axpy(s[j] * inv, vc + (r * maxLen + j) * kvd + kvh * hd, o, hd) }
-            }
-            project(att, P + w.wo, x.p, rows: rows, inDim: qd, outDim: d, accumulate: true)
+            parallelFor(rows * c.nHeads) { task in attend(layer: l, row: task / c.nHeads, head: task % c.nHeads, pos: pos) }
+            project(att.p, P + w.wo, x.p, rows: rows, inDim: qd, outDim: d, accumulate: true)
             rmsNormForward(x.p, P + w.ffnNorm, xn.p, rstd.p, n: rows, d: d, eps: c.normEps)
             project(xn.p, P + w.w1, a.p, rows: rows, inDim: d, outDim: hid)
             project(xn.p, P + w.w3, b.p, rows: rows, inDim: d, outDim: hid)
@@ -96,6 +84,65 @@ public final class Generator {
         rmsNormForward(x.p, P + L.finalNorm, xn.p, rstd.p, n: rows, d: d, eps: c.normEps)
         project(xn.p, P + L.head, logits.p, rows: rows, inDim: d, outDim: c.vocabSize)
         return logits.p
+    }
+
+    /// `step` for a single sequence: every product is split by rows over the pool's threads, and
+    /// q/k/v and w1/w3 (+ SwiGLU) share one parallel region each, so a layer has four barriers.
+    func stepOne(token: Int32, pos: Int, pool: SpinPool) -> UnsafeMutablePointer<Float> {
+        let c = model.config, d = c.dim, qd = c.nHeads * c.headDim, kvd = c.kvDim, hid = c.hiddenDim
+        let P = model.params.p, L = model.layout, T = pool.threads
+        let x = self.x.p, xn = self.xn.p, q = self.q.p, k = self.k.p, v = self.v.p, att = self.att.p
+        let a = self.a.p, b = self.b.p, m = self.m.p
+        x.update(from: P + L.embed + Int(token) * d, count: d)
+        posBuf[0] = Int32(pos)
+        for l in 0..<c.nLayers {
+            let w = L.layers[l]
+            rmsNormForward(x, P + w.attnNorm, xn, rstd.p, n: 1, d: d, eps: c.normEps)
+            pool.run { t in
+                matVec(P + w.wq, xn, q, rows: SpinPool.piece(qd, t, T), n: d, accumulate: false)
+                matVec(P + w.wk, xn, k, rows: SpinPool.piece(kvd, t, T), n: d, accumulate: false)
+                matVec(P + w.wv, xn, v, rows: SpinPool.piece(kvd, t, T), n: d, accumulate: false)
+            }
+            model.rope.apply(q, positions: posBuf, n: 1, heads: c.nHeads)
+            model.rope.apply(k, positions: posBuf, n: 1, heads: c.nKVHeads)
+            (kCache[l].p + pos * kvd).update(from: k, count: kvd)
+            (vCache[l].p + pos * kvd).update(from: v, count: kvd)
+            pool.run { t in for h in SpinPool.piece(c.nHeads, t, T, align: 1) { attend(layer: l, row: 0, head: h, pos: pos) } }
+            pool.run { t in matVec(P + w.wo, att, x, rows: SpinPool.piece(d, t, T), n: qd, accumulate: true) }
+            rmsNormForward(x, P + w.ffnNorm, xn, rstd.p, n: 1, d: d, eps: c.normEps)
+            pool.run { t in
+                let r = SpinPool.piece(hid, t, T, align: 8)
+                matVec(P + w.w1, xn, a, rows: r, n: d, accumulate: false)
+                matVec(P + w.w3, xn, b, rows: r, n: d, accumulate: false)
+                swigluForward(a + r.lowerBound, b + r.lowerBound, m + r.lowerBound, count: r.count)
+            }
+            pool.run { t in matVec(P + w.w2, m, x, rows: SpinPool.piece(d, t, T), n: hid, accumulate: true) }
+        }
+        rmsNormForward(x, P + L.finalNorm, xn, rstd.p, n: 1, d: d, eps: c.normEps)
+        let logits = self.logits.p
+        pool.run { t in matVec(P + L.head, xn, logits, rows: SpinPool.piece(c.vocabSize, t, T), n: d, accumulate: false) }
+        return logits
+    }
+
+    /// Attention of query head `head` of sequence `row` at `pos` over the cached keys and values.
+    @inline(__always)
+    func attend(layer l: Int, row r: Int, head h: Int, pos: Int) {
+        let c = model.config, qd = c.nHeads * c.headDim, kvd = c.kvDim, hd = c.headDim
+        let kvh = h / (c.nHeads / c.nKVHeads), scale = 1 / Float(hd).squareRoot()
+        let kc = kCache[l].p + r * maxLen * kvd + kvh * hd, vc = vCache[l].p + r * maxLen * kvd + kvh * hd
+        let qh = q.p + r * qd + h * hd
+        let s = scores.p + (r * c.nHeads + h) * maxLen
+        var mx = -Float.infinity
+        for j in 0...pos {
+            let sc = dot(qh, kc + j * kvd, hd) * scale
+            s[j] = sc; mx = max(mx, sc)
+        }
+        var sum: Float = 0
+        for j in 0...pos { let e = expf(s[j] - mx); s[j] = e; sum += e }
+        let o = att.p + r * qd + h * hd
+        o.update(repeating: 0, count: hd)
+        let inv = 1 / sum
+        for j in 0...pos { axpy(s[j] * inv, vc + j * kvd, o, hd) }
     }
 
     /// Samples continuations of every prompt (at most `batch` of them), in lockstep; deterministic

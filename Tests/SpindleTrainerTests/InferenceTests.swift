@@ -3,14 +3,14 @@ import Testing
 @testable import SpindleTrainer
 
 @Suite struct InferenceTests {
-    @Test(arguments: [false, true])
-    func kvCacheMatchesFullForward(tied: Bool) throws {
+    @Test(arguments: [false, true], [1, 2, 3])
+    func kvCacheMatchesFullForward(tied: Bool, threads: Int) throws {
         let m = try tinyModel(tied: tied)
         let tokens: [Int32] = [1, 5, 9, 3, 7, 2, 4]
         let a = Activations(config: m.config, b: 1, t: tokens.count)
         a.load(tokens: tokens)
         m.forward(a)
-        let g = Generator(model: m, batch: 1)
+        let g = Generator(model: m, batch: 1, threads: threads)
         let V = m.config.vocabSize
         var worst: Float = 0
         for (pos, t) in tokens.enumerated() {
