@@ -45,6 +45,19 @@ func expShiftSum(_ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, 
     return sum
 }
 
+/// Σ exp(x[i] − shift) for i < n, without storing the terms (log-sum-exp over a vocabulary).
+@inline(__always)
+func expShiftSum(_ x: UnsafePointer<Float>, _ n: Int, shift: Float) -> Float {
+    var acc = SIMD8<Float>()
+    let s = SIMD8<Float>(repeating: shift)
+    var i = 0
+    let rx = UnsafeRawPointer(x)
+    while i + 8 <= n { acc += exp8(rx.loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<Float>.self) - s); i += 8 }
+    var sum = acc.sum()
+    while i < n { sum += fastExp(x[i] - shift); i += 1 }
+    return sum
+}
+
 /// Maximum of x[0..<n] (n ≥ 1).
 @inline(__always)
 func maxOf(_ x: UnsafePointer<Float>, _ n: Int) -> Float {

@@ -18,11 +18,11 @@ public struct SamplingOptions: Sendable {
 /// Returns the token and its log-probability under the untempered model distribution.
 func sampleToken(_ logits: UnsafeMutablePointer<Float>, vocab: Int, options o: SamplingOptions,
                  rng: inout SeededRandom, index: UnsafeMutablePointer<Int32>) -> (Int32, Float) {
-    var mx = -Float.infinity, arg = 0
-    for i in 0..<vocab where logits[i] > mx { mx = logits[i]; arg = i }
-    var z: Float = 0
-    for i in 0..<vocab { z += expf(logits[i] - mx) }
-    let logZ = mx + logf(z)
+    // Vectorised max and log-sum-exp: this runs once per decoded token on the critical path.
+    let mx = maxOf(logits, vocab)
+    var arg = 0
+    while arg < vocab - 1 && logits[arg] != mx { arg += 1 }   // the first maximum, as a scan would pick
+    let logZ = mx + logf(expShiftSum(logits, vocab, shift: mx))
     func lp(_ t: Int, _ raw: Float) -> Float { raw - logZ }
     if o.temperature <= 0 { return (Int32(arg), lp(arg, logits[arg])) }
     // Probabilities at temperature T (keep the raw logit of the pick for its log-prob).
