@@ -6,7 +6,10 @@
 #      seq 256, batch 8, fp32, 2 threads) vs PyTorch CPU (../shared/bench/peers/torch_train_bench.py),
 #      and MFU against the measured sgemm peak
 #   3. generation tokens/s (batch 1, KV cache, 256 tokens, same shape) vs the same PyTorch harness
-# usage: SPINDLE=.build/release/spindle bench/trainer.sh   (STEPS=3 GEN=256 THREADS=2 to change)
+#   4. optional: generation vs llama2.c's run.c on the same random llama2.c checkpoint, when
+#      LLAMA2C_RUN names a run binary you built (gcc -Ofast -march=native -fopenmp run.c -o run -lm;
+#      never committed here); ROUNDS alternating runs, medians compared (bandwidth swings run to run)
+# usage: SPINDLE=.build/release/spindle bench/trainer.sh   (STEPS=3 GEN=256 THREADS=2 ROUNDS=7 to change)
 set -u
 cd "$(dirname "$0")/.."
 SPINDLE=${SPINDLE:-.build/release/spindle}
@@ -56,4 +59,23 @@ if have_py torch; then
 else
   echo "train tokens/s (stories15M, seq 256, batch 8, fp32, $THREADS threads): spindle $sp_tps (pytorch peer skipped: torch missing)"
   echo "generate tokens/s (batch 1, KV cache, $GEN tokens): spindle $sp_gen (pytorch peer skipped)"
+fi
+
+# 4. generation vs llama2.c run.c (optional)
+if [ -n "${LLAMA2C_RUN:-}" ] && [ -x "$LLAMA2C_RUN" ] && have_py numpy; then
+  python3 bench/llama2c_model.py "$tmp/l2c"
+  median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+  : > "$tmp/runc.txt"; : > "$tmp/spgen.txt"
+  for _ in $(seq "${ROUNDS:-7}"); do
+    OMP_NUM_THREADS=$THREADS "$LLAMA2C_RUN" "$tmp/l2c/model.bin" -n "$GEN" -t 0 -z "$tmp/l2c/tokenizer.bin" 2>&1 >/dev/null \
+      | sed -n 's/^achieved tok\/s: \([0-9.]*\).*/\1/p' >> "$tmp/runc.txt"
+    "$SPINDLE" generate --checkpoint "$tmp/l2c/model.bin" --benchmark "$((GEN - 1))" --threads "$THREADS" 2>/dev/null \
+      | sed -n 's/^tokens\/s: \([0-9.]*\)/\1/p' >> "$tmp/spgen.txt"
+  done
+  rc=$(median < "$tmp/runc.txt"); sg=$(median < "$tmp/spgen.txt")
+  echo "llama2.c run.c tokens/s, $(wc -l < "$tmp/runc.txt") rounds: $(tr '\n' ' ' < "$tmp/runc.txt")"
+  echo "spindle generate tokens/s, same rounds: $(tr '\n' ' ' < "$tmp/spgen.txt")"
+  echo "generate tokens/s vs llama2.c run.c (medians, batch 1, greedy, $THREADS threads): spindle $sg, run.c $rc, ratio $(ratio "$sg" "$rc") (target 1.0x)"
+else
+  echo "generate vs llama2.c run.c: skipped (set LLAMA2C_RUN to a run binary built from llama2.c's run.c; needs numpy)"
 fi

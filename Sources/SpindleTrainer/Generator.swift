@@ -137,8 +137,7 @@ public final class Generator {
             let sc = dot(qh, kc + j * kvd, hd) * scale
             s[j] = sc; mx = max(mx, sc)
         }
-        var sum: Float = 0
-        for j in 0...pos { let e = expf(s[j] - mx); s[j] = e; sum += e }
+        let sum = expShiftSum(s, s, pos + 1, shift: mx)
         let o = att.p + r * qd + h * hd
         o.update(repeating: 0, count: hd)
         let inv = 1 / sum

@@ -61,21 +61,30 @@ func axpy(_ alpha: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<F
 }
 
 /// A zero-filled fp32 buffer owned by its creator (activations, gradients, optimiser state).
-/// Buffers of 2 MiB and more sit on 2 MiB boundaries and ask for transparent huge pages: weights are
-/// streamed whole for every decoded token, and 4 KiB pages cost a TLB miss every 1024 floats.
+/// Buffers of 2 MiB and more are anonymous mappings that ask for transparent huge pages: decoding
+/// streams the weights whole for every token, and 4 KiB pages cost a TLB miss every 1024 floats.
+/// Their pages stay untouched (and unallocated) until first written, so a model loaded only for
+/// inference never pays for its gradient buffer.
 final class FloatBuffer: @unchecked Sendable {
     let count: Int
     let p: UnsafeMutablePointer<Float>
+    private let mappedBytes: Int   // 0 when the buffer came from calloc
     init(_ count: Int) {
         self.count = count
         let bytes = max(count, 1) * MemoryLayout<Float>.stride
-        let huge = 1 << 21
-        var raw: UnsafeMutableRawPointer?
-        guard posix_memalign(&raw, bytes >= huge ? huge : 64, bytes) == 0, let raw else { fatalError("out of memory (\(bytes) bytes)") }
-        if bytes >= huge { _ = madvise(raw, bytes / huge * huge, MADV_HUGEPAGE) }
+        let raw: UnsafeMutableRawPointer?
+        if bytes >= 1 << 21 {
+            let m = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
+            raw = m == MAP_FAILED ? nil : m
+            if let raw { _ = madvise(raw, bytes, MADV_HUGEPAGE) }
+            mappedBytes = bytes
+        } else {
+            raw = calloc(1, bytes)
+            mappedBytes = 0
+        }
+        guard let raw else { fatalError("out of memory allocating \(bytes) bytes") }
         p = raw.bindMemory(to: Float.self, capacity: max(count, 1))
-        p.initialize(repeating: 0, count: max(count, 1))
     }
-    deinit { free(p) }
+    deinit { if mappedBytes > 0 { munmap(p, mappedBytes) } else { free(p) } }
     func zero() { p.update(repeating: 0, count: count) }
 }
