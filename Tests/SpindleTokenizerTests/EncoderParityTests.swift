@@ -77,6 +77,41 @@ import Testing
         }
     }
 
+    /// The word memo is exact whatever collides: a 4-slot memo (constant eviction) and the default one,
+    /// each used twice over the same lines (second pass from the memo), give the uncached ids.
+    @Test(.enabled(if: SharedData.hasLlama2 && SharedData.hasParity))
+    func wordCacheIsExactUnderCollisions() throws {
+        let m = try SharedData.llama2()
+        let text = try String(contentsOfFile: SharedData.llama2Parity, encoding: .utf8)
+        var lines: [String] = []
+        for line in text.split(separator: "\n", omittingEmptySubsequences: true) {
+            let obj = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
+            lines.append(obj["text"] as! String)
+        }
+        lines += ["a a a a", "▁▁x ▁y", "😀😀 😀", "\u{0}\u{1} \u{7F}", String(repeating: "z", count: 200), "é " + String(repeating: "ab", count: 40)]
+        let expected = lines.map { line -> [Int32] in
+            let ws = BPEWorkspace()
+            var t = line
+            t.withUTF8 { m.encodeSymbols($0, &ws.s) }
+            var ids: [Int32] = []
+            var prevUnk = false
+            m.appendIDs(&ws.s, into: &ids, prevUnk: &prevUnk)
+            return ids
+        }
+        for slots in [4, WordCache.defaultSlots] {
+            let ws = BPEWorkspace()
+            ws.s.cache.slotCount = slots
+            for _ in 0..<2 {
+                for (line, want) in zip(lines, expected) {
+                    var ids: [Int32] = [7]   // appends after what is there
+                    var t = line
+                    t.withUTF8 { m.encodeIDsChunked($0, &ws.s, into: &ids) }
+                    #expect(ids == [7] + want, "\(slots) slots: \(line.debugDescription)")
+                }
+            }
+        }
+    }
+
     /// Decoding random id sequences agrees with Python sentencepiece (invalid byte runs, controls, unk).
     @Test(.enabled(if: SharedData.hasLlama2 && pythonSentencePieceAvailable))
     func decodeMatchesSentencePiece() throws {
@@ -154,7 +189,8 @@ func naiveEncode(_ m: SentencePieceModel, _ text: String) -> [Int32] {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let texts = ["  Leading and   repeated   spaces  ", "ﬁnancial ﬂow Ⅻ ① ＡＢＣ１２３ ｶﾀｶﾅ", "Café naïve coöperate",
                      "tab\there", "①②③ ™ ℃ ½", "KING RICHARD: Hark!", "", "   ", "日本語テキスト", "\u{00A0}nbsp\u{3000}ideographic",
-                     "<s> </s> <unk>", "x\u{0301}y\u{0308}", "Ǆemal ǅ ǆ", "ＬＯＵＤ　ｗｏｒｄｓ"]
+                     "<s> </s> <unk>", "x\u{0301}y\u{0308}", "Ǆemal ǅ ǆ", "ＬＯＵＤ　ｗｏｒｄｓ",
+                     "日本 the 日本 the 日本語 the the"]
         let script = """
         import sys, json, sentencepiece as spm
         d, rule, corpus = sys.argv[1], sys.argv[2], sys.argv[3]
