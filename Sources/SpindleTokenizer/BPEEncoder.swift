@@ -53,6 +53,9 @@ struct EncodeScratch {
     /// Ids of the line being encoded (at most one per normalised byte), appended to the caller's array once.
     var out: UnsafeMutablePointer<Int32>? = nil
     var outCap = 0
+    /// `smallMerge`'s symbols (sid | length << 16 | code << 24) and pairs (`PairTable.findPacked`).
+    var smallSym = UnsafeMutablePointer<UInt32>.allocate(capacity: smallMergeLimit + 1)
+    var smallPair = UnsafeMutablePointer<UInt32>.allocate(capacity: smallMergeLimit + 1)
     /// The batch of words whose cache slots are being fetched.
     var words = UnsafeMutablePointer<WordRef>.allocate(capacity: wordBatch)
 
@@ -82,7 +85,7 @@ struct EncodeScratch {
 
     func release() {
         syms?.deallocate(); heap?.deallocate(); pairScore?.deallocate(); pairID?.deallocate(); out?.deallocate()
-        words.deallocate(); cache.release()
+        words.deallocate(); smallSym.deallocate(); smallPair.deallocate(); cache.release()
     }
 }
 
@@ -109,6 +112,7 @@ let smallMergeLimit = 32
 /// The merge loop over `sc.normalized[range]`, appending (id, start, length) of each final symbol to
 /// `sc.symbols`. Initial symbols are user-defined matches (frozen) or single UTF-8 characters.
 func bpeMerge(_ model: SentencePieceModel, _ sc: inout EncodeScratch, range: Range<Int>) {
+    if model.packedMerge && !model.hasUnused && model.normalizer.userDefined.isEmpty && smallMerge(model, &sc, range: range) { return }
     let symTable = model.symbolRaw
     let pairs = model.pairs
     let ascii = model.asciiSIDPtr
@@ -261,6 +265,79 @@ func bpeMerge(_ model: SentencePieceModel, _ sc: inout EncodeScratch, range: Ran
             }
             k = s.next
         }
+    }
+}
+
+/// The merge loop for short words (at most `smallMergeLimit` characters) of models with a compact,
+/// ranked pair table and no user-defined or UNUSED pieces; false (nothing appended) otherwise.
+/// Symbols and pairs are one 32-bit word each, kept left to right and shifted on a merge. A pair's
+/// value is `(score rank + 1) << 16 | merged id` (0: no merge), so the best merge is the largest
+/// `value >> 16 << 8 | (255 - index)`: highest score, ties to the leftmost, as sentencepiece's heap.
+func smallMerge(_ model: SentencePieceModel, _ sc: inout EncodeScratch, range: Range<Int>) -> Bool {
+    let sym = sc.smallSym, pair = sc.smallPair
+    let ascii = model.asciiSIDPtr
+    let table = model.smallPairPtr
+    let pairs = model.pairs
+    let symTable = model.symbolRaw
+    let spaceSID = model.spaceSID
+    let vocab = UInt32(model.vocabSize)
+    let none: UInt32 = 0xFFFF   // sid of a character that is no symbol
+    return sc.normalized.withUnsafeBufferPointer { nbuf -> Bool in
+        let base = nbuf.baseAddress!
+        var m = 0
+        var i = range.lowerBound
+        let end = range.upperBound
+        while i < end {
+            if m == smallMergeLimit { return false }
+            let c = base[i]
+            if c < 0x80 {
+                let sid = ascii[Int(c)]
+                sym[m] = (sid < 0 ? none : UInt32(sid)) | 1 << 16 | UInt32(c) << 24
+                i += 1
+            } else if c == 0xE2 && i + 2 < end && base[i + 1] == 0x96 && base[i + 2] == 0x81 {
+                sym[m] = (spaceSID < 0 ? none : UInt32(spaceSID)) | 3 << 16 | 128 << 24
+                i += 3
+            } else {
+                let l = min(end - i, oneCharLen(c))
+                let sid = symTable.find(base + i, l)
+                sym[m] = (sid < 0 ? none : UInt32(sid)) | UInt32(l) << 16 | 255 << 24
+                i += l
+            }
+            m += 1
+        }
+        @inline(__always) func look(_ k: Int) {
+            let a = sym[k], b = sym[k + 1]
+            let ca = a >> 24, cb = b >> 24
+            if ca <= 128 && cb <= 128 {
+                pair[k] = table[Int(ca &* 129 &+ cb)]
+            } else if a & 0xFFFF != none && b & 0xFFFF != none {
+                pair[k] = pairs.findPacked(Int32(a & 0xFFFF), Int32(b & 0xFFFF))
+            } else {
+                pair[k] = 0
+            }
+        }
+        if m > 1 { for k in 0..<(m - 1) { look(k) } }
+        while m > 1 {
+            var best: UInt32 = 0
+            for k in 0..<(m - 1) { best = max(best, (pair[k] >> 16) << 8 | UInt32(255 - k)) }
+            if best < 256 { break }   // no pair merges
+            let k = 255 - Int(best & 255)
+            let merged = pair[k] & 0xFFFF
+            sym[k] = merged | ((sym[k] >> 16 & 0xFF) + (sym[k + 1] >> 16 & 0xFF)) << 16 | 255 << 24
+            var j = k + 1
+            while j < m - 1 { sym[j] = sym[j + 1]; pair[j] = pair[j + 1]; j += 1 }
+            m -= 1
+            if k > 0 { look(k - 1) }
+            if k < m - 1 { look(k) }
+        }
+        var start = Int32(range.lowerBound)
+        for k in 0..<m {
+            let s = sym[k]
+            let sid = s & 0xFFFF, len = Int32(s >> 16 & 0xFF)
+            sc.symbols.append(EncodedSymbol(id: sid < vocab ? Int32(sid) : -1, start: start, length: len))
+            start += len
+        }
+        return true
     }
 }
 

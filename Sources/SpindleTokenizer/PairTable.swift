@@ -11,9 +11,10 @@ struct SymbolVocabulary {
 }
 
 struct PairTable: @unchecked Sendable {
-    /// Compact slots when every symbol id fits in 16 bits (8 bytes: key, merged id); wide otherwise.
+    /// Compact slots when every symbol id fits in 16 bits (8 bytes: key, merged id, score rank + 1, so
+    /// the merge loop needs no second load for the score); wide otherwise.
     struct Slot { var key: UInt64; var id: Int32; var score: Float }
-    struct SmallSlot { var key: UInt32; var id: Int32 }
+    struct SmallSlot { var key: UInt32; var id: UInt16; var rank1: UInt16 }
     let slots: UnsafeMutablePointer<Slot>?
     let small: UnsafeMutablePointer<SmallSlot>?
     let scores: UnsafePointer<Float>
@@ -27,7 +28,9 @@ struct PairTable: @unchecked Sendable {
         return Int(truncatingIfNeeded: h)
     }
 
-    init(pairs: [(UInt64, Int32, Float)], maxSymbolID: Int, scores: UnsafePointer<Float>) {
+    /// `ranks1[id]`: 1 + the rank of piece `id`'s score among all distinct scores (ascending), for
+    /// compact tables (`PieceScoreRanks`); 0 where unknown.
+    init(pairs: [(UInt64, Int32, Float)], maxSymbolID: Int, scores: UnsafePointer<Float>, ranks1: [UInt16] = []) {
         var cap = 16
         while cap < pairs.count * 2 { cap <<= 1 }
         mask = cap - 1
@@ -35,12 +38,12 @@ struct PairTable: @unchecked Sendable {
         self.scores = scores
         if maxSymbolID < 0xFFFF {
             let sm = UnsafeMutablePointer<SmallSlot>.allocate(capacity: cap)
-            sm.initialize(repeating: SmallSlot(key: UInt32.max, id: -1), count: cap)
+            sm.initialize(repeating: SmallSlot(key: UInt32.max, id: 0, rank1: 0), count: cap)
             for (k, id, _) in pairs {
                 let k32 = UInt32(k >> 32) << 16 | UInt32(k & 0xFFFF)
                 var i = Self.hash(UInt64(k32)) & mask
                 while sm[i].key != UInt32.max && sm[i].key != k32 { i = (i + 1) & mask }
-                sm[i] = SmallSlot(key: k32, id: id)
+                sm[i] = SmallSlot(key: k32, id: UInt16(id), rank1: Int(id) < ranks1.count ? ranks1[Int(id)] : 0)
             }
             small = sm; slots = nil
         } else {
@@ -65,7 +68,7 @@ struct PairTable: @unchecked Sendable {
             var i = Self.hash(UInt64(k)) & mask
             while true {
                 let s = sm[i]
-                if s.key == k { return (s.id, scores[Int(s.id)]) }
+                if s.key == k { return (Int32(s.id), scores[Int(s.id)]) }
                 if s.key == UInt32.max { return (-1, 0) }
                 i = (i + 1) & mask
             }
@@ -80,10 +83,39 @@ struct PairTable: @unchecked Sendable {
             i = (i + 1) & mask
         }
     }
+
+    /// Compact tables only: the merged piece of (left, right) as `(rank + 1) << 16 | id`, or 0 when the
+    /// pair is not a piece (so a larger value is a better merge, whatever the id).
+    @inline(__always)
+    func findPacked(_ left: Int32, _ right: Int32) -> UInt32 {
+        let sm = small.unsafelyUnwrapped
+        let k = UInt32(truncatingIfNeeded: left) << 16 | UInt32(truncatingIfNeeded: right)
+        var i = Self.hash(UInt64(k)) & mask
+        while true {
+            let s = sm[i]
+            if s.key == k { return UInt32(s.rank1) << 16 | UInt32(s.id) }
+            if s.key == UInt32.max { return 0 }
+            i = (i + 1) & mask
+        }
+    }
+
+    var isCompact: Bool { small != nil }
+}
+
+/// 1 + the rank of each score among the distinct scores in ascending order (equal scores share a rank),
+/// or nil when the ranks do not fit 16 bits or a score is NaN (NaN has no rank: such models use floats).
+func pieceScoreRanks(_ scores: [Float]) -> [UInt16]? {
+    if scores.contains(where: \.isNaN) { return nil }
+    let distinct = Array(Set(scores)).sorted()
+    guard distinct.count < 0xFFFF else { return nil }
+    var rankOf: [Float: UInt16] = [:]
+    for (r, v) in distinct.enumerated() { rankOf[v] = UInt16(r + 1) }
+    return scores.map { rankOf[$0]! }
 }
 
 /// Builds the symbol table and pair table for a vocabulary.
-func buildPairTable(pieces: [[UInt8]], mergeable: [Bool], scores: [Float], scoresPtr: UnsafePointer<Float>) -> (symbols: PieceTable, pairs: PairTable) {
+func buildPairTable(pieces: [[UInt8]], mergeable: [Bool], scores: [Float], scoresPtr: UnsafePointer<Float>,
+                    ranks1: [UInt16] = []) -> (symbols: PieceTable, pairs: PairTable) {
     // Characters of mergeable pieces that are not pieces.
     let base = try! PieceTable(pieces: pieces.enumerated().map { $0.element })   // duplicates checked by the caller
     var extra: [[UInt8]] = []
@@ -115,5 +147,5 @@ func buildPairTable(pieces: [[UInt8]], mergeable: [Bool], scores: [Float], score
             }
         }
     }
-    return (symbols, PairTable(pairs: pairs, maxSymbolID: symbols.count - 1, scores: scoresPtr))
+    return (symbols, PairTable(pairs: pairs, maxSymbolID: symbols.count - 1, scores: scoresPtr, ranks1: ranks1))
 }

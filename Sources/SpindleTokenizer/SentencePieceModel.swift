@@ -67,6 +67,13 @@ public final class SentencePieceModel: @unchecked Sendable {
     let pieceLengthPtr: UnsafeMutablePointer<Int32>
     /// Merged piece of two ASCII characters (a << 7 | b), or -1.
     let asciiPairPtr: UnsafeMutablePointer<Int32>
+    /// True when the pair table is compact and carries score ranks: short words then use `smallMerge`.
+    let packedMerge: Bool
+    /// Symbol id of '▁', or -1.
+    let spaceSID: Int32
+    /// Packed merge (`PairTable.findPacked`) of two one-character symbols by their codes (ASCII byte, or
+    /// 128 for '▁'): `smallPairPtr[a * 129 + b]`.
+    let smallPairPtr: UnsafeMutablePointer<UInt32>
 
     /// Loads a `.model` file.
     public convenience init(contentsOf path: String) throws(ModelProtoError) {
@@ -133,7 +140,9 @@ public final class SentencePieceModel: @unchecked Sendable {
         byteIDsPtr = .allocate(capacity: 256); byteIDsPtr.initialize(from: bIDs, count: 256)
         mergeablePtr = .allocate(capacity: mergeable.count); mergeablePtr.initialize(from: mergeable, count: mergeable.count)
         scoresPtr = .allocate(capacity: scores.count); scoresPtr.initialize(from: scores, count: scores.count)
-        let (symTable, pairTable) = buildPairTable(pieces: pieceBytes, mergeable: mergeable, scores: scores, scoresPtr: scoresPtr)
+        let ranks1 = pieceScoreRanks(scores)
+        let (symTable, pairTable) = buildPairTable(pieces: pieceBytes, mergeable: mergeable, scores: scores, scoresPtr: scoresPtr,
+                                                   ranks1: ranks1 ?? [])
         symbolStorage = RawPieceTableStorage(symTable)
         symbolRaw = symbolStorage.raw
         pairs = pairTable
@@ -146,6 +155,18 @@ public final class SentencePieceModel: @unchecked Sendable {
             for b in 0..<128 {
                 let l = asciiSIDPtr[a], r = asciiSIDPtr[b]
                 asciiPairPtr[a << 7 | b] = l >= 0 && r >= 0 ? pairTable.find(l, r).id : -1
+            }
+        }
+        packedMerge = ranks1 != nil && pairTable.isCompact
+        spaceSID = spaceSymbol.withUnsafeBufferPointer { symTable.find($0.baseAddress!, 3) }
+        smallPairPtr = .allocate(capacity: 129 * 129)
+        smallPairPtr.initialize(repeating: 0, count: 129 * 129)
+        if packedMerge {
+            for a in 0...128 {
+                for b in 0...128 {
+                    let l = a == 128 ? spaceSID : asciiSIDPtr[a], r = b == 128 ? spaceSID : asciiSIDPtr[b]
+                    if l >= 0 && r >= 0 { smallPairPtr[a * 129 + b] = pairTable.findPacked(l, r) }
+                }
             }
         }
         let ns = proto.normalizerSpec
@@ -194,6 +215,7 @@ public final class SentencePieceModel: @unchecked Sendable {
     deinit {
         mergeablePtr.deallocate(); scoresPtr.deallocate(); byteIDsPtr.deallocate()
         asciiSIDPtr.deallocate(); pairs.deallocate(); pieceLengthPtr.deallocate(); asciiPairPtr.deallocate()
+        smallPairPtr.deallocate()
     }
 
     /// Drops the pooled workspaces and their word caches (benchmarks use it to measure cold runs).
