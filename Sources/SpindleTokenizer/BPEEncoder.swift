@@ -42,7 +42,9 @@ public struct EncodedSymbol: Equatable, Sendable {
 struct EncodeScratch {
     var normalized: [UInt8] = []
     var symbols: [EncodedSymbol] = []
-    var cache = WordCache()
+    /// Word memos: ordinary words, and the few long ones (indented code, rules of dashes).
+    var cache = WordCache(slotBytes: 64, slotCount: WordCache.defaultSlots)
+    var longCache = WordCache(slotBytes: 256, slotCount: 1 << 12)
     var revMerge: [Int32: (Int32, Int32)] = [:]
     var syms: UnsafeMutablePointer<MergeSymbol>? = nil
     var symCap = 0
@@ -54,8 +56,8 @@ struct EncodeScratch {
     var out: UnsafeMutablePointer<Int32>? = nil
     var outCap = 0
     /// `smallMerge`'s symbols (sid | length << 16 | code << 24) and pairs (`PairTable.findPacked`).
-    var smallSym = UnsafeMutablePointer<UInt32>.allocate(capacity: smallMergeLimit + 1)
-    var smallPair = UnsafeMutablePointer<UInt32>.allocate(capacity: smallMergeLimit + 1)
+    var smallSym = UnsafeMutablePointer<UInt32>.allocate(capacity: packedMergeLimit + 1)
+    var smallPair = UnsafeMutablePointer<UInt32>.allocate(capacity: packedMergeLimit + 1)
     /// The batch of words whose cache slots are being fetched.
     var words = UnsafeMutablePointer<WordRef>.allocate(capacity: wordBatch)
 
@@ -85,7 +87,7 @@ struct EncodeScratch {
 
     func release() {
         syms?.deallocate(); heap?.deallocate(); pairScore?.deallocate(); pairID?.deallocate(); out?.deallocate()
-        words.deallocate(); smallSym.deallocate(); smallPair.deallocate(); cache.release()
+        words.deallocate(); smallSym.deallocate(); smallPair.deallocate(); cache.release(); longCache.release()
     }
 }
 
@@ -108,6 +110,8 @@ final class BPEWorkspace {
 
 /// Chunks with at most this many initial symbols use the linear-scan merge loop.
 let smallMergeLimit = 32
+/// Words of at most this many characters (and 255 bytes) use `smallMerge`, when the model allows.
+let packedMergeLimit = 64
 
 /// The merge loop over `sc.normalized[range]`, appending (id, start, length) of each final symbol to
 /// `sc.symbols`. Initial symbols are user-defined matches (frozen) or single UTF-8 characters.
@@ -268,7 +272,7 @@ func bpeMerge(_ model: SentencePieceModel, _ sc: inout EncodeScratch, range: Ran
     }
 }
 
-/// The merge loop for short words (at most `smallMergeLimit` characters) of models with a compact,
+/// The merge loop for short words (`packedMergeLimit` characters, 255 bytes) of models with a compact,
 /// ranked pair table and no user-defined or UNUSED pieces; false (nothing appended) otherwise.
 /// Symbols and pairs are one 32-bit word each, kept left to right and shifted on a merge. A pair's
 /// value is `(score rank + 1) << 16 | merged id` (0: no merge), so the best merge is the largest
@@ -282,13 +286,14 @@ func smallMerge(_ model: SentencePieceModel, _ sc: inout EncodeScratch, range: R
     let spaceSID = model.spaceSID
     let vocab = UInt32(model.vocabSize)
     let none: UInt32 = 0xFFFF   // sid of a character that is no symbol
+    if range.count > 255 { return false }   // lengths are 8-bit
     return sc.normalized.withUnsafeBufferPointer { nbuf -> Bool in
         let base = nbuf.baseAddress!
         var m = 0
         var i = range.lowerBound
         let end = range.upperBound
         while i < end {
-            if m == smallMergeLimit { return false }
+            if m == packedMergeLimit { return false }
             let c = base[i]
             if c < 0x80 {
                 let sid = ascii[Int(c)]
@@ -354,16 +359,15 @@ func appendResegmented(_ model: SentencePieceModel, _ sc: inout EncodeScratch, i
 }
 
 /// Memo of word bytes -> piece ids, for models where no piece spans a word start. Direct-mapped over
-/// 64-byte slots, one cache line each: a 32-bit hash tag, the key length and id count, the ids as
-/// 16-bit values, then the key bytes, as many as fit in 56 bytes (a 40-byte word of 8 pieces, a 52-byte
-/// word of 2). Words that do not fit, or hold an id above 65534, are not memoised; a colliding word
-/// replaces the slot. The table is mapped lazily (zero pages) and asks for huge pages, since lookups
-/// land all over it.
+/// fixed-size slots (64 bytes, one cache line, for ordinary words; 256 for long ones): a 32-bit hash
+/// tag, the key length and id count, the ids as 16-bit values, then the key bytes, as many as fit in
+/// the slot after its 8-byte header (in 64 bytes: a 40-byte word of 8 pieces, a 52-byte word of 2).
+/// Words that do not fit, or hold an id above 65534, are not memoised; a colliding word replaces the
+/// slot. The table is mapped lazily (zero pages) and asks for huge pages, since lookups land all over it.
 struct WordCache {
-    static let slotBytes = 64
-    static let payloadBytes = 56
     static let idsAt = 8
-    /// Slots per workspace (env SPINDLE_WORD_CACHE_SLOTS overrides, rounded to a power of two): 16 MiB.
+    /// Slots of the ordinary-word table (env SPINDLE_WORD_CACHE_SLOTS overrides, rounded to a power of
+    /// two): 16 MiB.
     static let defaultSlots: Int = {
         if let e = getenv("SPINDLE_WORD_CACHE_SLOTS"), let v = Int(String(cString: e)), v > 0 {
             var c = 1; while c < v { c <<= 1 }; return c
@@ -375,16 +379,24 @@ struct WordCache {
     private var mappedBytes = 0
     private var mask = 0
     private var tried = false
+    private let shift: Int
+    /// Key and id bytes per slot.
+    let payloadBytes: Int
     /// Slots mapped on first insert (tests shrink it to force collisions).
-    var slotCount = WordCache.defaultSlots
+    var slotCount: Int
 
-    init() {}
+    /// `slotBytes`: a power of two, at least 16.
+    init(slotBytes: Int, slotCount: Int) {
+        shift = slotBytes.trailingZeroBitCount
+        payloadBytes = slotBytes - Self.idsAt
+        self.slotCount = slotCount
+    }
 
-    /// True when a word of `n` bytes could be cached (with at least one id).
-    @inline(__always) static func fits(_ n: Int) -> Bool { n + 2 <= payloadBytes }
+    /// True when a word of `n` bytes could be cached here (with at least one id).
+    @inline(__always) func fits(_ n: Int) -> Bool { n + 2 <= payloadBytes }
 
     mutating func allocate(slots: Int) {
-        let bytes = slots * Self.slotBytes
+        let bytes = slots << shift
         let huge = 2 << 20
         mappedBytes = bytes + huge
         guard let m = mmap(nil, mappedBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
@@ -404,7 +416,7 @@ struct WordCache {
     func release() { if let mapping { munmap(mapping, mappedBytes) } }
 
     @inline(__always) private func slot(_ h: UInt64) -> UnsafeMutableRawPointer {
-        mem! + (Int(truncatingIfNeeded: h) & mask) * Self.slotBytes
+        mem! + (Int(truncatingIfNeeded: h) & mask) << shift
     }
 
     /// Starts fetching the slot of hash `h` so that a later lookup finds it in the CPU cache. Swift has no
@@ -419,7 +431,7 @@ struct WordCache {
     /// Writes the cached ids of the word at `out`, returning their count, or -1 when absent.
     @inline(__always)
     func lookup(_ p: UnsafePointer<UInt8>, _ n: Int, hash h: UInt64, into out: UnsafeMutablePointer<Int32>) -> Int {
-        guard mem != nil, Self.fits(n) else { return -1 }
+        guard mem != nil, fits(n) else { return -1 }
         let s = slot(h)
         // Header bytes 0...5 (not byte 7, which `prefetch` may still be writing).
         guard s.load(as: UInt32.self) == UInt32(truncatingIfNeeded: h >> 32),
@@ -434,7 +446,7 @@ struct WordCache {
     @inline(__always)
     mutating func insert(_ p: UnsafePointer<UInt8>, _ n: Int, hash h: UInt64, ids: UnsafeBufferPointer<Int32>) {
         if !tried { tried = true; allocate(slots: slotCount) }
-        guard mem != nil, !ids.isEmpty, n + 2 * ids.count <= Self.payloadBytes else { return }
+        guard mem != nil, !ids.isEmpty, n <= 255, n + 2 * ids.count <= payloadBytes else { return }
         for id in ids where id < 0 || id > 65534 { return }
         let s = slot(h)
         s.storeBytes(of: UInt32(truncatingIfNeeded: h >> 32), as: UInt32.self)

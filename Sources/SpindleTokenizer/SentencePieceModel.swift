@@ -288,20 +288,24 @@ public final class SentencePieceModel: @unchecked Sendable {
                     while isSpace(i) { i += 3 }
                     while i < n && !isSpace(i) { i += 1 }
                     let h = hashBytes(base + start, i - start)
-                    sc.cache.prefetch(h)
+                    if sc.cache.fits(i - start) { sc.cache.prefetch(h) } else { sc.longCache.prefetch(h) }
                     words[count] = WordRef(start: start, end: i, hash: h)
                     count += 1
                 }
                 for k in 0..<count {
                     let word = words[k]
                     let len = word.end - word.start
-                    let c = sc.cache.lookup(base + word.start, len, hash: word.hash, into: out + w)
+                    let short = sc.cache.fits(len)
+                    let c = short ? sc.cache.lookup(base + word.start, len, hash: word.hash, into: out + w)
+                                  : sc.longCache.lookup(base + word.start, len, hash: word.hash, into: out + w)
                     if c >= 0 { w += c; prevUnk = false; continue }
                     sc.symbols.removeAll(keepingCapacity: true)
                     bpeMerge(self, &sc, range: word.start..<word.end)
                     let first = w
                     if writeIDs(&sc, to: out, at: &w, prevUnk: &prevUnk) {
-                        sc.cache.insert(base + word.start, len, hash: word.hash, ids: UnsafeBufferPointer(start: out + first, count: w - first))
+                        let ids = UnsafeBufferPointer(start: out + first, count: w - first)
+                        if short { sc.cache.insert(base + word.start, len, hash: word.hash, ids: ids) }
+                        else { sc.longCache.insert(base + word.start, len, hash: word.hash, ids: ids) }
                     }
                 }
             }

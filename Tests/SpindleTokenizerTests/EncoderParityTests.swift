@@ -94,7 +94,8 @@ import Testing
             let obj = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
             lines.append(obj["text"] as! String)
         }
-        lines += ["a a a a", "▁▁x ▁y", "😀😀 😀", "\u{0}\u{1} \u{7F}", String(repeating: "z", count: 200), "é " + String(repeating: "ab", count: 40)]
+        lines += ["a a a a", "▁▁x ▁y", "😀😀 😀", "\u{0}\u{1} \u{7F}", String(repeating: "z", count: 200), "é " + String(repeating: "ab", count: 40),
+                  String(repeating: " ", count: 30) + "if x:", "+" + String(repeating: "-", count: 90) + "+", String(repeating: "é", count: 70)]
         let expected = lines.map { line -> [Int32] in
             let ws = BPEWorkspace()
             var t = line
@@ -107,6 +108,7 @@ import Testing
         for slots in [4, WordCache.defaultSlots] {
             let ws = BPEWorkspace()
             ws.s.cache.slotCount = slots
+            ws.s.longCache.slotCount = min(slots, 1 << 12)
             for _ in 0..<2 {
                 for (line, want) in zip(lines, expected) {
                     var ids: [Int32] = [7]   // appends after what is there
