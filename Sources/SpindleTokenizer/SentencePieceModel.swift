@@ -287,10 +287,13 @@ public final class SentencePieceModel: @unchecked Sendable {
                     let start = i
                     while isSpace(i) { i += 3 }
                     while i < n && !isSpace(i) { i += 1 }
-                    let h = hashBytes(base + start, i - start)
-                    if sc.cache.fits(i - start) { sc.cache.prefetch(h) } else { sc.longCache.prefetch(h) }
-                    words[count] = WordRef(start: start, end: i, hash: h)
+                    words[count] = WordRef(start: start, end: i, hash: hashBytes(base + start, i - start))
                     count += 1
+                }
+                // The prefetches back to back, after the batch's own stores, so none waits behind them.
+                for k in 0..<count {
+                    let word = words[k]
+                    if sc.cache.fits(word.end - word.start) { sc.cache.prefetch(word.hash) } else { sc.longCache.prefetch(word.hash) }
                 }
                 for k in 0..<count {
                     let word = words[k]
