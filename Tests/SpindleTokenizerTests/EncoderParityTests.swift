@@ -77,6 +77,27 @@ import Testing
         }
     }
 
+    /// Threads sharing one model (each borrows its own workspace and word memo) give the serial ids.
+    @Test(.enabled(if: SharedData.hasLlama2 && SharedData.hasParity))
+    func concurrentEncodingMatchesSerial() throws {
+        let m = try SharedData.llama2()
+        let text = try String(contentsOfFile: SharedData.llama2Parity, encoding: .utf8)
+        let lines = try text.split(separator: "\n", omittingEmptySubsequences: true).map { line in
+            (try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any])["text"] as! String
+        }
+        let serial = lines.map { m.encode($0) }
+        let results = ThreadSlots<[[Int32]]>(4, [])
+        DispatchQueue.concurrentPerform(iterations: 4) { t in
+            // Each thread walks the lines from a different start, twice (second pass from the memo).
+            var out = [[Int32]](repeating: [], count: lines.count)
+            for _ in 0..<2 {
+                for k in 0..<lines.count { let i = (k + t * 997) % lines.count; out[i] = m.encode(lines[i]) }
+            }
+            results[t] = out
+        }
+        for t in 0..<4 { #expect(results[t] == serial, "thread \(t)") }
+    }
+
     /// Score ranks keep the order of the scores and their ties; NaN scores have no rank.
     @Test func scoreRanks() {
         #expect(pieceScoreRanks([0, -1, -1, 2, -1e9]) == [3, 2, 2, 4, 1])
