@@ -124,14 +124,13 @@ struct Normalizer: Sendable {
     let escapeWhitespaces: Bool
     let treatWhitespaceAsSuffix: Bool
 
-    /// Identity normalisation (Llama 2): '▁' prefix, ' ' -> '▁', invalid bytes -> U+FFFD. Worst case 3x.
+    /// Identity normalisation (Llama 2): '▁' prefix, ' ' -> '▁', invalid bytes -> U+FFFD. Worst case 3x;
+    /// written to a temporary buffer (on the stack for ordinary lines) and appended in one copy.
     @inline(__always)
     private func normalizeIdentity(_ p: UnsafePointer<UInt8>, _ n: Int, into out: inout [UInt8]) {
-        let start = out.count
         let prefix = addDummyPrefix ? 3 : 0
-        out.append(contentsOf: repeatElement(0, count: 3 * n + prefix))
-        let written = out.withUnsafeMutableBufferPointer { ob -> Int in
-            let o = ob.baseAddress! + start
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 3 * n + prefix) { tmp in
+            let o = tmp.baseAddress!
             var w = 0
             if prefix > 0 { o[0] = 0xE2; o[1] = 0x96; o[2] = 0x81; w = 3 }
             var i = 0
@@ -144,9 +143,8 @@ struct Normalizer: Sendable {
                 for k in 0..<l { o[w + k] = p[i + k] }
                 w += l; i += l
             }
-            return w
+            out.append(contentsOf: UnsafeBufferPointer(start: o, count: w))
         }
-        out.removeLast(3 * n + prefix - written)
     }
 
     /// True when normalisation is the identity apart from spaces and the prefix (the fast path).

@@ -11,11 +11,18 @@ struct SymbolVocabulary {
 }
 
 struct PairTable: @unchecked Sendable {
-    /// Compact slots when every symbol id fits in 16 bits (8 bytes: key, merged id); wide otherwise.
+    /// Compact slots when every symbol id fits in 16 bits (8 bytes: key, merged id, score rank + 1, so
+    /// the merge loop needs no second load for the score); wide otherwise.
     struct Slot { var key: UInt64; var id: Int32; var score: Float }
-    struct SmallSlot { var key: UInt32; var id: Int32 }
+    struct SmallSlot { var key: UInt32; var id: UInt16; var rank1: UInt16 }
     let slots: UnsafeMutablePointer<Slot>?
     let small: UnsafeMutablePointer<SmallSlot>?
+    /// Compact tables: one bit per 2^20 hash values, set for every pair (128 KiB, which stays in the CPU
+    /// cache when the 1 MiB table does not). About half the pairs the merge loop asks for are not pieces
+    /// (53 % of 4.2 M on the 20 MB benchmark corpus); the filter turns 94 % of those away without
+    /// touching the table (Llama 2's 61 K pairs set 6 % of the bits).
+    let filter: UnsafeMutablePointer<UInt64>?
+    static let filterBits = 20
     let scores: UnsafePointer<Float>
     let mask: Int
     let count: Int
@@ -27,7 +34,9 @@ struct PairTable: @unchecked Sendable {
         return Int(truncatingIfNeeded: h)
     }
 
-    init(pairs: [(UInt64, Int32, Float)], maxSymbolID: Int, scores: UnsafePointer<Float>) {
+    /// `ranks1[id]`: 1 + the rank of piece `id`'s score among all distinct scores (ascending), for
+    /// compact tables (`PieceScoreRanks`); 0 where unknown.
+    init(pairs: [(UInt64, Int32, Float)], maxSymbolID: Int, scores: UnsafePointer<Float>, ranks1: [UInt16] = []) {
         var cap = 16
         while cap < pairs.count * 2 { cap <<= 1 }
         mask = cap - 1
@@ -35,14 +44,20 @@ struct PairTable: @unchecked Sendable {
         self.scores = scores
         if maxSymbolID < 0xFFFF {
             let sm = UnsafeMutablePointer<SmallSlot>.allocate(capacity: cap)
-            sm.initialize(repeating: SmallSlot(key: UInt32.max, id: -1), count: cap)
+            sm.initialize(repeating: SmallSlot(key: UInt32.max, id: 0, rank1: 0), count: cap)
             for (k, id, _) in pairs {
                 let k32 = UInt32(k >> 32) << 16 | UInt32(k & 0xFFFF)
                 var i = Self.hash(UInt64(k32)) & mask
                 while sm[i].key != UInt32.max && sm[i].key != k32 { i = (i + 1) & mask }
-                sm[i] = SmallSlot(key: k32, id: id)
+                sm[i] = SmallSlot(key: k32, id: UInt16(id), rank1: Int(id) < ranks1.count ? ranks1[Int(id)] : 0)
             }
-            small = sm; slots = nil
+            let f = UnsafeMutablePointer<UInt64>.allocate(capacity: 1 << (Self.filterBits - 6))
+            f.initialize(repeating: 0, count: 1 << (Self.filterBits - 6))
+            for (k, _, _) in pairs {
+                let bit = Int((UInt64(UInt32(k >> 32) << 16 | UInt32(k & 0xFFFF)) &* 0x9E37_79B9_7F4A_7C15) >> (64 - Self.filterBits))
+                f[bit >> 6] |= 1 << UInt64(bit & 63)
+            }
+            small = sm; slots = nil; filter = f
         } else {
             let sl = UnsafeMutablePointer<Slot>.allocate(capacity: cap)
             sl.initialize(repeating: Slot(key: Self.empty, id: -1, score: 0), count: cap)
@@ -51,11 +66,11 @@ struct PairTable: @unchecked Sendable {
                 while sl[i].key != Self.empty && sl[i].key != k { i = (i + 1) & mask }
                 sl[i] = Slot(key: k, id: id, score: s)
             }
-            slots = sl; small = nil
+            slots = sl; small = nil; filter = nil
         }
     }
 
-    func deallocate() { slots?.deallocate(); small?.deallocate() }
+    func deallocate() { slots?.deallocate(); small?.deallocate(); filter?.deallocate() }
 
     /// The merged piece of (left, right) and its score; id -1 when the pair is not a piece.
     @inline(__always)
@@ -65,7 +80,7 @@ struct PairTable: @unchecked Sendable {
             var i = Self.hash(UInt64(k)) & mask
             while true {
                 let s = sm[i]
-                if s.key == k { return (s.id, scores[Int(s.id)]) }
+                if s.key == k { return (Int32(s.id), scores[Int(s.id)]) }
                 if s.key == UInt32.max { return (-1, 0) }
                 i = (i + 1) & mask
             }
@@ -80,10 +95,42 @@ struct PairTable: @unchecked Sendable {
             i = (i + 1) & mask
         }
     }
+
+    /// Compact tables only: the merged piece of (left, right) as `(rank + 1) << 16 | id`, or 0 when the
+    /// pair is not a piece (so a larger value is a better merge, whatever the id).
+    @inline(__always)
+    func findPacked(_ left: Int32, _ right: Int32) -> UInt32 {
+        let sm = small.unsafelyUnwrapped
+        let k = UInt32(truncatingIfNeeded: left) << 16 | UInt32(truncatingIfNeeded: right)
+        let h = UInt64(k) &* 0x9E37_79B9_7F4A_7C15   // as `hash`, whose top bits index the filter
+        let bit = Int(h >> (64 - Self.filterBits))
+        if filter.unsafelyUnwrapped[bit >> 6] & (1 << UInt64(bit & 63)) == 0 { return 0 }
+        var i = Int(truncatingIfNeeded: h ^ (h >> 29)) & mask
+        while true {
+            let s = sm[i]
+            if s.key == k { return UInt32(s.rank1) << 16 | UInt32(s.id) }
+            if s.key == UInt32.max { return 0 }
+            i = (i + 1) & mask
+        }
+    }
+
+    var isCompact: Bool { small != nil }
+}
+
+/// 1 + the rank of each score among the distinct scores in ascending order (equal scores share a rank),
+/// or nil when the ranks do not fit 16 bits or a score is NaN (NaN has no rank: such models use floats).
+func pieceScoreRanks(_ scores: [Float]) -> [UInt16]? {
+    if scores.contains(where: \.isNaN) { return nil }
+    let distinct = Array(Set(scores)).sorted()
+    guard distinct.count < 0xFFFF else { return nil }
+    var rankOf: [Float: UInt16] = [:]
+    for (r, v) in distinct.enumerated() { rankOf[v] = UInt16(r + 1) }
+    return scores.map { rankOf[$0]! }
 }
 
 /// Builds the symbol table and pair table for a vocabulary.
-func buildPairTable(pieces: [[UInt8]], mergeable: [Bool], scores: [Float], scoresPtr: UnsafePointer<Float>) -> (symbols: PieceTable, pairs: PairTable) {
+func buildPairTable(pieces: [[UInt8]], mergeable: [Bool], scores: [Float], scoresPtr: UnsafePointer<Float>,
+                    ranks1: [UInt16] = []) -> (symbols: PieceTable, pairs: PairTable) {
     // Characters of mergeable pieces that are not pieces.
     let base = try! PieceTable(pieces: pieces.enumerated().map { $0.element })   // duplicates checked by the caller
     var extra: [[UInt8]] = []
@@ -115,5 +162,5 @@ func buildPairTable(pieces: [[UInt8]], mergeable: [Bool], scores: [Float], score
             }
         }
     }
-    return (symbols, PairTable(pairs: pairs, maxSymbolID: symbols.count - 1, scores: scoresPtr))
+    return (symbols, PairTable(pairs: pairs, maxSymbolID: symbols.count - 1, scores: scoresPtr, ranks1: ranks1))
 }

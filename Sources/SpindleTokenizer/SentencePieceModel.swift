@@ -67,6 +67,13 @@ public final class SentencePieceModel: @unchecked Sendable {
     let pieceLengthPtr: UnsafeMutablePointer<Int32>
     /// Merged piece of two ASCII characters (a << 7 | b), or -1.
     let asciiPairPtr: UnsafeMutablePointer<Int32>
+    /// True when the pair table is compact and carries score ranks: short words then use `smallMerge`.
+    let packedMerge: Bool
+    /// Symbol id of '▁', or -1.
+    let spaceSID: Int32
+    /// Packed merge (`PairTable.findPacked`) of two one-character symbols by their codes (ASCII byte, or
+    /// 128 for '▁'): `smallPairPtr[a * 129 + b]`.
+    let smallPairPtr: UnsafeMutablePointer<UInt32>
 
     /// Loads a `.model` file.
     public convenience init(contentsOf path: String) throws(ModelProtoError) {
@@ -133,7 +140,9 @@ public final class SentencePieceModel: @unchecked Sendable {
         byteIDsPtr = .allocate(capacity: 256); byteIDsPtr.initialize(from: bIDs, count: 256)
         mergeablePtr = .allocate(capacity: mergeable.count); mergeablePtr.initialize(from: mergeable, count: mergeable.count)
         scoresPtr = .allocate(capacity: scores.count); scoresPtr.initialize(from: scores, count: scores.count)
-        let (symTable, pairTable) = buildPairTable(pieces: pieceBytes, mergeable: mergeable, scores: scores, scoresPtr: scoresPtr)
+        let ranks1 = pieceScoreRanks(scores)
+        let (symTable, pairTable) = buildPairTable(pieces: pieceBytes, mergeable: mergeable, scores: scores, scoresPtr: scoresPtr,
+                                                   ranks1: ranks1 ?? [])
         symbolStorage = RawPieceTableStorage(symTable)
         symbolRaw = symbolStorage.raw
         pairs = pairTable
@@ -146,6 +155,18 @@ public final class SentencePieceModel: @unchecked Sendable {
             for b in 0..<128 {
                 let l = asciiSIDPtr[a], r = asciiSIDPtr[b]
                 asciiPairPtr[a << 7 | b] = l >= 0 && r >= 0 ? pairTable.find(l, r).id : -1
+            }
+        }
+        packedMerge = ranks1 != nil && pairTable.isCompact
+        spaceSID = spaceSymbol.withUnsafeBufferPointer { symTable.find($0.baseAddress!, 3) }
+        smallPairPtr = .allocate(capacity: 129 * 129)
+        smallPairPtr.initialize(repeating: 0, count: 129 * 129)
+        if packedMerge {
+            for a in 0...128 {
+                for b in 0...128 {
+                    let l = a == 128 ? spaceSID : asciiSIDPtr[a], r = b == 128 ? spaceSID : asciiSIDPtr[b]
+                    if l >= 0 && r >= 0 { smallPairPtr[a * 129 + b] = pairTable.findPacked(l, r) }
+                }
             }
         }
         let ns = proto.normalizerSpec
@@ -194,6 +215,7 @@ public final class SentencePieceModel: @unchecked Sendable {
     deinit {
         mergeablePtr.deallocate(); scoresPtr.deallocate(); byteIDsPtr.deallocate()
         asciiSIDPtr.deallocate(); pairs.deallocate(); pieceLengthPtr.deallocate(); asciiPairPtr.deallocate()
+        smallPairPtr.deallocate()
     }
 
     /// Drops the pooled workspaces and their word caches (benchmarks use it to measure cold runs).
@@ -239,41 +261,89 @@ public final class SentencePieceModel: @unchecked Sendable {
         if addEOS && eosID >= 0 { ids.append(eosID) }
     }
 
-    /// The hot path for word-separable models: cached words go straight to ids; others run the merge
-    /// loop (and are cached).
+    /// The hot path for word-separable models. Words are found a batch at a time and their cache slots
+    /// prefetched, so those (mostly out-of-cache) fetches overlap; then each word's ids are copied from the
+    /// cache or made by the merge loop (and cached). Ids go to a raw buffer, appended to `ids` once.
     func encodeIDsChunked(_ input: UnsafeBufferPointer<UInt8>, _ sc: inout EncodeScratch, into ids: inout [Int32]) {
         sc.normalized.removeAll(keepingCapacity: true)
         normalizer.normalize(input, into: &sc.normalized)
-        if sc.normalized.isEmpty { return }
+        let n = sc.normalized.count
+        if n == 0 { return }
+        sc.reserveOutput(n)   // every id covers at least one normalised byte
+        let out = sc.out!
+        let words = sc.words
+        var w = 0
         var prevUnk = false
         let nb = sc.normalized
         nb.withUnsafeBufferPointer { b in
             let base = b.baseAddress!
-            let n = b.count
-            var start = 0
+            @inline(__always) func isSpace(_ i: Int) -> Bool {
+                i + 2 < n && base[i] == 0xE2 && base[i + 1] == 0x96 && base[i + 2] == 0x81
+            }
             var i = 0
-            var prevWasSpace = false
-            while true {
-                let atEnd = i >= n
-                let isSpace = !atEnd && i + 2 < n && base[i] == 0xE2 && base[i + 1] == 0x96 && base[i + 2] == 0x81
-                if atEnd || (isSpace && !prevWasSpace && i > start) {
-                    let len = i - start
-                    let h = hashBytes(base + start, len)
-                    if len <= WordCache.maxKey && sc.cache.lookupIDs(base + start, len, hash: h, into: &ids) {
-                        prevUnk = false
-                    } else {
-                        sc.symbols.removeAll(keepingCapacity: true)
-                        bpeMerge(self, &sc, range: start..<i)
-                        sc.cache.insert(base + start, len, hash: h, symbols: sc.symbols[...])
-                        appendIDs(&sc, into: &ids, prevUnk: &prevUnk)
-                    }
-                    start = i
-                    if atEnd { break }
+            while i < n {
+                var count = 0
+                while count < wordBatch && i < n {
+                    let start = i
+                    while isSpace(i) { i += 3 }
+                    while i < n && !isSpace(i) { i += 1 }
+                    words[count] = WordRef(start: start, end: i, hash: hashBytes(base + start, i - start))
+                    count += 1
                 }
-                prevWasSpace = isSpace
-                i += isSpace ? 3 : 1
+                // The prefetches back to back, after the batch's own stores, so none waits behind them.
+                for k in 0..<count {
+                    let word = words[k]
+                    if sc.cache.fits(word.end - word.start) { sc.cache.prefetch(word.hash) } else { sc.longCache.prefetch(word.hash) }
+                }
+                for k in 0..<count {
+                    let word = words[k]
+                    let len = word.end - word.start
+                    let short = sc.cache.fits(len)
+                    let c = short ? sc.cache.lookup(base + word.start, len, hash: word.hash, into: out + w)
+                                  : sc.longCache.lookup(base + word.start, len, hash: word.hash, into: out + w)
+                    if c >= 0 { w += c; prevUnk = false; continue }
+                    sc.symbols.removeAll(keepingCapacity: true)
+                    bpeMerge(self, &sc, range: word.start..<word.end)
+                    let first = w
+                    if writeIDs(&sc, to: out, at: &w, prevUnk: &prevUnk) {
+                        let ids = UnsafeBufferPointer(start: out + first, count: w - first)
+                        if short { sc.cache.insert(base + word.start, len, hash: word.hash, ids: ids) }
+                        else { sc.longCache.insert(base + word.start, len, hash: word.hash, ids: ids) }
+                    }
+                }
             }
         }
+        ids.append(contentsOf: UnsafeBufferPointer(start: out, count: w))
+    }
+
+    /// `sc.symbols` as ids written at `out + w` (as `appendIDs`). Returns false when the ids depend on the
+    /// previous word (an unknown symbol without byte fallback: consecutive ones fuse into one `<unk>`).
+    @inline(__always)
+    func writeIDs(_ sc: inout EncodeScratch, to out: UnsafeMutablePointer<Int32>, at w: inout Int, prevUnk: inout Bool) -> Bool {
+        let unk = unkID
+        let bytes = byteIDsPtr
+        let fallback = byteFallback
+        var contextFree = true
+        sc.normalized.withUnsafeBufferPointer { nb in
+            sc.symbols.withUnsafeBufferPointer { syms in
+                for s in syms {
+                    if s.id >= 0 && s.id != unk { out[w] = s.id; w += 1; prevUnk = false; continue }
+                    if fallback {
+                        for k in Int(s.start)..<Int(s.start + s.length) {
+                            let b = bytes[Int(nb[k])]
+                            out[w] = b >= 0 ? b : unk
+                            w += 1
+                        }
+                        prevUnk = false
+                    } else {
+                        if !prevUnk { out[w] = unk; w += 1 }
+                        prevUnk = true
+                        contextFree = false
+                    }
+                }
+            }
+        }
+        return contextFree
     }
 
     /// Encodes bytes, appending ids (convenience for `[UInt8]`).
@@ -307,7 +377,7 @@ public final class SentencePieceModel: @unchecked Sendable {
     public func explain(_ text: String) -> Explanation {
         let ws = BPEWorkspace()
         var t = text
-        t.withUTF8 { encodeSymbols($0, &ws.s, useCache: false) }
+        t.withUTF8 { encodeSymbols($0, &ws.s) }
         var ids: [Int32] = []
         var prevUnk = false
         appendIDs(&ws.s, into: &ids, prevUnk: &prevUnk)
@@ -320,8 +390,9 @@ public final class SentencePieceModel: @unchecked Sendable {
         return Explanation(normalized: String(decoding: nb, as: UTF8.self), chunks: chunks, symbols: syms, ids: ids)
     }
 
-    /// Normalises and runs the merge loop, leaving the final symbols in `sc.symbols`.
-    func encodeSymbols(_ input: UnsafeBufferPointer<UInt8>, _ sc: inout EncodeScratch, useCache: Bool = true) {
+    /// Normalises and runs the merge loop, leaving the final symbols in `sc.symbols` (word by word when
+    /// the model allows: the same symbols as the whole line).
+    func encodeSymbols(_ input: UnsafeBufferPointer<UInt8>, _ sc: inout EncodeScratch) {
         sc.normalized.removeAll(keepingCapacity: true)
         sc.symbols.removeAll(keepingCapacity: true)
         normalizer.normalize(input, into: &sc.normalized)
@@ -330,36 +401,7 @@ public final class SentencePieceModel: @unchecked Sendable {
             bpeMerge(self, &sc, range: 0..<sc.normalized.count)
             return
         }
-        // Chunks: a run of '▁' then everything up to the next '▁' (no piece spans a chunk start).
-        let nb = sc.normalized
-        nb.withUnsafeBufferPointer { b in
-            let base = b.baseAddress!
-            let n = b.count
-            var start = 0
-            var i = 0
-            var prevWasSpace = false
-            while true {
-                let atEnd = i >= n
-                let isSpace = !atEnd && i + 2 < n && base[i] == 0xE2 && base[i + 1] == 0x96 && base[i + 2] == 0x81
-                if atEnd || (isSpace && !prevWasSpace && i > start) {
-                    let len = i - start
-                    if useCache && len <= WordCache.maxKey {
-                        let h = hashBytes(base + start, len)
-                        if !sc.cache.lookup(base + start, len, hash: h, offset: Int32(start), pieceLength: pieceLengthPtr, into: &sc.symbols) {
-                            let before = sc.symbols.count
-                            bpeMerge(self, &sc, range: start..<i)
-                            sc.cache.insert(base + start, len, hash: h, symbols: sc.symbols[before...])
-                        }
-                    } else {
-                        bpeMerge(self, &sc, range: start..<i)
-                    }
-                    start = i
-                    if atEnd { break }
-                }
-                prevWasSpace = isSpace
-                i += isSpace ? 3 : 1
-            }
-        }
+        forEachChunk(sc.normalized) { r in bpeMerge(self, &sc, range: r) }
     }
 
     /// Calls `body` with each chunk: a run of '▁' followed by the non-'▁' characters up to the next '▁'.
