@@ -40,12 +40,14 @@ let package = Package(
         // reads it in its load-time constructor, so a build-time link would be too early); this module
         // only declares the signatures. `make deps` installs libopenblas-dev, which brings the library.
         .systemLibrary(name: "COpenBLAS"),
+        // Header-only CPU hints (prefetch) for the hot kernels.
+        .systemLibrary(name: "CSpindleCPU"),
 
         .target(name: "SpindleIO", dependencies: ["CZstd", "CZlib"], swiftSettings: releaseTuning),
         .target(name: "SpindleStages", dependencies: ["SpindleIO", "CLibXML2"], swiftSettings: releaseTuning),
-        .target(name: "SpindleTokenizer", dependencies: ["SpindleIO"], swiftSettings: releaseTuning),
+        .target(name: "SpindleTokenizer", dependencies: ["SpindleIO", "CSpindleCPU"], swiftSettings: releaseTuning),
         .target(name: "SpindleShards", dependencies: ["SpindleIO", "SpindleTokenizer", "CZstd"], swiftSettings: releaseTuning),
-        .target(name: "SpindleTrainer", dependencies: ["SpindleIO", "SpindleShards", "SpindleTokenizer", "COpenBLAS"],
+        .target(name: "SpindleTrainer", dependencies: ["SpindleIO", "SpindleShards", "SpindleTokenizer", "COpenBLAS", "CSpindleCPU"],
                 swiftSettings: releaseTuning),
         .executableTarget(
             name: "spindle",

@@ -1,3 +1,4 @@
+import CSpindleCPU
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -420,13 +421,12 @@ struct WordCache {
         mem! + (Int(truncatingIfNeeded: h) & mask) << shift
     }
 
-    /// Starts fetching the slot of hash `h` so that a later lookup finds it in the CPU cache. Swift has no
-    /// prefetch instruction; a store of the (always zero) last header byte does the same: the core
-    /// requests the line without waiting for it, so the fetches of a batch of words overlap.
+    /// Starts fetching the slot of hash `h` so that a later lookup finds it in the CPU cache: the
+    /// fetches of a batch of words overlap instead of each lookup waiting for memory.
     @inline(__always)
     func prefetch(_ h: UInt64) {
         guard mem != nil else { return }
-        slot(h).storeBytes(of: 0, toByteOffset: 7, as: UInt8.self)
+        spindle_prefetch(slot(h))
     }
 
     /// Writes the cached ids of the word at `out`, returning their count, or -1 when absent.
@@ -434,7 +434,7 @@ struct WordCache {
     func lookup(_ p: UnsafePointer<UInt8>, _ n: Int, hash h: UInt64, into out: UnsafeMutablePointer<Int32>) -> Int {
         guard mem != nil, fits(n) else { return -1 }
         let s = slot(h)
-        // Header bytes 0...5 (not byte 7, which `prefetch` may still be writing).
+        // Header: 32 hash bits, then length and id count.
         guard s.load(as: UInt32.self) == UInt32(truncatingIfNeeded: h >> 32),
               s.load(fromByteOffset: 4, as: UInt8.self) == UInt8(truncatingIfNeeded: n) else { return -1 }
         let c = Int(s.load(fromByteOffset: 5, as: UInt8.self))

@@ -3,7 +3,7 @@
 // on stories15M (see docs/BENCHMARKS.md): one weight row at a time with four accumulators beat four rows
 // interleaved (eight concurrent streams defeat the hardware prefetcher), and a software prefetch 1 KiB
 // ahead added a few percent more per core.
-import COpenBLAS
+import CSpindleCPU
 
 /// `y[r] = W[r, 0..<n] · x` (or `+=` when `accumulate`) for r in `rows`; W row-major with n columns.
 @inline(__always)
