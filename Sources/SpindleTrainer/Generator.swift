@@ -107,7 +107,7 @@ public final class Generator {
             model.rope.apply(k, positions: posBuf, n: 1, heads: c.nKVHeads)
             (kCache[l].p + pos * kvd).update(from: k, count: kvd)
             (vCache[l].p + pos * kvd).update(from: v, count: kvd)
-            pool.run { t in for h in SpinPool.piece(c.nHeads, t, T, align: 1) { attend(layer: l, row: 0, head: h, pos: pos) } }
+            pool.run { t in for h in SpinPool.piece(c.nHeads, t, T) { attend(layer: l, row: 0, head: h, pos: pos) } }
             pool.run { t in matVec(P + w.wo, att, x, rows: SpinPool.piece(d, t, T), n: qd, accumulate: true) }
             rmsNormForward(x, P + w.ffnNorm, xn, rstd.p, n: 1, d: d, eps: c.normEps)
             pool.run { t in

@@ -47,15 +47,20 @@ public final class SpinPool: @unchecked Sendable {
             epoch.add(1, ordering: .sequentiallyConsistent)
             if sleepers.load(ordering: .sequentiallyConsistent) > 0 { wake.lock(); wake.broadcast(); wake.unlock() }
             b(0)
-            while pending.load(ordering: .acquiring) > 0 {}
+            // Spin for the workers; yield the core if one of them is not running (more threads than cores).
+            var spins = 0
+            while pending.load(ordering: .acquiring) > 0 {
+                spins += 1
+                if spins > spinLimit { sched_yield() }
+            }
             self.body = nil
         }
     }
 
-    /// Participant `t`'s share of 0..<n out of `of` participants: contiguous, with boundaries on
-    /// multiples of `align` (so 4-row kernels keep their rows together).
+    /// Participant `t`'s share of 0..<n out of `of` participants: contiguous, with inner boundaries on
+    /// multiples of `align` (8 keeps SIMD8 kernels on whole vectors).
     @inline(__always)
-    public static func piece(_ n: Int, _ t: Int, _ of: Int, align: Int = 4) -> Range<Int> {
+    public static func piece(_ n: Int, _ t: Int, _ of: Int, align: Int = 1) -> Range<Int> {
         let lo = t == 0 ? 0 : min(n, (t * n / of) / align * align)
         let hi = t == of - 1 ? n : min(n, ((t + 1) * n / of) / align * align)
         return lo..<max(lo, hi)
