@@ -21,6 +21,8 @@ public final class RecordInput {
     /// Where the line being handled comes from (for ids derived from position and for messages).
     public private(set) var currentFile = ""
     public private(set) var currentLine = 0
+    /// Index in `paths` of the input being read.
+    public private(set) var currentInput = 0
 
     /// `paths` empty means stdin. `rejectsPath` receives every skipped line verbatim.
     public init(paths: [String], policy: ErrorPolicy = .fail, rejectsPath: String? = nil,
@@ -34,9 +36,10 @@ public final class RecordInput {
     /// Calls `body` with each valid line. `body` may throw an `InputError` about the record's
     /// content (a missing field, say): it is located and handled by the policy like a parse error.
     public func forEachLine(_ body: (JSONLine) throws -> Void) throws {
-        for path in paths {
+        for (index, path) in paths.enumerated() {
             let reader = try LineReader(path: path)
             currentFile = reader.name
+            currentInput = index
             var previous = 0
             while let line = try reader.next() {
                 bytesRead += reader.bytesConsumed - previous
