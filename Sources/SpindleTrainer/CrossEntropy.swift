@@ -45,16 +45,3 @@ func logProbs(_ logits: CFPtr, targets: UnsafePointer<Int32>, n: Int, vocab: Int
         }
     }
 }
-
-/// Σ exp(x[i] − shift) without storing.
-@inline(__always)
-func sumExp(_ x: UnsafePointer<Float>, _ n: Int, shift: Float) -> Float {
-    var acc = SIMD8<Float>()
-    let s = SIMD8<Float>(repeating: shift)
-    var i = 0
-    let rx = UnsafeRawPointer(x)
-    while i + 8 <= n { acc += exp8(rx.loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<Float>.self) - s); i += 8 }
-    var sum = acc.sum()
-    while i < n { sum += fastExp(x[i] - shift); i += 1 }
-    return sum
-}

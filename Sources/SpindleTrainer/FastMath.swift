@@ -45,9 +45,9 @@ func expShiftSum(_ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, 
     return sum
 }
 
-/// Σ exp(x[i] − shift) for i < n, without storing the terms (log-sum-exp over a vocabulary).
+/// Σ exp(x[i] − shift) without storing.
 @inline(__always)
-func expShiftSum(_ x: UnsafePointer<Float>, _ n: Int, shift: Float) -> Float {
+func sumExp(_ x: UnsafePointer<Float>, _ n: Int, shift: Float) -> Float {
     var acc = SIMD8<Float>()
     let s = SIMD8<Float>(repeating: shift)
     var i = 0

@@ -22,7 +22,7 @@ func sampleToken(_ logits: UnsafeMutablePointer<Float>, vocab: Int, options o: S
     let mx = maxOf(logits, vocab)
     var arg = 0
     while arg < vocab - 1 && logits[arg] != mx { arg += 1 }   // the first maximum, as a scan would pick
-    let logZ = mx + logf(expShiftSum(logits, vocab, shift: mx))
+    let logZ = mx + logf(sumExp(logits, vocab, shift: mx))
     func lp(_ t: Int, _ raw: Float) -> Float { raw - logZ }
     if o.temperature <= 0 { return (Int32(arg), lp(arg, logits[arg])) }
     // Probabilities at temperature T (keep the raw logit of the pick for its log-prob).
