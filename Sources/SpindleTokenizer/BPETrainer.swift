@@ -155,7 +155,7 @@ public final class BPETrainer {
         log("alphabet: \(alphabet.count) characters (coverage \(o.characterCoverage)); \(targetMerges) merges to learn")
 
         // 3. Word symbol sequences (split at characters outside the alphabet), memory-bounded.
-        var state = buildWords(&words, charToSym: charToSym)
+        var state = try buildWords(&words, charToSym: charToSym)
         words = WordCounter(capacity: 1)
         stats.seconds["prepare"] = monotonicSeconds() - t0
         log("prepared merge tables (\(fmt(stats.seconds["prepare"]!)) s)")
@@ -296,22 +296,24 @@ public final class BPETrainer {
 
     // MARK: Merge state
 
+    /// Words and pair statistics while merging. Each word lives inline in `syms` as a header (length,
+    /// count low, count high) followed by its symbols, and is named by its header's offset: visiting a
+    /// word touches one stretch of memory.
     struct State {
-        var syms: [Int32] = []          // all word symbols, word w at [start[w], start[w] + len[w])
-        /// Per word: symbols at syms[start ..< start + len], weight count (one cache line holds four).
-        struct Word { var start: Int; var len: Int32; var count: UInt64 }
-        var words: [Word] = []
-        // Pairs.
-        var pairLeft: [Int32] = []
-        var pairRight: [Int32] = []
-        var pairCount: [Int64] = []
+        var syms: [Int32] = []
+        var wordCount = 0
+        var pairs: [PairStat] = []
+        /// Words (header offsets) holding each pair; may hold stale entries and repeats.
         var pairWhere: [[Int32]] = []
         var info: [UInt32] = []
-        var slots: [Int32] = []
+        /// Open addressing over (left << 32 | right) keys, so a lookup reads one slot.
+        var slots: [PairSlot] = []
         var mask = 0
     }
+    struct PairStat { var count: Int64; var left: Int32; var right: Int32 }
+    struct PairSlot { var key: UInt64; var id: Int32 }
 
-    private func buildWords(_ words: inout WordCounter, charToSym: [Int32]) -> State {
+    private func buildWords(_ words: inout WordCounter, charToSym: [Int32]) throws(TrainingError) -> State {
         var st = State()
         st.info = symInfo
         let rules = self.rules
@@ -342,6 +344,7 @@ public final class BPETrainer {
             let cx = words.countOf(x), cy = words.countOf(y)
             return cx != cy ? cx > cy : x < y
         }
+        var overflow = false
         words.arena.withUnsafeBufferPointer { ar in
             for e in order {
                 let c = words.countOf(e)
@@ -351,8 +354,12 @@ public final class BPETrainer {
                 tmp.removeAll(keepingCapacity: true)
                 func flush() {
                     if tmp.count >= 2 {
-                        st.words.append(State.Word(start: st.syms.count, len: Int32(tmp.count), count: c))
+                        if st.syms.count + tmp.count + Word.header > Int(Int32.max) { overflow = true; return }
+                        st.syms.append(Int32(tmp.count))
+                        st.syms.append(Int32(bitPattern: UInt32(truncatingIfNeeded: c)))
+                        st.syms.append(Int32(bitPattern: UInt32(truncatingIfNeeded: c >> 32)))
                         st.syms.append(contentsOf: tmp)
+                        st.wordCount += 1
                     }
                     tmp.removeAll(keepingCapacity: true)
                 }
@@ -365,28 +372,34 @@ public final class BPETrainer {
                 flush()
             }
         }
+        if overflow { throw TrainingError("too many distinct word symbols for one merge table (over 2^31): pass --memory-budget to prune rare words") }
         // Pair table.
-        var cap = 1 << 16
-        while cap < st.syms.count { cap <<= 1 }
-        st.slots = [Int32](repeating: -1, count: cap)
+        let cap = 1 << 17   // grows with the pairs (a few hundred thousand by the end)
+        st.slots = [PairSlot](repeating: PairSlot(key: 0, id: -1), count: cap)
         st.mask = cap - 1
-        for w in 0..<st.words.count {
-            let s = st.words[w].start, n = Int(st.words[w].len)
+        var h = 0
+        while h < st.syms.count {
+            let n = Int(st.syms[h]), count = Int64(Word.count(st.syms, h))
+            let s = h + Word.header
             for i in 0..<(n - 1) {
                 let a = st.syms[s + i], b = st.syms[s + i + 1]
                 if !rules.valid(st.info[Int(a)], st.info[Int(b)]) { continue }
                 let p = pairIndex(&st, a, b)
-                st.pairCount[p] += Int64(st.words[w].count)
-                if st.pairWhere[p].last != Int32(w) { st.pairWhere[p].append(Int32(w)) }
+                st.pairs[p].count += count
+                if st.pairWhere[p].last != Int32(h) { st.pairWhere[p].append(Int32(h)) }
             }
+            h = s + n
         }
-        log("\(st.words.count) word segments, \(st.syms.count) symbols, \(st.pairCount.count) pairs")
+        log("\(st.wordCount) word segments, \(st.syms.count - Word.header * st.wordCount) symbols, \(st.pairs.count) pairs")
         return st
     }
 
     @inline(__always)
-    private func pairHash(_ a: Int32, _ b: Int32) -> Int {
-        var h = (UInt64(UInt32(bitPattern: a)) << 32 | UInt64(UInt32(bitPattern: b))) &* 0x9E37_79B9_7F4A_7C15
+    static func pairKey(_ a: Int32, _ b: Int32) -> UInt64 { UInt64(UInt32(bitPattern: a)) << 32 | UInt64(UInt32(bitPattern: b)) }
+
+    @inline(__always)
+    static func pairHash(_ key: UInt64) -> Int {
+        var h = key &* 0x9E37_79B9_7F4A_7C15
         h ^= h >> 31
         return Int(truncatingIfNeeded: h)
     }
@@ -394,23 +407,25 @@ public final class BPETrainer {
     /// Index of pair (a, b), inserted when absent.
     @inline(__always)
     private func pairIndex(_ st: inout State, _ a: Int32, _ b: Int32) -> Int {
-        var i = pairHash(a, b) & st.mask
+        let key = Self.pairKey(a, b)
+        var i = Self.pairHash(key) & st.mask
         while true {
-            let e = st.slots[i]
-            if e < 0 { break }
-            if st.pairLeft[Int(e)] == a && st.pairRight[Int(e)] == b { return Int(e) }
+            let s = st.slots[i]
+            if s.id < 0 { break }
+            if s.key == key { return Int(s.id) }
             i = (i + 1) & st.mask
         }
-        let e = st.pairLeft.count
-        st.slots[i] = Int32(e)
-        st.pairLeft.append(a); st.pairRight.append(b); st.pairCount.append(0); st.pairWhere.append([])
-        if st.pairLeft.count * 2 > st.slots.count {
-            st.slots = [Int32](repeating: -1, count: st.slots.count * 2)
+        let e = st.pairs.count
+        st.slots[i] = PairSlot(key: key, id: Int32(e))
+        st.pairs.append(PairStat(count: 0, left: a, right: b)); st.pairWhere.append([])
+        if st.pairs.count * 2 > st.slots.count {
+            st.slots = [PairSlot](repeating: PairSlot(key: 0, id: -1), count: st.slots.count * 2)
             st.mask = st.slots.count - 1
-            for k in 0..<st.pairLeft.count {
-                var j = pairHash(st.pairLeft[k], st.pairRight[k]) & st.mask
-                while st.slots[j] >= 0 { j = (j + 1) & st.mask }
-                st.slots[j] = Int32(k)
+            for k in 0..<st.pairs.count {
+                let key = Self.pairKey(st.pairs[k].left, st.pairs[k].right)
+                var j = Self.pairHash(key) & st.mask
+                while st.slots[j].id >= 0 { j = (j + 1) & st.mask }
+                st.slots[j] = PairSlot(key: key, id: Int32(k))
             }
         }
         return e
@@ -419,22 +434,22 @@ public final class BPETrainer {
     // MARK: Merge loop
 
     struct HeapEntry { var count: Int64; var pair: Int32 }
-    struct Delta { var x: Int32; var y: Int32; var delta: Int64; var word: Int32 }
 
-    /// sentencepiece's order: higher frequency, then shorter piece (code points), then smaller string.
+    /// sentencepiece's order: higher frequency, then shorter piece (code points), then smaller string;
+    /// then smaller (left, right) symbol ids, so the order is total and never depends on push order.
     @inline(__always)
     private func better(_ x: HeapEntry, _ y: HeapEntry, _ st: borrowing State) -> Bool {
         if x.count != y.count { return x.count > y.count }
-        let xa = st.pairLeft[Int(x.pair)], xb = st.pairRight[Int(x.pair)]
-        let ya = st.pairLeft[Int(y.pair)], yb = st.pairRight[Int(y.pair)]
-        let xl = SymInfo.chars(st.info[Int(xa)]) + SymInfo.chars(st.info[Int(xb)])
-        let yl = SymInfo.chars(st.info[Int(ya)]) + SymInfo.chars(st.info[Int(yb)])
+        let xp = st.pairs[Int(x.pair)], yp = st.pairs[Int(y.pair)]
+        let xl = SymInfo.chars(st.info[Int(xp.left)]) + SymInfo.chars(st.info[Int(xp.right)])
+        let yl = SymInfo.chars(st.info[Int(yp.left)]) + SymInfo.chars(st.info[Int(yp.right)])
         if xl != yl { return xl < yl }
-        return concatLess(xa, xb, ya, yb)
+        if let less = concatLess(xp.left, xp.right, yp.left, yp.right) { return less }
+        return xp.left != yp.left ? xp.left < yp.left : xp.right < yp.right
     }
 
-    /// Whether string(a)+string(b) < string(c)+string(d), bytewise.
-    private func concatLess(_ a: Int32, _ b: Int32, _ c: Int32, _ d: Int32) -> Bool {
+    /// Whether string(a)+string(b) < string(c)+string(d), bytewise (nil when equal).
+    private func concatLess(_ a: Int32, _ b: Int32, _ c: Int32, _ d: Int32) -> Bool? {
         func byte(_ s1: Int32, _ s2: Int32, _ i: Int) -> Int {
             let l1 = Int(symLen[Int(s1)])
             if i < l1 { return Int(symBytes[symStart[Int(s1)] + i]) }
@@ -446,7 +461,7 @@ public final class BPETrainer {
         while true {
             let x = byte(a, b, i), y = byte(c, d, i)
             if x != y { return x < y }
-            if x < 0 { return false }
+            if x < 0 { return nil }
             i += 1
         }
     }
@@ -454,7 +469,7 @@ public final class BPETrainer {
     private func mergeLoop(_ st: inout State, target: Int, into merged: inout [Int32]) {
         let rules = self.rules
         var heap: [HeapEntry] = []
-        heap.reserveCapacity(st.pairCount.count)
+        heap.reserveCapacity(st.pairs.count)
         func push(_ e: HeapEntry, _ st: borrowing State) {
             heap.append(e)
             var k = heap.count - 1
@@ -482,25 +497,22 @@ public final class BPETrainer {
             }
             return top
         }
-        for p in 0..<st.pairCount.count where st.pairCount[p] > 0 { push(HeapEntry(count: st.pairCount[p], pair: Int32(p)), st) }
+        for p in 0..<st.pairs.count where st.pairs[p].count > 0 { push(HeapEntry(count: st.pairs[p].count, pair: Int32(p)), st) }
 
-        var touched: [Int32] = []
-        var before: [Int64] = []
-        var isTouched = [Bool](repeating: false, count: st.pairCount.count)
+        let threads = max(1, min(options.numThreads, 16))
+        let deltas = (0..<threads).map { _ in MergeDeltas() }
         var lastProgress = monotonicSeconds()
-        var stamp = [UInt32](repeating: 0, count: st.words.count)
-        var serialDeltas: [Delta] = []
-        var step: UInt32 = 0
+        var gathered: [Int32] = []
         while merged.count < target && !heap.isEmpty {
             let top = pop(st)
             let p = Int(top.pair)
-            let cur = st.pairCount[p]
+            let cur = st.pairs[p].count
             if top.count != cur {
                 if cur > 0 && top.count > cur { push(HeapEntry(count: cur, pair: top.pair), st) }
                 continue
             }
             if cur <= 0 { continue }
-            let a = st.pairLeft[p], b = st.pairRight[p]
+            let a = st.pairs[p].left, b = st.pairs[p].right
             // The merged symbol (an existing one when this string was already reached another way).
             let bytes = Array(symBytes[symStart[Int(a)]..<(symStart[Int(a)] + Int(symLen[Int(a)]))])
                 + Array(symBytes[symStart[Int(b)]..<(symStart[Int(b)] + Int(symLen[Int(b)]))])
@@ -514,79 +526,87 @@ public final class BPETrainer {
                 symByString[ArraySlice(bytes)] = c
                 merged.append(c)
             }
-            // Rewrite every word holding (a, b), updating only the pairs around each merge.
+            // Rewrite every word holding (a, b); the pair-count changes around each merged position
+            // are summed per pair first, so the global table is updated once per distinct pair.
             let list = st.pairWhere[p]
             st.pairWhere[p] = []
-            @inline(__always) func add(_ x: Int32, _ y: Int32, _ delta: Int64, _ w: Int32, _ st: inout State) {
-                if !rules.valid(st.info[Int(x)], st.info[Int(y)]) { return }
-                let q = pairIndex(&st, x, y)
-                if q >= isTouched.count { isTouched.append(contentsOf: repeatElement(false, count: q + 1 - isTouched.count)) }
-                if !isTouched[q] { isTouched[q] = true; touched.append(Int32(q)); before.append(st.pairCount[q]) }
-                st.pairCount[q] += delta
-                if delta > 0 && st.pairWhere[q].last != w { st.pairWhere[q].append(w) }
+            let parts = list.count >= options.parallelRewriteThreshold ? threads : 1
+            // With several threads, each rewrites the words in its own range of offsets (a word may
+            // appear twice in a list; rewriting it again is a no-op, and no word is shared).
+            var bounds = [Int32](repeating: Int32.max, count: parts + 1)
+            bounds[0] = Int32.min
+            if parts > 1 {
+                let step = max(1, list.count / 256)
+                var sample: [Int32] = []
+                for k in stride(from: 0, to: list.count, by: step) { sample.append(list[k]) }
+                sample.sort()
+                for t in 1..<parts { bounds[t] = sample[sample.count * t / parts] }
             }
-            let cc = c
-            if list.count >= options.parallelRewriteThreshold && options.numThreads > 1 {
-                // Large lists (the early, frequent merges): words are rewritten on several threads,
-                // which record their pair-count deltas; the deltas are then applied in a fixed order.
-                step &+= 1
-                var unique: [Int32] = []
-                unique.reserveCapacity(list.count)
-                for w in list where stamp[Int(w)] != step { stamp[Int(w)] = step; unique.append(w) }
-                let threads = min(options.numThreads, 16)
-                let share = (unique.count + threads - 1) / threads
-                let deltas = ThreadSlots<[Delta]>(threads, [])
-                st.syms.withUnsafeMutableBufferPointer { symsBuf in
-                    st.words.withUnsafeMutableBufferPointer { wordsBuf in
-                        nonisolated(unsafe) let syms = symsBuf.baseAddress!
-                        nonisolated(unsafe) let words = wordsBuf.baseAddress!
-                        let uniq = unique
-                        DispatchQueue.concurrentPerform(iterations: threads) { t in
-                            var local: [Delta] = []
-                            let lo = t * share, hi = min(uniq.count, lo + share)
-                            if lo < hi {
-                                for k in lo..<hi {
-                                    let w = uniq[k]
-                                    rewriteWord(syms, &words[Int(w)], a, b, cc) { x, y, d in
-                                        local.append(Delta(x: x, y: y, delta: d, word: w))
+            let cc = c, rl = rules, bnd = bounds
+            st.syms.withUnsafeMutableBufferPointer { symsBuf in
+                st.info.withUnsafeBufferPointer { infoBuf in
+                    nonisolated(unsafe) let syms = symsBuf.baseAddress!
+                    let symCount = symsBuf.count
+                    nonisolated(unsafe) let info = infoBuf.baseAddress!
+                    list.withUnsafeBufferPointer { lb in
+                        nonisolated(unsafe) let lst = lb
+                        let work: @Sendable (Int) -> Void = { (t: Int) in
+                            let d = deltas[t]
+                            d.reset(a: a, b: b)
+                            let lo = bnd[t], hi = bnd[t + 1]
+                            var lastW: Int32 = -1
+                            // Words are scattered over the arena: load a block of them first (the
+                            // loads miss the cache in parallel), then rewrite them from the cache.
+                            let block = 16
+                            let last = symCount - 1
+                            var sink: Int32 = 0
+                            var k0 = 0
+                            while k0 < lst.count {
+                                let k1 = min(lst.count, k0 + block)
+                                for k in k0..<k1 {
+                                    let h = Int(lst[k])
+                                    sink &+= syms[h] &+ syms[min(h + 15, last)]
+                                }
+                                for k in k0..<k1 {
+                                    let w = lst[k]
+                                    if w < lo || w >= hi || w == lastW { continue }
+                                    lastW = w
+                                    rewriteWord(syms, at: Int(w), a, b, cc) { x, y, delta in
+                                        d.add(x, y, delta, word: w, info: info, rules: rl)
                                     }
                                 }
+                                k0 = k1
                             }
-                            deltas[t] = local
+                            d.sink = sink
                         }
+                        if parts == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: parts, execute: work) }
                     }
-                }
-                for t in 0..<threads {
-                    for d in deltas.take(t, replacement: []) {
-                        if d.x == a && d.y == b { st.pairCount[p] += d.delta; continue }
-                        add(d.x, d.y, d.delta, d.word, &st)
-                    }
-                }
-            } else {
-                serialDeltas.removeAll(keepingCapacity: true)
-                st.syms.withUnsafeMutableBufferPointer { symsBuf in
-                    st.words.withUnsafeMutableBufferPointer { wordsBuf in
-                        var lastW: Int32 = -1
-                        for w in list {
-                            if w == lastW { continue }
-                            lastW = w
-                            rewriteWord(symsBuf.baseAddress!, &wordsBuf[Int(w)], a, b, cc) { x, y, d in
-                                serialDeltas.append(Delta(x: x, y: y, delta: d, word: w))
-                            }
-                        }
-                    }
-                }
-                for d in serialDeltas {
-                    if d.x == a && d.y == b { st.pairCount[p] += d.delta; continue }
-                    add(d.x, d.y, d.delta, d.word, &st)
                 }
             }
-            for (k, q) in touched.enumerated() {
-                let qi = Int(q)
-                isTouched[qi] = false
-                if st.pairCount[qi] > before[k] { push(HeapEntry(count: st.pairCount[qi], pair: q), st) }
+            for t in 0..<parts {
+                let d = deltas[t]
+                st.pairs[p].count += d.selfDelta
+                d.groupGains(into: &gathered)
+                for k in 0..<d.count {
+                    let sum = d.sums[k]
+                    let g = d.gains(k)
+                    if sum == 0 && g.isEmpty { continue }
+                    let key = d.keys[k]
+                    let q = pairIndex(&st, Int32(truncatingIfNeeded: Int64(key >> 32)), Int32(truncatingIfNeeded: Int64(key & 0xFFFF_FFFF)))
+                    let before = st.pairs[q].count
+                    st.pairs[q].count = before + sum
+                    if !g.isEmpty {
+                        if st.pairWhere[q].isEmpty {
+                            st.pairWhere[q] = Array(gathered[g])
+                        } else {
+                            var from = g.lowerBound
+                            if st.pairWhere[q].last == gathered[from] { from += 1 }
+                            st.pairWhere[q].append(contentsOf: gathered[from..<g.upperBound])
+                        }
+                    }
+                    if st.pairs[q].count > before { push(HeapEntry(count: st.pairs[q].count, pair: Int32(q)), st) }
+                }
             }
-            touched.removeAll(keepingCapacity: true); before.removeAll(keepingCapacity: true)
             let now = monotonicSeconds()
             if now - lastProgress > 5 {
                 lastProgress = now
@@ -714,18 +734,33 @@ func splitWords(_ b: UnsafeBufferPointer<UInt8>, allowWS: Bool, boundary: Prefix
     if start < n { body(base + start, n - start) }
 }
 
-/// Rewrites one word, merging every (a, b) into c left to right, and reports the pair-count changes
-/// around each merged position through `emit(x, y, delta)` (delta = ± the word's count).
+/// The inline word layout of the merge state: `syms[h]` = length, `syms[h+1...h+2]` = 64-bit count,
+/// then the symbols.
+enum Word {
+    static let header = 3
+    @inline(__always)
+    static func count(_ syms: UnsafePointer<Int32>, _ h: Int) -> UInt64 {
+        UInt64(UInt32(bitPattern: syms[h + 1])) | UInt64(UInt32(bitPattern: syms[h + 2])) << 32
+    }
+    @inline(__always)
+    static func count(_ syms: [Int32], _ h: Int) -> UInt64 {
+        UInt64(UInt32(bitPattern: syms[h + 1])) | UInt64(UInt32(bitPattern: syms[h + 2])) << 32
+    }
+}
+
+/// Rewrites the word at header offset `h`, merging every (a, b) into c left to right, and reports the
+/// pair-count changes around each merged position through `emit(x, y, delta)` (delta = ± the word's count).
 @inline(__always)
-func rewriteWord(_ syms: UnsafeMutablePointer<Int32>, _ word: inout BPETrainer.State.Word, _ a: Int32, _ b: Int32, _ c: Int32,
+func rewriteWord(_ syms: UnsafeMutablePointer<Int32>, at h: Int, _ a: Int32, _ b: Int32, _ c: Int32,
                  _ emit: (Int32, Int32, Int64) -> Void) {
-    let s = word.start, n = Int(word.len)
-    let wc = Int64(word.count)
+    let n = Int(syms[h])
+    let s = h + Word.header
     var o = 0, i = 0
     var changed = false
+    var wc: Int64 = 0
     while i < n {
         if i + 1 < n && syms[s + i] == a && syms[s + i + 1] == b {
-            changed = true
+            if !changed { changed = true; wc = Int64(Word.count(syms, h)) }
             if o > 0 {
                 let x = syms[s + o - 1]
                 emit(x, a, -wc)
@@ -744,7 +779,119 @@ func rewriteWord(_ syms: UnsafeMutablePointer<Int32>, _ word: inout BPETrainer.S
             o += 1; i += 1
         }
     }
-    if changed { word.len = Int32(o) }
+    if changed { syms[h] = Int32(o) }
+}
+
+/// The pair-count changes of one merge, summed per pair in first-seen order, with the words that gained
+/// each pair. Small and reused from merge to merge, so the millions of changes of an early merge are
+/// summed in cache and the global pair table is consulted once per distinct pair.
+final class MergeDeltas: @unchecked Sendable {
+    private(set) var keys: UnsafeMutablePointer<UInt64>
+    private(set) var sums: UnsafeMutablePointer<Int64>
+    private var lastWord: UnsafeMutablePointer<Int32>
+    private var slotOf: UnsafeMutablePointer<Int>
+    private(set) var count = 0
+    private var capacity: Int
+    private var slots: UnsafeMutablePointer<Int32>   // entry index, -1 = empty
+    private var mask: Int
+    /// Keeps the cache-warming loads of the rewrite loop alive.
+    var sink: Int32 = 0
+    /// Changes of the merged pair itself.
+    private(set) var selfDelta: Int64 = 0
+    private var selfKey: UInt64 = 0
+    private var gainEntry: [Int32] = []
+    private var gainWord: [Int32] = []
+    /// After `groupGains`: entry k's words are gathered[gainStart[k] ..< gainStart[k + 1]].
+    private var gainStart: [Int] = []
+
+    init(capacity: Int = 1024) {
+        self.capacity = capacity
+        keys = .allocate(capacity: capacity); sums = .allocate(capacity: capacity)
+        lastWord = .allocate(capacity: capacity); slotOf = .allocate(capacity: capacity)
+        slots = .allocate(capacity: capacity * 2)
+        slots.initialize(repeating: -1, count: capacity * 2)
+        mask = capacity * 2 - 1
+    }
+
+    deinit {
+        keys.deallocate(); sums.deallocate(); lastWord.deallocate(); slotOf.deallocate(); slots.deallocate()
+    }
+
+    func reset(a: Int32, b: Int32) {
+        for k in 0..<count { slots[slotOf[k]] = -1 }
+        count = 0
+        selfDelta = 0
+        selfKey = BPETrainer.pairKey(a, b)
+        gainEntry.removeAll(keepingCapacity: true)
+        gainWord.removeAll(keepingCapacity: true)
+    }
+
+    /// Records `delta` for pair (x, y) in word `w` (pairs that cannot become pieces are ignored).
+    @inline(__always)
+    func add(_ x: Int32, _ y: Int32, _ delta: Int64, word w: Int32, info: UnsafePointer<UInt32>, rules: BPETrainer.Rules) {
+        let key = BPETrainer.pairKey(x, y)
+        if key == selfKey { selfDelta += delta; return }
+        if !rules.valid(info[Int(x)], info[Int(y)]) { return }
+        var i = BPETrainer.pairHash(key) & mask
+        var e: Int
+        while true {
+            let s = slots[i]
+            if s < 0 {
+                if count == capacity { grow(); return add(x, y, delta, word: w, info: info, rules: rules) }
+                e = count
+                count += 1
+                slots[i] = Int32(e); slotOf[e] = i
+                keys[e] = key; sums[e] = 0; lastWord[e] = -1
+                break
+            }
+            if keys[Int(s)] == key { e = Int(s); break }
+            i = (i + 1) & mask
+        }
+        sums[e] += delta
+        if delta > 0 && lastWord[e] != w {
+            lastWord[e] = w
+            gainEntry.append(Int32(e)); gainWord.append(w)
+        }
+    }
+
+    private func grow() {
+        let newCap = capacity * 2
+        func move<T>(_ p: UnsafeMutablePointer<T>) -> UnsafeMutablePointer<T> {
+            let q = UnsafeMutablePointer<T>.allocate(capacity: newCap)
+            q.moveInitialize(from: p, count: count)
+            p.deallocate()
+            return q
+        }
+        keys = move(keys); sums = move(sums); lastWord = move(lastWord); slotOf = move(slotOf)
+        slots.deallocate()
+        slots = .allocate(capacity: newCap * 2)
+        slots.initialize(repeating: -1, count: newCap * 2)
+        mask = newCap * 2 - 1
+        capacity = newCap
+        for e in 0..<count {
+            var i = BPETrainer.pairHash(keys[e]) & mask
+            while slots[i] >= 0 { i = (i + 1) & mask }
+            slots[i] = Int32(e); slotOf[e] = i
+        }
+    }
+
+    /// Groups the gained words by entry (stable), into `gathered`.
+    func groupGains(into gathered: inout [Int32]) {
+        gainStart.removeAll(keepingCapacity: true)
+        gainStart.append(contentsOf: repeatElement(0, count: count + 1))
+        for e in gainEntry { gainStart[Int(e) + 1] += 1 }
+        for k in 0..<count { gainStart[k + 1] += gainStart[k] }
+        gathered.removeAll(keepingCapacity: true)
+        gathered.append(contentsOf: repeatElement(0, count: gainWord.count))
+        var next = gainStart
+        for (e, w) in zip(gainEntry, gainWord) {
+            gathered[next[Int(e)]] = w
+            next[Int(e)] += 1
+        }
+    }
+
+    /// Range of entry k's gained words in the array filled by `groupGains`.
+    func gains(_ k: Int) -> Range<Int> { gainStart[k]..<gainStart[k + 1] }
 }
 
 /// Identity normalisation and word splitting fused (the common case: no user-defined or control
