@@ -138,9 +138,9 @@ public final class BPETrainer {
 
         // 1. Words, counted in parallel.
         var words = countWords(corpus)
-        stats.uniqueWords = words.count
+        stats.uniqueWords = words.reduce(0) { $0 + $1.count }
         stats.seconds["count_words"] = monotonicSeconds() - t0
-        log("\(corpus.count) sentences, \(words.count) unique words (\(fmt(stats.seconds["count_words"]!)) s)")
+        log("\(corpus.count) sentences, \(stats.uniqueWords) unique words (\(fmt(stats.seconds["count_words"]!)) s)")
         t0 = monotonicSeconds()
 
         // 2. Alphabet by character coverage.
@@ -156,7 +156,7 @@ public final class BPETrainer {
 
         // 3. Word symbol sequences (split at characters outside the alphabet), memory-bounded.
         var state = try buildWords(&words, charToSym: charToSym)
-        words = WordCounter(capacity: 1)
+        words = []
         stats.seconds["prepare"] = monotonicSeconds() - t0
         log("prepared merge tables (\(fmt(stats.seconds["prepare"]!)) s)")
         t0 = monotonicSeconds()
@@ -188,57 +188,65 @@ public final class BPETrainer {
 
     /// Normalises sentences (identity: dummy prefix, ' ' -> '▁') and counts words split before each '▁'
     /// run (a run of '▁' stays with the following word when whitespace-only pieces are allowed).
-    private func countWords(_ corpus: TrainingCorpus) -> WordCounter {
+    private func countWords(_ corpus: TrainingCorpus) -> [WordCounter] {
         let threads = max(1, min(options.numThreads, 64))
         let n = corpus.count
         let norm = Normalizer(charsMap: nil, userDefined: PrefixMatcher([]), addDummyPrefix: true,
                               removeExtraWhitespaces: false, escapeWhitespaces: true, treatWhitespaceAsSuffix: false)
         let boundary = PrefixMatcher(options.userDefinedSymbols + options.controlSymbols)
         let allowWS = options.allowWhitespaceOnlyPieces
-        let counters = ThreadSlots<WordCounter>(threads, WordCounter(capacity: 1))
+        // Thread t counts into shards t * threads ..< (t + 1) * threads; shard s of every thread is
+        // then merged on its own thread.
+        let shardCount = threads
+        let counters = ThreadSlots<WordCounter>(threads * shardCount, WordCounter(capacity: 1))
         let share = (n + threads - 1) / threads
         corpus.bytes.withUnsafeBufferPointer { cb in
             nonisolated(unsafe) let base = cb.baseAddress!
             let corpusRef = corpus
             DispatchQueue.concurrentPerform(iterations: threads) { t in
-                var wc = WordCounter(capacity: 1 << 18)
+                var shards = (0..<shardCount).map { _ in WordCounter(capacity: 1 << 16) }
+                var batch = WordBatch()
                 var buf: [UInt8] = []
                 let lo = t * share, hi = min(n, lo + share)
                 if lo < hi {
                     for i in lo..<hi {
                         let r = corpusRef.range(i)
                         if boundary.isEmpty {
-                            countWordsIdentity(base + r.lowerBound, r.count, allowWS: allowWS, word: &buf, into: &wc)
+                            countWordsIdentity(base + r.lowerBound, r.count, allowWS: allowWS, batch: &batch, into: &shards)
                             continue
                         }
                         buf.removeAll(keepingCapacity: true)
                         norm.normalize(UnsafeBufferPointer(start: base + r.lowerBound, count: r.count), into: &buf)
                         buf.withUnsafeBufferPointer { b in
-                            splitWords(b, allowWS: allowWS, boundary: boundary) { p, len in wc.add(p, len, count: 1) }
+                            splitWords(b, allowWS: allowWS, boundary: boundary) { p, len in batch.append(p, len, &shards) }
                         }
                     }
                 }
-                counters[t] = wc
+                batch.flush(&shards)
+                batch.free()
+                for s in 0..<shardCount { counters[t * shardCount + s] = shards[s] }
             }
         }
-        var total = counters.take(0, replacement: WordCounter(capacity: 1))
-        for t in 1..<threads { total.merge(counters.take(t, replacement: WordCounter(capacity: 1))) }
-        return total
+        let merged = ThreadSlots<WordCounter>(shardCount, WordCounter(capacity: 1))
+        DispatchQueue.concurrentPerform(iterations: shardCount) { s in
+            var total = counters.take(s, replacement: WordCounter(capacity: 1))
+            for t in 1..<threads { total.merge(counters.take(t * shardCount + s, replacement: WordCounter(capacity: 1))) }
+            merged[s] = total
+        }
+        return (0..<shardCount).map { merged.take($0, replacement: WordCounter(capacity: 1)) }
     }
 
     // MARK: Alphabet
 
-    private func chooseAlphabet(_ words: WordCounter) throws(TrainingError) -> ([UInt32], [Int32]) {
+    private func chooseAlphabet(_ words: [WordCounter]) throws(TrainingError) -> ([UInt32], [Int32]) {
         var perChar = [UInt64](repeating: 0, count: 0x110000)
         var total: UInt64 = 0
-        words.arena.withUnsafeBufferPointer { ar in
-            perChar.withUnsafeMutableBufferPointer { pc in
-                for e in 0..<words.count {
-                    let c = words.countOf(e)
-                    var i = words.keyStart(e)
-                    let end = i + words.keyLen(e)
-                    while i < end {
-                        let (cp, l) = decodeScalar(ar.baseAddress! + i, end - i)
+        perChar.withUnsafeMutableBufferPointer { pc in
+            for shard in words {
+                shard.forEach { p, n, c in
+                    var i = 0
+                    while i < n {
+                        let (cp, l) = decodeScalar(p + i, n - i)
                         if cp < 0x110000 { pc[Int(cp)] &+= c }
                         total &+= c
                         i += l
@@ -313,21 +321,26 @@ public final class BPETrainer {
     struct PairStat { var count: Int64; var left: Int32; var right: Int32 }
     struct PairSlot { var key: UInt64; var id: Int32 }
 
-    private func buildWords(_ words: inout WordCounter, charToSym: [Int32]) throws(TrainingError) -> State {
+    private func buildWords(_ words: inout [WordCounter], charToSym: [Int32]) throws(TrainingError) -> State {
         var st = State()
         st.info = symInfo
         let rules = self.rules
         // Memory estimate: word symbols (syms + where lists), per-word arrays, pair tables.
-        var totalChars = 0
-        for e in 0..<words.count { totalChars += words.keyLen(e) }   // bytes >= chars: an upper bound
-        let estimate = totalChars * 4 * 2 + words.count * 32 + min(totalChars, 8 << 20) * 72
+        var totalChars = 0, wordCount = 0
+        for shard in words {
+            wordCount += shard.count
+            for i in 0..<shard.capacity { totalChars += shard.length(at: i) }   // bytes >= chars: an upper bound
+        }
+        let estimate = totalChars * 4 * 2 + wordCount * 32 + min(totalChars, 8 << 20) * 72
         stats.estimatedBytes = estimate
-        log("memory estimate for the merge tables: \(estimate >> 20) MiB (\(words.count) unique words, <= \(totalChars) symbols)")
+        log("memory estimate for the merge tables: \(estimate >> 20) MiB (\(wordCount) unique words, <= \(totalChars) symbols)")
         var minCount: UInt64 = 0
         if let budget = options.memoryBudget, estimate > budget {
             // Drop the rarest words until the estimate fits: counts sorted ascending, cut at the budget.
             var byCount: [(UInt64, Int)] = []
-            for e in 0..<words.count { byCount.append((words.countOf(e), words.keyLen(e))) }
+            for shard in words {
+                for i in 0..<shard.capacity where shard.length(at: i) > 0 { byCount.append((shard.count(at: i), shard.length(at: i))) }
+            }
             byCount.sort { $0.0 < $1.0 }
             var est = estimate
             for (c, l) in byCount {
@@ -337,20 +350,24 @@ public final class BPETrainer {
             }
             log("memory budget \(budget >> 20) MiB: pruning words seen <= \(minCount) times")
         }
-        var tmp: [Int32] = []
         // Most frequent words first: they are rewritten most often, so keeping them together helps the
-        // cache. (Word order never changes the result: counts are sums and ties are broken by strings.)
-        let order = (0..<words.count).sorted { x, y in
-            let cx = words.countOf(x), cy = words.countOf(y)
-            return cx != cy ? cx > cy : x < y
-        }
-        var overflow = false
-        words.arena.withUnsafeBufferPointer { ar in
-            for e in order {
-                let c = words.countOf(e)
+        // cache. (Word order never changes the result: counts are sums and ties are broken by strings
+        // and symbol ids.)
+        var order: [(count: UInt64, ref: Int)] = []
+        order.reserveCapacity(wordCount)
+        for (s, shard) in words.enumerated() {
+            for i in 0..<shard.capacity where shard.length(at: i) > 0 {
+                let c = shard.count(at: i)
                 if c <= minCount { stats.prunedWords += 1; continue }
-                var i = words.keyStart(e)
-                let end = i + words.keyLen(e)
+                order.append((c, s << 40 | i))
+            }
+        }
+        order.sort { $0.count != $1.count ? $0.count > $1.count : $0.ref < $1.ref }
+        var tmp: [Int32] = []
+        var overflow = false
+        st.syms.reserveCapacity(totalChars + Word.header * order.count)
+        for (c, ref) in order {
+            words[ref >> 40].withKey(at: ref & (1 << 40 - 1)) { p, n in
                 tmp.removeAll(keepingCapacity: true)
                 func flush() {
                     if tmp.count >= 2 {
@@ -363,8 +380,9 @@ public final class BPETrainer {
                     }
                     tmp.removeAll(keepingCapacity: true)
                 }
-                while i < end {
-                    let (cp, l) = decodeScalar(ar.baseAddress! + i, end - i)
+                var i = 0
+                while i < n {
+                    let (cp, l) = decodeScalar(p + i, n - i)
                     let s = cp < 0x110000 ? charToSym[Int(cp)] : -1
                     if s >= 0 { tmp.append(s) } else { flush() }
                     i += l
@@ -895,35 +913,44 @@ final class MergeDeltas: @unchecked Sendable {
 }
 
 /// Identity normalisation and word splitting fused (the common case: no user-defined or control
-/// symbols): the same words as `normalize` + `splitWords`, without the intermediate buffer.
+/// symbols): the same words as `normalize` + `splitWords`, written straight into the batch.
 @inline(__always)
-func countWordsIdentity(_ p: UnsafePointer<UInt8>, _ n: Int, allowWS: Bool, word wb: inout [UInt8], into wc: inout WordCounter) {
+func countWordsIdentity(_ p: UnsafePointer<UInt8>, _ n: Int, allowWS: Bool, batch: inout WordBatch, into shards: inout [WordCounter]) {
     if n == 0 { return }
-    wb.removeAll(keepingCapacity: true)
-    wb.append(0xE2); wb.append(0x96); wb.append(0x81)
+    batch.reserve(3 * n + 3, &shards)   // every byte becomes at most 3 ('▁' or U+FFFD), plus the dummy prefix
+    let out = batch.bytes
+    var start = batch.used
+    var w = start
+    out[w] = 0xE2; out[w + 1] = 0x96; out[w + 2] = 0x81; w += 3
     var inWS = true
     var i = 0
     while i < n {
         let c = p[i]
+        if c < 0x80 && c != 0x20 {
+            out[w] = c; w += 1; i += 1
+            inWS = false
+            continue
+        }
         let isWS = c == 0x20 || (c == 0xE2 && i + 2 < n && p[i + 1] == 0x96 && p[i + 2] == 0x81)
         if isWS {
             if !(inWS && allowWS) {
-                wb.withUnsafeBufferPointer { wc.add($0.baseAddress!, $0.count, count: 1) }
-                wb.removeAll(keepingCapacity: true)
+                batch.used = w
+                batch.endWord(from: start, &shards)
+                w = batch.used; start = w
             }
-            wb.append(0xE2); wb.append(0x96); wb.append(0x81)
+            out[w] = 0xE2; out[w + 1] = 0x96; out[w + 2] = 0x81; w += 3
             inWS = true
             i += c == 0x20 ? 1 : 3
             continue
         }
         inWS = false
-        if c < 0x80 { wb.append(c); i += 1; continue }
         let l = validUTF8Length(p + i, n - i)
-        if l == 0 { wb.append(0xEF); wb.append(0xBF); wb.append(0xBD); i += 1; continue }
-        for k in 0..<l { wb.append(p[i + k]) }
-        i += l
+        if l == 0 { out[w] = 0xEF; out[w + 1] = 0xBF; out[w + 2] = 0xBD; w += 3; i += 1; continue }
+        for k in 0..<l { out[w + k] = p[i + k] }
+        w += l; i += l
     }
-    wb.withUnsafeBufferPointer { wc.add($0.baseAddress!, $0.count, count: 1) }
+    batch.used = w
+    batch.endWord(from: start, &shards)
 }
 
 /// Decodes one code point from valid UTF-8 (the normaliser guarantees validity).
