@@ -32,7 +32,7 @@ public struct BPETrainerOptions: Sendable {
     public var inputFormat = "text"
     public var modelPrefix = ""
     /// Merges touching at least this many words rewrite them on `numThreads` threads (tests lower it).
-    var parallelRewriteThreshold = 16_384
+    var parallelRewriteThreshold = 2048
 
     public init() {}
 
@@ -62,6 +62,8 @@ public final class BPETrainer {
     public let options: BPETrainerOptions
     public private(set) var stats = TrainingStats()
     let log: (String) -> Void
+    /// Sums of cache-warming loads, kept so the optimiser cannot drop them.
+    private var warmLoads: UInt64 = 0
 
     public init(options: BPETrainerOptions, log: @escaping (String) -> Void = { _ in }) {
         self.options = options
@@ -200,6 +202,8 @@ public final class BPETrainer {
         let shardCount = threads
         let counters = ThreadSlots<WordCounter>(threads * shardCount, WordCounter(capacity: 1))
         let share = (n + threads - 1) / threads
+        let warmed = ThreadSlots<UInt64>(threads, 0)
+        defer { for t in 0..<threads { warmLoads &+= warmed[t] } }
         corpus.bytes.withUnsafeBufferPointer { cb in
             nonisolated(unsafe) let base = cb.baseAddress!
             let corpusRef = corpus
@@ -224,6 +228,7 @@ public final class BPETrainer {
                 }
                 batch.flush(&shards)
                 batch.free()
+                warmed[t] = batch.warmed
                 for s in 0..<shardCount { counters[t * shardCount + s] = shards[s] }
             }
         }
@@ -314,12 +319,9 @@ public final class BPETrainer {
         /// Words (header offsets) holding each pair; may hold stale entries and repeats.
         var pairWhere: [[Int32]] = []
         var info: [UInt32] = []
-        /// Open addressing over (left << 32 | right) keys, so a lookup reads one slot.
-        var slots: [PairSlot] = []
-        var mask = 0
+        var pairMap = PairMap(capacity: 16)
     }
     struct PairStat { var count: Int64; var left: Int32; var right: Int32 }
-    struct PairSlot { var key: UInt64; var id: Int32 }
 
     private func buildWords(_ words: inout [WordCounter], charToSym: [Int32]) throws(TrainingError) -> State {
         var st = State()
@@ -359,54 +361,62 @@ public final class BPETrainer {
             for i in 0..<shard.capacity where shard.length(at: i) > 0 {
                 let c = shard.count(at: i)
                 if c <= minCount { stats.prunedWords += 1; continue }
-                order.append((c, s << 40 | i))
+                order.append((c, min(shard.length(at: i), 0xFFFF) << 48 | s << 40 | i))
             }
         }
         order.sort { $0.count != $1.count ? $0.count > $1.count : $0.ref < $1.ref }
-        var tmp: [Int32] = []
-        var overflow = false
-        st.syms.reserveCapacity(totalChars + Word.header * order.count)
-        for (c, ref) in order {
-            words[ref >> 40].withKey(at: ref & (1 << 40 - 1)) { p, n in
-                tmp.removeAll(keepingCapacity: true)
-                func flush() {
-                    if tmp.count >= 2 {
-                        if st.syms.count + tmp.count + Word.header > Int(Int32.max) { overflow = true; return }
-                        st.syms.append(Int32(tmp.count))
-                        st.syms.append(Int32(bitPattern: UInt32(truncatingIfNeeded: c)))
-                        st.syms.append(Int32(bitPattern: UInt32(truncatingIfNeeded: c >> 32)))
-                        st.syms.append(contentsOf: tmp)
-                        st.wordCount += 1
-                    }
-                    tmp.removeAll(keepingCapacity: true)
-                }
-                var i = 0
-                while i < n {
-                    let (cp, l) = decodeScalar(p + i, n - i)
-                    let s = cp < 0x110000 ? charToSym[Int(cp)] : -1
-                    if s >= 0 { tmp.append(s) } else { flush() }
-                    i += l
-                }
-                flush()
+        // Symbol sequences and pair statistics, built on every thread for a contiguous share of the
+        // words (balanced by bytes), then joined in thread order.
+        let threads = max(1, min(options.numThreads, 64))
+        var cuts = [0]
+        var acc = 0
+        for (k, e) in order.enumerated() {
+            acc += e.ref >> 48
+            if cuts.count < threads && acc * threads >= totalChars * cuts.count { cuts.append(k + 1) }
+        }
+        while cuts.count <= threads { cuts.append(order.count) }
+        cuts[threads] = order.count
+        let parts = ThreadSlots<WordTablePart>(threads, WordTablePart())
+        withViews(words) { views in
+            let ord = order, cutsC = cuts
+            let infoC = st.info
+            DispatchQueue.concurrentPerform(iterations: threads) { t in
+                parts[t] = WordTablePart(views, ord[cutsC[t]..<cutsC[t + 1]], charToSym: charToSym, info: infoC, rules: rules)
             }
         }
-        if overflow { throw TrainingError("too many distinct word symbols for one merge table (over 2^31): pass --memory-budget to prune rare words") }
-        // Pair table.
-        let cap = 1 << 17   // grows with the pairs (a few hundred thousand by the end)
-        st.slots = [PairSlot](repeating: PairSlot(key: 0, id: -1), count: cap)
-        st.mask = cap - 1
-        var h = 0
-        while h < st.syms.count {
-            let n = Int(st.syms[h]), count = Int64(Word.count(st.syms, h))
-            let s = h + Word.header
-            for i in 0..<(n - 1) {
-                let a = st.syms[s + i], b = st.syms[s + i + 1]
-                if !rules.valid(st.info[Int(a)], st.info[Int(b)]) { continue }
-                let p = pairIndex(&st, a, b)
-                st.pairs[p].count += count
-                if st.pairWhere[p].last != Int32(h) { st.pairWhere[p].append(Int32(h)) }
+        order = []
+        // Join: thread t's word offsets move by the symbols before it; pair ids are global.
+        st.pairMap = PairMap(capacity: 1 << 17)
+        var ids: [[Int32]] = []
+        var whereSize: [Int] = []
+        for t in 0..<threads {
+            let part = parts[t]
+            var local: [Int32] = []
+            local.reserveCapacity(part.pairKeys.count)
+            for k in 0..<part.pairKeys.count {
+                let q = pairIndex(&st, part.pairKeys[k])
+                if q >= whereSize.count { whereSize.append(0) }
+                st.pairs[q].count += part.pairCounts[k]
+                whereSize[q] += part.whereStart[k + 1] - part.whereStart[k]
+                local.append(Int32(q))
             }
-            h = s + n
+            ids.append(local)
+        }
+        for q in 0..<st.pairs.count { st.pairWhere[q].reserveCapacity(whereSize[q]) }
+        for t in 0..<threads {
+            let part = parts.take(t, replacement: WordTablePart())
+            let base = st.syms.count
+            guard base + part.syms.count <= Int(Int32.max) else {
+                throw TrainingError("too many distinct word symbols for one merge table (over 2^31): pass --memory-budget to prune rare words")
+            }
+            if t == 0 { st.syms = part.syms } else { st.syms.append(contentsOf: part.syms) }
+            st.wordCount += part.wordCount
+            let shift = Int32(base)
+            for k in 0..<part.pairKeys.count {
+                let q = Int(ids[t][k])
+                let slice = part.whereWords[part.whereStart[k]..<part.whereStart[k + 1]]
+                if shift == 0 { st.pairWhere[q].append(contentsOf: slice) } else { st.pairWhere[q].append(contentsOf: slice.lazy.map { $0 + shift }) }
+            }
         }
         log("\(st.wordCount) word segments, \(st.syms.count - Word.header * st.wordCount) symbols, \(st.pairs.count) pairs")
         return st
@@ -422,31 +432,15 @@ public final class BPETrainer {
         return Int(truncatingIfNeeded: h)
     }
 
-    /// Index of pair (a, b), inserted when absent.
+    /// Index of pair (a, b) (as `pairKey`), inserted when absent.
     @inline(__always)
-    private func pairIndex(_ st: inout State, _ a: Int32, _ b: Int32) -> Int {
-        let key = Self.pairKey(a, b)
-        var i = Self.pairHash(key) & st.mask
-        while true {
-            let s = st.slots[i]
-            if s.id < 0 { break }
-            if s.key == key { return Int(s.id) }
-            i = (i + 1) & st.mask
+    private func pairIndex(_ st: inout State, _ key: UInt64) -> Int {
+        let (id, inserted) = st.pairMap.index(key)
+        if inserted {
+            st.pairs.append(PairStat(count: 0, left: Int32(truncatingIfNeeded: Int64(key >> 32)), right: Int32(truncatingIfNeeded: Int64(key & 0xFFFF_FFFF))))
+            st.pairWhere.append([])
         }
-        let e = st.pairs.count
-        st.slots[i] = PairSlot(key: key, id: Int32(e))
-        st.pairs.append(PairStat(count: 0, left: a, right: b)); st.pairWhere.append([])
-        if st.pairs.count * 2 > st.slots.count {
-            st.slots = [PairSlot](repeating: PairSlot(key: 0, id: -1), count: st.slots.count * 2)
-            st.mask = st.slots.count - 1
-            for k in 0..<st.pairs.count {
-                let key = Self.pairKey(st.pairs[k].left, st.pairs[k].right)
-                var j = Self.pairHash(key) & st.mask
-                while st.slots[j].id >= 0 { j = (j + 1) & st.mask }
-                st.slots[j] = PairSlot(key: key, id: Int32(k))
-            }
-        }
-        return e
+        return id
     }
 
     // MARK: Merge loop
@@ -610,7 +604,7 @@ public final class BPETrainer {
                     let g = d.gains(k)
                     if sum == 0 && g.isEmpty { continue }
                     let key = d.keys[k]
-                    let q = pairIndex(&st, Int32(truncatingIfNeeded: Int64(key >> 32)), Int32(truncatingIfNeeded: Int64(key & 0xFFFF_FFFF)))
+                    let q = pairIndex(&st, key)
                     let before = st.pairs[q].count
                     st.pairs[q].count = before + sum
                     if !g.isEmpty {
@@ -750,6 +744,131 @@ func splitWords(_ b: UnsafeBufferPointer<UInt8>, allowWS: Bool, boundary: Prefix
         i += isWS ? 3 : max(1, min(n - i, oneCharLen(base[i])))
     }
     if start < n { body(base + start, n - start) }
+}
+
+/// Pair key (`BPETrainer.pairKey`) -> dense id, open addressing over slots that hold the key, so a
+/// lookup reads one slot.
+struct PairMap {
+    struct Slot { var key: UInt64; var id: Int32 }
+    private var slots: [Slot]
+    private var mask: Int
+    private(set) var count = 0
+
+    init(capacity: Int) {
+        var c = 16
+        while c < capacity * 2 { c <<= 1 }
+        slots = [Slot](repeating: Slot(key: 0, id: -1), count: c)
+        mask = c - 1
+    }
+
+    /// The id of `key`; a new key gets the next id (`inserted`).
+    @inline(__always)
+    mutating func index(_ key: UInt64) -> (id: Int, inserted: Bool) {
+        var i = BPETrainer.pairHash(key) & mask
+        while true {
+            let s = slots[i]
+            if s.id < 0 { break }
+            if s.key == key { return (Int(s.id), false) }
+            i = (i + 1) & mask
+        }
+        let id = count
+        slots[i] = Slot(key: key, id: Int32(id))
+        count += 1
+        if count * 2 > slots.count {
+            let old = slots
+            slots = [Slot](repeating: Slot(key: 0, id: -1), count: old.count * 2)
+            mask = slots.count - 1
+            for s in old where s.id >= 0 {
+                var j = BPETrainer.pairHash(s.key) & mask
+                while slots[j].id >= 0 { j = (j + 1) & mask }
+                slots[j] = s
+            }
+        }
+        return (id, true)
+    }
+}
+
+/// One thread's share of the merge tables: the symbol sequences of its words (inline layout, see
+/// `Word`) and their pairs with counts and the words holding each (grouped by pair, ascending).
+struct WordTablePart {
+    var syms: [Int32] = []
+    var wordCount = 0
+    var pairKeys: [UInt64] = []
+    var pairCounts: [Int64] = []
+    var whereStart: [Int] = [0]
+    var whereWords: [Int32] = []
+    /// Sum of the cache-warming loads (stored so they are not optimised away).
+    var warmed: UInt64 = 0
+
+    init() {}
+
+    init(_ words: [WordCounter.View], _ order: ArraySlice<(count: UInt64, ref: Int)>, charToSym: [Int32],
+         info: [UInt32], rules: BPETrainer.Rules) {
+        var map = PairMap(capacity: 1 << 16)
+        var lastWord: [Int32] = []
+        var entryPair: [Int32] = [], entryWord: [Int32] = []
+        var tmp: [Int32] = []
+        var sink: UInt64 = 0
+        for (k, (c, ref)) in zip(order.indices, order) {
+            // Words are scattered over the counters: load the next block of them ahead (those cache
+            // misses overlap), so this word's slot is usually in cache already.
+            if (k - order.startIndex) % 16 == 0 {
+                for j in k..<min(order.endIndex, k + 16) {
+                    let r = order[j].ref
+                    sink &+= words[(r >> 40) & 0xFF].count(at: r & (1 << 40 - 1))
+                }
+            }
+            words[(ref >> 40) & 0xFF].withKey(at: ref & (1 << 40 - 1)) { p, n in
+                tmp.removeAll(keepingCapacity: true)
+                func flush() {
+                    if tmp.count >= 2 {
+                        let h = Int32(truncatingIfNeeded: syms.count)   // the caller rejects > 2^31 symbols
+                        syms.append(Int32(tmp.count))
+                        syms.append(Int32(bitPattern: UInt32(truncatingIfNeeded: c)))
+                        syms.append(Int32(bitPattern: UInt32(truncatingIfNeeded: c >> 32)))
+                        syms.append(contentsOf: tmp)
+                        wordCount += 1
+                        let wc = Int64(c)
+                        for i in 0..<(tmp.count - 1) {
+                            let a = tmp[i], b = tmp[i + 1]
+                            if !rules.valid(info[Int(a)], info[Int(b)]) { continue }
+                            let (id, inserted) = map.index(BPETrainer.pairKey(a, b))
+                            if inserted { pairKeys.append(BPETrainer.pairKey(a, b)); pairCounts.append(0); lastWord.append(-1) }
+                            pairCounts[id] += wc
+                            if lastWord[id] != h { lastWord[id] = h; entryPair.append(Int32(id)); entryWord.append(h) }
+                        }
+                    }
+                    tmp.removeAll(keepingCapacity: true)
+                }
+                var i = 0
+                while i < n {
+                    let (cp, l) = decodeScalar(p + i, n - i)
+                    let s = cp < 0x110000 ? charToSym[Int(cp)] : -1
+                    if s >= 0 { tmp.append(s) } else { flush() }
+                    i += l
+                }
+                flush()
+            }
+        }
+        warmed = sink   // keeps the warming loads
+        // Group the (pair, word) entries by pair, keeping word order (a counting sort).
+        whereStart = [Int](repeating: 0, count: pairKeys.count + 1)
+        for e in entryPair { whereStart[Int(e) + 1] += 1 }
+        for k in 0..<pairKeys.count { whereStart[k + 1] += whereStart[k] }
+        var next = whereStart
+        whereWords = [Int32](repeating: 0, count: entryWord.count)
+        for (e, w) in zip(entryPair, entryWord) { whereWords[next[Int(e)]] = w; next[Int(e)] += 1 }
+    }
+}
+
+/// Views of every counter, for as long as `body` runs.
+func withViews<R>(_ counters: [WordCounter], _ body: ([WordCounter.View]) -> R) -> R {
+    var views: [WordCounter.View] = []
+    func nest(_ k: Int) -> R {
+        if k == counters.count { return body(views) }
+        return counters[k].withView { v in views.append(v); return nest(k + 1) }
+    }
+    return nest(0)
 }
 
 /// The inline word layout of the merge state: `syms[h]` = length, `syms[h+1...h+2]` = 64-bit count,

@@ -132,6 +132,34 @@ struct WordCounter {
         }
     }
 
+    /// A read-only view without reference counting, for hot loops on several threads (retaining the
+    /// same arrays from two cores makes them fight over one cache line). Valid while this counter is
+    /// alive and unchanged.
+    struct View: @unchecked Sendable {
+        let slots: UnsafePointer<Slot>
+        let arena: UnsafePointer<UInt8>
+
+        @inline(__always) func count(at i: Int) -> UInt64 { slots[i].count }
+
+        @inline(__always)
+        func withKey<R>(at i: Int, _ body: (UnsafePointer<UInt8>, Int) -> R) -> R {
+            let s = slots[i]
+            let n = Int(s.tagLen & 0x7FFF_FFFF)
+            if n > WordCounter.inlineBytes { return body(arena + Int(s.k1), n) }
+            var k = (s.k0.littleEndian, s.k1.littleEndian)
+            return withUnsafeBytes(of: &k) { body($0.baseAddress!.assumingMemoryBound(to: UInt8.self), n) }
+        }
+    }
+
+    /// Calls `body` with a view of this counter.
+    func withView<R>(_ body: (View) throws -> R) rethrows -> R {
+        try slots.withUnsafeBufferPointer { sl in
+            try arena.withUnsafeBufferPointer { ar in
+                try body(View(slots: sl.baseAddress!, arena: ar.baseAddress ?? UnsafePointer(bitPattern: 16)!))
+            }
+        }
+    }
+
     /// Adds every entry of `other`.
     mutating func merge(_ other: WordCounter) {
         other.forEach { p, n, c in add(p, n, count: c) }
@@ -161,7 +189,8 @@ struct WordBatch {
     private var starts: UnsafeMutablePointer<Int>
     private var hashes: UnsafeMutablePointer<UInt64>
     private var words = 0
-    private var sink: UInt64 = 0
+    /// Sum of the cache-warming loads (read by the caller, so they are not optimised away).
+    private(set) var warmed: UInt64 = 0
     static let maxWords = 64
 
     init(capacity: Int = 1 << 16) {
@@ -210,10 +239,10 @@ struct WordBatch {
         if k > 0 {
             starts[k] = used
             let nShards = UInt64(shards.count)
+            for j in 0..<k { hashes[j] = hashBytes(bytes + starts[j], starts[j + 1] - starts[j]) }
             for j in 0..<k {
-                let h = hashBytes(bytes + starts[j], starts[j + 1] - starts[j])
-                hashes[j] = h
-                sink &+= shards[Int(((h >> 32) &* nShards) >> 32)].probeStart(h)
+                let h = hashes[j]
+                warmed &+= shards[Int(((h >> 32) &* nShards) >> 32)].probeStart(h)
             }
             for j in 0..<k {
                 let h = hashes[j], p = bytes + starts[j], n = starts[j + 1] - starts[j]
