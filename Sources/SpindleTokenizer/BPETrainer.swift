@@ -509,18 +509,34 @@ public final class BPETrainer {
             }
             return top
         }
-        for p in 0..<st.pairs.count where st.pairs[p].count > 0 { push(HeapEntry(count: st.pairs[p].count, pair: Int32(p)), st) }
+        // Only pairs counted at least `floor` times are in the heap: most pairs a merge creates are rare
+        // and never merged, so they wait in the pair table. When the heap runs dry the floor is lowered
+        // and the pairs that reach it are pushed (the heap top is still the best pair of all).
+        var floor: Int64 = max(1, (st.pairs.map(\.count).max() ?? 0) / 256)
+        for p in 0..<st.pairs.count where st.pairs[p].count >= floor { push(HeapEntry(count: st.pairs[p].count, pair: Int32(p)), st) }
+        func lowerFloor(_ st: borrowing State) {
+            let old = floor
+            floor = max(1, floor / 4)
+            for p in 0..<st.pairs.count where st.pairs[p].count >= floor && st.pairs[p].count < old {
+                push(HeapEntry(count: st.pairs[p].count, pair: Int32(p)), st)
+            }
+        }
 
         let threads = max(1, min(options.numThreads, 16))
         let deltas = (0..<threads).map { _ in MergeDeltas() }
         var lastProgress = monotonicSeconds()
         var gathered: [Int32] = []
-        while merged.count < target && !heap.isEmpty {
+        while merged.count < target {
+            if heap.isEmpty {
+                if floor <= 1 { break }
+                lowerFloor(st)
+                continue
+            }
             let top = pop(st)
             let p = Int(top.pair)
             let cur = st.pairs[p].count
             if top.count != cur {
-                if cur > 0 && top.count > cur { push(HeapEntry(count: cur, pair: top.pair), st) }
+                if cur >= floor && top.count > cur { push(HeapEntry(count: cur, pair: top.pair), st) }
                 continue
             }
             if cur <= 0 { continue }
@@ -616,7 +632,7 @@ public final class BPETrainer {
                             st.pairWhere[q].append(contentsOf: gathered[from..<g.upperBound])
                         }
                     }
-                    if st.pairs[q].count > before { push(HeapEntry(count: st.pairs[q].count, pair: Int32(q)), st) }
+                    if st.pairs[q].count > before && st.pairs[q].count >= floor { push(HeapEntry(count: st.pairs[q].count, pair: Int32(q)), st) }
                 }
             }
             let now = monotonicSeconds()
@@ -936,10 +952,13 @@ final class MergeDeltas: @unchecked Sendable {
     /// Changes of the merged pair itself.
     private(set) var selfDelta: Int64 = 0
     private var selfKey: UInt64 = 0
-    private var gainEntry: [Int32] = []
-    private var gainWord: [Int32] = []
+    private var gainEntry: UnsafeMutablePointer<Int32>
+    private var gainWord: UnsafeMutablePointer<Int32>
+    private var gains = 0
+    private var gainCapacity = 1024
     /// After `groupGains`: entry k's words are gathered[gainStart[k] ..< gainStart[k + 1]].
     private var gainStart: [Int] = []
+    private var next: [Int] = []
 
     init(capacity: Int = 1024) {
         self.capacity = capacity
@@ -948,10 +967,12 @@ final class MergeDeltas: @unchecked Sendable {
         slots = .allocate(capacity: capacity * 2)
         slots.initialize(repeating: -1, count: capacity * 2)
         mask = capacity * 2 - 1
+        gainEntry = .allocate(capacity: gainCapacity); gainWord = .allocate(capacity: gainCapacity)
     }
 
     deinit {
         keys.deallocate(); sums.deallocate(); lastWord.deallocate(); slotOf.deallocate(); slots.deallocate()
+        gainEntry.deallocate(); gainWord.deallocate()
     }
 
     func reset(a: Int32, b: Int32) {
@@ -959,8 +980,7 @@ final class MergeDeltas: @unchecked Sendable {
         count = 0
         selfDelta = 0
         selfKey = BPETrainer.pairKey(a, b)
-        gainEntry.removeAll(keepingCapacity: true)
-        gainWord.removeAll(keepingCapacity: true)
+        gains = 0
     }
 
     /// Records `delta` for pair (x, y) in word `w` (pairs that cannot become pieces are ignored).
@@ -969,12 +989,12 @@ final class MergeDeltas: @unchecked Sendable {
         let key = BPETrainer.pairKey(x, y)
         if key == selfKey { selfDelta += delta; return }
         if !rules.valid(info[Int(x)], info[Int(y)]) { return }
+        if count == capacity { grow() }   // room for one more entry, so the probe below never has to restart
         var i = BPETrainer.pairHash(key) & mask
         var e: Int
         while true {
             let s = slots[i]
             if s < 0 {
-                if count == capacity { grow(); return add(x, y, delta, word: w, info: info, rules: rules) }
                 e = count
                 count += 1
                 slots[i] = Int32(e); slotOf[e] = i
@@ -987,10 +1007,23 @@ final class MergeDeltas: @unchecked Sendable {
         sums[e] += delta
         if delta > 0 && lastWord[e] != w {
             lastWord[e] = w
-            gainEntry.append(Int32(e)); gainWord.append(w)
+            if gains == gainCapacity { growGains() }
+            gainEntry[gains] = Int32(e); gainWord[gains] = w
+            gains += 1
         }
     }
 
+    @inline(never)
+    private func growGains() {
+        let newCap = gainCapacity * 2
+        let e = UnsafeMutablePointer<Int32>.allocate(capacity: newCap), w = UnsafeMutablePointer<Int32>.allocate(capacity: newCap)
+        e.moveInitialize(from: gainEntry, count: gains); w.moveInitialize(from: gainWord, count: gains)
+        gainEntry.deallocate(); gainWord.deallocate()
+        gainEntry = e; gainWord = w
+        gainCapacity = newCap
+    }
+
+    @inline(never)
     private func grow() {
         let newCap = capacity * 2
         func move<T>(_ p: UnsafeMutablePointer<T>) -> UnsafeMutablePointer<T> {
@@ -1016,14 +1049,16 @@ final class MergeDeltas: @unchecked Sendable {
     func groupGains(into gathered: inout [Int32]) {
         gainStart.removeAll(keepingCapacity: true)
         gainStart.append(contentsOf: repeatElement(0, count: count + 1))
-        for e in gainEntry { gainStart[Int(e) + 1] += 1 }
+        for j in 0..<gains { gainStart[Int(gainEntry[j]) + 1] += 1 }
         for k in 0..<count { gainStart[k + 1] += gainStart[k] }
         gathered.removeAll(keepingCapacity: true)
-        gathered.append(contentsOf: repeatElement(0, count: gainWord.count))
-        var next = gainStart
-        for (e, w) in zip(gainEntry, gainWord) {
-            gathered[next[Int(e)]] = w
-            next[Int(e)] += 1
+        gathered.append(contentsOf: repeatElement(0, count: gains))
+        next.removeAll(keepingCapacity: true)
+        next.append(contentsOf: gainStart)
+        for j in 0..<gains {
+            let e = Int(gainEntry[j])
+            gathered[next[e]] = gainWord[j]
+            next[e] += 1
         }
     }
 
