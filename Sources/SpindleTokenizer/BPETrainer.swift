@@ -197,7 +197,7 @@ public final class BPETrainer {
                               removeExtraWhitespaces: false, escapeWhitespaces: true, treatWhitespaceAsSuffix: false)
         let boundary = PrefixMatcher(options.userDefinedSymbols + options.controlSymbols)
         let allowWS = options.allowWhitespaceOnlyPieces
-        // Thread t counts into shards t * threads ..< (t + 1) * threads; shard s of every thread is
+        // Thread t counts into shards t * shardCount ..< (t + 1) * shardCount; shard s of every thread is
         // then merged on its own thread.
         let shardCount = threads
         let counters = ThreadSlots<WordCounter>(threads * shardCount, WordCounter(capacity: 1))
@@ -352,19 +352,26 @@ public final class BPETrainer {
             }
             log("memory budget \(budget >> 20) MiB: pruning words seen <= \(minCount) times")
         }
-        // Most frequent words first: they are rewritten most often, so keeping them together helps the
-        // cache. (Word order never changes the result: counts are sums and ties are broken by strings
-        // and symbol ids.)
-        var order: [(count: UInt64, ref: Int)] = []
-        order.reserveCapacity(wordCount)
+        // Frequent words first (by powers of two of their count, a counting sort): they are rewritten
+        // most often, so keeping them together helps the cache. (Word order never changes the result:
+        // counts are sums and ties are broken by strings and symbol ids.)
+        var perBucket = [Int](repeating: 0, count: 65)
+        for shard in words {
+            for i in 0..<shard.capacity where shard.length(at: i) > 0 && shard.count(at: i) > minCount {
+                perBucket[shard.count(at: i).leadingZeroBitCount + 1] += 1
+            }
+        }
+        for b in 1...64 { perBucket[b] += perBucket[b - 1] }
+        var order = [(count: UInt64, ref: Int)](repeating: (0, 0), count: perBucket[64])
         for (s, shard) in words.enumerated() {
             for i in 0..<shard.capacity where shard.length(at: i) > 0 {
                 let c = shard.count(at: i)
                 if c <= minCount { stats.prunedWords += 1; continue }
-                order.append((c, min(shard.length(at: i), 0xFFFF) << 48 | s << 40 | i))
+                let b = c.leadingZeroBitCount
+                order[perBucket[b]] = (c, min(shard.length(at: i), 0xFFFF) << 48 | s << 40 | i)
+                perBucket[b] += 1
             }
         }
-        order.sort { $0.count != $1.count ? $0.count > $1.count : $0.ref < $1.ref }
         // Symbol sequences and pair statistics, built on every thread for a contiguous share of the
         // words (balanced by bytes), then joined in thread order.
         let threads = max(1, min(options.numThreads, 64))
