@@ -533,6 +533,10 @@ public final class BPETrainer {
         let deltas = (0..<threads).map { _ in MergeDeltas() }
         var lastProgress = monotonicSeconds()
         var gathered: [Int32] = []
+        let flushBlock = 32
+        var qs = [Int](repeating: -1, count: flushBlock)
+        var warm: UInt64 = 0
+        defer { warmLoads &+= warm }
         while merged.count < target {
             if heap.isEmpty {
                 if floor <= 1 { break }
@@ -622,24 +626,37 @@ public final class BPETrainer {
                 let d = deltas[t]
                 st.pairs[p].count += d.selfDelta
                 d.groupGains(into: &gathered)
-                for k in 0..<d.count {
-                    let sum = d.sums[k]
-                    let g = d.gains(k)
-                    if sum == 0 && g.isEmpty { continue }
-                    let key = d.keys[k]
-                    let q = pairIndex(&st, key)
-                    let before = st.pairs[q].count
-                    st.pairs[q].count = before + sum
-                    if !g.isEmpty {
-                        if st.pairWhere[q].isEmpty {
-                            st.pairWhere[q] = Array(gathered[g])
-                        } else {
-                            var from = g.lowerBound
-                            if st.pairWhere[q].last == gathered[from] { from += 1 }
-                            st.pairWhere[q].append(contentsOf: gathered[from..<g.upperBound])
-                        }
+                // The pairs of a block of entries are looked up together and their records loaded
+                // ahead, so the cache misses on the large pair tables overlap.
+                var k0 = 0
+                while k0 < d.count {
+                    let k1 = min(d.count, k0 + flushBlock)
+                    for k in k0..<k1 { warm &+= st.pairMap.probe(d.keys[k]) }
+                    for k in k0..<k1 {
+                        qs[k - k0] = d.sums[k] == 0 && d.gains(k).isEmpty ? -1 : pairIndex(&st, d.keys[k])
                     }
-                    if st.pairs[q].count > before && st.pairs[q].count >= floor { push(HeapEntry(count: st.pairs[q].count, pair: Int32(q)), st) }
+                    for k in k0..<k1 where qs[k - k0] >= 0 {
+                        let q = qs[k - k0]
+                        warm &+= UInt64(bitPattern: st.pairs[q].count) &+ UInt64(st.pairWhere[q].count)
+                    }
+                    for k in k0..<k1 where qs[k - k0] >= 0 {
+                        let sum = d.sums[k]
+                        let g = d.gains(k)
+                        let q = qs[k - k0]
+                        let before = st.pairs[q].count
+                        st.pairs[q].count = before + sum
+                        if !g.isEmpty {
+                            if st.pairWhere[q].isEmpty {
+                                st.pairWhere[q] = Array(gathered[g])
+                            } else {
+                                var from = g.lowerBound
+                                if st.pairWhere[q].last == gathered[from] { from += 1 }
+                                st.pairWhere[q].append(contentsOf: gathered[from..<g.upperBound])
+                            }
+                        }
+                        if st.pairs[q].count > before && st.pairs[q].count >= floor { push(HeapEntry(count: st.pairs[q].count, pair: Int32(q)), st) }
+                    }
+                    k0 = k1
                 }
             }
             let now = monotonicSeconds()
@@ -783,6 +800,10 @@ struct PairMap {
         slots = [Slot](repeating: Slot(key: 0, id: -1), count: c)
         mask = c - 1
     }
+
+    /// The first slot `key` probes (loaded ahead of `index` to warm the cache).
+    @inline(__always)
+    func probe(_ key: UInt64) -> UInt64 { slots[BPETrainer.pairHash(key) & mask].key }
 
     /// The id of `key`; a new key gets the next id (`inserted`).
     @inline(__always)
