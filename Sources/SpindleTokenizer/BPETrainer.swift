@@ -923,10 +923,6 @@ enum Word {
     static func count(_ syms: UnsafePointer<Int32>, _ h: Int) -> UInt64 {
         UInt64(UInt32(bitPattern: syms[h + 1])) | UInt64(UInt32(bitPattern: syms[h + 2])) << 32
     }
-    @inline(__always)
-    static func count(_ syms: [Int32], _ h: Int) -> UInt64 {
-        UInt64(UInt32(bitPattern: syms[h + 1])) | UInt64(UInt32(bitPattern: syms[h + 2])) << 32
-    }
 }
 
 /// Rewrites the word at header offset `h`, merging every (a, b) into c left to right, and reports the
