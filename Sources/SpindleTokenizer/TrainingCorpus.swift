@@ -54,7 +54,7 @@ public struct TrainingCorpus: Sendable {
                     var s = base
                     let end = b.count
                     while s < end {
-                        let e = s + (memchr(b.baseAddress! + s, 0x0A, end - s).map { UnsafePointer<UInt8>($0.assumingMemoryBound(to: UInt8.self)) - (b.baseAddress! + s) } ?? (end - s))
+                        let e = s + TrainingCorpus.firstIndex(of: 0x0A, b.baseAddress! + s, end - s)
                         lineNo += 1
                         switch TrainingCorpus.accepts(UnsafeBufferPointer(rebasing: b[s..<e]), maxSentenceLength) {
                         case true?: starts.append(s); ends.append(e)
@@ -103,14 +103,20 @@ public struct TrainingCorpus: Sendable {
         if line.isEmpty { return nil }
         if line.count > maxLen { return false }
         guard line.count >= 3, let base = line.baseAddress else { return true }
-        var i = 0
         let last = line.count - 2   // a match must start before this
-        while i < last, let hit = memchr(base + i, 0xE2, last - i) {
-            let k = UnsafePointer<UInt8>(hit.assumingMemoryBound(to: UInt8.self)) - base
+        var k = firstIndex(of: 0xE2, base, last)
+        while k < last {
             if line[k + 1] == 0x96 && line[k + 2] == 0x85 { return false }
-            i = k + 1
+            k += 1 + firstIndex(of: 0xE2, base + k + 1, last - k - 1)
         }
         return true
+    }
+
+    /// Offset of the first `byte` in `n` bytes at `p` (memchr), or `n`.
+    @inline(__always)
+    static func firstIndex(of byte: UInt8, _ p: UnsafePointer<UInt8>, _ n: Int) -> Int {
+        guard n > 0, let hit = memchr(p, Int32(byte), n) else { return n }
+        return UnsafePointer<UInt8>(hit.assumingMemoryBound(to: UInt8.self)) - p
     }
 
     /// A whole input file: plain files are read straight into an array of their size; compressed
@@ -121,7 +127,7 @@ public struct TrainingCorpus: Sendable {
         guard path != "-", file.compression == .none, stat(path, &st) == 0, st.st_size > 0 else { return try file.readAll() }
         let size = Int(st.st_size)
         var failure: Error?
-        var data = try [UInt8](unsafeUninitializedCapacity: size) { buf, count in
+        var data = [UInt8](unsafeUninitializedCapacity: size) { buf, count in
             while count < size {
                 do {
                     let n = try file.read(into: UnsafeMutableRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(buf)[count..<size]))
