@@ -32,7 +32,7 @@ public struct BPETrainerOptions: Sendable {
     public var inputFormat = "text"
     public var modelPrefix = ""
     /// Merges touching at least this many words rewrite them on `numThreads` threads (tests lower it).
-    var parallelRewriteThreshold = 16_384
+    var parallelRewriteThreshold = 2048
 
     public init() {}
 
@@ -62,6 +62,8 @@ public final class BPETrainer {
     public let options: BPETrainerOptions
     public private(set) var stats = TrainingStats()
     let log: (String) -> Void
+    /// Sums of cache-warming loads, kept so the optimiser cannot drop them.
+    private var warmLoads: UInt64 = 0
 
     public init(options: BPETrainerOptions, log: @escaping (String) -> Void = { _ in }) {
         self.options = options
@@ -138,9 +140,9 @@ public final class BPETrainer {
 
         // 1. Words, counted in parallel.
         var words = countWords(corpus)
-        stats.uniqueWords = words.count
+        stats.uniqueWords = words.reduce(0) { $0 + $1.count }
         stats.seconds["count_words"] = monotonicSeconds() - t0
-        log("\(corpus.count) sentences, \(words.count) unique words (\(fmt(stats.seconds["count_words"]!)) s)")
+        log("\(corpus.count) sentences, \(stats.uniqueWords) unique words (\(fmt(stats.seconds["count_words"]!)) s)")
         t0 = monotonicSeconds()
 
         // 2. Alphabet by character coverage.
@@ -155,8 +157,8 @@ public final class BPETrainer {
         log("alphabet: \(alphabet.count) characters (coverage \(o.characterCoverage)); \(targetMerges) merges to learn")
 
         // 3. Word symbol sequences (split at characters outside the alphabet), memory-bounded.
-        var state = buildWords(&words, charToSym: charToSym)
-        words = WordCounter(capacity: 1)
+        var state = try buildWords(&words, charToSym: charToSym)
+        words = []
         stats.seconds["prepare"] = monotonicSeconds() - t0
         log("prepared merge tables (\(fmt(stats.seconds["prepare"]!)) s)")
         t0 = monotonicSeconds()
@@ -188,57 +190,68 @@ public final class BPETrainer {
 
     /// Normalises sentences (identity: dummy prefix, ' ' -> '▁') and counts words split before each '▁'
     /// run (a run of '▁' stays with the following word when whitespace-only pieces are allowed).
-    private func countWords(_ corpus: TrainingCorpus) -> WordCounter {
+    private func countWords(_ corpus: TrainingCorpus) -> [WordCounter] {
         let threads = max(1, min(options.numThreads, 64))
         let n = corpus.count
         let norm = Normalizer(charsMap: nil, userDefined: PrefixMatcher([]), addDummyPrefix: true,
                               removeExtraWhitespaces: false, escapeWhitespaces: true, treatWhitespaceAsSuffix: false)
         let boundary = PrefixMatcher(options.userDefinedSymbols + options.controlSymbols)
         let allowWS = options.allowWhitespaceOnlyPieces
-        let counters = ThreadSlots<WordCounter>(threads, WordCounter(capacity: 1))
+        // Thread t counts into shards t * shardCount ..< (t + 1) * shardCount; shard s of every thread is
+        // then merged on its own thread.
+        let shardCount = threads
+        let counters = ThreadSlots<WordCounter>(threads * shardCount, WordCounter(capacity: 1))
         let share = (n + threads - 1) / threads
+        let warmed = ThreadSlots<UInt64>(threads, 0)
+        defer { for t in 0..<threads { warmLoads &+= warmed[t] } }
         corpus.bytes.withUnsafeBufferPointer { cb in
             nonisolated(unsafe) let base = cb.baseAddress!
             let corpusRef = corpus
             DispatchQueue.concurrentPerform(iterations: threads) { t in
-                var wc = WordCounter(capacity: 1 << 18)
+                var shards = (0..<shardCount).map { _ in WordCounter(capacity: 1 << 16) }
+                var batch = WordBatch()
                 var buf: [UInt8] = []
                 let lo = t * share, hi = min(n, lo + share)
                 if lo < hi {
                     for i in lo..<hi {
                         let r = corpusRef.range(i)
                         if boundary.isEmpty {
-                            countWordsIdentity(base + r.lowerBound, r.count, allowWS: allowWS, word: &buf, into: &wc)
+                            countWordsIdentity(base + r.lowerBound, r.count, allowWS: allowWS, batch: &batch, into: &shards)
                             continue
                         }
                         buf.removeAll(keepingCapacity: true)
                         norm.normalize(UnsafeBufferPointer(start: base + r.lowerBound, count: r.count), into: &buf)
                         buf.withUnsafeBufferPointer { b in
-                            splitWords(b, allowWS: allowWS, boundary: boundary) { p, len in wc.add(p, len, count: 1) }
+                            splitWords(b, allowWS: allowWS, boundary: boundary) { p, len in batch.append(p, len, &shards) }
                         }
                     }
                 }
-                counters[t] = wc
+                batch.flush(&shards)
+                batch.free()
+                warmed[t] = batch.warmed
+                for s in 0..<shardCount { counters[t * shardCount + s] = shards[s] }
             }
         }
-        var total = counters.take(0, replacement: WordCounter(capacity: 1))
-        for t in 1..<threads { total.merge(counters.take(t, replacement: WordCounter(capacity: 1))) }
-        return total
+        let merged = ThreadSlots<WordCounter>(shardCount, WordCounter(capacity: 1))
+        DispatchQueue.concurrentPerform(iterations: shardCount) { s in
+            var total = counters.take(s, replacement: WordCounter(capacity: 1))
+            for t in 1..<threads { total.merge(counters.take(t * shardCount + s, replacement: WordCounter(capacity: 1))) }
+            merged[s] = total
+        }
+        return (0..<shardCount).map { merged.take($0, replacement: WordCounter(capacity: 1)) }
     }
 
     // MARK: Alphabet
 
-    private func chooseAlphabet(_ words: WordCounter) throws(TrainingError) -> ([UInt32], [Int32]) {
+    private func chooseAlphabet(_ words: [WordCounter]) throws(TrainingError) -> ([UInt32], [Int32]) {
         var perChar = [UInt64](repeating: 0, count: 0x110000)
         var total: UInt64 = 0
-        words.arena.withUnsafeBufferPointer { ar in
-            perChar.withUnsafeMutableBufferPointer { pc in
-                for e in 0..<words.count {
-                    let c = words.countOf(e)
-                    var i = words.keyStart(e)
-                    let end = i + words.keyLen(e)
-                    while i < end {
-                        let (cp, l) = decodeScalar(ar.baseAddress! + i, end - i)
+        perChar.withUnsafeMutableBufferPointer { pc in
+            for shard in words {
+                shard.forEach { p, n, c in
+                    var i = 0
+                    while i < n {
+                        let (cp, l) = decodeScalar(p + i, n - i)
                         if cp < 0x110000 { pc[Int(cp)] &+= c }
                         total &+= c
                         i += l
@@ -296,36 +309,40 @@ public final class BPETrainer {
 
     // MARK: Merge state
 
+    /// Words and pair statistics while merging. Each word lives inline in `syms` as a header (length,
+    /// count low, count high) followed by its symbols, and is named by its header's offset: visiting a
+    /// word touches one stretch of memory.
     struct State {
-        var syms: [Int32] = []          // all word symbols, word w at [start[w], start[w] + len[w])
-        /// Per word: symbols at syms[start ..< start + len], weight count (one cache line holds four).
-        struct Word { var start: Int; var len: Int32; var count: UInt64 }
-        var words: [Word] = []
-        // Pairs.
-        var pairLeft: [Int32] = []
-        var pairRight: [Int32] = []
-        var pairCount: [Int64] = []
+        var syms: [Int32] = []
+        var wordCount = 0
+        var pairs: [PairStat] = []
+        /// Words (header offsets) holding each pair; may hold stale entries and repeats.
         var pairWhere: [[Int32]] = []
         var info: [UInt32] = []
-        var slots: [Int32] = []
-        var mask = 0
+        var pairMap = PairMap(capacity: 16)
     }
+    struct PairStat { var count: Int64; var left: Int32; var right: Int32 }
 
-    private func buildWords(_ words: inout WordCounter, charToSym: [Int32]) -> State {
+    private func buildWords(_ words: inout [WordCounter], charToSym: [Int32]) throws(TrainingError) -> State {
         var st = State()
         st.info = symInfo
         let rules = self.rules
         // Memory estimate: word symbols (syms + where lists), per-word arrays, pair tables.
-        var totalChars = 0
-        for e in 0..<words.count { totalChars += words.keyLen(e) }   // bytes >= chars: an upper bound
-        let estimate = totalChars * 4 * 2 + words.count * 32 + min(totalChars, 8 << 20) * 72
+        var totalChars = 0, wordCount = 0
+        for shard in words {
+            wordCount += shard.count
+            for i in 0..<shard.capacity { totalChars += shard.length(at: i) }   // bytes >= chars: an upper bound
+        }
+        let estimate = totalChars * 4 * 2 + wordCount * 32 + min(totalChars, 8 << 20) * 72
         stats.estimatedBytes = estimate
-        log("memory estimate for the merge tables: \(estimate >> 20) MiB (\(words.count) unique words, <= \(totalChars) symbols)")
+        log("memory estimate for the merge tables: \(estimate >> 20) MiB (\(wordCount) unique words, <= \(totalChars) symbols)")
         var minCount: UInt64 = 0
         if let budget = options.memoryBudget, estimate > budget {
             // Drop the rarest words until the estimate fits: counts sorted ascending, cut at the budget.
             var byCount: [(UInt64, Int)] = []
-            for e in 0..<words.count { byCount.append((words.countOf(e), words.keyLen(e))) }
+            for shard in words {
+                for i in 0..<shard.capacity where shard.length(at: i) > 0 { byCount.append((shard.count(at: i), shard.length(at: i))) }
+            }
             byCount.sort { $0.0 < $1.0 }
             var est = estimate
             for (c, l) in byCount {
@@ -335,106 +352,123 @@ public final class BPETrainer {
             }
             log("memory budget \(budget >> 20) MiB: pruning words seen <= \(minCount) times")
         }
-        var tmp: [Int32] = []
-        // Most frequent words first: they are rewritten most often, so keeping them together helps the
-        // cache. (Word order never changes the result: counts are sums and ties are broken by strings.)
-        let order = (0..<words.count).sorted { x, y in
-            let cx = words.countOf(x), cy = words.countOf(y)
-            return cx != cy ? cx > cy : x < y
+        // Frequent words first (by powers of two of their count, a counting sort): they are rewritten
+        // most often, so keeping them together helps the cache. (Word order never changes the result:
+        // counts are sums and ties are broken by strings and symbol ids.)
+        var perBucket = [Int](repeating: 0, count: 65)
+        for shard in words {
+            for i in 0..<shard.capacity where shard.length(at: i) > 0 && shard.count(at: i) > minCount {
+                perBucket[shard.count(at: i).leadingZeroBitCount + 1] += 1
+            }
         }
-        words.arena.withUnsafeBufferPointer { ar in
-            for e in order {
-                let c = words.countOf(e)
+        for b in 1...64 { perBucket[b] += perBucket[b - 1] }
+        var order = [(count: UInt64, ref: Int)](repeating: (0, 0), count: perBucket[64])
+        for (s, shard) in words.enumerated() {
+            for i in 0..<shard.capacity where shard.length(at: i) > 0 {
+                let c = shard.count(at: i)
                 if c <= minCount { stats.prunedWords += 1; continue }
-                var i = words.keyStart(e)
-                let end = i + words.keyLen(e)
-                tmp.removeAll(keepingCapacity: true)
-                func flush() {
-                    if tmp.count >= 2 {
-                        st.words.append(State.Word(start: st.syms.count, len: Int32(tmp.count), count: c))
-                        st.syms.append(contentsOf: tmp)
-                    }
-                    tmp.removeAll(keepingCapacity: true)
-                }
-                while i < end {
-                    let (cp, l) = decodeScalar(ar.baseAddress! + i, end - i)
-                    let s = cp < 0x110000 ? charToSym[Int(cp)] : -1
-                    if s >= 0 { tmp.append(s) } else { flush() }
-                    i += l
-                }
-                flush()
+                let b = c.leadingZeroBitCount
+                order[perBucket[b]] = (c, min(shard.length(at: i), 0xFFFF) << 48 | s << 40 | i)
+                perBucket[b] += 1
             }
         }
-        // Pair table.
-        var cap = 1 << 16
-        while cap < st.syms.count { cap <<= 1 }
-        st.slots = [Int32](repeating: -1, count: cap)
-        st.mask = cap - 1
-        for w in 0..<st.words.count {
-            let s = st.words[w].start, n = Int(st.words[w].len)
-            for i in 0..<(n - 1) {
-                let a = st.syms[s + i], b = st.syms[s + i + 1]
-                if !rules.valid(st.info[Int(a)], st.info[Int(b)]) { continue }
-                let p = pairIndex(&st, a, b)
-                st.pairCount[p] += Int64(st.words[w].count)
-                if st.pairWhere[p].last != Int32(w) { st.pairWhere[p].append(Int32(w)) }
+        // Symbol sequences and pair statistics, built on every thread for a contiguous share of the
+        // words (balanced by bytes), then joined in thread order.
+        let threads = max(1, min(options.numThreads, 64))
+        var cuts = [0]
+        var acc = 0
+        for (k, e) in order.enumerated() {
+            acc += e.ref >> 48
+            if cuts.count < threads && acc * threads >= totalChars * cuts.count { cuts.append(k + 1) }
+        }
+        while cuts.count <= threads { cuts.append(order.count) }
+        cuts[threads] = order.count
+        let parts = ThreadSlots<WordTablePart>(threads, WordTablePart())
+        withViews(words) { views in
+            let ord = order, cutsC = cuts
+            let infoC = st.info
+            DispatchQueue.concurrentPerform(iterations: threads) { t in
+                parts[t] = WordTablePart(views, ord[cutsC[t]..<cutsC[t + 1]], charToSym: charToSym, info: infoC, rules: rules)
             }
         }
-        log("\(st.words.count) word segments, \(st.syms.count) symbols, \(st.pairCount.count) pairs")
+        order = []
+        // Join: thread t's word offsets move by the symbols before it; pair ids are global.
+        st.pairMap = PairMap(capacity: 1 << 17)
+        var ids: [[Int32]] = []
+        var whereSize: [Int] = []
+        for t in 0..<threads {
+            let part = parts[t]
+            var local: [Int32] = []
+            local.reserveCapacity(part.pairKeys.count)
+            for k in 0..<part.pairKeys.count {
+                let q = pairIndex(&st, part.pairKeys[k])
+                if q >= whereSize.count { whereSize.append(0) }
+                st.pairs[q].count += part.pairCounts[k]
+                whereSize[q] += part.whereStart[k + 1] - part.whereStart[k]
+                local.append(Int32(q))
+            }
+            ids.append(local)
+        }
+        for q in 0..<st.pairs.count { st.pairWhere[q].reserveCapacity(whereSize[q]) }
+        for t in 0..<threads {
+            let part = parts.take(t, replacement: WordTablePart())
+            let base = st.syms.count
+            guard base + part.syms.count <= Int(Int32.max) else {
+                throw TrainingError("too many distinct word symbols for one merge table (over 2^31): pass --memory-budget to prune rare words")
+            }
+            if t == 0 { st.syms = part.syms } else { st.syms.append(contentsOf: part.syms) }
+            st.wordCount += part.wordCount
+            let shift = Int32(base)
+            for k in 0..<part.pairKeys.count {
+                let q = Int(ids[t][k])
+                let slice = part.whereWords[part.whereStart[k]..<part.whereStart[k + 1]]
+                if shift == 0 { st.pairWhere[q].append(contentsOf: slice) } else { st.pairWhere[q].append(contentsOf: slice.lazy.map { $0 + shift }) }
+            }
+        }
+        log("\(st.wordCount) word segments, \(st.syms.count - Word.header * st.wordCount) symbols, \(st.pairs.count) pairs")
         return st
     }
 
     @inline(__always)
-    private func pairHash(_ a: Int32, _ b: Int32) -> Int {
-        var h = (UInt64(UInt32(bitPattern: a)) << 32 | UInt64(UInt32(bitPattern: b))) &* 0x9E37_79B9_7F4A_7C15
+    static func pairKey(_ a: Int32, _ b: Int32) -> UInt64 { UInt64(UInt32(bitPattern: a)) << 32 | UInt64(UInt32(bitPattern: b)) }
+
+    @inline(__always)
+    static func pairHash(_ key: UInt64) -> Int {
+        var h = key &* 0x9E37_79B9_7F4A_7C15
         h ^= h >> 31
         return Int(truncatingIfNeeded: h)
     }
 
-    /// Index of pair (a, b), inserted when absent.
+    /// Index of pair (a, b) (as `pairKey`), inserted when absent.
     @inline(__always)
-    private func pairIndex(_ st: inout State, _ a: Int32, _ b: Int32) -> Int {
-        var i = pairHash(a, b) & st.mask
-        while true {
-            let e = st.slots[i]
-            if e < 0 { break }
-            if st.pairLeft[Int(e)] == a && st.pairRight[Int(e)] == b { return Int(e) }
-            i = (i + 1) & st.mask
+    private func pairIndex(_ st: inout State, _ key: UInt64) -> Int {
+        let (id, inserted) = st.pairMap.index(key)
+        if inserted {
+            st.pairs.append(PairStat(count: 0, left: Int32(truncatingIfNeeded: Int64(key >> 32)), right: Int32(truncatingIfNeeded: Int64(key & 0xFFFF_FFFF))))
+            st.pairWhere.append([])
         }
-        let e = st.pairLeft.count
-        st.slots[i] = Int32(e)
-        st.pairLeft.append(a); st.pairRight.append(b); st.pairCount.append(0); st.pairWhere.append([])
-        if st.pairLeft.count * 2 > st.slots.count {
-            st.slots = [Int32](repeating: -1, count: st.slots.count * 2)
-            st.mask = st.slots.count - 1
-            for k in 0..<st.pairLeft.count {
-                var j = pairHash(st.pairLeft[k], st.pairRight[k]) & st.mask
-                while st.slots[j] >= 0 { j = (j + 1) & st.mask }
-                st.slots[j] = Int32(k)
-            }
-        }
-        return e
+        return id
     }
 
     // MARK: Merge loop
 
     struct HeapEntry { var count: Int64; var pair: Int32 }
-    struct Delta { var x: Int32; var y: Int32; var delta: Int64; var word: Int32 }
 
-    /// sentencepiece's order: higher frequency, then shorter piece (code points), then smaller string.
+    /// sentencepiece's order: higher frequency, then shorter piece (code points), then smaller string;
+    /// then smaller (left, right) symbol ids, so the order is total and never depends on push order.
     @inline(__always)
     private func better(_ x: HeapEntry, _ y: HeapEntry, _ st: borrowing State) -> Bool {
         if x.count != y.count { return x.count > y.count }
-        let xa = st.pairLeft[Int(x.pair)], xb = st.pairRight[Int(x.pair)]
-        let ya = st.pairLeft[Int(y.pair)], yb = st.pairRight[Int(y.pair)]
-        let xl = SymInfo.chars(st.info[Int(xa)]) + SymInfo.chars(st.info[Int(xb)])
-        let yl = SymInfo.chars(st.info[Int(ya)]) + SymInfo.chars(st.info[Int(yb)])
+        let xp = st.pairs[Int(x.pair)], yp = st.pairs[Int(y.pair)]
+        let xl = SymInfo.chars(st.info[Int(xp.left)]) + SymInfo.chars(st.info[Int(xp.right)])
+        let yl = SymInfo.chars(st.info[Int(yp.left)]) + SymInfo.chars(st.info[Int(yp.right)])
         if xl != yl { return xl < yl }
-        return concatLess(xa, xb, ya, yb)
+        if let less = concatLess(xp.left, xp.right, yp.left, yp.right) { return less }
+        return xp.left != yp.left ? xp.left < yp.left : xp.right < yp.right
     }
 
-    /// Whether string(a)+string(b) < string(c)+string(d), bytewise.
-    private func concatLess(_ a: Int32, _ b: Int32, _ c: Int32, _ d: Int32) -> Bool {
+    /// Whether string(a)+string(b) < string(c)+string(d), bytewise (nil when equal).
+    private func concatLess(_ a: Int32, _ b: Int32, _ c: Int32, _ d: Int32) -> Bool? {
         func byte(_ s1: Int32, _ s2: Int32, _ i: Int) -> Int {
             let l1 = Int(symLen[Int(s1)])
             if i < l1 { return Int(symBytes[symStart[Int(s1)] + i]) }
@@ -446,7 +480,7 @@ public final class BPETrainer {
         while true {
             let x = byte(a, b, i), y = byte(c, d, i)
             if x != y { return x < y }
-            if x < 0 { return false }
+            if x < 0 { return nil }
             i += 1
         }
     }
@@ -454,7 +488,7 @@ public final class BPETrainer {
     private func mergeLoop(_ st: inout State, target: Int, into merged: inout [Int32]) {
         let rules = self.rules
         var heap: [HeapEntry] = []
-        heap.reserveCapacity(st.pairCount.count)
+        heap.reserveCapacity(st.pairs.count)
         func push(_ e: HeapEntry, _ st: borrowing State) {
             heap.append(e)
             var k = heap.count - 1
@@ -482,25 +516,42 @@ public final class BPETrainer {
             }
             return top
         }
-        for p in 0..<st.pairCount.count where st.pairCount[p] > 0 { push(HeapEntry(count: st.pairCount[p], pair: Int32(p)), st) }
+        // Only pairs counted at least `floor` times are in the heap: most pairs a merge creates are rare
+        // and never merged, so they wait in the pair table. When the heap runs dry the floor is lowered
+        // and the pairs that reach it are pushed (the heap top is still the best pair of all).
+        var floor: Int64 = max(1, (st.pairs.map(\.count).max() ?? 0) / 256)
+        for p in 0..<st.pairs.count where st.pairs[p].count >= floor { push(HeapEntry(count: st.pairs[p].count, pair: Int32(p)), st) }
+        func lowerFloor(_ st: borrowing State) {
+            let old = floor
+            floor = max(1, floor / 4)
+            for p in 0..<st.pairs.count where st.pairs[p].count >= floor && st.pairs[p].count < old {
+                push(HeapEntry(count: st.pairs[p].count, pair: Int32(p)), st)
+            }
+        }
 
-        var touched: [Int32] = []
-        var before: [Int64] = []
-        var isTouched = [Bool](repeating: false, count: st.pairCount.count)
+        let threads = max(1, min(options.numThreads, 16))
+        let deltas = (0..<threads).map { _ in MergeDeltas() }
         var lastProgress = monotonicSeconds()
-        var stamp = [UInt32](repeating: 0, count: st.words.count)
-        var serialDeltas: [Delta] = []
-        var step: UInt32 = 0
-        while merged.count < target && !heap.isEmpty {
+        var gathered: [Int32] = []
+        let flushBlock = 32
+        var qs = [Int](repeating: -1, count: flushBlock)
+        var warm: UInt64 = 0
+        defer { warmLoads &+= warm }
+        while merged.count < target {
+            if heap.isEmpty {
+                if floor <= 1 { break }
+                lowerFloor(st)
+                continue
+            }
             let top = pop(st)
             let p = Int(top.pair)
-            let cur = st.pairCount[p]
+            let cur = st.pairs[p].count
             if top.count != cur {
-                if cur > 0 && top.count > cur { push(HeapEntry(count: cur, pair: top.pair), st) }
+                if cur >= floor && top.count > cur { push(HeapEntry(count: cur, pair: top.pair), st) }
                 continue
             }
             if cur <= 0 { continue }
-            let a = st.pairLeft[p], b = st.pairRight[p]
+            let a = st.pairs[p].left, b = st.pairs[p].right
             // The merged symbol (an existing one when this string was already reached another way).
             let bytes = Array(symBytes[symStart[Int(a)]..<(symStart[Int(a)] + Int(symLen[Int(a)]))])
                 + Array(symBytes[symStart[Int(b)]..<(symStart[Int(b)] + Int(symLen[Int(b)]))])
@@ -514,79 +565,100 @@ public final class BPETrainer {
                 symByString[ArraySlice(bytes)] = c
                 merged.append(c)
             }
-            // Rewrite every word holding (a, b), updating only the pairs around each merge.
+            // Rewrite every word holding (a, b); the pair-count changes around each merged position
+            // are summed per pair first, so the global table is updated once per distinct pair.
             let list = st.pairWhere[p]
             st.pairWhere[p] = []
-            @inline(__always) func add(_ x: Int32, _ y: Int32, _ delta: Int64, _ w: Int32, _ st: inout State) {
-                if !rules.valid(st.info[Int(x)], st.info[Int(y)]) { return }
-                let q = pairIndex(&st, x, y)
-                if q >= isTouched.count { isTouched.append(contentsOf: repeatElement(false, count: q + 1 - isTouched.count)) }
-                if !isTouched[q] { isTouched[q] = true; touched.append(Int32(q)); before.append(st.pairCount[q]) }
-                st.pairCount[q] += delta
-                if delta > 0 && st.pairWhere[q].last != w { st.pairWhere[q].append(w) }
+            let parts = list.count >= options.parallelRewriteThreshold ? threads : 1
+            // With several threads, each rewrites the words in its own range of offsets (a word may
+            // appear twice in a list; rewriting it again is a no-op, and no word is shared).
+            var bounds = [Int32](repeating: Int32.max, count: parts + 1)
+            bounds[0] = Int32.min
+            if parts > 1 {
+                let step = max(1, list.count / 256)
+                var sample: [Int32] = []
+                for k in stride(from: 0, to: list.count, by: step) { sample.append(list[k]) }
+                sample.sort()
+                for t in 1..<parts { bounds[t] = sample[sample.count * t / parts] }
             }
-            let cc = c
-            if list.count >= options.parallelRewriteThreshold && options.numThreads > 1 {
-                // Large lists (the early, frequent merges): words are rewritten on several threads,
-                // which record their pair-count deltas; the deltas are then applied in a fixed order.
-                step &+= 1
-                var unique: [Int32] = []
-                unique.reserveCapacity(list.count)
-                for w in list where stamp[Int(w)] != step { stamp[Int(w)] = step; unique.append(w) }
-                let threads = min(options.numThreads, 16)
-                let share = (unique.count + threads - 1) / threads
-                let deltas = ThreadSlots<[Delta]>(threads, [])
-                st.syms.withUnsafeMutableBufferPointer { symsBuf in
-                    st.words.withUnsafeMutableBufferPointer { wordsBuf in
-                        nonisolated(unsafe) let syms = symsBuf.baseAddress!
-                        nonisolated(unsafe) let words = wordsBuf.baseAddress!
-                        let uniq = unique
-                        DispatchQueue.concurrentPerform(iterations: threads) { t in
-                            var local: [Delta] = []
-                            let lo = t * share, hi = min(uniq.count, lo + share)
-                            if lo < hi {
-                                for k in lo..<hi {
-                                    let w = uniq[k]
-                                    rewriteWord(syms, &words[Int(w)], a, b, cc) { x, y, d in
-                                        local.append(Delta(x: x, y: y, delta: d, word: w))
+            let cc = c, rl = rules, bnd = bounds
+            st.syms.withUnsafeMutableBufferPointer { symsBuf in
+                st.info.withUnsafeBufferPointer { infoBuf in
+                    nonisolated(unsafe) let syms = symsBuf.baseAddress!
+                    let symCount = symsBuf.count
+                    nonisolated(unsafe) let info = infoBuf.baseAddress!
+                    list.withUnsafeBufferPointer { lb in
+                        nonisolated(unsafe) let lst = lb
+                        let work: @Sendable (Int) -> Void = { (t: Int) in
+                            let d = deltas[t]
+                            d.reset(a: a, b: b)
+                            let lo = bnd[t], hi = bnd[t + 1]
+                            var lastW: Int32 = -1
+                            // Words are scattered over the arena: load a block of them first (the
+                            // loads miss the cache in parallel), then rewrite them from the cache.
+                            let block = 16
+                            let last = symCount - 1
+                            var sink: Int32 = 0
+                            var k0 = 0
+                            while k0 < lst.count {
+                                let k1 = min(lst.count, k0 + block)
+                                for k in k0..<k1 {
+                                    let h = Int(lst[k])
+                                    sink &+= syms[h] &+ syms[min(h + 15, last)]
+                                }
+                                for k in k0..<k1 {
+                                    let w = lst[k]
+                                    if w < lo || w >= hi || w == lastW { continue }
+                                    lastW = w
+                                    rewriteWord(syms, at: Int(w), a, b, cc) { x, y, delta in
+                                        d.add(x, y, delta, word: w, info: info, rules: rl)
                                     }
                                 }
+                                k0 = k1
                             }
-                            deltas[t] = local
+                            d.sink = sink
                         }
+                        if parts == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: parts, execute: work) }
                     }
-                }
-                for t in 0..<threads {
-                    for d in deltas.take(t, replacement: []) {
-                        if d.x == a && d.y == b { st.pairCount[p] += d.delta; continue }
-                        add(d.x, d.y, d.delta, d.word, &st)
-                    }
-                }
-            } else {
-                serialDeltas.removeAll(keepingCapacity: true)
-                st.syms.withUnsafeMutableBufferPointer { symsBuf in
-                    st.words.withUnsafeMutableBufferPointer { wordsBuf in
-                        var lastW: Int32 = -1
-                        for w in list {
-                            if w == lastW { continue }
-                            lastW = w
-                            rewriteWord(symsBuf.baseAddress!, &wordsBuf[Int(w)], a, b, cc) { x, y, d in
-                                serialDeltas.append(Delta(x: x, y: y, delta: d, word: w))
-                            }
-                        }
-                    }
-                }
-                for d in serialDeltas {
-                    if d.x == a && d.y == b { st.pairCount[p] += d.delta; continue }
-                    add(d.x, d.y, d.delta, d.word, &st)
                 }
             }
-            for (k, q) in touched.enumerated() {
-                let qi = Int(q)
-                isTouched[qi] = false
-                if st.pairCount[qi] > before[k] { push(HeapEntry(count: st.pairCount[qi], pair: q), st) }
+            for t in 0..<parts {
+                let d = deltas[t]
+                st.pairs[p].count += d.selfDelta
+                d.groupGains(into: &gathered)
+                // The pairs of a block of entries are looked up together and their records loaded
+                // ahead, so the cache misses on the large pair tables overlap.
+                var k0 = 0
+                while k0 < d.count {
+                    let k1 = min(d.count, k0 + flushBlock)
+                    for k in k0..<k1 { warm &+= st.pairMap.probe(d.keys[k]) }
+                    for k in k0..<k1 {
+                        qs[k - k0] = d.sums[k] == 0 && d.gains(k).isEmpty ? -1 : pairIndex(&st, d.keys[k])
+                    }
+                    for k in k0..<k1 where qs[k - k0] >= 0 {
+                        let q = qs[k - k0]
+                        warm &+= UInt64(bitPattern: st.pairs[q].count) &+ UInt64(st.pairWhere[q].count)
+                    }
+                    for k in k0..<k1 where qs[k - k0] >= 0 {
+                        let sum = d.sums[k]
+                        let g = d.gains(k)
+                        let q = qs[k - k0]
+                        let before = st.pairs[q].count
+                        st.pairs[q].count = before + sum
+                        if !g.isEmpty {
+                            if st.pairWhere[q].isEmpty {
+                                st.pairWhere[q] = Array(gathered[g])
+                            } else {
+                                var from = g.lowerBound
+                                if st.pairWhere[q].last == gathered[from] { from += 1 }
+                                st.pairWhere[q].append(contentsOf: gathered[from..<g.upperBound])
+                            }
+                        }
+                        if st.pairs[q].count > before && st.pairs[q].count >= floor { push(HeapEntry(count: st.pairs[q].count, pair: Int32(q)), st) }
+                    }
+                    k0 = k1
+                }
             }
-            touched.removeAll(keepingCapacity: true); before.removeAll(keepingCapacity: true)
             let now = monotonicSeconds()
             if now - lastProgress > 5 {
                 lastProgress = now
@@ -714,18 +786,158 @@ func splitWords(_ b: UnsafeBufferPointer<UInt8>, allowWS: Bool, boundary: Prefix
     if start < n { body(base + start, n - start) }
 }
 
-/// Rewrites one word, merging every (a, b) into c left to right, and reports the pair-count changes
-/// around each merged position through `emit(x, y, delta)` (delta = ± the word's count).
+/// Pair key (`BPETrainer.pairKey`) -> dense id, open addressing over slots that hold the key, so a
+/// lookup reads one slot.
+struct PairMap {
+    struct Slot { var key: UInt64; var id: Int32 }
+    private var slots: [Slot]
+    private var mask: Int
+    private(set) var count = 0
+
+    init(capacity: Int) {
+        var c = 16
+        while c < capacity * 2 { c <<= 1 }
+        slots = [Slot](repeating: Slot(key: 0, id: -1), count: c)
+        mask = c - 1
+    }
+
+    /// The first slot `key` probes (loaded ahead of `index` to warm the cache).
+    @inline(__always)
+    func probe(_ key: UInt64) -> UInt64 { slots[BPETrainer.pairHash(key) & mask].key }
+
+    /// The id of `key`; a new key gets the next id (`inserted`).
+    @inline(__always)
+    mutating func index(_ key: UInt64) -> (id: Int, inserted: Bool) {
+        var i = BPETrainer.pairHash(key) & mask
+        while true {
+            let s = slots[i]
+            if s.id < 0 { break }
+            if s.key == key { return (Int(s.id), false) }
+            i = (i + 1) & mask
+        }
+        let id = count
+        slots[i] = Slot(key: key, id: Int32(id))
+        count += 1
+        if count * 2 > slots.count {
+            let old = slots
+            slots = [Slot](repeating: Slot(key: 0, id: -1), count: old.count * 2)
+            mask = slots.count - 1
+            for s in old where s.id >= 0 {
+                var j = BPETrainer.pairHash(s.key) & mask
+                while slots[j].id >= 0 { j = (j + 1) & mask }
+                slots[j] = s
+            }
+        }
+        return (id, true)
+    }
+}
+
+/// One thread's share of the merge tables: the symbol sequences of its words (inline layout, see
+/// `Word`) and their pairs with counts and the words holding each (grouped by pair, ascending).
+struct WordTablePart {
+    var syms: [Int32] = []
+    var wordCount = 0
+    var pairKeys: [UInt64] = []
+    var pairCounts: [Int64] = []
+    var whereStart: [Int] = [0]
+    var whereWords: [Int32] = []
+    /// Sum of the cache-warming loads (stored so they are not optimised away).
+    var warmed: UInt64 = 0
+
+    init() {}
+
+    init(_ words: [WordCounter.View], _ order: ArraySlice<(count: UInt64, ref: Int)>, charToSym: [Int32],
+         info: [UInt32], rules: BPETrainer.Rules) {
+        var map = PairMap(capacity: 1 << 16)
+        var lastWord: [Int32] = []
+        var entryPair: [Int32] = [], entryWord: [Int32] = []
+        var tmp: [Int32] = []
+        var sink: UInt64 = 0
+        for (k, (c, ref)) in zip(order.indices, order) {
+            // Words are scattered over the counters: load the next block of them ahead (those cache
+            // misses overlap), so this word's slot is usually in cache already.
+            if (k - order.startIndex) % 16 == 0 {
+                for j in k..<min(order.endIndex, k + 16) {
+                    let r = order[j].ref
+                    sink &+= words[(r >> 40) & 0xFF].count(at: r & (1 << 40 - 1))
+                }
+            }
+            words[(ref >> 40) & 0xFF].withKey(at: ref & (1 << 40 - 1)) { p, n in
+                tmp.removeAll(keepingCapacity: true)
+                func flush() {
+                    if tmp.count >= 2 {
+                        let h = Int32(truncatingIfNeeded: syms.count)   // the caller rejects > 2^31 symbols
+                        syms.append(Int32(tmp.count))
+                        syms.append(Int32(bitPattern: UInt32(truncatingIfNeeded: c)))
+                        syms.append(Int32(bitPattern: UInt32(truncatingIfNeeded: c >> 32)))
+                        syms.append(contentsOf: tmp)
+                        wordCount += 1
+                        let wc = Int64(c)
+                        for i in 0..<(tmp.count - 1) {
+                            let a = tmp[i], b = tmp[i + 1]
+                            if !rules.valid(info[Int(a)], info[Int(b)]) { continue }
+                            let (id, inserted) = map.index(BPETrainer.pairKey(a, b))
+                            if inserted { pairKeys.append(BPETrainer.pairKey(a, b)); pairCounts.append(0); lastWord.append(-1) }
+                            pairCounts[id] += wc
+                            if lastWord[id] != h { lastWord[id] = h; entryPair.append(Int32(id)); entryWord.append(h) }
+                        }
+                    }
+                    tmp.removeAll(keepingCapacity: true)
+                }
+                var i = 0
+                while i < n {
+                    let (cp, l) = decodeScalar(p + i, n - i)
+                    let s = cp < 0x110000 ? charToSym[Int(cp)] : -1
+                    if s >= 0 { tmp.append(s) } else { flush() }
+                    i += l
+                }
+                flush()
+            }
+        }
+        warmed = sink   // keeps the warming loads
+        // Group the (pair, word) entries by pair, keeping word order (a counting sort).
+        whereStart = [Int](repeating: 0, count: pairKeys.count + 1)
+        for e in entryPair { whereStart[Int(e) + 1] += 1 }
+        for k in 0..<pairKeys.count { whereStart[k + 1] += whereStart[k] }
+        var next = whereStart
+        whereWords = [Int32](repeating: 0, count: entryWord.count)
+        for (e, w) in zip(entryPair, entryWord) { whereWords[next[Int(e)]] = w; next[Int(e)] += 1 }
+    }
+}
+
+/// Views of every counter, for as long as `body` runs.
+func withViews<R>(_ counters: [WordCounter], _ body: ([WordCounter.View]) -> R) -> R {
+    var views: [WordCounter.View] = []
+    func nest(_ k: Int) -> R {
+        if k == counters.count { return body(views) }
+        return counters[k].withView { v in views.append(v); return nest(k + 1) }
+    }
+    return nest(0)
+}
+
+/// The inline word layout of the merge state: `syms[h]` = length, `syms[h+1...h+2]` = 64-bit count,
+/// then the symbols.
+enum Word {
+    static let header = 3
+    @inline(__always)
+    static func count(_ syms: UnsafePointer<Int32>, _ h: Int) -> UInt64 {
+        UInt64(UInt32(bitPattern: syms[h + 1])) | UInt64(UInt32(bitPattern: syms[h + 2])) << 32
+    }
+}
+
+/// Rewrites the word at header offset `h`, merging every (a, b) into c left to right, and reports the
+/// pair-count changes around each merged position through `emit(x, y, delta)` (delta = ± the word's count).
 @inline(__always)
-func rewriteWord(_ syms: UnsafeMutablePointer<Int32>, _ word: inout BPETrainer.State.Word, _ a: Int32, _ b: Int32, _ c: Int32,
+func rewriteWord(_ syms: UnsafeMutablePointer<Int32>, at h: Int, _ a: Int32, _ b: Int32, _ c: Int32,
                  _ emit: (Int32, Int32, Int64) -> Void) {
-    let s = word.start, n = Int(word.len)
-    let wc = Int64(word.count)
+    let n = Int(syms[h])
+    let s = h + Word.header
     var o = 0, i = 0
     var changed = false
+    var wc: Int64 = 0
     while i < n {
         if i + 1 < n && syms[s + i] == a && syms[s + i + 1] == b {
-            changed = true
+            if !changed { changed = true; wc = Int64(Word.count(syms, h)) }
             if o > 0 {
                 let x = syms[s + o - 1]
                 emit(x, a, -wc)
@@ -744,39 +956,179 @@ func rewriteWord(_ syms: UnsafeMutablePointer<Int32>, _ word: inout BPETrainer.S
             o += 1; i += 1
         }
     }
-    if changed { word.len = Int32(o) }
+    if changed { syms[h] = Int32(o) }
+}
+
+/// The pair-count changes of one merge, summed per pair in first-seen order, with the words that gained
+/// each pair. Small and reused from merge to merge, so the millions of changes of an early merge are
+/// summed in cache and the global pair table is consulted once per distinct pair.
+final class MergeDeltas: @unchecked Sendable {
+    private(set) var keys: UnsafeMutablePointer<UInt64>
+    private(set) var sums: UnsafeMutablePointer<Int64>
+    private var lastWord: UnsafeMutablePointer<Int32>
+    private var slotOf: UnsafeMutablePointer<Int>
+    private(set) var count = 0
+    private var capacity: Int
+    private var slots: UnsafeMutablePointer<Int32>   // entry index, -1 = empty
+    private var mask: Int
+    /// Keeps the cache-warming loads of the rewrite loop alive.
+    var sink: Int32 = 0
+    /// Changes of the merged pair itself.
+    private(set) var selfDelta: Int64 = 0
+    private var selfKey: UInt64 = 0
+    private var gainEntry: UnsafeMutablePointer<Int32>
+    private var gainWord: UnsafeMutablePointer<Int32>
+    private var gains = 0
+    private var gainCapacity = 1024
+    /// After `groupGains`: entry k's words are gathered[gainStart[k] ..< gainStart[k + 1]].
+    private var gainStart: [Int] = []
+    private var next: [Int] = []
+
+    init(capacity: Int = 1024) {
+        self.capacity = capacity
+        keys = .allocate(capacity: capacity); sums = .allocate(capacity: capacity)
+        lastWord = .allocate(capacity: capacity); slotOf = .allocate(capacity: capacity)
+        slots = .allocate(capacity: capacity * 2)
+        slots.initialize(repeating: -1, count: capacity * 2)
+        mask = capacity * 2 - 1
+        gainEntry = .allocate(capacity: gainCapacity); gainWord = .allocate(capacity: gainCapacity)
+    }
+
+    deinit {
+        keys.deallocate(); sums.deallocate(); lastWord.deallocate(); slotOf.deallocate(); slots.deallocate()
+        gainEntry.deallocate(); gainWord.deallocate()
+    }
+
+    func reset(a: Int32, b: Int32) {
+        for k in 0..<count { slots[slotOf[k]] = -1 }
+        count = 0
+        selfDelta = 0
+        selfKey = BPETrainer.pairKey(a, b)
+        gains = 0
+    }
+
+    /// Records `delta` for pair (x, y) in word `w` (pairs that cannot become pieces are ignored).
+    @inline(__always)
+    func add(_ x: Int32, _ y: Int32, _ delta: Int64, word w: Int32, info: UnsafePointer<UInt32>, rules: BPETrainer.Rules) {
+        let key = BPETrainer.pairKey(x, y)
+        if key == selfKey { selfDelta += delta; return }
+        if !rules.valid(info[Int(x)], info[Int(y)]) { return }
+        if count == capacity { grow() }   // room for one more entry, so the probe below never has to restart
+        var i = BPETrainer.pairHash(key) & mask
+        var e: Int
+        while true {
+            let s = slots[i]
+            if s < 0 {
+                e = count
+                count += 1
+                slots[i] = Int32(e); slotOf[e] = i
+                keys[e] = key; sums[e] = 0; lastWord[e] = -1
+                break
+            }
+            if keys[Int(s)] == key { e = Int(s); break }
+            i = (i + 1) & mask
+        }
+        sums[e] += delta
+        if delta > 0 && lastWord[e] != w {
+            lastWord[e] = w
+            if gains == gainCapacity { growGains() }
+            gainEntry[gains] = Int32(e); gainWord[gains] = w
+            gains += 1
+        }
+    }
+
+    @inline(never)
+    private func growGains() {
+        let newCap = gainCapacity * 2
+        let e = UnsafeMutablePointer<Int32>.allocate(capacity: newCap), w = UnsafeMutablePointer<Int32>.allocate(capacity: newCap)
+        e.moveInitialize(from: gainEntry, count: gains); w.moveInitialize(from: gainWord, count: gains)
+        gainEntry.deallocate(); gainWord.deallocate()
+        gainEntry = e; gainWord = w
+        gainCapacity = newCap
+    }
+
+    @inline(never)
+    private func grow() {
+        let newCap = capacity * 2
+        func move<T>(_ p: UnsafeMutablePointer<T>) -> UnsafeMutablePointer<T> {
+            let q = UnsafeMutablePointer<T>.allocate(capacity: newCap)
+            q.moveInitialize(from: p, count: count)
+            p.deallocate()
+            return q
+        }
+        keys = move(keys); sums = move(sums); lastWord = move(lastWord); slotOf = move(slotOf)
+        slots.deallocate()
+        slots = .allocate(capacity: newCap * 2)
+        slots.initialize(repeating: -1, count: newCap * 2)
+        mask = newCap * 2 - 1
+        capacity = newCap
+        for e in 0..<count {
+            var i = BPETrainer.pairHash(keys[e]) & mask
+            while slots[i] >= 0 { i = (i + 1) & mask }
+            slots[i] = Int32(e); slotOf[e] = i
+        }
+    }
+
+    /// Groups the gained words by entry (stable), into `gathered`.
+    func groupGains(into gathered: inout [Int32]) {
+        gainStart.removeAll(keepingCapacity: true)
+        gainStart.append(contentsOf: repeatElement(0, count: count + 1))
+        for j in 0..<gains { gainStart[Int(gainEntry[j]) + 1] += 1 }
+        for k in 0..<count { gainStart[k + 1] += gainStart[k] }
+        gathered.removeAll(keepingCapacity: true)
+        gathered.append(contentsOf: repeatElement(0, count: gains))
+        next.removeAll(keepingCapacity: true)
+        next.append(contentsOf: gainStart)
+        for j in 0..<gains {
+            let e = Int(gainEntry[j])
+            gathered[next[e]] = gainWord[j]
+            next[e] += 1
+        }
+    }
+
+    /// Range of entry k's gained words in the array filled by `groupGains`.
+    func gains(_ k: Int) -> Range<Int> { gainStart[k]..<gainStart[k + 1] }
 }
 
 /// Identity normalisation and word splitting fused (the common case: no user-defined or control
-/// symbols): the same words as `normalize` + `splitWords`, without the intermediate buffer.
+/// symbols): the same words as `normalize` + `splitWords`, written straight into the batch.
 @inline(__always)
-func countWordsIdentity(_ p: UnsafePointer<UInt8>, _ n: Int, allowWS: Bool, word wb: inout [UInt8], into wc: inout WordCounter) {
+func countWordsIdentity(_ p: UnsafePointer<UInt8>, _ n: Int, allowWS: Bool, batch: inout WordBatch, into shards: inout [WordCounter]) {
     if n == 0 { return }
-    wb.removeAll(keepingCapacity: true)
-    wb.append(0xE2); wb.append(0x96); wb.append(0x81)
+    batch.reserve(3 * n + 3, &shards)   // every byte becomes at most 3 ('▁' or U+FFFD), plus the dummy prefix
+    let out = batch.bytes
+    var start = batch.used
+    var w = start
+    out[w] = 0xE2; out[w + 1] = 0x96; out[w + 2] = 0x81; w += 3
     var inWS = true
     var i = 0
     while i < n {
         let c = p[i]
+        if c < 0x80 && c != 0x20 {
+            out[w] = c; w += 1; i += 1
+            inWS = false
+            continue
+        }
         let isWS = c == 0x20 || (c == 0xE2 && i + 2 < n && p[i + 1] == 0x96 && p[i + 2] == 0x81)
         if isWS {
             if !(inWS && allowWS) {
-                wb.withUnsafeBufferPointer { wc.add($0.baseAddress!, $0.count, count: 1) }
-                wb.removeAll(keepingCapacity: true)
+                batch.used = w
+                batch.endWord(from: start, &shards)
+                w = batch.used; start = w
             }
-            wb.append(0xE2); wb.append(0x96); wb.append(0x81)
+            out[w] = 0xE2; out[w + 1] = 0x96; out[w + 2] = 0x81; w += 3
             inWS = true
             i += c == 0x20 ? 1 : 3
             continue
         }
         inWS = false
-        if c < 0x80 { wb.append(c); i += 1; continue }
         let l = validUTF8Length(p + i, n - i)
-        if l == 0 { wb.append(0xEF); wb.append(0xBF); wb.append(0xBD); i += 1; continue }
-        for k in 0..<l { wb.append(p[i + k]) }
-        i += l
+        if l == 0 { out[w] = 0xEF; out[w + 1] = 0xBF; out[w + 2] = 0xBD; w += 3; i += 1; continue }
+        for k in 0..<l { out[w + k] = p[i + k] }
+        w += l; i += l
     }
-    wb.withUnsafeBufferPointer { wc.add($0.baseAddress!, $0.count, count: 1) }
+    batch.used = w
+    batch.endWord(from: start, &shards)
 }
 
 /// Decodes one code point from valid UTF-8 (the normaliser guarantees validity).

@@ -39,7 +39,7 @@ public struct TrainingCorpus: Sendable {
         for path in paths {
             let readStart = now()
             let data: [UInt8]
-            do { data = try InputFile.readAll(path: path) } catch {
+            do { data = try readWhole(path) } catch {
                 throw TrainingInputError(file: path == "-" ? "<stdin>" : path, message: "\(error)")
             }
             let name = path == "-" ? "<stdin>" : path
@@ -54,8 +54,7 @@ public struct TrainingCorpus: Sendable {
                     var s = base
                     let end = b.count
                     while s < end {
-                        var e = s
-                        while e < end && b[e] != 0x0A { e += 1 }
+                        let e = s + TrainingCorpus.firstIndex(of: 0x0A, b.baseAddress! + s, end - s)
                         lineNo += 1
                         switch TrainingCorpus.accepts(UnsafeBufferPointer(rebasing: b[s..<e]), maxSentenceLength) {
                         case true?: starts.append(s); ends.append(e)
@@ -103,10 +102,43 @@ public struct TrainingCorpus: Sendable {
     static func accepts(_ line: UnsafeBufferPointer<UInt8>, _ maxLen: Int) -> Bool? {
         if line.isEmpty { return nil }
         if line.count > maxLen { return false }
-        if line.count >= 3 {
-            for i in 0..<(line.count - 2) where line[i] == 0xE2 && line[i + 1] == 0x96 && line[i + 2] == 0x85 { return false }
+        guard line.count >= 3, let base = line.baseAddress else { return true }
+        let last = line.count - 2   // a match must start before this
+        var k = firstIndex(of: 0xE2, base, last)
+        while k < last {
+            if line[k + 1] == 0x96 && line[k + 2] == 0x85 { return false }
+            k += 1 + firstIndex(of: 0xE2, base + k + 1, last - k - 1)
         }
         return true
+    }
+
+    /// Offset of the first `byte` in `n` bytes at `p` (memchr), or `n`.
+    @inline(__always)
+    static func firstIndex(of byte: UInt8, _ p: UnsafePointer<UInt8>, _ n: Int) -> Int {
+        guard n > 0, let hit = memchr(p, Int32(byte), n) else { return n }
+        return UnsafePointer<UInt8>(hit.assumingMemoryBound(to: UInt8.self)) - p
+    }
+
+    /// A whole input file: plain files are read straight into an array of their size; compressed
+    /// files and stdin are read in chunks.
+    static func readWhole(_ path: String) throws -> [UInt8] {
+        let file = try InputFile(path: path)
+        var st = stat()
+        guard path != "-", file.compression == .none, stat(path, &st) == 0, st.st_size > 0 else { return try file.readAll() }
+        let size = Int(st.st_size)
+        var failure: Error?
+        var data = [UInt8](unsafeUninitializedCapacity: size) { buf, count in
+            while count < size {
+                do {
+                    let n = try file.read(into: UnsafeMutableRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(buf)[count..<size]))
+                    if n == 0 { break }
+                    count += n
+                } catch { failure = error; break }
+            }
+        }
+        if let failure { throw failure }
+        if data.count == size { data.append(contentsOf: try file.readAll()) }   // the file grew while being read
+        return data
     }
 
     /// Appends a copy of a sentence (when accepted).

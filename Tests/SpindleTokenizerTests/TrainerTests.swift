@@ -247,15 +247,44 @@ func naiveBPE(_ corpus: TrainingCorpus, merges: Int) -> [String] {
             for _ in 0..<Int.random(in: 1...20, using: &rng) { s.append(alphabet[Int.random(in: 0..<alphabet.count, using: &rng)]) }
             var bytes = Array(String(s).utf8)
             if Int.random(in: 0..<4, using: &rng) == 0 { bytes.insert(0xFF, at: Int.random(in: 0...bytes.count, using: &rng)) }
-            var a = WordCounter(), b = WordCounter()
-            var wb: [UInt8] = []
-            bytes.withUnsafeBufferPointer { countWordsIdentity($0.baseAddress!, $0.count, allowWS: allowWS, word: &wb, into: &a) }
+            var shards = [WordCounter(), WordCounter()]   // the batch spreads words over shards by hash
+            var batch = WordBatch(capacity: 16)            // tiny: exercises flushing and growing
+            defer { batch.free() }
+            bytes.withUnsafeBufferPointer { countWordsIdentity($0.baseAddress!, $0.count, allowWS: allowWS, batch: &batch, into: &shards) }
+            batch.flush(&shards)
+            var b = WordCounter()
             var nb: [UInt8] = []
             bytes.withUnsafeBufferPointer { norm.normalize($0, into: &nb) }
             nb.withUnsafeBufferPointer { splitWords($0, allowWS: allowWS, boundary: PrefixMatcher([])) { p, n in b.add(p, n, count: 1) } }
-            #expect(a.count == b.count)
-            for i in 0..<a.count { #expect(a.key(i) == b.key(i) && a.countOf(i) == b.countOf(i)) }
+            #expect(shards[0].count + shards[1].count == b.count)
+            #expect(wordCounts(shards) == wordCounts([b]))
         }
+    }
+}
+
+/// Every word of the counters with its count.
+func wordCounts(_ counters: [WordCounter]) -> [[UInt8]: UInt64] {
+    var d: [[UInt8]: UInt64] = [:]
+    for c in counters { c.forEach { p, n, k in d[Array(UnsafeBufferPointer(start: p, count: n)), default: 0] += k } }
+    return d
+}
+
+@Suite struct WordCounterTests {
+    /// The inline-key table against a dictionary: short and long keys, repeats, growth, merging.
+    @Test func countsLikeADictionary() {
+        var rng = SplitMix64(seed: 7)
+        var a = WordCounter(capacity: 4), b = WordCounter(capacity: 4)
+        var want: [[UInt8]: UInt64] = [:]
+        for k in 0..<20_000 {
+            let len = [1, 7, 8, 9, 15, 16, 17, 40][Int.random(in: 0..<8, using: &rng)]
+            let key = (0..<len).map { _ in UInt8.random(in: 0..<3, using: &rng) == 0 ? 0 : UInt8.random(in: 0...255, using: &rng) }
+            let c = UInt64.random(in: 1...3, using: &rng)
+            key.withUnsafeBufferPointer { if k % 2 == 0 { a.add($0.baseAddress!, len, count: c) } else { b.add($0.baseAddress!, len, count: c) } }
+            want[key, default: 0] += c
+        }
+        a.merge(b)
+        #expect(wordCounts([a]) == want)
+        #expect(a.count == want.count)
     }
 }
 
