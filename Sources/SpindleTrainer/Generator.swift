@@ -87,7 +87,7 @@ public final class Generator {
     }
 
     /// `step` for a single sequence: every product is split by rows over the pool's threads, and
-    /// q/k/v and w1/w3 (+ SwiGLU) share one parallel region each, so a layer has four barriers.
+    /// q/k/v and w1/w3 (+ SwiGLU) share one parallel region each: five regions a layer.
     func stepOne(token: Int32, pos: Int, pool: SpinPool) -> UnsafeMutablePointer<Float> {
         let c = model.config, d = c.dim, qd = c.nHeads * c.headDim, kvd = c.kvDim, hid = c.hiddenDim
         let P = model.params.p, L = model.layout, T = pool.threads
