@@ -60,11 +60,6 @@ static inline uint32_t spindle_cpu_features(void) {
 }
 #else
 static inline uint32_t spindle_cpu_features(void) { return 0; }
-
 #endif
-
-/// Prefetch the cache line holding `p` for reading (no intrinsic for it in Swift). Used by the decoding
-/// matrix-vector kernel; a prefetch never faults, even past the end of a buffer.
-static inline void spindle_prefetch(const void *p) { __builtin_prefetch(p, 0, 3); }
 
 #endif
