@@ -316,7 +316,7 @@ public final class SentencePieceModel: @unchecked Sendable {
         ids.append(contentsOf: UnsafeBufferPointer(start: out, count: w))
     }
 
-    /// `sc.symbols` as ids written at `out + w` (as `appendIDs`). Returns false when the ids depend on the
+    /// `sc.symbols` as ids written at `out + w`. Returns false when the ids depend on the
     /// previous word (an unknown symbol without byte fallback: consecutive ones fuse into one `<unk>`).
     @inline(__always)
     func writeIDs(_ sc: inout EncodeScratch, to out: UnsafeMutablePointer<Int32>, at w: inout Int, prevUnk: inout Bool) -> Bool {
@@ -422,28 +422,14 @@ public final class SentencePieceModel: @unchecked Sendable {
         }
     }
 
-    /// Symbols -> ids: unknown symbols fall back to bytes (or fuse into one `<unk>`).
+    /// Symbols -> ids: unknown symbols fall back to bytes (or fuse into one `<unk>`); `writeIDs` onto an array.
     func appendIDs(_ sc: inout EncodeScratch, into ids: inout [Int32], prevUnk: inout Bool) {
-        let unk = unkID
-        let bytes = byteIDsPtr
-        let fallback = byteFallback
-        sc.normalized.withUnsafeBufferPointer { nb in
-            sc.symbols.withUnsafeBufferPointer { syms in
-                for s in syms {
-                    if s.id >= 0 && s.id != unk { ids.append(s.id); prevUnk = false; continue }
-                    if fallback {
-                        for k in Int(s.start)..<Int(s.start + s.length) {
-                            let b = bytes[Int(nb[k])]
-                            ids.append(b >= 0 ? b : unk)
-                        }
-                        prevUnk = false
-                    } else {
-                        if !prevUnk { ids.append(unk) }
-                        prevUnk = true
-                    }
-                }
-            }
-        }
+        // A symbol gives one id, or one per byte when it falls back to bytes.
+        let start = ids.count
+        ids.append(contentsOf: repeatElement(0, count: sc.normalized.count + sc.symbols.count))
+        var w = start
+        ids.withUnsafeMutableBufferPointer { p in _ = writeIDs(&sc, to: p.baseAddress!, at: &w, prevUnk: &prevUnk) }
+        ids.removeLast(ids.count - w)
     }
 
     // MARK: Decoding
