@@ -172,8 +172,8 @@ public struct TrainingCorpus: Sendable {
     }
 }
 
-/// SplitMix64: a small, well-mixed deterministic generator for sampling.
-struct SplitMix {
+/// SplitMix64: a small, well-mixed deterministic generator for sampling (and the tests' fuzzing).
+struct SplitMix: RandomNumberGenerator {
     var state: UInt64
     init(seed: UInt64) { state = seed }
     mutating func next() -> UInt64 {
