@@ -8,6 +8,7 @@
 // Mixes (Llama 2 §3.2.2): the helpfulness RM trains on all helpfulness pairs plus an equal number
 // sampled from the safety pairs; the safety RM on all safety pairs plus helpfulness pairs making 10%
 // of the mix (90/10). Sampling and the final order are seeded.
+import SpindleIO
 
 /// Which reward model's data mix to write.
 public enum PreferenceMix: String, Sendable, CaseIterable {

@@ -3,6 +3,7 @@
 // token belongs to, so attention and positions restart at document boundaries. A document longer than
 // the room left continues at the start of the next row (as a new segment there). Rows pass through a
 // seeded shuffle buffer; the last partial row is padded (default) or dropped.
+import SpindleIO
 
 /// Packs documents into fixed-length pretraining rows.
 public final class PretrainPacker {

@@ -2,6 +2,7 @@
 // whole into rows of exactly seq_len tokens (best-fit decreasing by default), each example its own
 // segment (1, 2, … within a row; 0 = padding, mask 0). No example is ever split across rows.
 // Overlong examples are truncated (whole trailing turns first, then the last answer's tail) or dropped.
+import SpindleIO
 
 /// Packs rendered SFT examples into fixed-length rows with loss masks and segment ids.
 public final class SFTPacker {

@@ -1,5 +1,6 @@
 // The reading side the trainer uses: a Spindle shard directory opened with its metadata checked
 // (kind, tokenizer fingerprint, vocabulary), rows as contiguous token arrays, and a resumable cursor.
+import SpindleIO
 
 /// One packed row: `input_ids`, `segment_ids` (0 = padding) and `loss_mask` (pretrain rows: 1 on every
 /// non-padding token), all of length seq_len.

@@ -127,7 +127,7 @@ public struct ClassifierTrainer: Sendable {
         guard pos > 0 && neg > 0 else { return m }
         let wPos = Double(examples.count) / (2 * Double(pos)), wNeg = Double(examples.count) / (2 * Double(neg))
         var order = Array(0..<examples.count)
-        var rng = SplitMix64(seed: seed)
+        var rng = SeededRandom(seed: seed)
         var step = 0
         for epoch in 0..<epochs {
             for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, Int(rng.next() % UInt64(i + 1))) }

@@ -5,6 +5,7 @@
 // Dietzfelbinger family), ordered as signed 32-bit integers. 32-bit lanes keep the kernel cheap on every
 // x86-64: SSE2 has no 64-bit vector multiply or compare, while 32-bit multiply and min are one AVX2
 // instruction for 8 lanes (and short sequences on SSE2). The minimum is recorded as the value's bit pattern.
+import SpindleIO
 
 /// MinHash parameters and the signature kernel.
 public struct MinHasher: Sendable {
@@ -17,7 +18,7 @@ public struct MinHasher: Sendable {
         precondition(numPerm > 0 && numPerm % 8 == 0, "permutations must be a positive multiple of 8")
         self.numPerm = numPerm
         self.seed = seed
-        var rng = SplitMix64(seed: seed)
+        var rng = SeededRandom(seed: seed)
         var av: [SIMD8<Int32>] = [], bv: [SIMD8<Int32>] = []
         for _ in 0..<(numPerm / 8) {
             var x = SIMD8<Int32>(), y = SIMD8<Int32>()

@@ -3,6 +3,7 @@
 // the next pair (frequency desc, then shorter piece, then smaller UTF-8 string, as sentencepiece does).
 // The corpus is never recounted per merge. Output is a ModelProto that sentencepiece loads.
 import Dispatch
+import SpindleIO
 
 /// Options of `spindle tokenizer train`, named after spm_train's flags.
 public struct BPETrainerOptions: Sendable {

@@ -103,7 +103,7 @@ public func streamLines(input: InputFile, output: OutputFile,
                 }
                 outs[p] = out
             }
-            if parts.count == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: parts.count, execute: work) }
+            Parallel(threads: parts.count).forEach(parts.count, work)
             _ = base
         }
         for p in 0..<parts.count {

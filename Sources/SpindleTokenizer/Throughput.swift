@@ -7,6 +7,7 @@ import Glibc
 import Darwin
 #endif
 import Dispatch
+import SpindleIO
 
 public struct ThroughputResult: Sendable {
     public var bytes: Int
@@ -46,7 +47,7 @@ public func measureThroughput(model: SentencePieceModel, items: [[UInt8]], repea
         } else {
             let share = (items.count + threads - 1) / threads
             let parts = ThreadSlots<[[Int32]]>(threads, [])
-            DispatchQueue.concurrentPerform(iterations: threads) { t in
+            Parallel(threads: threads).forEach(threads) { t in
                 let lo = t * share, hi = min(items.count, lo + share)
                 if lo >= hi { return }
                 var local: [[Int32]] = []

@@ -155,7 +155,7 @@ public struct TrainingCorpus: Sendable {
         guard n > 0, n < count else { return self }
         var keep: [Int]
         if shuffle {
-            var rng = SplitMix(seed: seed)
+            var rng = SeededRandom(seed: seed)
             keep = Array(0..<n)
             for i in n..<count {
                 let j = Int(rng.next() % UInt64(i + 1))
@@ -169,19 +169,6 @@ public struct TrainingCorpus: Sendable {
         out.skipped = skipped
         for i in keep { out.starts.append(out.bytes.count); out.bytes.append(contentsOf: bytes[range(i)]); out.ends.append(out.bytes.count) }
         return out
-    }
-}
-
-/// SplitMix64: a small, well-mixed deterministic generator for sampling (and the tests' fuzzing).
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 

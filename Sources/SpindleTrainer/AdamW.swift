@@ -5,6 +5,7 @@
 // Decay applies to the projection matrices and an untied output head; not to RMSNorm gains nor to
 // the token embedding (nor to a head tied to it) — nanoGPT / LLM Foundry practice (ParameterTensor.decays).
 import Foundation
+import SpindleIO
 
 /// AdamW hyper-parameters (Llama 2 pretraining defaults).
 public struct AdamWSettings: Equatable, Sendable {
@@ -25,8 +26,12 @@ public final class AdamW: @unchecked Sendable {
     let decayRanges: [Range<Int>]
     let plainRanges: [Range<Int>]
 
-    public init(layout: ParameterLayout, settings: AdamWSettings = AdamWSettings()) {
+    /// The threads the update runs on.
+    public let parallel: Parallel
+
+    public init(layout: ParameterLayout, settings: AdamWSettings = AdamWSettings(), parallel: Parallel) {
         self.settings = settings
+        self.parallel = parallel
         m = FloatBuffer(layout.totalCount)
         v = FloatBuffer(layout.totalCount)
         decayRanges = layout.tensors.filter(\.decays).map { $0.offset..<($0.offset + $0.count) }
@@ -46,7 +51,7 @@ public final class AdamW: @unchecked Sendable {
         let mp = m.p, vp = v.p
         func apply(_ ranges: [Range<Int>], decay: Float) {
             for r in ranges {
-                parallelRanges(r.count, grain: 8192) { sub in
+                parallel.ranges(r.count, grain: 8192) { sub in
                     for j in sub {
                         let i = r.lowerBound + j
                         let g = grads[i]
@@ -65,11 +70,11 @@ public final class AdamW: @unchecked Sendable {
 /// Global L2 norm of `grads` (summed in Double, fixed order) and, when above `maxNorm`, scales them
 /// down to it (torch.nn.utils.clip_grad_norm_, factor maxNorm / (norm + 1e-6)). Returns the norm before clipping.
 @discardableResult
-public func clipGradientNorm(_ grads: UnsafeMutablePointer<Float>, count: Int, maxNorm: Float) -> Double {
+public func clipGradientNorm(_ grads: UnsafeMutablePointer<Float>, count: Int, maxNorm: Float, parallel: Parallel) -> Double {
     let chunks = 64   // fixed: the sum's order does not depend on the thread count
     let norm = withUnsafeTemporaryAllocation(of: Double.self, capacity: chunks) { partial -> Double in
         let base = partial.baseAddress!
-        parallelFor(chunks) { c in
+        parallel.forEach(chunks) { c in
             var s = 0.0
             for i in (c * count / chunks)..<((c + 1) * count / chunks) { s += Double(grads[i]) * Double(grads[i]) }
             base[c] = s
@@ -80,7 +85,7 @@ public func clipGradientNorm(_ grads: UnsafeMutablePointer<Float>, count: Int, m
     }
     if maxNorm > 0 && norm > Double(maxNorm) {
         let f = Float(Double(maxNorm) / (norm + 1e-6))
-        parallelRanges(count, grain: 8192) { r in for i in r { grads[i] *= f } }
+        parallel.ranges(count, grain: 8192) { r in for i in r { grads[i] *= f } }
     }
     return norm
 }

@@ -2,6 +2,7 @@
 // Query head h reads kv head h / (nHeads / nKVHeads) (HF repeat_kv: kv0,kv0,kv1,kv1,...). Query t of
 // a row attends to keys segStart[t]...t — causal, and never across a document boundary.
 import Foundation
+import SpindleIO
 
 /// Shapes of one attention call: rows of `t` tokens, `b` rows.
 struct AttentionShape {
@@ -18,7 +19,7 @@ func attentionForwardReference(_ q: CFPtr, _ k: CFPtr, _ v: CFPtr, out: FPtr, pr
                       _ s: AttentionShape) {
     let (T, H, KV, hd) = (s.t, s.heads, s.kvHeads, s.hd)
     let scale = s.scale
-    parallelFor(s.b * H) { task in
+    Parallel.serial.forEach(s.b * H) { task in
         let b = task / H, h = task % H, kvh = h / s.rep
         for i in 0..<T {
             let row = b * T + i
@@ -51,7 +52,7 @@ func attentionBackwardReference(_ q: CFPtr, _ k: CFPtr, _ v: CFPtr, probs: CFPtr
                        dq: FPtr, dk: FPtr, dv: FPtr, scratch: FPtr, _ s: AttentionShape) {
     let (T, H, KV, hd) = (s.t, s.heads, s.kvHeads, s.hd)
     let scale = s.scale
-    parallelFor(s.b * KV) { task in
+    Parallel.serial.forEach(s.b * KV) { task in
         let b = task / KV, kvh = task % KV
         let dp = scratch + task * T
         for j in 0..<T {
@@ -101,12 +102,12 @@ func withSingleThreadedBLAS(_ body: () -> Void) {
 }
 
 /// Same contract as `attentionForwardReference`; probs rows are zero outside the window.
-func attentionForward(_ q: CFPtr, _ k: CFPtr, _ v: CFPtr, out: FPtr, probs: FPtr, segStart: UnsafePointer<Int32>,
+func attentionForward(_ par: Parallel, _ q: CFPtr, _ k: CFPtr, _ v: CFPtr, out: FPtr, probs: FPtr, segStart: UnsafePointer<Int32>,
                       _ s: AttentionShape) {
     let (T, H, KV, hd) = (s.t, s.heads, s.kvHeads, s.hd)
     let blas = BLASBackend.shared
     withSingleThreadedBLAS {
-        parallelFor(s.b * H) { task in
+        par.forEach(s.b * H) { task in
             let b = task / H, h = task % H, kvh = h / s.rep
             let p = probs + task * T * T
             let qb = q + (b * T * H + h) * hd, kb = k + (b * T * KV + kvh) * hd, vb = v + (b * T * KV + kvh) * hd
@@ -128,12 +129,12 @@ func attentionForward(_ q: CFPtr, _ k: CFPtr, _ v: CFPtr, out: FPtr, probs: FPtr
 }
 
 /// Same contract as `attentionBackwardReference`, but scratch must hold b · kvHeads · t · t floats.
-func attentionBackward(_ q: CFPtr, _ k: CFPtr, _ v: CFPtr, probs: CFPtr, dOut: CFPtr, segStart: UnsafePointer<Int32>,
+func attentionBackward(_ par: Parallel, _ q: CFPtr, _ k: CFPtr, _ v: CFPtr, probs: CFPtr, dOut: CFPtr, segStart: UnsafePointer<Int32>,
                        dq: FPtr, dk: FPtr, dv: FPtr, scratch: FPtr, _ s: AttentionShape) {
     let (T, H, KV, hd) = (s.t, s.heads, s.kvHeads, s.hd)
     let blas = BLASBackend.shared
     withSingleThreadedBLAS {
-        parallelFor(s.b * KV) { task in
+        par.forEach(s.b * KV) { task in
             let b = task / KV, kvh = task % KV
             let ds = scratch + task * T * T
             let kb = k + (b * T * KV + kvh) * hd, vb = v + (b * T * KV + kvh) * hd

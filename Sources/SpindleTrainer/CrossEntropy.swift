@@ -1,13 +1,14 @@
 // CrossEntropy.swift: masked next-token cross-entropy, fused with its gradient.
 import Foundation
+import SpindleIO
 
 /// For each row r with targets[r] >= 0: loss_r = logsumexp(logits_r) − logits_r[target]; the row of
 /// `logits` [n, vocab] is overwritten with scale · (softmax − onehot). Rows with target < 0 are
 /// ignored (gradient 0). Returns Σ loss_r in Double, summed in a fixed order.
 /// `lossPerRow` [n] receives each row's loss (0 for ignored rows).
-func crossEntropyForwardBackward(_ logits: FPtr, targets: UnsafePointer<Int32>, n: Int, vocab: Int, scale: Float,
+func crossEntropyForwardBackward(_ par: Parallel, _ logits: FPtr, targets: UnsafePointer<Int32>, n: Int, vocab: Int, scale: Float,
                                  lossPerRow: FPtr, writeGradient: Bool = true) -> Double {
-    parallelRanges(n, grain: 8) { rows in
+    par.ranges(n, grain: 8) { rows in
         for r in rows {
             let l = logits + r * vocab
             let t = Int(targets[r])
@@ -34,8 +35,8 @@ func crossEntropyForwardBackward(_ logits: FPtr, targets: UnsafePointer<Int32>, 
 }
 
 /// log p(target) of each row of logits [n, vocab] (no gradient); rows with target < 0 get 0.
-func logProbs(_ logits: CFPtr, targets: UnsafePointer<Int32>, n: Int, vocab: Int, out: FPtr) {
-    parallelRanges(n, grain: 8) { rows in
+func logProbs(_ par: Parallel, _ logits: CFPtr, targets: UnsafePointer<Int32>, n: Int, vocab: Int, out: FPtr) {
+    par.ranges(n, grain: 8) { rows in
         for r in rows {
             let t = Int(targets[r])
             if t < 0 { out[r] = 0; continue }

@@ -1,6 +1,7 @@
 // Generator.swift: inference with a KV cache — one new token per sequence per step, a batch of
 // sequences advancing together (the RL stages sample many responses at once).
 import Foundation
+import SpindleIO
 
 /// Generated continuation of one prompt.
 public struct Generation: Sendable, Equatable {
@@ -22,8 +23,9 @@ public final class Generator {
     /// Persistent threads for single-sequence decoding (nil with one thread).
     let pool: SpinPool?
 
-    /// `threads` (default `Compute.threads`) is the number of threads single-sequence decoding uses.
-    public init(model: LlamaModel, batch: Int = 1, maxLen: Int? = nil, threads: Int = Compute.threads) {
+    /// `threads` (default: the model's `parallel.threads`) is the number of threads single-sequence decoding uses.
+    public init(model: LlamaModel, batch: Int = 1, maxLen: Int? = nil, threads: Int? = nil) {
+        let threads = threads ?? model.parallel.threads
         self.model = model
         let c = model.config
         self.batch = batch
@@ -62,26 +64,26 @@ public final class Generator {
         for r in 0..<rows { posBuf[r] = Int32(pos) }
         for l in 0..<c.nLayers {
             let w = L.layers[l]
-            rmsNormForward(x.p, P + w.attnNorm, xn.p, rstd.p, n: rows, d: d, eps: c.normEps)
+            rmsNormForward(model.parallel, x.p, P + w.attnNorm, xn.p, rstd.p, n: rows, d: d, eps: c.normEps)
             project(xn.p, P + w.wq, q.p, rows: rows, inDim: d, outDim: qd)
             project(xn.p, P + w.wk, k.p, rows: rows, inDim: d, outDim: kvd)
             project(xn.p, P + w.wv, v.p, rows: rows, inDim: d, outDim: kvd)
-            model.rope.apply(q.p, positions: posBuf, n: rows, heads: c.nHeads)
-            model.rope.apply(k.p, positions: posBuf, n: rows, heads: c.nKVHeads)
+            model.rope.apply(model.parallel, q.p, positions: posBuf, n: rows, heads: c.nHeads)
+            model.rope.apply(model.parallel, k.p, positions: posBuf, n: rows, heads: c.nKVHeads)
             let kc = kCache[l].p, vc = vCache[l].p
             for r in 0..<rows {
                 (kc + (r * maxLen + pos) * kvd).update(from: k.p + r * kvd, count: kvd)
                 (vc + (r * maxLen + pos) * kvd).update(from: v.p + r * kvd, count: kvd)
             }
-            parallelFor(rows * c.nHeads) { task in attend(layer: l, row: task / c.nHeads, head: task % c.nHeads, pos: pos) }
+            model.parallel.forEach(rows * c.nHeads) { task in attend(layer: l, row: task / c.nHeads, head: task % c.nHeads, pos: pos) }
             project(att.p, P + w.wo, x.p, rows: rows, inDim: qd, outDim: d, accumulate: true)
-            rmsNormForward(x.p, P + w.ffnNorm, xn.p, rstd.p, n: rows, d: d, eps: c.normEps)
+            rmsNormForward(model.parallel, x.p, P + w.ffnNorm, xn.p, rstd.p, n: rows, d: d, eps: c.normEps)
             project(xn.p, P + w.w1, a.p, rows: rows, inDim: d, outDim: hid)
             project(xn.p, P + w.w3, b.p, rows: rows, inDim: d, outDim: hid)
-            swigluForward(a.p, b.p, m.p, count: rows * hid)
+            swigluForward(model.parallel, a.p, b.p, m.p, count: rows * hid)
             project(m.p, P + w.w2, x.p, rows: rows, inDim: hid, outDim: d, accumulate: true)
         }
-        rmsNormForward(x.p, P + L.finalNorm, xn.p, rstd.p, n: rows, d: d, eps: c.normEps)
+        rmsNormForward(model.parallel, x.p, P + L.finalNorm, xn.p, rstd.p, n: rows, d: d, eps: c.normEps)
         project(xn.p, P + L.head, logits.p, rows: rows, inDim: d, outDim: c.vocabSize)
         return logits.p
     }
@@ -97,28 +99,28 @@ public final class Generator {
         posBuf[0] = Int32(pos)
         for l in 0..<c.nLayers {
             let w = L.layers[l]
-            rmsNormForward(x, P + w.attnNorm, xn, rstd.p, n: 1, d: d, eps: c.normEps)
+            rmsNormForward(model.parallel, x, P + w.attnNorm, xn, rstd.p, n: 1, d: d, eps: c.normEps)
             pool.run { t in
                 matVec(P + w.wq, xn, q, rows: SpinPool.piece(qd, t, T), n: d, accumulate: false)
                 matVec(P + w.wk, xn, k, rows: SpinPool.piece(kvd, t, T), n: d, accumulate: false)
                 matVec(P + w.wv, xn, v, rows: SpinPool.piece(kvd, t, T), n: d, accumulate: false)
             }
-            model.rope.apply(q, positions: posBuf, n: 1, heads: c.nHeads)
-            model.rope.apply(k, positions: posBuf, n: 1, heads: c.nKVHeads)
+            model.rope.apply(model.parallel, q, positions: posBuf, n: 1, heads: c.nHeads)
+            model.rope.apply(model.parallel, k, positions: posBuf, n: 1, heads: c.nKVHeads)
             (kCache[l].p + pos * kvd).update(from: k, count: kvd)
             (vCache[l].p + pos * kvd).update(from: v, count: kvd)
             pool.run { t in for h in SpinPool.piece(c.nHeads, t, T) { attend(layer: l, row: 0, head: h, pos: pos) } }
             pool.run { t in matVec(P + w.wo, att, x, rows: SpinPool.piece(d, t, T), n: qd, accumulate: true) }
-            rmsNormForward(x, P + w.ffnNorm, xn, rstd.p, n: 1, d: d, eps: c.normEps)
+            rmsNormForward(model.parallel, x, P + w.ffnNorm, xn, rstd.p, n: 1, d: d, eps: c.normEps)
             pool.run { t in
                 let r = SpinPool.piece(hid, t, T, align: 8)
                 matVec(P + w.w1, xn, a, rows: r, n: d, accumulate: false)
                 matVec(P + w.w3, xn, b, rows: r, n: d, accumulate: false)
-                swigluForward(a + r.lowerBound, b + r.lowerBound, m + r.lowerBound, count: r.count)
+                swigluForward(model.parallel, a + r.lowerBound, b + r.lowerBound, m + r.lowerBound, count: r.count)
             }
             pool.run { t in matVec(P + w.w2, m, x, rows: SpinPool.piece(d, t, T), n: hid, accumulate: true) }
         }
-        rmsNormForward(x, P + L.finalNorm, xn, rstd.p, n: 1, d: d, eps: c.normEps)
+        rmsNormForward(model.parallel, x, P + L.finalNorm, xn, rstd.p, n: 1, d: d, eps: c.normEps)
         let logits = self.logits.p
         pool.run { t in matVec(P + L.head, xn, logits, rows: SpinPool.piece(c.vocabSize, t, T), n: d, accumulate: false) }
         return logits

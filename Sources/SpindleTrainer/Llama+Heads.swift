@@ -5,6 +5,7 @@
 //   s_i = xnF_i · w_score          ∂L/∂xnF_i = (∂L/∂s_i)·w_score,  ∂L/∂w_score = Σ_i (∂L/∂s_i)·xnF_i
 // The trunk backward from ∂L/∂xnF (final norm, layers, embedding) is the tail of `backward`.
 import Foundation
+import SpindleIO
 
 extension LlamaModel {
     /// Runs the trunk and the score head on every token of the loaded batch: `out` [n].
@@ -37,7 +38,7 @@ extension LlamaModel {
         let P = params.p, G = grads.p
         let shape = AttentionShape(b: a.b, t: a.t, heads: c.nHeads, kvHeads: c.nKVHeads, hd: c.headDim)
         a.dX.zero()
-        rmsNormBackward(a.xs[c.nLayers].p, P + layout.finalNorm, a.rstdF.p, a.dXn.p, dx: a.dX.p,
+        rmsNormBackward(parallel, a.xs[c.nLayers].p, P + layout.finalNorm, a.rstdF.p, a.dXn.p, dx: a.dX.p,
                         dg: G + layout.finalNorm, n: n, d: d)
         backwardLayers(a, shape: shape)
         embeddingBackward(a.dX.p, tokens: a.tokens, dE: G + layout.embed, n: n, d: d)
@@ -53,12 +54,12 @@ extension LlamaModel {
         precondition(layout.head >= 0, "policyForwardBackward needs a language-model head")
         forward(a)
         let vocab = config.vocabSize, L = a.logits.p, T = a.targets, n = a.n
-        SpindleTrainer.logProbs(L, targets: T, n: n, vocab: vocab, out: logp)
+        SpindleTrainer.logProbs(parallel, L, targets: T, n: n, vocab: vocab, out: logp)
         let coef = UnsafeMutablePointer<Float>.allocate(capacity: n)
         defer { coef.deallocate() }
         coef.initialize(repeating: 0, count: n)
         coefficients(logp, coef)
-        parallelRanges(n, grain: 8) { rows in
+        parallel.ranges(n, grain: 8) { rows in
             for r in rows {
                 let l = L + r * vocab
                 let t = Int(T[r])

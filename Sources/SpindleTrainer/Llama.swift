@@ -8,6 +8,7 @@
 //               x'  = h + m·W2ᵀ                                         [n, d]
 //   logits = rms(x_L; gF)·Wheadᵀ                                         [n, vocab]
 import Foundation
+import SpindleIO
 
 /// A Llama model: configuration, weights and their gradients in flat buffers (see ParameterLayout).
 public final class LlamaModel: @unchecked Sendable {
@@ -16,6 +17,9 @@ public final class LlamaModel: @unchecked Sendable {
     let params: FloatBuffer
     let grads: FloatBuffer
     let rope: RoPETable
+    /// The threads its kernels run on (a context passed down, not a process-global setting; OpenBLAS
+    /// keeps its own count in `BLASBackend`).
+    public var parallel = Parallel(threads: 2)
 
     /// A model with weights drawn as in llama2.c / GPT-2: N(0, 0.02), residual projections (o_proj,
     /// down_proj) N(0, 0.02/√(2L)), norms 1.
@@ -62,24 +66,24 @@ public final class LlamaModel: @unchecked Sendable {
         Profile.time(.embedding) { embeddingForward(P + layout.embed, tokens: a.tokens, a.xs[0].p, n: n, d: d) }
         for l in 0..<c.nLayers {
             let w = layout.layers[l], s = a.layers[l], x = a.xs[l].p
-            Profile.time(.norm) { rmsNormForward(x, P + w.attnNorm, s.xn1.p, s.rstd1.p, n: n, d: d, eps: c.normEps) }
+            Profile.time(.norm) { rmsNormForward(parallel, x, P + w.attnNorm, s.xn1.p, s.rstd1.p, n: n, d: d, eps: c.normEps) }
             linearForward(s.xn1.p, P + w.wq, s.q.p, n: n, inDim: d, outDim: qd)
             linearForward(s.xn1.p, P + w.wk, s.k.p, n: n, inDim: d, outDim: kvd)
             linearForward(s.xn1.p, P + w.wv, s.v.p, n: n, inDim: d, outDim: kvd)
-            Profile.time(.rope) { rope.apply(s.q.p, positions: a.positions, n: n, heads: c.nHeads) }
-            Profile.time(.rope) { rope.apply(s.k.p, positions: a.positions, n: n, heads: c.nKVHeads) }
-            Profile.time(.attention) { attentionForward(s.q.p, s.k.p, s.v.p, out: s.att.p, probs: s.probs.p, segStart: a.segStart, shape) }
+            Profile.time(.rope) { rope.apply(parallel, s.q.p, positions: a.positions, n: n, heads: c.nHeads) }
+            Profile.time(.rope) { rope.apply(parallel, s.k.p, positions: a.positions, n: n, heads: c.nKVHeads) }
+            Profile.time(.attention) { attentionForward(parallel, s.q.p, s.k.p, s.v.p, out: s.att.p, probs: s.probs.p, segStart: a.segStart, shape) }
             s.h.p.update(from: x, count: n * d)
             linearForward(s.att.p, P + w.wo, s.h.p, n: n, inDim: qd, outDim: d, accumulate: true)
-            Profile.time(.norm) { rmsNormForward(s.h.p, P + w.ffnNorm, s.xn2.p, s.rstd2.p, n: n, d: d, eps: c.normEps) }
+            Profile.time(.norm) { rmsNormForward(parallel, s.h.p, P + w.ffnNorm, s.xn2.p, s.rstd2.p, n: n, d: d, eps: c.normEps) }
             linearForward(s.xn2.p, P + w.w1, s.a.p, n: n, inDim: d, outDim: hid)
             linearForward(s.xn2.p, P + w.w3, s.b.p, n: n, inDim: d, outDim: hid)
-            Profile.time(.swiglu) { swigluForward(s.a.p, s.b.p, s.m.p, count: n * hid) }
+            Profile.time(.swiglu) { swigluForward(parallel, s.a.p, s.b.p, s.m.p, count: n * hid) }
             let out = a.xs[l + 1].p
             out.update(from: s.h.p, count: n * d)
             linearForward(s.m.p, P + w.w2, out, n: n, inDim: hid, outDim: d, accumulate: true)
         }
-        Profile.time(.norm) { rmsNormForward(a.xs[c.nLayers].p, P + layout.finalNorm, a.xnF.p, a.rstdF.p, n: n, d: d, eps: c.normEps) }
+        Profile.time(.norm) { rmsNormForward(parallel, a.xs[c.nLayers].p, P + layout.finalNorm, a.xnF.p, a.rstdF.p, n: n, d: d, eps: c.normEps) }
         if logits && layout.head >= 0 {
             linearForward(a.xnF.p, P + layout.head, a.logits.p, n: n, inDim: d, outDim: c.vocabSize)
         }
@@ -93,7 +97,7 @@ public final class LlamaModel: @unchecked Sendable {
         precondition(layout.head >= 0, "forwardBackward needs a language-model head")
         forward(a)
         let c = config
-        let loss = Profile.time(.loss) { crossEntropyForwardBackward(a.logits.p, targets: a.targets, n: a.n, vocab: c.vocabSize,
+        let loss = Profile.time(.loss) { crossEntropyForwardBackward(parallel, a.logits.p, targets: a.targets, n: a.n, vocab: c.vocabSize,
                                                scale: lossScale, lossPerRow: a.lossRow.p) }
         backward(a)
         return (loss, a.targetCount)
@@ -102,7 +106,7 @@ public final class LlamaModel: @unchecked Sendable {
     /// Loss only (evaluation): returns the summed loss and the number of targets.
     public func loss(_ a: Activations) -> (lossSum: Double, targets: Int) {
         forward(a)
-        let loss = Profile.time(.loss) { crossEntropyForwardBackward(a.logits.p, targets: a.targets, n: a.n, vocab: config.vocabSize,
+        let loss = Profile.time(.loss) { crossEntropyForwardBackward(parallel, a.logits.p, targets: a.targets, n: a.n, vocab: config.vocabSize,
                                                scale: 0, lossPerRow: a.lossRow.p, writeGradient: false) }
         return (loss, a.targetCount)
     }
@@ -118,7 +122,7 @@ public final class LlamaModel: @unchecked Sendable {
         linearBackward(a.xnF.p, P + layout.head, a.logits.p, dx: a.dXn.p, dw: G + layout.head,
                        n: n, inDim: d, outDim: c.vocabSize, accumulateDx: false)
         a.dX.zero()
-        Profile.time(.norm) { rmsNormBackward(a.xs[c.nLayers].p, P + layout.finalNorm, a.rstdF.p, a.dXn.p, dx: a.dX.p,
+        Profile.time(.norm) { rmsNormBackward(parallel, a.xs[c.nLayers].p, P + layout.finalNorm, a.rstdF.p, a.dXn.p, dx: a.dX.p,
                         dg: G + layout.finalNorm, n: n, d: d) }
         backwardLayers(a, shape: shape)
         Profile.time(.embedding) { embeddingBackward(a.dX.p, tokens: a.tokens, dE: G + layout.embed, n: n, d: d) }
@@ -133,27 +137,27 @@ public final class LlamaModel: @unchecked Sendable {
             // x' = h + m·W2ᵀ
             a.dH.p.update(from: a.dX.p, count: n * d)
             linearBackward(s.m.p, P + w.w2, a.dX.p, dx: a.dM.p, dw: G + w.w2, n: n, inDim: hid, outDim: d, accumulateDx: false)
-            Profile.time(.swiglu) { swigluBackward(s.a.p, s.b.p, a.dM.p, da: a.dA.p, db: a.dB.p, count: n * hid) }
+            Profile.time(.swiglu) { swigluBackward(parallel, s.a.p, s.b.p, a.dM.p, da: a.dA.p, db: a.dB.p, count: n * hid) }
             linearBackward(s.xn2.p, P + w.w1, a.dA.p, dx: a.dXn.p, dw: G + w.w1, n: n, inDim: d, outDim: hid, accumulateDx: false)
             linearBackward(s.xn2.p, P + w.w3, a.dB.p, dx: a.dXn.p, dw: G + w.w3, n: n, inDim: d, outDim: hid, accumulateDx: true)
-            Profile.time(.norm) { rmsNormBackward(s.h.p, P + w.ffnNorm, s.rstd2.p, a.dXn.p, dx: a.dH.p, dg: G + w.ffnNorm, n: n, d: d) }
+            Profile.time(.norm) { rmsNormBackward(parallel, s.h.p, P + w.ffnNorm, s.rstd2.p, a.dXn.p, dx: a.dH.p, dg: G + w.ffnNorm, n: n, d: d) }
             // h = x + att·Woᵀ
             a.dX.p.update(from: a.dH.p, count: n * d)
             linearBackward(s.att.p, P + w.wo, a.dH.p, dx: a.dAtt.p, dw: G + w.wo, n: n, inDim: qd, outDim: d, accumulateDx: false)
-            Profile.time(.attention) { attentionBackward(s.q.p, s.k.p, s.v.p, probs: s.probs.p, dOut: a.dAtt.p, segStart: a.segStart,
+            Profile.time(.attention) { attentionBackward(parallel, s.q.p, s.k.p, s.v.p, probs: s.probs.p, dOut: a.dAtt.p, segStart: a.segStart,
                               dq: a.dQ.p, dk: a.dK.p, dv: a.dV.p, scratch: a.attScratch.p, shape) }
-            Profile.time(.rope) { rope.apply(a.dQ.p, positions: a.positions, n: n, heads: c.nHeads, inverse: true) }
-            Profile.time(.rope) { rope.apply(a.dK.p, positions: a.positions, n: n, heads: c.nKVHeads, inverse: true) }
+            Profile.time(.rope) { rope.apply(parallel, a.dQ.p, positions: a.positions, n: n, heads: c.nHeads, inverse: true) }
+            Profile.time(.rope) { rope.apply(parallel, a.dK.p, positions: a.positions, n: n, heads: c.nKVHeads, inverse: true) }
             linearBackward(s.xn1.p, P + w.wq, a.dQ.p, dx: a.dXn.p, dw: G + w.wq, n: n, inDim: d, outDim: qd, accumulateDx: false)
             linearBackward(s.xn1.p, P + w.wk, a.dK.p, dx: a.dXn.p, dw: G + w.wk, n: n, inDim: d, outDim: kvd, accumulateDx: true)
             linearBackward(s.xn1.p, P + w.wv, a.dV.p, dx: a.dXn.p, dw: G + w.wv, n: n, inDim: d, outDim: kvd, accumulateDx: true)
-            Profile.time(.norm) { rmsNormBackward(x, P + w.attnNorm, s.rstd1.p, a.dXn.p, dx: a.dX.p, dg: G + w.attnNorm, n: n, d: d) }
+            Profile.time(.norm) { rmsNormBackward(parallel, x, P + w.attnNorm, s.rstd1.p, a.dXn.p, dx: a.dX.p, dg: G + w.attnNorm, n: n, d: d) }
         }
     }
 
     /// Per-token log p(t[i+1] | t[...i]) for the loaded batch, into `out` [n] (0 where no target).
     public func logProbs(_ a: Activations, into out: UnsafeMutablePointer<Float>) {
         forward(a)
-        SpindleTrainer.logProbs(a.logits.p, targets: a.targets, n: a.n, vocab: config.vocabSize, out: out)
+        SpindleTrainer.logProbs(parallel, a.logits.p, targets: a.targets, n: a.n, vocab: config.vocabSize, out: out)
     }
 }

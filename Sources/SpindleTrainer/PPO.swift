@@ -4,6 +4,7 @@
 // KL penalty −β·(log π_θ − log π_0), GAE, the clipped surrogate and clipped value loss over
 // mini-batches, AdamW at a constant lr. Formulas: PPOMath.swift, CombinedReward.swift.
 import Foundation
+import SpindleIO
 
 public struct PPOSettings: Sendable {
     public var iterations = 20
@@ -90,16 +91,18 @@ public final class PPOTrainer {
         }
         self.settings = settings
         self.policy = policy; self.reference = reference; self.value = value; self.rewards = rewards
+        let parallel = Parallel(threads: settings.threads)
+        for m in [policy, reference, value] { m.parallel = parallel }
+        rewards.use(parallel)
         var adam = AdamWSettings()
         adam.weightDecay = 0.1
-        policyOpt = AdamW(layout: policy.layout, settings: adam)
-        valueOpt = AdamW(layout: value.layout, settings: adam)
+        policyOpt = AdamW(layout: policy.layout, settings: adam, parallel: parallel)
+        valueOpt = AdamW(layout: value.layout, settings: adam, parallel: parallel)
         let t = min(settings.seqLen, policy.config.maxSeqLen)
         lmActs = Activations(config: policy.config, b: settings.rows, t: t)
         valueActs = Activations(config: value.config, b: settings.rows, t: t)
         generator = Generator(model: policy, batch: settings.promptsPerIteration, maxLen: t)
         state.rngState = settings.seed
-        Compute.threads = settings.threads
         BLASBackend.shared.threads = settings.threads
     }
 
@@ -256,7 +259,7 @@ public final class PPOTrainer {
                         }
                     }
                 }
-                clipGradientNorm(policy.grads.p, count: policy.layout.totalCount, maxNorm: 1)
+                clipGradientNorm(policy.grads.p, count: policy.layout.totalCount, maxNorm: 1, parallel: policy.parallel)
                 policyOpt.update(params: policy.params.p, grads: policy.grads.p, lr: s.lr)
                 // Value.
                 value.zeroGradients()
@@ -275,7 +278,7 @@ public final class PPOTrainer {
                     }
                     dV.withUnsafeBufferPointer { value.scoreBackward(valueActs, dScores: $0.baseAddress!) }
                 }
-                clipGradientNorm(value.grads.p, count: value.layout.totalCount, maxNorm: 1)
+                clipGradientNorm(value.grads.p, count: value.layout.totalCount, maxNorm: 1, parallel: value.parallel)
                 valueOpt.update(params: value.params.p, grads: value.grads.p, lr: s.valueLR)
                 tokens += nTok
             }

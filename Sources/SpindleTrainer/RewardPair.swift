@@ -1,6 +1,7 @@
 // RewardPair.swift: the helpfulness and safety reward models scoring the same samples, and the
 // Llama 2 gate between them (CombinedReward.swift).
 import Foundation
+import SpindleIO
 
 /// Scores of one sample under both reward models and the gated choice.
 public struct SampleReward: Sendable {
@@ -18,6 +19,12 @@ public final class RewardPair {
 
     public init(helpfulness: RewardModel, safety: RewardModel?, threshold: Double = 0.15) {
         self.helpfulness = helpfulness; self.safety = safety; self.threshold = threshold
+    }
+
+    /// Both models run their kernels on `parallel`.
+    public func use(_ parallel: Parallel) {
+        helpfulness.model.parallel = parallel
+        safety?.model.parallel = parallel
     }
 
     /// Loads reward-model checkpoints, checking they read the policy's tokens.

@@ -3,6 +3,7 @@
 // accuracy, metrics JSONL, HF-layout checkpoints (LlamaForSequenceClassification) and exact resume.
 import Foundation
 import SpindleShards
+import SpindleIO
 
 /// Llama 2 reward-model preset applied to a data size.
 public enum RewardPreset {
@@ -43,23 +44,23 @@ public enum RewardTraining {
                            margins: MarginTable, stamp: TokenizerStamp?, resume: Bool, stopAt: Int? = nil,
                            log: (String) -> Void) throws -> (steps: Int, loss: Double, evalAccuracy: Double?) {
         guard !pairs.isEmpty else { throw TrainerError.data(file: "training pairs", line: nil, message: "no preference pairs") }
-        Compute.threads = config.threads
         BLASBackend.shared.threads = config.threads
         let out = config.outputDir, ckpt = out + "/checkpoint"
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        let parallel = Parallel(threads: config.threads)
         let model: LlamaModel
         let optimizer: AdamW
         var state: TrainerState
         if resume {
             model = try Checkpoint.load(ckpt)
             guard model.layout.score >= 0 else { throw TrainerError.format(file: ckpt, message: "not a reward model") }
-            optimizer = AdamW(layout: model.layout, settings: config.adamw)
+            optimizer = AdamW(layout: model.layout, settings: config.adamw, parallel: parallel)
             state = try Checkpoint.loadTrainingState(ckpt, into: optimizer, layout: model.layout)
         } else {
             guard let initFrom else { throw TrainerError.config(field: "init", message: "a reward model starts from a checkpoint (--init DIR)") }
             let src = try Checkpoint.load(initFrom)
             model = src.layout.score >= 0 ? src : try RewardModel.fromLanguageModel(src, seed: config.seed)
-            optimizer = AdamW(layout: model.layout, settings: config.adamw)
+            optimizer = AdamW(layout: model.layout, settings: config.adamw, parallel: parallel)
             state = TrainerState()
             state.rngState = config.seed
             _ = FileManager.default.createFile(atPath: out + "/metrics.jsonl", contents: nil)
@@ -91,7 +92,7 @@ public enum RewardTraining {
                 lossSum += r.lossSum; correct += r.correct; marginSum += r.marginSum
             }
             let lr = schedule.lr(at: state.step)
-            let norm = clipGradientNorm(model.grads.p, count: model.layout.totalCount, maxNorm: config.gradClip)
+            let norm = clipGradientNorm(model.grads.p, count: model.layout.totalCount, maxNorm: config.gradClip, parallel: parallel)
             optimizer.update(params: model.params.p, grads: model.grads.p, lr: lr)
             state.step += 1
             state.cursor = (state.cursor + batch.count) % pairs.count

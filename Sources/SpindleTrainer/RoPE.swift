@@ -2,6 +2,7 @@
 // a head, x[i] pairs with x[i + hd/2]. HF checkpoints load as is; llama2.c / Meta files need the row
 // permutation of q_proj / k_proj (see LlamaConversion.swift). Positions restart in each packed segment.
 import Foundation
+import SpindleIO
 
 /// cos/sin tables [maxPos, hd/2], computed the way transformers does (fp32 inv_freq and angles).
 public final class RoPETable: @unchecked Sendable {
@@ -28,10 +29,10 @@ public final class RoPETable: @unchecked Sendable {
 
     /// In place on x [n, heads, hd]: x' = x ⊙ cos + rotate_half(x) ⊙ sin, at `positions[n]`.
     /// `inverse` applies the transpose rotation (the backward pass of the forward rotation).
-    func apply(_ x: FPtr, positions: UnsafePointer<Int32>, n: Int, heads: Int, inverse: Bool = false) {
+    func apply(_ par: Parallel, _ x: FPtr, positions: UnsafePointer<Int32>, n: Int, heads: Int, inverse: Bool = false) {
         let half = self.half, hd = 2 * half
         let sgn: Float = inverse ? -1 : 1
-        parallelRanges(n, grain: 32) { rows in
+        par.ranges(n, grain: 32) { rows in
             for r in rows {
                 let pos = Int(positions[r])
                 let c = cos.p + pos * half, s = sin.p + pos * half

@@ -25,7 +25,7 @@ public enum SFT {
             }
             var state = TrainerState()
             state.rngState = config.seed
-            try Checkpoint.save(model, to: ckpt, optimizer: AdamW(layout: model.layout, settings: config.adamw), state: state)
+            try Checkpoint.save(model, to: ckpt, optimizer: AdamW(layout: model.layout, settings: config.adamw, parallel: model.parallel), state: state)
             _ = FileManager.default.createFile(atPath: config.outputDir + "/metrics.jsonl", contents: nil)
             log("sft: starting from \(initFrom)")
         }

@@ -1,5 +1,6 @@
 // Sampler.swift: next-token choice from logits — greedy, temperature, nucleus (top-p).
 import Foundation
+import SpindleIO
 
 /// How tokens are drawn.
 public struct SamplingOptions: Sendable {

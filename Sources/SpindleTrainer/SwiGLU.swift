@@ -1,6 +1,7 @@
 // SwiGLU.swift: the Llama MLP's gate, m = silu(a) ⊙ b with a = x·W1ᵀ (gate_proj), b = x·W3ᵀ (up_proj).
 // Eight lanes at a time with the vectorised exp; `swigluForwardReference` (libm expf) is the oracle.
 import Foundation
+import SpindleIO
 
 @inline(__always) func sigmoid(_ z: Float) -> Float { 1 / (1 + expf(-z)) }
 
@@ -12,8 +13,8 @@ func swigluForwardReference(_ a: CFPtr, _ b: CFPtr, _ m: FPtr, count: Int) {
 }
 
 /// m[i] = silu(a[i]) · b[i] over `count` elements.
-func swigluForward(_ a: CFPtr, _ b: CFPtr, _ m: FPtr, count: Int) {
-    parallelRanges(count / 8, grain: 512) { r in
+func swigluForward(_ par: Parallel, _ a: CFPtr, _ b: CFPtr, _ m: FPtr, count: Int) {
+    par.ranges(count / 8, grain: 512) { r in
         let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b), rm = UnsafeMutableRawPointer(m)
         for c in r {
             let o = 32 * c
@@ -26,8 +27,8 @@ func swigluForward(_ a: CFPtr, _ b: CFPtr, _ m: FPtr, count: Int) {
 }
 
 /// da = dm · b · silu'(a), db = dm · silu(a);  silu'(a) = s·(1 + a·(1 − s)).
-func swigluBackward(_ a: CFPtr, _ b: CFPtr, _ dm: CFPtr, da: FPtr, db: FPtr, count: Int) {
-    parallelRanges(count / 8, grain: 512) { r in
+func swigluBackward(_ par: Parallel, _ a: CFPtr, _ b: CFPtr, _ dm: CFPtr, da: FPtr, db: FPtr, count: Int) {
+    par.ranges(count / 8, grain: 512) { r in
         let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b), rdm = UnsafeRawPointer(dm)
         let rda = UnsafeMutableRawPointer(da), rdb = UnsafeMutableRawPointer(db)
         for c in r {

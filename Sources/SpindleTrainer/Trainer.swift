@@ -3,6 +3,7 @@
 // source's cursor (packers shuffle when they write shards), so a run is a pure function of config,
 // data and seed, and a resumed run continues exactly.
 import Foundation
+import SpindleIO
 
 /// What one optimiser step did.
 public struct StepResult: Sendable {
@@ -42,13 +43,13 @@ public final class Trainer {
             throw TrainerError.config(field: "model", message: String(format: "training this shape needs about %.1f GiB (weights, gradients, AdamW state, activations for batch %d × seq %d); this machine has %.1f GiB", need / 1073741824, config.batchSize, config.seqLen, have / 1073741824))
         }
         self.config = config
-        Compute.threads = config.threads
         BLASBackend.shared.threads = config.threads
         self.model = try model ?? LlamaModel(config: config.model, seed: config.seed)
         guard self.model.config == config.model else {
             throw TrainerError.config(field: "model", message: "the checkpoint's shape differs from the config's model section")
         }
-        optimizer = AdamW(layout: self.model.layout, settings: config.adamw)
+        self.model.parallel = Parallel(threads: config.threads)
+        optimizer = AdamW(layout: self.model.layout, settings: config.adamw, parallel: self.model.parallel)
         self.source = source
         acts = Activations(config: config.model, b: config.batchSize, t: config.seqLen)
         rowsPerStep = config.batchSize * config.gradAccum
@@ -113,7 +114,7 @@ public final class Trainer {
         }
         let lr = config.schedule.lr(at: state.step)
         let norm = Profile.time(.optimizer) { () -> Double in
-            let norm = clipGradientNorm(model.grads.p, count: model.layout.totalCount, maxNorm: config.gradClip)
+            let norm = clipGradientNorm(model.grads.p, count: model.layout.totalCount, maxNorm: config.gradClip, parallel: model.parallel)
             optimizer.update(params: model.params.p, grads: model.grads.p, lr: lr)
             return norm
         }

@@ -68,7 +68,7 @@ struct EvalRM: ParsableCommand {
             }
         }
         guard !pairs.isEmpty else { throw ValidationError("no preference records in the input") }
-        Compute.threads = threads
+        model.parallel = Parallel(threads: threads)
         BLASBackend.shared.threads = threads
         let t = min(seqLen ?? model.config.maxSeqLen, model.config.maxSeqLen)
         let rm = RewardModel(model: model, rows: rows, seqLen: t)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SpindleIO
 import SpindleShards
 import SpindleTokenizer
 import SpindleTrainer
@@ -46,7 +47,6 @@ struct Generate: ParsableCommand {
 
     func run() throws {
         BLASBackend.prepareProcess()   // before any input is read: it may re-exec
-        Compute.threads = threads
         BLASBackend.shared.threads = threads
         if prompt != nil && tokenizer == nil { throw ValidationError("--prompt needs --tokenizer MODEL (or give token ids with --ids)") }
         if (chat || system != nil) && prompt == nil { throw ValidationError("--chat and --system go with a text --prompt") }
@@ -56,6 +56,7 @@ struct Generate: ParsableCommand {
             return try LlamaModel(config: TrainConfig.load(resolveConfigPath(config)).model, seed: seed)
         }
         if model.layout.head < 0 { throw ValidationError("this checkpoint is a reward model (score head): it cannot generate") }
+        model.parallel = Parallel(threads: threads)
         if let n = benchmark {
             guard n > 1 else { throw ValidationError("--benchmark needs at least 2 tokens") }
             let gen = Generator(model: model, batch: 1, maxLen: min(n + 1, model.config.maxSeqLen))

@@ -20,7 +20,6 @@ struct Score: ParsableCommand {
 
     func run() throws {
         BLASBackend.prepareProcess()   // before any input is read: it may re-exec
-        Compute.threads = threads
         BLASBackend.shared.threads = threads
         let name = input ?? "<stdin>"
         let (sum, count) = try exitOnTrainerError("score") { () -> (Double, Int) in
@@ -28,7 +27,9 @@ struct Score: ParsableCommand {
             do { data = try InputFile.readAll(path: input) } catch {
                 throw TrainerError.io(file: name, message: "\(error)")
             }
-            let scorer = Scorer(model: try Checkpoint.load(checkpoint))
+            let model = try Checkpoint.load(checkpoint)
+            model.parallel = Parallel(threads: threads)
+            let scorer = Scorer(model: model)
             var sum = 0.0, count = 0
             var out = ""
             let text = String(decoding: data, as: UTF8.self)

@@ -1,3 +1,4 @@
+import SpindleIO
 import Testing
 @testable import SpindleShards
 
@@ -51,7 +52,7 @@ struct ParallelMapTests {
         let items = Array(0..<1000)
         let e = FakeEncoder()
         let texts = items.map { "item \($0) " + String(repeating: "x", count: $0 % 37) }
-        #expect(ParallelMap.map(texts, threads: threads) { e.encode($0) } == texts.map { e.encode($0) })
-        #expect(ParallelMap.map([Int](), threads: threads) { $0 } == [])
+        #expect(Parallel(threads: threads).map(texts) { e.encode($0) } == texts.map { e.encode($0) })
+        #expect(Parallel(threads: threads).map([Int]()) { $0 } == [])
     }
 }

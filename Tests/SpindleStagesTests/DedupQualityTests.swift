@@ -31,7 +31,7 @@ import SpindleIO
                               "Subscribe to our newsletter to receive the latest news and updates every week.", "Click here to read more stories like this one."]
 
     /// One edited variant of `t`; `kind` picks the edit, `rng` its details.
-    static func edit(_ t: String, kind: Int, rng: inout SplitMix64) -> String {
+    static func edit(_ t: String, kind: Int, rng: inout SeededRandom) -> String {
         func pick(_ n: Int) -> Int { Int(rng.next() % UInt64(n)) }
         var w = t.split(separator: " ").map(String.init)
         let rates = [0.005, 0.01, 0.02, 0.03, 0.05, 0.08, 0.12, 0.2]
@@ -74,7 +74,7 @@ import SpindleIO
 
     static func evaluate(verify: VerifyMode, limit: Int = 240, variants: Int = 4, margin: Double = NearDupIndex.defaultEstimateMargin) throws -> Figures {
         let base = try bases(limit: limit)
-        var rng = SplitMix64(seed: 2024)
+        var rng = SeededRandom(seed: 2024)
         var docs = base
         var origin: [Int] = Array(0..<base.count)
         for (i, t) in base.enumerated() {

@@ -45,14 +45,14 @@ func syntheticDocuments(_ n: Int, words: Int = 120, seed: UInt64 = 1) -> [String
     let vocab = ("the of and to in a is that for it as was with be by on not he this are or his from at which but have an they "
         + "river mountain city history science music language system government energy water market school network theory "
         + "ancient modern early late north south great small public private national local united general central").split(separator: " ")
-    var rng = SplitMix64(seed: seed)
+    var rng = SeededRandom(seed: seed)
     return (0..<n).map { _ in (0..<words).map { _ in String(vocab[Int(rng.next() % UInt64(vocab.count))]) }.joined(separator: " ") }
 }
 
 /// Edit a text: replace `k` words (deterministically) with new tokens.
 func substitute(_ text: String, _ k: Int, seed: UInt64) -> String {
     var w = text.split(separator: " ").map(String.init)
-    var rng = SplitMix64(seed: seed)
+    var rng = SeededRandom(seed: seed)
     for j in 0..<k { w[Int(rng.next() % UInt64(w.count))] = "edit\(j)x\(seed)" }
     return w.joined(separator: " ")
 }

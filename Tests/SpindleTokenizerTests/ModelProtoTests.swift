@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import SpindleIO
 @testable import SpindleTokenizer
 
 @Suite struct ModelProtoTests {
@@ -73,7 +74,7 @@ import Testing
     @Test(.enabled(if: SharedData.hasLlama2))
     func fuzzedLlama2FileNeverCrashes() throws {
         let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: SharedData.llama2Model)))
-        var rng = SplitMix64(seed: 42)
+        var rng = SeededRandom(seed: 42)
         var parsed = 0, failed = 0
         for round in 0..<120 {
             var b = bytes

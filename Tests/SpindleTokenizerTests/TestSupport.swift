@@ -44,5 +44,3 @@ func runPython(_ script: String, stdin: Data = Data(), args: [String] = []) thro
     return out
 }
 
-/// The library's SplitMix64 generator, for fuzz tests.
-typealias SplitMix64 = SplitMix

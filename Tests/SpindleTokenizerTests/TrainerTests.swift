@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import SpindleIO
 @testable import SpindleTokenizer
 
 extension SharedData {
@@ -238,7 +239,7 @@ func naiveBPE(_ corpus: TrainingCorpus, merges: Int) -> [String] {
     /// The fused identity word counter sees the same words as normalise-then-split (its oracle).
     @Test(arguments: [true, false])
     func fusedSplitMatchesNormalizeThenSplit(allowWS: Bool) {
-        var rng = SplitMix64(seed: 3)
+        var rng = SeededRandom(seed: 3)
         let alphabet = Array("  ab c\u{2581}\t1é中🙂".unicodeScalars)
         let norm = Normalizer(charsMap: nil, userDefined: PrefixMatcher([]), addDummyPrefix: true,
                               removeExtraWhitespaces: false, escapeWhitespaces: true, treatWhitespaceAsSuffix: false)
@@ -272,7 +273,7 @@ func wordCounts(_ counters: [WordCounter]) -> [[UInt8]: UInt64] {
 @Suite struct WordCounterTests {
     /// The inline-key table against a dictionary: short and long keys, repeats, growth, merging.
     @Test func countsLikeADictionary() {
-        var rng = SplitMix64(seed: 7)
+        var rng = SeededRandom(seed: 7)
         var a = WordCounter(capacity: 4), b = WordCounter(capacity: 4)
         var want: [[UInt8]: UInt64] = [:]
         for k in 0..<20_000 {

@@ -1,6 +1,10 @@
 // Shared helpers: finite-difference gradient checks and small fixtures.
 import Foundation
+import SpindleIO
 @testable import SpindleTrainer
+
+/// The thread budget the kernel tests run with (two threads, as on the machines Spindle targets).
+let par2 = Parallel(threads: 2)
 
 /// Deterministic values in [-scale, scale).
 func randomArray(_ n: Int, seed: UInt64, scale: Float = 1) -> [Float] {

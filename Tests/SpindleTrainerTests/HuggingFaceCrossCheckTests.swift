@@ -4,6 +4,7 @@
 // Python starts twice in all (torch imports are slow): once for the fixtures, once for the logits.
 import Foundation
 import Testing
+import SpindleIO
 @testable import SpindleTrainer
 
 let peers = sharedData.deletingLastPathComponent().appendingPathComponent("bench/peers").path

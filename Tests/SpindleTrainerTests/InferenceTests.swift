@@ -1,5 +1,6 @@
 // KV-cached decoding against the full forward pass; sampling; scoring.
 import Testing
+import SpindleIO
 @testable import SpindleTrainer
 
 @Suite struct InferenceTests {

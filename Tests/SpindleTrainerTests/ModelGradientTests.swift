@@ -1,5 +1,6 @@
 // The whole model: finite differences through every tensor, packing equivalence, overfitting.
 import Testing
+import SpindleIO
 @testable import SpindleTrainer
 
 /// A tiny model with larger-than-default weights so gradients are well above fp32 noise.

@@ -2,6 +2,7 @@
 // Double). The relative error ‖analytic − numeric‖ / ‖analytic‖ is stated in each expectation.
 import Foundation
 import Testing
+import SpindleIO
 @testable import SpindleTrainer
 
 @Suite struct OpGradientTests {
@@ -36,9 +37,9 @@ import Testing
         let n = 3, d = 8
         let x = Buf(randomArray(n * d, seed: 4, scale: 2)), g = Buf(randomArray(d, seed: 5)), r = Buf(randomArray(n * d, seed: 6))
         let y = Buf(zeros: n * d), rstd = Buf(zeros: n), dx = Buf(zeros: n * d), dg = Buf(zeros: d)
-        let loss = { rmsNormForward(x.p, g.p, y.p, rstd.p, n: n, d: d, eps: 1e-5); return y.dot(r) }
+        let loss = { rmsNormForward(par2, x.p, g.p, y.p, rstd.p, n: n, d: d, eps: 1e-5); return y.dot(r) }
         _ = loss()
-        rmsNormBackward(x.p, g.p, rstd.p, r.p, dx: dx.p, dg: dg.p, n: n, d: d)
+        rmsNormBackward(par2, x.p, g.p, rstd.p, r.p, dx: dx.p, dg: dg.p, n: n, d: d)
         let ex = gradientRelativeError(values: x.p, analytic: dx.p, indices: x.all, loss: loss)
         let eg = gradientRelativeError(values: g.p, analytic: dg.p, indices: g.all, loss: loss)
         #expect(ex < 1e-3 && eg < 1e-3, "rmsnorm rel err dx \(ex) dg \(eg)")
@@ -48,8 +49,8 @@ import Testing
         let n = 40
         let a = Buf(randomArray(n, seed: 7, scale: 3)), b = Buf(randomArray(n, seed: 8, scale: 2)), r = Buf(randomArray(n, seed: 9))
         let m = Buf(zeros: n), da = Buf(zeros: n), db = Buf(zeros: n)
-        let loss = { swigluForward(a.p, b.p, m.p, count: n); return m.dot(r) }
-        swigluBackward(a.p, b.p, r.p, da: da.p, db: db.p, count: n)
+        let loss = { swigluForward(par2, a.p, b.p, m.p, count: n); return m.dot(r) }
+        swigluBackward(par2, a.p, b.p, r.p, da: da.p, db: db.p, count: n)
         let ea = gradientRelativeError(values: a.p, analytic: da.p, indices: a.all, loss: loss)
         let eb = gradientRelativeError(values: b.p, analytic: db.p, indices: b.all, loss: loss)
         #expect(ea < 1e-3 && eb < 1e-3, "swiglu rel err \(ea) \(eb)")
@@ -66,15 +67,15 @@ import Testing
         let pos: [Int32] = [0, 3, 7, 15]
         let loss = { () -> Double in
             let y = Buf(x.array)
-            table.apply(y.p, positions: pos, n: n, heads: heads)
+            table.apply(par2, y.p, positions: pos, n: n, heads: heads)
             return y.dot(r)
         }
         let dx = Buf(r.array)
-        table.apply(dx.p, positions: pos, n: n, heads: heads, inverse: true)
+        table.apply(par2, dx.p, positions: pos, n: n, heads: heads, inverse: true)
         let e = gradientRelativeError(values: x.p, analytic: dx.p, indices: x.all, loss: loss)
         #expect(e < 1e-3, "rope rel err \(e)")
         let y = Buf(x.array)   // position 0 is the identity
-        table.apply(y.p, positions: pos, n: n, heads: heads)
+        table.apply(par2, y.p, positions: pos, n: n, heads: heads)
         #expect(Array(y.array[0..<(heads * hd)]) == Array(x.array[0..<(heads * hd)]))
     }
 
@@ -86,10 +87,10 @@ import Testing
         let v = Buf(randomArray(b * t * kv * hd, seed: 14)), r = Buf(randomArray(b * t * heads * hd, seed: 15))
         let seg: [Int32] = segmented ? [0, 0, 0, 3, 3, 5, 0, 1, 1, 1, 1, 1] : [Int32](repeating: 0, count: b * t)
         let out = Buf(zeros: q.count), probs = Buf(zeros: b * heads * t * t)
-        let loss = { attentionForward(q.p, k.p, v.p, out: out.p, probs: probs.p, segStart: seg, s); return out.dot(r) }
+        let loss = { attentionForward(par2, q.p, k.p, v.p, out: out.p, probs: probs.p, segStart: seg, s); return out.dot(r) }
         _ = loss()
         let dq = Buf(zeros: q.count), dk = Buf(zeros: k.count), dv = Buf(zeros: v.count), scratch = Buf(zeros: b * kv * t * t)
-        attentionBackward(q.p, k.p, v.p, probs: probs.p, dOut: r.p, segStart: seg, dq: dq.p, dk: dk.p, dv: dv.p,
+        attentionBackward(par2, q.p, k.p, v.p, probs: probs.p, dOut: r.p, segStart: seg, dq: dq.p, dk: dk.p, dv: dv.p,
                           scratch: scratch.p, s)
         let eq = gradientRelativeError(values: q.p, analytic: dq.p, indices: q.all, loss: loss)
         let ek = gradientRelativeError(values: k.p, analytic: dk.p, indices: k.all, loss: loss)
@@ -114,9 +115,9 @@ import Testing
         let q = Buf(randomArray(t * heads * hd, seed: 16)), k = Buf(randomArray(t * hd, seed: 17)), v = Buf(randomArray(t * hd, seed: 18))
         let seg: [Int32] = [0, 0, 2, 2, 2]   // segStart: tokens 0-1, then 2-4
         let o1 = Buf(zeros: q.count), o2 = Buf(zeros: q.count), p = Buf(zeros: heads * t * t)
-        attentionForward(q.p, k.p, v.p, out: o1.p, probs: p.p, segStart: seg, s)
+        attentionForward(par2, q.p, k.p, v.p, out: o1.p, probs: p.p, segStart: seg, s)
         for i in 0..<hd { k.p[1 * hd + i] += 5; v.p[1 * hd + i] -= 3; k.p[4 * hd + i] *= -2 }  // tokens 1 and 4
-        attentionForward(q.p, k.p, v.p, out: o2.p, probs: p.p, segStart: seg, s)
+        attentionForward(par2, q.p, k.p, v.p, out: o2.p, probs: p.p, segStart: seg, s)
         let w = heads * hd
         for tok in [0, 2, 3] { #expect(Array(o1.array[(tok * w)..<((tok + 1) * w)]) == Array(o2.array[(tok * w)..<((tok + 1) * w)])) }
         #expect(o1.p[w] != o2.p[w])   // token 1 sees itself
@@ -129,15 +130,15 @@ import Testing
         let rows = Buf(zeros: n)
         let loss = { () -> Double in
             let l = Buf(logits.array)
-            return crossEntropyForwardBackward(l.p, targets: targets, n: n, vocab: vocab, scale: 1, lossPerRow: rows.p, writeGradient: false)
+            return crossEntropyForwardBackward(par2, l.p, targets: targets, n: n, vocab: vocab, scale: 1, lossPerRow: rows.p, writeGradient: false)
         }
         let grad = Buf(logits.array)
-        _ = crossEntropyForwardBackward(grad.p, targets: targets, n: n, vocab: vocab, scale: 1, lossPerRow: rows.p)
+        _ = crossEntropyForwardBackward(par2, grad.p, targets: targets, n: n, vocab: vocab, scale: 1, lossPerRow: rows.p)
         let e = gradientRelativeError(values: logits.p, analytic: grad.p, indices: logits.all, loss: loss)
         #expect(e < 1e-3, "cross-entropy rel err \(e)")
         #expect(grad.array[vocab..<(2 * vocab)].allSatisfy { $0 == 0 })   // ignored row
         let lp = Buf(zeros: n)
-        logProbs(logits.p, targets: targets, n: n, vocab: vocab, out: lp.p)
+        logProbs(par2, logits.p, targets: targets, n: n, vocab: vocab, out: lp.p)
         _ = loss()
         #expect(abs(lp.p[0] + rows.p[0]) < 1e-5 && lp.p[1] == 0)
     }

@@ -1,6 +1,7 @@
 // AdamW, the schedule, clipping, accumulation, overfitting, exact resume.
 import Foundation
 import Testing
+import SpindleIO
 @testable import SpindleTrainer
 
 func tinyTrainConfig(steps: Int = 30, accum: Int = 1, batch: Int = 2, seqLen: Int = 8) -> TrainConfig {
@@ -20,7 +21,7 @@ func tinySource(rows: Int = 4, seqLen: Int = 8, seed: UInt64 = 1) -> InMemoryBat
 @Suite struct OptimizerTests {
     @Test func adamwMatchesTheTorchFormula() {
         let layout = ParameterLayout(tinyConfig())
-        let opt = AdamW(layout: layout)
+        let opt = AdamW(layout: layout, parallel: par2)
         let n = layout.totalCount
         let p = Buf(randomArray(n, seed: 1)), g = Buf(randomArray(n, seed: 2))
         let p0 = p.array, lr: Float = 0.01
@@ -50,10 +51,10 @@ func tinySource(rows: Int = 4, seqLen: Int = 8, seed: UInt64 = 1) -> InMemoryBat
 
     @Test func clippingScalesToTheMaximumNorm() {
         let g = Buf([3, 4, 0, 0])
-        #expect(clipGradientNorm(g.p, count: 4, maxNorm: 1) == 5)
+        #expect(clipGradientNorm(g.p, count: 4, maxNorm: 1, parallel: par2) == 5)
         #expect(abs(g.p[0] - 0.6) < 1e-6 && abs(g.p[1] - 0.8) < 1e-6)
         let small = Buf([0.3, 0.4])
-        clipGradientNorm(small.p, count: 2, maxNorm: 1)
+        clipGradientNorm(small.p, count: 2, maxNorm: 1, parallel: par2)
         #expect(small.array == [0.3, 0.4])
     }
 

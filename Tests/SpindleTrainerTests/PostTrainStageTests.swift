@@ -4,6 +4,7 @@
 import Foundation
 import struct SpindleShards.TokenizerStamp
 import Testing
+import SpindleIO
 @testable import SpindleTrainer
 
 /// Pairs whose chosen answer ends in token 3 and rejected in token 7 (before </s> = 2).

@@ -2,6 +2,7 @@
 // a Spindle reward-model checkpoint loads in transformers and gives the same score at the last token.
 import Foundation
 import Testing
+import SpindleIO
 @testable import SpindleTrainer
 
 @Suite(.enabled(if: transformersAvailable, "python3 with torch + transformers and ../shared/bench/peers"))

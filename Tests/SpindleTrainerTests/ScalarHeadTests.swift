@@ -2,6 +2,7 @@
 // policy-gradient entry point, packing equivalence, and RM checkpoint naming.
 import Foundation
 import Testing
+import SpindleIO
 @testable import SpindleTrainer
 
 func tinyRewardModel(seed: UInt64 = 1) throws -> LlamaModel {

@@ -1,33 +1,7 @@
-// Parallel.swift: the two cores. Work is split into a fixed number of chunks that does not depend on
-// scheduling, so results are bitwise reproducible run to run.
-import Dispatch
+// FloatBuffer.swift: the fp32 buffer every weight, gradient and activation lives in (one owner, freed
+// in deinit), and the two vector helpers the kernels share. Parallel loops are SpindleIO's `Parallel`.
 import Glibc
-
-/// Threads used for elementwise, attention and loss kernels (OpenBLAS has its own setting).
-public enum Compute {
-    nonisolated(unsafe) public static var threads: Int = 2
-}
-
-/// Runs `body(i)` for i in 0..<n, spread over `Compute.threads` threads.
-@inline(__always)
-func parallelFor(_ n: Int, _ body: (Int) -> Void) {
-    if n <= 1 || Compute.threads <= 1 {
-        for i in 0..<n { body(i) }
-    } else {
-        // The kernels hand out disjoint slices of raw buffers; Sendable checking cannot see that.
-        withoutActuallyEscaping(body) { b in
-            DispatchQueue.concurrentPerform(iterations: n, execute: unsafeBitCast(b, to: (@Sendable (Int) -> Void).self))
-        }
-    }
-}
-
-/// Runs `body(range)` over `Compute.threads` contiguous pieces of 0..<n (`grain` at least per piece).
-@inline(__always)
-func parallelRanges(_ n: Int, grain: Int = 1, _ body: (Range<Int>) -> Void) {
-    let pieces = max(1, min(Compute.threads, n / max(grain, 1)))
-    if pieces == 1 { body(0..<n); return }
-    parallelFor(pieces) { p in body((p * n / pieces)..<((p + 1) * n / pieces)) }
-}
+import SpindleIO
 
 /// Dot product of two fp32 vectors, 8 lanes at a time.
 @inline(__always)
