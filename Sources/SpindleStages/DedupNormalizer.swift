@@ -13,8 +13,8 @@
 // - with `digitsToZero` (CCNet's line normalisation) every ASCII digit becomes 0.
 // The output is the normalised words joined by single spaces, with no leading or trailing space.
 
-/// Normalises UTF-8 text for hashing. Stateless apart from a lazily filled lookup table (not thread-safe
-/// on first use of a Unicode page: stages run one normaliser per process).
+/// Normalises UTF-8 text for hashing. Stateless apart from a lazily filled lookup table, which is safe
+/// to fill from several threads at once (`BMPPageTable`).
 public enum TextNormalizer {
     // ASCII classes: 0 = delete, 1 = word break, otherwise the byte to emit (already lower-cased).
     static let asciiTable: [UInt8] = {
@@ -96,19 +96,9 @@ public enum TextNormalizer {
 
     /// Classification of BMP scalars, computed one 256-scalar page at a time on first use (a page of
     /// Unicode property lookups costs ~40 us; the whole plane would cost ~10 ms at every start-up).
-    nonisolated(unsafe) static var bmpPages = [UnsafeMutablePointer<UInt32>?](repeating: nil, count: 256)
+    static let bmpPages = BMPPageTable(classify: { v in (v >= 0xD800 && v <= 0xDFFF) ? brk : classify(v) })
 
-    @inline(__always) static func bmpClass(_ v: UInt32) -> UInt32 {
-        let page = Int(v >> 8)
-        if let p = bmpPages[page] { return p[Int(v & 0xFF)] }
-        let p = UnsafeMutablePointer<UInt32>.allocate(capacity: 256)
-        for k in 0..<256 {
-            let s = UInt32(page << 8 | k)
-            p[k] = (s >= 0xD800 && s <= 0xDFFF) ? brk : classify(s)
-        }
-        bmpPages[page] = p
-        return p[Int(v & 0xFF)]
-    }
+    @inline(__always) static func bmpClass(_ v: UInt32) -> UInt32 { bmpPages[v] }
 
     /// Decode one UTF-8 scalar at `i`; returns (scalar, length) or (nil, 1) for an invalid byte.
     @inline(__always) static func decode(_ p: UnsafeBufferPointer<UInt8>, _ i: Int) -> (UInt32?, Int) {
