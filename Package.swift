@@ -2,16 +2,21 @@
 // Spindle: raw text to a small aligned chat model, the Llama 2 way, on one machine.
 import PackageDescription
 
-/// Release builds: whole-module, bounds checks off in the hot kernels' modules, and on x86-64 the
-/// AVX2/FMA level (x86-64-v3) that every machine Spindle runs on has: the SIMD kernels (MinHash,
-/// softmax, normalisers) are measured ~1.6x faster with it. Debug builds (the tests) stay generic.
+/// Release builds. The default is safe to use as a dependency: plain `-O` (bounds and overflow checks on,
+/// so a bad number in untrusted bytes is an error or a trap, never an out-of-bounds read) and no unsafe
+/// flags. `SPINDLE_NATIVE=1` (the Makefile sets it) adds the x86-64-v3 level (AVX2/FMA) that every
+/// machine Spindle runs on has: the SIMD kernels (MinHash, softmax, normalisers) are measured ~1.6x faster
+/// with it. Unchecked arithmetic and bounds live only inside kernels, written with raw pointers and
+/// wrapping operators where a measurement says it pays (docs/ARCHITECTURE.md, "Where unsafe code lives").
+let native = Context.environment["SPINDLE_NATIVE"].map { $0 != "" && $0 != "0" } ?? false
+let unchecked = Context.environment["SPINDLE_UNCHECKED"] == "1"   // measurement only: the old -Ounchecked
 #if arch(x86_64)
-let cpuFlags = ["-target-cpu", "haswell"]
+let cpuFlags = native ? ["-target-cpu", "haswell"] : []
 #else
 let cpuFlags: [String] = []
 #endif
-let releaseTuning: [SwiftSetting] = [
-    .unsafeFlags(["-Ounchecked", "-wmo"] + cpuFlags, .when(configuration: .release)),
+let releaseTuning: [SwiftSetting] = cpuFlags.isEmpty && !unchecked ? [] : [
+    .unsafeFlags((unchecked ? ["-Ounchecked"] : []) + cpuFlags, .when(configuration: .release)),
 ]
 
 let package = Package(
@@ -47,7 +52,7 @@ let package = Package(
         .target(name: "SpindleStages", dependencies: ["SpindleIO", "CLibXML2"], swiftSettings: releaseTuning),
         .target(name: "SpindleTokenizer", dependencies: ["SpindleIO", "CSpindleCPU"], swiftSettings: releaseTuning),
         .target(name: "SpindleShards", dependencies: ["SpindleIO", "SpindleTokenizer", "CZstd"], swiftSettings: releaseTuning),
-        .target(name: "SpindleTrainer", dependencies: ["SpindleIO", "SpindleShards", "SpindleTokenizer", "COpenBLAS", "CSpindleCPU"],
+        .target(name: "SpindleTrainer", dependencies: ["SpindleIO", "SpindleShards", "COpenBLAS", "CSpindleCPU"],
                 swiftSettings: releaseTuning),
         .executableTarget(
             name: "spindle",

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import SpindleIO
-import SpindleTrainer
+
 
 struct ReportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

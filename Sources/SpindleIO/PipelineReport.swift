@@ -1,13 +1,16 @@
 // PipelineReport.swift: one HTML page for a whole pipeline directory — every stage's report, figures
 // and tables, found by walking the directory, so `make` ends with a single page to open.
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 public enum PipelineReport {
     /// Builds the page for `root` (the `make` output directory). Links are relative to `root`.
     public static func html(root: String) throws -> String {
         let fm = FileManager.default
         guard let walker = fm.enumerator(atPath: root) else {
-            throw TrainerError.io(file: root, message: "not a readable directory")
+            throw SystemError(path: root, operation: "read the pipeline directory", errno: ENOTDIR)
         }
         var reports: [String] = [], svgs: [String] = [], stageReports: [String] = [], evals: [String] = [], shardIndexes: [String] = []
         while let rel = walker.nextObject() as? String {
