@@ -67,7 +67,7 @@ extension BPETrainer {
                 let symCount = symsBuf.count
                 nonisolated(unsafe) let info = infoBuf.baseAddress!
                 list.withUnsafeBufferPointer { lb in
-                    nonisolated(unsafe) let lst = lb
+                    nonisolated(unsafe) let lst = lb   // safe: read-only, and `list` outlives the parallel loop
                     let work: @Sendable (Int) -> Void = { (t: Int) in
                         let d = deltas[t]
                         d.reset(a: a, b: b)
