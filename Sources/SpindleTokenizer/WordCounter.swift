@@ -135,6 +135,7 @@ struct WordCounter {
     /// A read-only view without reference counting, for hot loops on several threads (retaining the
     /// same arrays from two cores makes them fight over one cache line). Valid while this counter is
     /// alive and unchanged.
+    // @unchecked Sendable: read-only pointers, shared only inside `withView`, while nothing mutates the counter.
     struct View: @unchecked Sendable {
         let slots: UnsafePointer<Slot>
         let arena: UnsafePointer<UInt8>
@@ -180,8 +181,9 @@ func memEqual(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ n: Int) ->
 
 /// Words waiting to be counted: their bytes (with 16 bytes of slack, so keys load without bounds
 /// checks) and where they start. Counting a batch first touches every word's slot, so the cache misses
-/// of a batch overlap instead of queueing one after another.
-struct WordBatch {
+/// of a batch overlap instead of queueing one after another. One owner (not copyable): the buffers are
+/// freed when it ends.
+struct WordBatch: ~Copyable {
     private(set) var bytes: UnsafeMutablePointer<UInt8>
     private(set) var capacity: Int
     /// Bytes written so far (the caller writes words at `bytes + used` and then calls `endWord`).
@@ -201,7 +203,7 @@ struct WordBatch {
         hashes = .allocate(capacity: Self.maxWords)
     }
 
-    func free() { bytes.deallocate(); starts.deallocate(); hashes.deallocate() }
+    deinit { bytes.deallocate(); starts.deallocate(); hashes.deallocate() }
 
     /// Makes room for `n` more bytes (flushing into `shards` or growing as needed).
     @inline(__always)

@@ -250,7 +250,6 @@ func naiveBPE(_ corpus: TrainingCorpus, merges: Int) -> [String] {
             if Int.random(in: 0..<4, using: &rng) == 0 { bytes.insert(0xFF, at: Int.random(in: 0...bytes.count, using: &rng)) }
             var shards = [WordCounter(), WordCounter()]   // the batch spreads words over shards by hash
             var batch = WordBatch(capacity: 16)            // tiny: exercises flushing and growing
-            defer { batch.free() }
             bytes.withUnsafeBufferPointer { countWordsIdentity($0.baseAddress!, $0.count, allowWS: allowWS, batch: &batch, into: &shards) }
             batch.flush(&shards)
             var b = WordCounter()
