@@ -129,10 +129,6 @@ public final class BPETrainer {
 
 /// Runs `body(0 ..< n)` on the trainer's worker threads; every parallel loop of training goes through here.
 @inline(__always)
-func trainerParallelFor(_ n: Int, _ body: @Sendable (Int) -> Void) {
-    DispatchQueue.concurrentPerform(iterations: n, execute: body)
-}
-
 func monotonicSeconds() -> Double { now() }
 
 func fmt(_ x: Double) -> String {

@@ -1,6 +1,7 @@
 // Step 4 of training: the merges. Each merge takes the best pair from the heap, rewrites only the words
 // that hold it (on several threads when there are many), and applies the pair-count changes around the
 // merged positions to the pair table. The corpus is never recounted.
+import SpindleIO
 
 extension BPETrainer {
     /// Learns up to `target` merges; the symbols of new pieces go to `merged`, in merge order.
@@ -97,7 +98,7 @@ extension BPETrainer {
                         }
                         d.sink = sink
                     }
-                    if parts == 1 { work(0) } else { trainerParallelFor(parts, work) }
+                    Parallel(threads: parts).forEach(parts, work)
                 }
             }
         }

@@ -1,6 +1,7 @@
 // Step 3 of training: the merge tables. The counted words become symbol sequences (split at characters
 // outside the alphabet), stored inline in one arena, with every valid pair's total count and the words
 // that hold it. Built on all threads, each for a share of the words, then joined.
+import SpindleIO
 
 /// Words and pair statistics while merging. Each word lives inline in `syms` as a header (length,
 /// count low, count high) followed by its symbols, and is named by its header's offset: visiting a
@@ -59,7 +60,7 @@ extension BPETrainer {
         withViews(words) { views in
             let ord = order, cutsC = cuts
             let infoC = st.symbols.info
-            trainerParallelFor(threads) { t in
+            Parallel(threads: threads).forEach(threads) { t in
                 parts[t] = WordTablePart(views, ord[cutsC[t]..<cutsC[t + 1]], charToSym: charToSym, info: infoC, rules: rules)
             }
         }

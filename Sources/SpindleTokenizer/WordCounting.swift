@@ -1,6 +1,7 @@
 // Step 1 of training: every sentence is normalised (identity: dummy prefix, ' ' -> '▁') and split into
 // words, and the unique words are counted with 64-bit counts, in parallel (see WordCounter.swift for
 // the table and the batch that overlaps its cache misses).
+import SpindleIO
 
 extension BPETrainer {
     /// Normalises sentences (identity: dummy prefix, ' ' -> '▁') and counts words split before each '▁'
@@ -23,7 +24,7 @@ extension BPETrainer {
             // Safe: the corpus outlives the parallel loop below, which only reads it.
             nonisolated(unsafe) let base = cb.baseAddress!
             let corpusRef = corpus
-            trainerParallelFor(threads) { t in
+            Parallel(threads: threads).forEach(threads) { t in
                 var shards = (0..<shardCount).map { _ in WordCounter(capacity: 1 << 16) }
                 var batch = WordBatch()
                 var buf: [UInt8] = []
@@ -48,7 +49,7 @@ extension BPETrainer {
             }
         }
         let merged = ThreadSlots<WordCounter>(shardCount, WordCounter(capacity: 1))
-        trainerParallelFor(shardCount) { s in
+        Parallel(threads: shardCount).forEach(shardCount) { s in
             var total = counters.take(s, replacement: WordCounter(capacity: 1))
             for t in 1..<threads { total.merge(counters.take(t * shardCount + s, replacement: WordCounter(capacity: 1))) }
             merged[s] = total
