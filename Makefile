@@ -33,8 +33,9 @@ deps:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(APT_PKGS); \
 	fi
 
+# SPINDLE_NATIVE=1 adds the x86-64-v3 (AVX2/FMA) level to release builds (Package.swift says why).
 build:
-	$(SWIFT) build -c $(CONFIG)
+	SPINDLE_NATIVE=1 $(SWIFT) build -c $(CONFIG)
 
 # The whole pipeline, stage by stage; `make` runs it end to end.
 demo: ppo rejection
