@@ -66,7 +66,7 @@ public final class BPETrainer {
     public internal(set) var stats = TrainingStats()
     let log: (String) -> Void
     /// Sums of cache-warming loads, kept so the optimiser cannot drop them.
-    var warmLoads: UInt64 = 0
+    @exclusivity(unchecked) var warmLoads: UInt64 = 0   // a sink for cache-warming loads (see MergeDeltas)
 
     public init(options: BPETrainerOptions, log: @escaping (String) -> Void = { _ in }) {
         self.options = options

@@ -5,27 +5,30 @@
 /// each pair. Small and reused from merge to merge, so the millions of changes of an early merge are
 /// summed in cache and the global pair table is consulted once per distinct pair.
 // @unchecked Sendable: worker t alone uses deltas[t] during a rewrite; the merging thread reads it after the join.
+// Its stored properties are `@exclusivity(unchecked)`: they are touched millions of times per merge from
+// one thread, and the runtime's dynamic exclusivity checks on class properties were measured (callgrind,
+// 2,000-piece training on 500 KB) at 1.6 M of the 2.3 M instructions -O added over -Ounchecked in the loop.
 final class MergeDeltas: @unchecked Sendable {
-    private(set) var keys: UnsafeMutablePointer<UInt64>
-    private(set) var sums: UnsafeMutablePointer<Int64>
-    private var lastWord: UnsafeMutablePointer<Int32>
-    private var slotOf: UnsafeMutablePointer<Int>
-    private(set) var count = 0
-    private var capacity: Int
-    private var slots: UnsafeMutablePointer<Int32>   // entry index, -1 = empty
-    private var mask: Int
+    @exclusivity(unchecked) private(set) var keys: UnsafeMutablePointer<UInt64>
+    @exclusivity(unchecked) private(set) var sums: UnsafeMutablePointer<Int64>
+    @exclusivity(unchecked) private var lastWord: UnsafeMutablePointer<Int32>
+    @exclusivity(unchecked) private var slotOf: UnsafeMutablePointer<Int>
+    @exclusivity(unchecked) private(set) var count = 0
+    @exclusivity(unchecked) private var capacity: Int
+    @exclusivity(unchecked) private var slots: UnsafeMutablePointer<Int32>   // entry index, -1 = empty
+    @exclusivity(unchecked) private var mask: Int
     /// Keeps the cache-warming loads of the rewrite loop alive.
-    var sink: Int32 = 0
+    @exclusivity(unchecked) var sink: Int32 = 0
     /// Changes of the merged pair itself.
-    private(set) var selfDelta: Int64 = 0
-    private var selfKey: UInt64 = 0
-    private var gainEntry: UnsafeMutablePointer<Int32>
-    private var gainWord: UnsafeMutablePointer<Int32>
-    private var gains = 0
-    private var gainCapacity = 1024
+    @exclusivity(unchecked) private(set) var selfDelta: Int64 = 0
+    @exclusivity(unchecked) private var selfKey: UInt64 = 0
+    @exclusivity(unchecked) private var gainEntry: UnsafeMutablePointer<Int32>
+    @exclusivity(unchecked) private var gainWord: UnsafeMutablePointer<Int32>
+    @exclusivity(unchecked) private var gains = 0
+    @exclusivity(unchecked) private var gainCapacity = 1024
     /// After `groupGains`: entry k's words are gathered[gainStart[k] ..< gainStart[k + 1]].
-    private var gainStart: [Int] = []
-    private var next: [Int] = []
+    @exclusivity(unchecked) private var gainStart: [Int] = []
+    @exclusivity(unchecked) private var next: [Int] = []
 
     init(capacity: Int = 1024) {
         self.capacity = capacity
