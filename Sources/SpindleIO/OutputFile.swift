@@ -158,6 +158,8 @@ public final class OutputFile {
 /// Temporary files still being written, removed if the process is interrupted (SIGINT, SIGTERM,
 /// SIGPIPE), so an interrupted run leaves neither a final file nor litter.
 public enum TemporaryFiles {
+    // Why nonisolated(unsafe): written only under `lock`; the signal handler reads them after the process
+    // stops doing anything else (it unlinks and exits), and a handler cannot take a lock.
     nonisolated(unsafe) private static var paths: [UnsafeMutablePointer<CChar>] = []
     private static let lock = NSLockLite()
     nonisolated(unsafe) private static var installed = false
@@ -198,6 +200,7 @@ public enum TemporaryFiles {
 }
 
 /// A pthread mutex, so SpindleIO needs no Foundation for locking.
+// Why @unchecked Sendable: a pthread mutex is made to be shared between threads; it is never moved.
 final class NSLockLite: @unchecked Sendable {
     private var mutex = pthread_mutex_t()
     init() { pthread_mutex_init(&mutex, nil) }

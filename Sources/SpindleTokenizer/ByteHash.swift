@@ -117,6 +117,7 @@ struct RawPieceTable {
 }
 
 /// Owns the memory behind a `RawPieceTable`.
+// Why @unchecked Sendable: written only while the table is built, read-only once shared.
 final class RawPieceTableStorage: @unchecked Sendable {
     let raw: RawPieceTable
     private let a: UnsafeMutableBufferPointer<UInt8>

@@ -78,6 +78,8 @@ public func streamLines(input: InputFile, output: OutputFile,
         }
         buffer.withUnsafeBufferPointer { b in
             let base = b.baseAddress!
+            // Why nonisolated(unsafe): the block buffer outlives the parallel loop and is only read in it;
+            // transform p is used by part p alone.
             nonisolated(unsafe) let basePtr = base
             let parts = parts
             nonisolated(unsafe) let transforms = transforms

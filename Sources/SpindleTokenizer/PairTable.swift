@@ -10,6 +10,7 @@ struct SymbolVocabulary {
     let vocabSize: Int
 }
 
+// Why @unchecked Sendable: its raw tables are filled before the model is shared and only read after.
 struct PairTable: @unchecked Sendable {
     /// Compact slots when every symbol id fits in 16 bits (8 bytes: key, merged id, score rank + 1, so
     /// the merge loop needs no second load for the score); wide otherwise.

@@ -22,6 +22,8 @@ public enum TokenizerError: Error, Equatable, CustomStringConvertible, Sendable 
 
 /// A SentencePiece BPE model ready to encode and decode. Immutable and thread-safe: `encode` borrows a
 /// scratch workspace from an internal pool, so many threads can share one model.
+// Why @unchecked Sendable: every stored property is immutable after init (raw tables included); the only
+// mutable state is the workspace pool, which has its own lock.
 public final class SentencePieceModel: @unchecked Sendable {
     /// The parsed model file.
     public let proto: ModelProto
@@ -520,6 +522,7 @@ func isAllSpaceSymbols(_ p: [UInt8]) -> Bool {
 }
 
 /// A small mutex-protected stack of workspaces (each keeps its chunk cache warm).
+// Why @unchecked Sendable: every access to the stack goes through its mutex.
 final class WorkspacePool: @unchecked Sendable {
     private var mutex = pthread_mutex_t()
     private var free: [BPEWorkspace] = []

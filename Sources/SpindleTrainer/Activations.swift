@@ -25,6 +25,7 @@ public func activationBytes(_ c: LlamaConfig, b: Int, t: Int) -> Int {
 }
 
 /// Inputs, activations and gradient scratch for a fixed (b, t).
+// Why @unchecked Sendable: buffers written by parallel kernels in disjoint ranges, joined before reuse.
 public final class Activations: @unchecked Sendable {
     public let b: Int, t: Int
     var n: Int { b * t }

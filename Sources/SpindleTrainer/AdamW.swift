@@ -17,6 +17,7 @@ public struct AdamWSettings: Equatable, Sendable {
 }
 
 /// Optimiser state: first and second moments in the parameter layout, and the step count.
+// Why @unchecked Sendable: only the training thread calls `update`; its parallel loop writes disjoint ranges.
 public final class AdamW: @unchecked Sendable {
     public let settings: AdamWSettings
     let m: FloatBuffer

@@ -17,6 +17,8 @@ import COpenBLAS
 import Foundation
 
 /// The BLAS backend in use: which library, which OpenBLAS core type, and how it was chosen.
+// Why @unchecked Sendable: configured once at start-up (library handle, core type), then only read;
+// `threads` mirrors OpenBLAS's own process-wide setting, which is set from the main thread.
 public final class BLASBackend: @unchecked Sendable {
     /// The process-wide backend, loaded on first use.
     public static let shared = BLASBackend()

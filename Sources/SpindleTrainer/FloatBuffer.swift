@@ -39,6 +39,8 @@ func axpy(_ alpha: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<F
 /// streams the weights whole for every token, and 4 KiB pages cost a TLB miss every 1024 floats.
 /// Their pages stay untouched (and unallocated) until first written, so a model loaded only for
 /// inference never pays for its gradient buffer.
+// Why @unchecked Sendable: parallel kernels write disjoint ranges of one buffer and join before anyone
+// reads them; the buffer itself (pointer, count) never changes.
 final class FloatBuffer: @unchecked Sendable {
     let count: Int
     let p: UnsafeMutablePointer<Float>

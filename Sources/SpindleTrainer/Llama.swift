@@ -11,6 +11,8 @@ import Foundation
 import SpindleIO
 
 /// A Llama model: configuration, weights and their gradients in flat buffers (see ParameterLayout).
+// Why @unchecked Sendable: weights and gradients are FloatBuffers written by kernels in disjoint ranges
+// on the threads of one `parallel` loop at a time; the model is driven from one thread.
 public final class LlamaModel: @unchecked Sendable {
     public let config: LlamaConfig
     public let layout: ParameterLayout

@@ -9,6 +9,8 @@ public enum Phase: Int, CaseIterable, Sendable {
 
 /// Accumulated seconds per phase; off unless enabled (then each kernel call is timed).
 public enum Profile {
+    // Why nonisolated(unsafe): set before training starts and updated only from the thread that drives
+    // the model (kernels time whole calls from the caller's side, never from their worker threads).
     nonisolated(unsafe) public static var enabled = ProcessInfo.processInfo.environment["SPINDLE_PROFILE"] == "1"
     nonisolated(unsafe) static var seconds = [Double](repeating: 0, count: Phase.allCases.count)
 

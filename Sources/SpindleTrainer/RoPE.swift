@@ -5,6 +5,7 @@ import Foundation
 import SpindleIO
 
 /// cos/sin tables [maxPos, hd/2], computed the way transformers does (fp32 inv_freq and angles).
+// Why @unchecked Sendable: the tables are computed in init and only read afterwards.
 public final class RoPETable: @unchecked Sendable {
     let half: Int
     let maxPos: Int

@@ -7,6 +7,8 @@ import Synchronization
 
 /// A fixed set of threads that run `body(t)` for t in 0..<threads together: the caller is thread 0.
 /// Each task index always runs the same work, so results do not depend on scheduling.
+// Why @unchecked Sendable: its workers and the caller hand work over through atomics; each task index
+// writes only its own piece, and `run` returns after every piece has finished.
 public final class SpinPool: @unchecked Sendable {
     /// Number of participants, the calling thread included.
     public let threads: Int
