@@ -2,6 +2,7 @@
 // whole into rows of exactly seq_len tokens (best-fit decreasing by default), each example its own
 // segment (1, 2, … within a row; 0 = padding, mask 0). No example is ever split across rows.
 // Overlong examples are truncated (whole trailing turns first, then the last answer's tail) or dropped.
+import SpindleIO
 
 /// Packs rendered SFT examples into fixed-length rows with loss masks and segment ids.
 public final class SFTPacker {
@@ -126,9 +127,9 @@ public final class SFTPacker {
 
     /// Packs what is queued and writes index.json; returns the statistics recorded there.
     @discardableResult
-    public func finish(extraStats: [String: IndexJSON] = [:]) throws(ShardError) -> [String: IndexJSON] {
+    public func finish(extraStats: [String: JSONValue] = [:]) throws(ShardError) -> [String: JSONValue] {
         try flushWindow()
-        var stats: [String: IndexJSON] = [
+        var stats: [String: JSONValue] = [
             "examples": .int(Int64(examples)), "rendered_examples": .int(Int64(rendered)),
             "packed_examples": .int(Int64(rendered - droppedOverlong)),
             "truncated": .int(Int64(truncated)), "dropped_overlong": .int(Int64(droppedOverlong)),
