@@ -123,3 +123,11 @@ extension JSONValue {
     /// round-tripping form otherwise.
     static func float(_ x: Float) -> JSONValue { .number(jsonNumber(x)) }
 }
+
+extension JSONValue {
+    /// A number printed with a `printf` format (`"%.6f"`), as the metrics lines have always shown it.
+    static func fixed(_ x: Double, _ format: String) -> JSONValue { .number(String(format: format, x)) }
+}
+
+/// One `metrics.jsonl` line: members on one line with `", "` and `": "`.
+func metricsLine(_ members: [(String, JSONValue)]) -> String { JSONValue.object(members).text(.spaced) }
