@@ -68,19 +68,12 @@ public struct JSONFieldScanner {
 
     public init() { members.reserveCapacity(8) }
 
-    /// Where a record's object ends, for callers that append members to it.
-    public struct Located: Sendable {
-        /// Offset of the object's closing `}`.
-        public var closingBrace: Int
-        /// True when the object has no members.
-        public var isEmpty: Bool
-    }
-
     /// Validates `line` as one JSONL record and appends the unescaped UTF-8 of its string field
-    /// `key` to `out`. Errors name the field or the column, as `JSONLine`'s do.
+    /// `key` to `out`; returns the offset of the object's closing `}` (for callers that append
+    /// members to the record). Errors name the field or the column, as `JSONLine`'s do.
     @discardableResult
     public mutating func string(_ key: String, in line: UnsafeBufferPointer<UInt8>,
-                                into out: inout [UInt8]) throws(InputError) -> Located {
+                                into out: inout [UInt8]) throws(InputError) -> Int {
         members.removeAll(keepingCapacity: true)
         try JSONScanner.scanRecord(line, into: &members)
         let base = line.baseAddress!   // a valid record is not empty
@@ -106,7 +99,7 @@ public struct JSONFieldScanner {
         if m.valueEscaped { JSONString.unescape(body, into: &out) } else { out.append(contentsOf: body) }
         var end = line.count - 1
         while line[end] != UInt8(ascii: "}") { end -= 1 }   // only whitespace follows the object
-        return Located(closingBrace: end, isEmpty: members.isEmpty)
+        return end
     }
 }
 

@@ -145,12 +145,11 @@ public final class EncodeLineTransform: LineTransform {
         ids.removeAll(keepingCapacity: true)
         if let field = options.jsonlField {
             text.removeAll(keepingCapacity: true)
-            let record: JSONFieldScanner.Located
-            do { record = try scanner.string(field, in: line, into: &text) } catch { throw LineProblem(error.detail) }
-            let brace = record.closingBrace, empty = record.isEmpty
+            let brace: Int
+            do { brace = try scanner.string(field, in: line, into: &text) } catch { throw LineProblem(error.detail) }
             text.withUnsafeBufferPointer { model.encode(utf8: $0, into: &ids, addBOS: options.addBOS, addEOS: options.addEOS) }
             out.append(contentsOf: line[0..<brace])
-            if !empty { out.append(0x2C) }
+            out.append(0x2C)   // the object has at least the field just read
             JSONString.append(options.outputField, to: &out); out.append(contentsOf: ":[".utf8)
             for (k, id) in ids.enumerated() {
                 if k > 0 { out.append(0x2C) }
