@@ -8,18 +8,12 @@ public struct JSONLine: Sendable {
     public let bytes: [UInt8]
     var members: [JSONScanner.Member]
 
-    /// Parses one line. Errors name the column (1-based byte offset) where the problem is.
+    /// Parses one line. Errors name the column (1-based byte offset) where the problem is, or the
+    /// key that appears twice (a record has one reading: no stage may pick another duplicate).
     public init(_ line: UnsafeBufferPointer<UInt8>) throws(InputError) {
-        if let bad = UTF8Validation.firstInvalid(line) {
-            throw InputError(.invalidUTF8, file: "", "invalid UTF-8 at column \(bad + 1)")
-        }
         var members: [JSONScanner.Member] = []
         members.reserveCapacity(8)
-        do {
-            try JSONScanner.scanObject(line, into: &members)
-        } catch {
-            throw InputError(.invalidJSON, file: "", "\(error.message) at column \(error.offset + 1)")
-        }
+        try JSONScanner.scanRecord(line, into: &members)
         self.bytes = Array(line)
         self.members = members
     }
@@ -61,11 +55,9 @@ public struct JSONLine: Sendable {
         }
     }
 
-    /// The index of the member named `key` (the last one, if a key repeats, as JSON.parse does).
+    /// The member named `key` (keys are unique: the scan rejects repeated ones).
     func member(_ key: String) -> JSONScanner.Member? {
-        var found: JSONScanner.Member?
-        for m in members where keyEquals(m, key) { found = m }
-        return found
+        members.first { keyEquals($0, key) }
     }
 
     public func has(_ key: String) -> Bool { member(key) != nil }

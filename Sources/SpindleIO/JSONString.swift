@@ -110,3 +110,37 @@ public enum JSONString {
 #if canImport(Glibc)
 import Glibc
 #endif
+
+extension JSONString {
+    /// Appends `string` quoted the way Python's `json.dumps` does with `ensure_ascii=True`: short
+    /// escapes for `" \ \n \r \t \b \f`, `\uXXXX` (lower-case hex, surrogate pairs above U+FFFF)
+    /// for every other scalar outside printable ASCII.
+    public static func appendASCII(_ string: String, to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        for u in string.unicodeScalars {
+            let v = u.value
+            switch v {
+            case 0x22: out.append(contentsOf: #"\""#.utf8)
+            case 0x5C: out.append(contentsOf: #"\\"#.utf8)
+            case 0x0A: out.append(contentsOf: #"\n"#.utf8)
+            case 0x0D: out.append(contentsOf: #"\r"#.utf8)
+            case 0x09: out.append(contentsOf: #"\t"#.utf8)
+            case 0x08: out.append(contentsOf: #"\b"#.utf8)
+            case 0x0C: out.append(contentsOf: #"\f"#.utf8)
+            case 0x20...0x7E: out.append(UInt8(v))
+            case 0x10000...:
+                appendHexEscape(0xD800 + ((v - 0x10000) >> 10), to: &out)
+                appendHexEscape(0xDC00 + ((v - 0x10000) & 0x3FF), to: &out)
+            default: appendHexEscape(v, to: &out)
+            }
+        }
+        out.append(UInt8(ascii: "\""))
+    }
+
+    /// `\uXXXX` with lower-case hex digits.
+    static func appendHexEscape(_ v: UInt32, to out: inout [UInt8]) {
+        let hex = Array("0123456789abcdef".utf8)
+        out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"),
+                                hex[Int((v >> 12) & 0xF)], hex[Int((v >> 8) & 0xF)], hex[Int((v >> 4) & 0xF)], hex[Int(v & 0xF)]])
+    }
+}

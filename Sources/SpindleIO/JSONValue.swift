@@ -1,5 +1,9 @@
-/// A fully parsed JSON value. Objects keep their member order; numbers keep their source text so
-/// a value re-serialises exactly as it came (Spindle never rounds a number it passes through).
+/// A fully parsed JSON value: Spindle's one JSON value type, read by `parse` and written by the
+/// printers in JSONWriter.swift (canonical compact, indented, and Python's `json.dumps`).
+///
+/// Objects keep their member order; numbers keep their source text so a value re-serialises exactly
+/// as it came (Spindle never rounds a number it passes through). A parsed object never holds the
+/// same key twice: `parse` rejects duplicate keys, so a record has one reading everywhere.
 public enum JSONValue: Sendable, Equatable, Hashable {
     case null
     case bool(Bool)
@@ -8,9 +12,20 @@ public enum JSONValue: Sendable, Equatable, Hashable {
     case array([JSONValue])
     case object([(String, JSONValue)])
 
-    public struct ParseError: Error, Sendable {
+    /// Why a JSON text was refused: a byte offset, a reason, and the key when a key was repeated.
+    public struct ParseError: Error, Sendable, CustomStringConvertible {
         public var offset: Int
         public var message: String
+        /// The repeated key, when the error is a duplicate key.
+        public var duplicateKey: String?
+
+        public init(offset: Int, message: String, duplicateKey: String? = nil) {
+            self.offset = offset
+            self.message = message
+            self.duplicateKey = duplicateKey
+        }
+
+        public var description: String { message }
     }
 
     public static func == (a: JSONValue, b: JSONValue) -> Bool {
@@ -46,6 +61,34 @@ public enum JSONValue: Sendable, Equatable, Hashable {
         return d.isFinite ? "\(d)" : "null"
     }
 
+    // MARK: Building
+
+    /// An integer.
+    public static func int<I: BinaryInteger>(_ v: I) -> JSONValue { .number(String(v)) }
+
+    /// A float written as Python's `repr` writes it (`3.0`, `0.1`, `1e-05`), so the Python printer
+    /// reproduces `json.dumps` of a Python float.
+    public static func double(_ d: Double) -> JSONValue { .number(pythonFloat(d)) }
+
+    /// An object from a dictionary; members in code-point order of their keys, so the result is
+    /// the same on every run.
+    public static func object(_ members: [String: JSONValue]) -> JSONValue {
+        .object(members.sorted { codePointOrder($0.key, $1.key) }.map { ($0.key, $0.value) })
+    }
+
+    /// Python's `repr` of a float (finite values are the shortest round-tripping form in both).
+    public static func pythonFloat(_ d: Double) -> String {
+        if d.isNaN { return "NaN" }
+        if d.isInfinite { return d > 0 ? "Infinity" : "-Infinity" }
+        if d == d.rounded(), abs(d) < 1e16 { return String(Int64(d)) + ".0" }
+        return "\(d)"
+    }
+
+    /// True when `a` sorts before `b` by Unicode code points (Python's `sort_keys` order).
+    static func codePointOrder(_ a: String, _ b: String) -> Bool {
+        a.unicodeScalars.lazy.map(\.value).lexicographicallyPrecedes(b.unicodeScalars.lazy.map(\.value))
+    }
+
     // MARK: Accessors
 
     public subscript(key: String) -> JSONValue? {
@@ -61,7 +104,16 @@ public enum JSONValue: Sendable, Equatable, Hashable {
         if case .number(let s) = self { return Int(s) ?? Double(s).flatMap { $0 == $0.rounded() ? Int(exactly: $0) : nil } }
         return nil
     }
+    /// An integer written as one (no fraction or exponent) that fits in 64 bits.
+    public var int64Value: Int64? { if case .number(let s) = self { return Int64(s) }; return nil }
     public var isNull: Bool { if case .null = self { return true }; return false }
+    /// An object's members in order.
+    public var members: [(String, JSONValue)]? { if case .object(let o) = self { return o }; return nil }
+    /// An object's members by key (the last one, should a built value repeat a key).
+    public var objectValue: [String: JSONValue]? {
+        guard case .object(let o) = self else { return nil }
+        return Dictionary(o, uniquingKeysWith: { $1 })
+    }
 
     /// A short name of the value's type, for error messages.
     public var typeName: String {
@@ -77,9 +129,11 @@ public enum JSONValue: Sendable, Equatable, Hashable {
 
     // MARK: Parsing
 
+    /// Parses exactly one JSON value (RFC 8259; UTF-8; depth ≤ 512). Duplicate keys in any object
+    /// are an error naming the key.
     public static func parse(_ bytes: UnsafeBufferPointer<UInt8>) throws(ParseError) -> JSONValue {
         if let bad = UTF8Validation.firstInvalid(bytes) {
-            throw ParseError(offset: bad, message: "invalid UTF-8")
+            throw ParseError(offset: bad, message: "invalid UTF-8 at column \(bad + 1)")
         }
         do {
             _ = try JSONScanner.validate(bytes)
@@ -87,22 +141,23 @@ public enum JSONValue: Sendable, Equatable, Hashable {
             throw ParseError(offset: error.offset, message: "\(error.message) at column \(error.offset + 1)")
         }
         var parser = Parser(p: bytes.baseAddress ?? UnsafePointer(bitPattern: 1)!, n: bytes.count)
-        return parser.value()
+        return try parser.value()
     }
 
-    public static func parse(_ bytes: [UInt8]) throws(ParseError) -> JSONValue {
-        var result: Result<JSONValue, ParseError> = .success(.null)
-        bytes.withUnsafeBufferPointer { b in
+    public static func parse<C: Collection>(_ bytes: C) throws(ParseError) -> JSONValue where C.Element == UInt8 {
+        var result: Result<JSONValue, ParseError>?
+        bytes.withContiguousStorageIfAvailable { b in
             do throws(ParseError) { result = .success(try parse(b)) } catch { result = .failure(error) }
         }
-        return try result.get()
+        if let result { return try result.get() }
+        return try parse(Array(bytes))
     }
 
     public static func parse(_ string: String) throws(ParseError) -> JSONValue {
         try parse(Array(string.utf8))
     }
 
-    /// Builds values from text already validated by `JSONScanner`.
+    /// Builds values from text already validated by `JSONScanner`; only duplicate keys can fail.
     private struct Parser {
         let p: UnsafePointer<UInt8>
         let n: Int
@@ -112,34 +167,18 @@ public enum JSONValue: Sendable, Equatable, Hashable {
             while i < n, p[i] == 0x20 || p[i] == 0x0A || p[i] == 0x0D || p[i] == 0x09 { i += 1 }
         }
 
-        mutating func value() -> JSONValue {
+        mutating func value() throws(ParseError) -> JSONValue {
             skip()
             switch p[i] {
             case UInt8(ascii: "\""): return .string(string())
-            case UInt8(ascii: "{"):
-                i += 1
-                var members: [(String, JSONValue)] = []
-                skip()
-                if p[i] == UInt8(ascii: "}") { i += 1; return .object(members) }
-                while true {
-                    skip()
-                    let k = string()
-                    skip()
-                    i += 1 // ':'
-                    let v = value()
-                    members.append((k, v))
-                    skip()
-                    if p[i] == UInt8(ascii: ",") { i += 1; continue }
-                    i += 1
-                    return .object(members)
-                }
+            case UInt8(ascii: "{"): return try object()
             case UInt8(ascii: "["):
                 i += 1
                 var items: [JSONValue] = []
                 skip()
                 if p[i] == UInt8(ascii: "]") { i += 1; return .array(items) }
                 while true {
-                    items.append(value())
+                    items.append(try value())
                     skip()
                     if p[i] == UInt8(ascii: ",") { i += 1; continue }
                     i += 1
@@ -153,6 +192,32 @@ public enum JSONValue: Sendable, Equatable, Hashable {
                 while i < n, p[i] == UInt8(ascii: "-") || p[i] == UInt8(ascii: "+") || p[i] == UInt8(ascii: ".")
                     || p[i] == UInt8(ascii: "e") || p[i] == UInt8(ascii: "E") || (p[i] >= 48 && p[i] <= 57) { i += 1 }
                 return .number(String(decoding: UnsafeBufferPointer(start: p + start, count: i - start), as: UTF8.self))
+            }
+        }
+
+        mutating func object() throws(ParseError) -> JSONValue {
+            i += 1
+            var members: [(String, JSONValue)] = []
+            var seen: Set<String> = []
+            skip()
+            if p[i] == UInt8(ascii: "}") { i += 1; return .object(members) }
+            while true {
+                skip()
+                let keyOffset = i
+                let k = string()
+                // Small objects: a linear look is cheaper than hashing every key.
+                let repeated = members.count < 16 ? members.contains { $0.0 == k } : !seen.insert(k).inserted
+                if members.count == 15 { seen = Set(members.map(\.0) + [k]) }
+                if repeated {
+                    throw ParseError(offset: keyOffset, message: "duplicate key \"\(k)\" at column \(keyOffset + 1)", duplicateKey: k)
+                }
+                skip()
+                i += 1 // ':'
+                members.append((k, try value()))
+                skip()
+                if p[i] == UInt8(ascii: ",") { i += 1; continue }
+                i += 1
+                return .object(members)
             }
         }
 
@@ -171,40 +236,4 @@ public enum JSONValue: Sendable, Equatable, Hashable {
             return String(decoding: out, as: UTF8.self)
         }
     }
-
-    // MARK: Serialising
-
-    /// Appends the canonical form: no spaces, members in order, strings as `JSONString.append`.
-    public func serialize(into out: inout [UInt8]) {
-        switch self {
-        case .null: out.append(contentsOf: "null".utf8)
-        case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
-        case .number(let s): out.append(contentsOf: s.utf8)
-        case .string(let s): JSONString.append(s, to: &out)
-        case .array(let items):
-            out.append(UInt8(ascii: "["))
-            for (k, v) in items.enumerated() {
-                if k > 0 { out.append(UInt8(ascii: ",")) }
-                v.serialize(into: &out)
-            }
-            out.append(UInt8(ascii: "]"))
-        case .object(let members):
-            out.append(UInt8(ascii: "{"))
-            for (k, (key, v)) in members.enumerated() {
-                if k > 0 { out.append(UInt8(ascii: ",")) }
-                JSONString.append(key, to: &out)
-                out.append(UInt8(ascii: ":"))
-                v.serialize(into: &out)
-            }
-            out.append(UInt8(ascii: "}"))
-        }
-    }
-
-    public var serialized: [UInt8] {
-        var out: [UInt8] = []
-        serialize(into: &out)
-        return out
-    }
-
-    public var serializedString: String { String(decoding: serialized, as: UTF8.self) }
 }

@@ -74,35 +74,6 @@ public struct Manifest {
         isDirectory ? output + "/manifest.json" : output + ".manifest.json"
     }
 
-    /// Indented JSON for files people read.
-    public static func pretty(_ value: JSONValue, indent: Int = 0) -> [UInt8] {
-        var out: [UInt8] = []
-        func pad(_ n: Int) { out.append(contentsOf: [UInt8](repeating: 0x20, count: n)) }
-        func emit(_ v: JSONValue, _ level: Int) {
-            switch v {
-            case .array(let items) where !items.isEmpty && items.contains(where: { if case .object = $0 { return true }; return false }):
-                out.append(UInt8(ascii: "["))
-                for (k, item) in items.enumerated() {
-                    out.append(contentsOf: (k == 0 ? "\n" : ",\n").utf8)
-                    pad((level + 1) * 2)
-                    emit(item, level + 1)
-                }
-                out.append(0x0A); pad(level * 2); out.append(UInt8(ascii: "]"))
-            case .object(let members) where !members.isEmpty:
-                out.append(UInt8(ascii: "{"))
-                for (k, (key, item)) in members.enumerated() {
-                    out.append(contentsOf: (k == 0 ? "\n" : ",\n").utf8)
-                    pad((level + 1) * 2)
-                    JSONString.append(key, to: &out)
-                    out.append(contentsOf: ": ".utf8)
-                    emit(item, level + 1)
-                }
-                out.append(0x0A); pad(level * 2); out.append(UInt8(ascii: "}"))
-            default:
-                v.serialize(into: &out)
-            }
-        }
-        emit(value, indent)
-        return out
-    }
+    /// Indented JSON for files people read (`JSONLayout.indented`).
+    public static func pretty(_ value: JSONValue) -> [UInt8] { value.bytes(.indented) }
 }

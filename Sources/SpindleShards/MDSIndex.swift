@@ -2,6 +2,7 @@
 // `{"shards": [...], "version": 2}` plus, from Spindle, a top-level `"spindle"` object that streaming
 // ignores (it reads only `version` and `shards`; an unknown key inside a shard entry would break its
 // `MDSReader(**entry)`, so ours stay at the top level).
+import SpindleIO
 
 /// One file of a shard: streaming's `FileInfo`.
 public struct MDSFileInfo: Equatable, Sendable {
@@ -16,7 +17,7 @@ public struct MDSFileInfo: Equatable, Sendable {
         self.hashes = hashes
     }
 
-    var json: IndexJSON {
+    var json: JSONValue {
         .object(["basename": .string(basename), "bytes": .int(Int64(bytes)), "hashes": .object(hashes.mapValues { .string($0) })])
     }
 }
@@ -56,7 +57,7 @@ public struct MDSShardInfo: Equatable, Sendable {
     public var sizeLimit: Int?
 
     /// The writer config embedded in each shard file after the offsets (`MDSWriter.get_config()`).
-    public static func config(columns: MDSColumns, compression: String?, hashes: [String], sizeLimit: Int?) -> IndexJSON {
+    public static func config(columns: MDSColumns, compression: String?, hashes: [String], sizeLimit: Int?) -> JSONValue {
         .object([
             "column_encodings": .array(columns.encodings.map { .string($0.description) }),
             "column_names": .array(columns.names.map { .string($0) }),
@@ -69,7 +70,7 @@ public struct MDSShardInfo: Equatable, Sendable {
         ])
     }
 
-    var json: IndexJSON {
+    var json: JSONValue {
         var o = MDSShardInfo.config(columns: columns, compression: compression, hashes: hashes, sizeLimit: sizeLimit).objectValue!
         o["raw_data"] = rawData.json
         o["zip_data"] = zipData?.json ?? .null
@@ -78,12 +79,12 @@ public struct MDSShardInfo: Equatable, Sendable {
     }
 
     /// Reads one shard entry, checking every field streaming's MDSReader.from_json needs.
-    static func from(_ v: IndexJSON, path: String, position: Int) throws(ShardError) -> MDSShardInfo {
+    static func from(_ v: JSONValue, path: String, position: Int) throws(ShardError) -> MDSShardInfo {
         func bad(_ why: String) -> ShardError { .malformedIndex(path: path, reason: "shards[\(position)]: \(why)") }
         guard let o = v.objectValue else { throw bad("not an object") }
         guard let format = o["format"]?.stringValue else { throw bad("missing \"format\"") }
         guard format == "mds" else { throw .unsupported(path: path, reason: "shards[\(position)] has format \"\(format)\"; Spindle reads MDS shards only") }
-        guard let version = o["version"]?.intValue else { throw bad("missing \"version\"") }
+        guard let version = o["version"]?.int64Value else { throw bad("missing \"version\"") }
         guard version == 2 else { throw .unsupported(path: path, reason: "shards[\(position)] has version \(version); expected 2") }
         guard let names = o["column_names"]?.arrayValue?.compactMap(\.stringValue),
               let encs = o["column_encodings"]?.arrayValue?.compactMap(\.stringValue),
@@ -96,7 +97,7 @@ public struct MDSShardInfo: Equatable, Sendable {
                 throw .unsupported(path: path, reason: "shards[\(position)] column \"\(name)\" has encoding \"\(text)\", which Spindle does not read")
             }
             guard dict[name] == nil else { throw bad("column \"\(name)\" appears twice") }
-            let declared = sizes[i].intValue.map(Int.init)
+            let declared = sizes[i].int64Value.map(Int.init)
             guard sizes[i].isNull || declared != nil, declared == enc.fixedSize else {
                 throw bad("column \"\(name)\": column_sizes entry does not match encoding \(text)")
             }
@@ -107,7 +108,7 @@ public struct MDSShardInfo: Equatable, Sendable {
 
         func file(_ key: String) throws(ShardError) -> MDSFileInfo? {
             guard let f = o[key], !f.isNull else { return nil }
-            guard let basename = f["basename"]?.stringValue, let bytes = f["bytes"]?.intValue, bytes >= 0 else {
+            guard let basename = f["basename"]?.stringValue, let bytes = f["bytes"]?.int64Value, bytes >= 0 else {
                 throw bad("\(key) needs \"basename\" and \"bytes\"")
             }
             // MDS offsets are uint32: no shard file can be larger.
@@ -127,7 +128,7 @@ public struct MDSShardInfo: Equatable, Sendable {
         }
         guard let raw = try file("raw_data") else { throw bad("missing \"raw_data\"") }
         let zip = try file("zip_data")
-        guard let samples = o["samples"]?.intValue, samples >= 0, samples <= Int64(UInt32.max) else {
+        guard let samples = o["samples"]?.int64Value, samples >= 0, samples <= Int64(UInt32.max) else {
             throw bad("missing or out-of-range \"samples\"")
         }
         let compression = o["compression"]?.stringValue
@@ -139,7 +140,7 @@ public struct MDSShardInfo: Equatable, Sendable {
         }
         var sizeLimit: Int? = nil
         if let s = o["size_limit"], !s.isNull {
-            guard let v = s.intValue else { throw bad("size_limit is not an integer") }
+            guard let v = s.int64Value else { throw bad("size_limit is not an integer") }
             sizeLimit = Int(v)
         }
         let hashes = (o["hashes"]?.arrayValue ?? []).compactMap(\.stringValue)
@@ -152,9 +153,9 @@ public struct MDSShardInfo: Equatable, Sendable {
 public struct MDSIndex: Equatable, Sendable {
     public var shards: [MDSShardInfo]
     /// Top-level keys other than `version` and `shards` (Spindle writes `"spindle"`).
-    public var extra: [String: IndexJSON]
+    public var extra: [String: JSONValue]
 
-    public init(shards: [MDSShardInfo], extra: [String: IndexJSON] = [:]) {
+    public init(shards: [MDSShardInfo], extra: [String: JSONValue] = [:]) {
         self.shards = shards
         self.extra = extra
     }
@@ -164,17 +165,17 @@ public struct MDSIndex: Equatable, Sendable {
         var o = extra
         o["version"] = .int(2)
         o["shards"] = .array(shards.map(\.json))
-        return IndexJSON.object(o).pythonDumps()
+        return JSONValue.object(o).pythonDumps()
     }
 
     /// Parses index.json bytes; `path` names the file in errors.
     public static func parse(_ bytes: [UInt8], path: String) throws(ShardError) -> MDSIndex {
-        let v: IndexJSON
-        do { v = try IndexJSON.parse(bytes) } catch {
-            throw .malformedIndex(path: path, reason: "not JSON (\(error.reason) at byte \(error.offset))")
+        let v: JSONValue
+        do { v = try JSONValue.parse(bytes) } catch {
+            throw .malformedIndex(path: path, reason: "not JSON (\(error.message))")
         }
         guard var o = v.objectValue else { throw .malformedIndex(path: path, reason: "the top level is not an object") }
-        guard let version = o["version"]?.intValue else { throw .malformedIndex(path: path, reason: "missing \"version\"") }
+        guard let version = o["version"]?.int64Value else { throw .malformedIndex(path: path, reason: "missing \"version\"") }
         guard version == 2 else { throw .unsupported(path: path, reason: "index version \(version); streaming and Spindle read version 2") }
         guard let list = o["shards"]?.arrayValue else { throw .malformedIndex(path: path, reason: "missing \"shards\" list") }
         var shards: [MDSShardInfo] = []

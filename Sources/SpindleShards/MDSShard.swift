@@ -4,6 +4,7 @@
 //
 // and one sample (`encode_sample`): a uint32 size for each variable-size column, in column order, then
 // every column's bytes in column order. Everything little-endian.
+import SpindleIO
 
 /// Encodes shards and samples, and parses them back with every length and offset checked.
 enum MDSShardCodec {
@@ -96,9 +97,9 @@ public struct MDSShardView: Sendable {
         }
         // The config between the table and the first sample must describe the same columns.
         let configBytes = bytes[tableEnd..<offsets[0]]
-        let config: IndexJSON
-        do { config = try IndexJSON.parse(configBytes) } catch {
-            throw .corrupt(path: path, offset: tableEnd + error.offset, reason: "column config is not JSON: \(error.reason)")
+        let config: JSONValue
+        do { config = try JSONValue.parse(configBytes) } catch {
+            throw .corrupt(path: path, offset: tableEnd + error.offset, reason: "column config is not JSON: \(error.message)")
         }
         let names = config["column_names"]?.arrayValue?.compactMap(\.stringValue)
         let encs = config["column_encodings"]?.arrayValue?.compactMap(\.stringValue)

@@ -2,6 +2,7 @@
 // samples and settings (same size-limit rule, same config text, same index.json), so a
 // StreamingDataset reads it unchanged. Shards are written under a temporary name and renamed;
 // index.json is written last, so a directory without one is an unfinished run.
+import SpindleIO
 
 /// Optional per-shard compression: streaming's `zstd[:LEVEL]`.
 public struct ShardCompression: Equatable, Sendable {
@@ -134,7 +135,7 @@ public final class MDSWriter {
 
     /// Writes the last shard and index.json (with `extra` top-level fields, e.g. `"spindle"`).
     @discardableResult
-    public func finish(extra: [String: IndexJSON] = [:]) throws(ShardError) -> MDSIndex {
+    public func finish(extra: [String: JSONValue] = [:]) throws(ShardError) -> MDSIndex {
         precondition(!finished, "MDSWriter.finish called twice")
         if !pending.isEmpty { try flush() }
         finished = true

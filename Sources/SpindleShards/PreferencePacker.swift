@@ -95,10 +95,10 @@ public final class PreferencePacker {
     }
 
     @discardableResult
-    public func finish(extraStats: [String: IndexJSON] = [:]) throws(ShardError) -> [String: IndexJSON] {
-        var stats: [String: IndexJSON] = [
+    public func finish(extraStats: [String: JSONValue] = [:]) throws(ShardError) -> [String: JSONValue] {
+        var stats: [String: JSONValue] = [
             "pairs": .int(Int64(pairs)), "dropped_overlong": .int(Int64(droppedOverlong)), "tokens": .int(Int64(tokens)),
-            "degree": .object(Dictionary(uniqueKeysWithValues: PreferenceDegree.allCases.map { ($0.label, IndexJSON.int(Int64(degreeCounts[$0.rawValue]))) })),
+            "degree": .object(Dictionary(uniqueKeysWithValues: PreferenceDegree.allCases.map { ($0.label, JSONValue.int(Int64(degreeCounts[$0.rawValue]))) })),
             "aspect": .object(aspectCounts.mapValues { .int(Int64($0)) }),
             "safety": .object(safetyCounts.mapValues { .int(Int64($0)) }),
         ]
@@ -146,8 +146,8 @@ public final class PromptPacker {
     }
 
     @discardableResult
-    public func finish(extraStats: [String: IndexJSON] = [:]) throws(ShardError) -> [String: IndexJSON] {
-        var stats: [String: IndexJSON] = [
+    public func finish(extraStats: [String: JSONValue] = [:]) throws(ShardError) -> [String: JSONValue] {
+        var stats: [String: JSONValue] = [
             "prompts": .int(Int64(prompts)), "duplicates": .int(Int64(duplicates)),
             "dropped_overlong": .int(Int64(droppedOverlong)),
             "aspect": .object(aspectCounts.mapValues { .int(Int64($0)) }),

@@ -94,7 +94,7 @@ public final class PretrainPacker {
 
     /// Pads or drops the last partial row, drains the shuffle buffer, and writes index.json.
     @discardableResult
-    public func finish() throws(ShardError) -> [String: IndexJSON] {
+    public func finish() throws(ShardError) -> [String: JSONValue] {
         if !ids.isEmpty {
             if options.padLastRow {
                 padTokens = seqLen - ids.count
@@ -110,7 +110,7 @@ public final class PretrainPacker {
         rng.shuffle(&buffer)
         for row in buffer { try write(row) }
         buffer.removeAll()
-        let stats: [String: IndexJSON] = [
+        let stats: [String: JSONValue] = [
             "documents": .int(Int64(documents)), "empty_documents": .int(Int64(emptyDocuments)),
             "tokens": .int(Int64(tokens - droppedTokens)), "rows": .int(Int64(rows)),
             "pad_tokens": .int(Int64(padTokens)), "dropped_tokens": .int(Int64(droppedTokens)),

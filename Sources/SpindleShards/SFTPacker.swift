@@ -127,9 +127,9 @@ public final class SFTPacker {
 
     /// Packs what is queued and writes index.json; returns the statistics recorded there.
     @discardableResult
-    public func finish(extraStats: [String: IndexJSON] = [:]) throws(ShardError) -> [String: IndexJSON] {
+    public func finish(extraStats: [String: JSONValue] = [:]) throws(ShardError) -> [String: JSONValue] {
         try flushWindow()
-        var stats: [String: IndexJSON] = [
+        var stats: [String: JSONValue] = [
             "examples": .int(Int64(examples)), "rendered_examples": .int(Int64(rendered)),
             "packed_examples": .int(Int64(rendered - droppedOverlong)),
             "truncated": .int(Int64(truncated)), "dropped_overlong": .int(Int64(droppedOverlong)),

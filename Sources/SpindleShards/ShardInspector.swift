@@ -1,6 +1,7 @@
 // `spindle shards inspect`: what a shard directory holds — counts, fill ratio, loss-mask coverage,
 // length histograms, preference label distributions — and samples decoded as text with the trained
 // (loss-mask 1) spans marked.
+import SpindleIO
 
 /// Summary of a shard directory.
 public struct ShardInspection: Sendable {
@@ -24,7 +25,7 @@ public struct ShardInspection: Sendable {
     public var aspects: [String: Int] = [:]
     public var safety: [String: Int] = [:]
     /// The packer's own record from index.json.
-    public var packStats: [String: IndexJSON] = [:]
+    public var packStats: [String: JSONValue] = [:]
 
     /// Real tokens over row capacity (rows only).
     public var fillRatio: Double { samples == 0 || seqLen == 0 ? 0 : Double(tokens) / Double(samples * seqLen) }
@@ -40,10 +41,10 @@ public struct ShardInspection: Sendable {
     }
 
     /// Machine-readable form (`--json`); ratios rounded to 4 decimals.
-    public var json: IndexJSON {
-        func round4(_ d: Double) -> IndexJSON { .double((d * 10000).rounded() / 10000) }
-        func counts(_ d: [String: Int]) -> IndexJSON { .object(d.mapValues { .int(Int64($0)) }) }
-        var o: [String: IndexJSON] = [
+    public var json: JSONValue {
+        func round4(_ d: Double) -> JSONValue { .double((d * 10000).rounded() / 10000) }
+        func counts(_ d: [String: Int]) -> JSONValue { .object(d.mapValues { .int(Int64($0)) }) }
+        var o: [String: JSONValue] = [
             "directory": .string(directory), "kind": .string(kind.rawValue), "shards": .int(Int64(shards)),
             "samples": .int(Int64(samples)), "bytes": .int(Int64(bytes)), "seq_len": .int(Int64(seqLen)),
             "token_dtype": .string(tokenType), "tokens": .int(Int64(tokens)), "examples": .int(Int64(examples)),
@@ -92,7 +93,7 @@ public struct ShardInspection: Sendable {
         if !packStats.isEmpty {
             let shown = packStats.sorted { $0.key < $1.key }.compactMap { k, v -> String? in
                 switch v {
-                case .int(let i): return "\(k) \(i)"
+                case .number(let text) where v.int64Value != nil: return "\(k) \(text)"
                 case .string(let s): return "\(k) \(s)"
                 case .bool(let b): return "\(k) \(b)"
                 default: return nil
@@ -119,13 +120,13 @@ extension String {
 
 public enum ShardInspector {
     /// Any MDS directory (e.g. one streaming's MDSWriter wrote): shards, samples, bytes and columns.
-    public static func describe(_ reader: MDSReader) -> (text: String, json: IndexJSON) {
+    public static func describe(_ reader: MDSReader) -> (text: String, json: JSONValue) {
         let bytes = reader.index.shards.reduce(0) { $0 + ($1.zipData?.bytes ?? $1.rawData.bytes) }
         let cols = zip(reader.columns.names, reader.columns.encodings).map { "\($0.0) (\($0.1))" }
         let compression = reader.index.shards.first?.compression ?? "none"
         let text = "\(reader.directory): MDS data set (not written by spindle pack), \(reader.index.shards.count) shard file(s), "
             + "\(bytes) bytes, \(reader.count) samples, compression \(compression)\ncolumns: \(cols.joined(separator: ", "))"
-        let json = IndexJSON.object([
+        let json = JSONValue.object([
             "directory": .string(reader.directory), "kind": .string("mds"), "shards": .int(Int64(reader.index.shards.count)),
             "samples": .int(Int64(reader.count)), "bytes": .int(Int64(bytes)),
             "columns": .object(reader.columns.dictionary.mapValues { .string($0.description) }),

@@ -2,6 +2,7 @@
 // and the `"spindle"` object at the top level of index.json (tokenizer fingerprint, vocabulary size,
 // sequence length, pad id, seed and packing statistics). Streaming ignores it; Spindle refuses to read
 // shards whose tokenizer or kind does not match what the reader expects.
+import SpindleIO
 
 /// The kinds of shard directory `spindle pack` writes.
 public enum ShardKind: String, Sendable, CaseIterable {
@@ -70,10 +71,10 @@ public struct ShardMetadata: Equatable, Sendable {
     /// "llama2-chat" for sft/preference/prompts, absent for pretrain.
     public var template: String?
     /// Packing settings and counts, all integers or strings (e.g. "packing": "best-fit", "rows": 12).
-    public var stats: [String: IndexJSON]
+    public var stats: [String: JSONValue]
 
     public init(kind: ShardKind, tokenizer: TokenizerStamp, seqLen: Int, tokenType: MDSDType, padID: Int32,
-                seed: UInt64, template: String?, stats: [String: IndexJSON] = [:]) {
+                seed: UInt64, template: String?, stats: [String: JSONValue] = [:]) {
         self.kind = kind
         self.tokenizer = tokenizer
         self.seqLen = seqLen
@@ -84,8 +85,8 @@ public struct ShardMetadata: Equatable, Sendable {
         self.stats = stats
     }
 
-    public var json: IndexJSON {
-        var o: [String: IndexJSON] = [
+    public var json: JSONValue {
+        var o: [String: JSONValue] = [
             "format_version": .int(Int64(Self.formatVersion)),
             "kind": .string(kind.rawValue),
             "tokenizer": .object([
@@ -103,24 +104,24 @@ public struct ShardMetadata: Equatable, Sendable {
     }
 
     /// Reads the `"spindle"` object; `path` names index.json in errors.
-    public static func from(_ v: IndexJSON?, path: String) throws(ShardError) -> ShardMetadata {
+    public static func from(_ v: JSONValue?, path: String) throws(ShardError) -> ShardMetadata {
         func bad(_ why: String) -> ShardError { .malformedIndex(path: path, reason: "\"spindle\": \(why)") }
         guard let v else { throw .notSpindleShards(path: path) }
         guard let o = v.objectValue else { throw .malformedIndex(path: path, reason: "\"spindle\" is not an object") }
-        guard let fv = o["format_version"]?.intValue else { throw bad("missing format_version") }
+        guard let fv = o["format_version"]?.int64Value else { throw bad("missing format_version") }
         guard fv == Int64(formatVersion) else {
             throw .unsupported(path: path, reason: "spindle shard format version \(fv); this Spindle reads version \(formatVersion)")
         }
         guard let k = o["kind"]?.stringValue, let kind = ShardKind(rawValue: k) else { throw bad("missing or unknown kind") }
-        guard let t = o["tokenizer"], let fp = t["fingerprint"]?.stringValue, let vs = t["vocab_size"]?.intValue,
-              let bos = t["bos_id"]?.intValue, let eos = t["eos_id"]?.intValue, vs > 0,
+        guard let t = o["tokenizer"], let fp = t["fingerprint"]?.stringValue, let vs = t["vocab_size"]?.int64Value,
+              let bos = t["bos_id"]?.int64Value, let eos = t["eos_id"]?.int64Value, vs > 0,
               let bos32 = Int32(exactly: bos), let eos32 = Int32(exactly: eos)
         else { throw bad("tokenizer needs fingerprint, vocab_size, bos_id and eos_id") }
-        guard let seqLen = o["seq_len"]?.intValue, seqLen > 0, seqLen <= 1 << 24 else { throw bad("seq_len missing or out of range") }
+        guard let seqLen = o["seq_len"]?.int64Value, seqLen > 0, seqLen <= 1 << 24 else { throw bad("seq_len missing or out of range") }
         guard let td = o["token_dtype"]?.stringValue, let tokenType = MDSDType(rawValue: td), tokenType.integerRange != nil else {
             throw bad("token_dtype missing or not an integer type")
         }
-        guard let pad = o["pad_id"]?.intValue, let pad32 = Int32(exactly: pad) else { throw bad("pad_id missing") }
+        guard let pad = o["pad_id"]?.int64Value, let pad32 = Int32(exactly: pad) else { throw bad("pad_id missing") }
         guard let seedText = o["seed"]?.stringValue, let seed = UInt64(seedText) else { throw bad("seed missing") }
         return ShardMetadata(kind: kind, tokenizer: TokenizerStamp(fingerprint: fp, vocabSize: Int(vs), bosID: bos32, eosID: eos32),
                              seqLen: Int(seqLen), tokenType: tokenType, padID: pad32, seed: seed,

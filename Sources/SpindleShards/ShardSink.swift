@@ -1,5 +1,7 @@
 /// Where packers put samples: an MDSWriter with the columns of one shard kind, and the metadata that
 /// goes into index.json when it finishes.
+import SpindleIO
+
 public final class ShardSink {
     public let writer: MDSWriter
     public private(set) var metadata: ShardMetadata
@@ -50,7 +52,7 @@ public final class ShardSink {
 
     /// Writes the last shard and index.json with the packing statistics.
     @discardableResult
-    public func finish(stats: [String: IndexJSON]) throws(ShardError) -> MDSIndex {
+    public func finish(stats: [String: JSONValue]) throws(ShardError) -> MDSIndex {
         metadata.stats = stats
         return try writer.finish(extra: ["spindle": metadata.json])
     }

@@ -15,6 +15,7 @@
 // - preference: prompt_len within both sequences, shared prompt prefix, both end with </s>, prompt
 //   starts with <s> (and ends with "[/INST]"), labels valid.
 // - index.json's recorded statistics match what the shards hold.
+import SpindleIO
 
 /// The outcome of verifying a shard directory.
 public struct VerifyReport: Sendable {
@@ -34,7 +35,7 @@ public struct VerifyReport: Sendable {
         if problems.count < limit { problems.append(message) }
     }
 
-    public var json: IndexJSON {
+    public var json: JSONValue {
         .object(["ok": .bool(ok), "shards": .int(Int64(shards)), "samples": .int(Int64(samples)),
                  "bytes": .int(Int64(bytes)), "answers_checked": .int(Int64(answersChecked)),
                  "answers_ambiguous": .int(Int64(answersAmbiguous)), "problem_count": .int(Int64(problemCount)),
@@ -283,7 +284,7 @@ public struct ShardVerifier {
     func checkStats(_ r: inout VerifyReport, _ totals: (tokens: Int, loss: Int, pad: Int)) {
         let stats = dataset.metadata.stats
         func expect(_ key: String, _ actual: Int) {
-            if let v = stats[key]?.intValue, v != Int64(actual) {
+            if let v = stats[key]?.int64Value, v != Int64(actual) {
                 r.fail("index.json records \(key) = \(v), the shards hold \(actual)")
             }
         }

@@ -139,6 +139,7 @@ public final class EncodeLineTransform: LineTransform {
     let options: EncodeLineOptions
     var ids: [Int32] = []
     var text: [UInt8] = []
+    var scanner = JSONFieldScanner()
 
     public init(model: SentencePieceModel, options: EncodeLineOptions) { self.model = model; self.options = options }
 
@@ -146,15 +147,15 @@ public final class EncodeLineTransform: LineTransform {
         ids.removeAll(keepingCapacity: true)
         if let field = options.jsonlField {
             text.removeAll(keepingCapacity: true)
-            let brace: Int, empty: Bool
-            do { (brace, empty) = try jsonStringField(line, key: field, into: &text) } catch { throw LineProblem("\(error)") }
+            let brace: Int
+            do { brace = try scanner.string(field, in: line, into: &text) } catch { throw LineProblem(error.detail) }
             text.withUnsafeBufferPointer { model.encode(utf8: $0, into: &ids, addBOS: options.addBOS, addEOS: options.addEOS) }
             out.append(contentsOf: line[0..<brace])
-            if !empty { out.append(0x2C) }
-            out.append(0x22); out.append(contentsOf: options.outputField.utf8); out.append(contentsOf: "\":[".utf8)
+            out.append(0x2C)   // the object has at least the field just read
+            JSONString.append(options.outputField, to: &out); out.append(contentsOf: ":[".utf8)
             for (k, id) in ids.enumerated() {
                 if k > 0 { out.append(0x2C) }
-                if options.pieces { appendJSONString(model.table.bytes(Int(id)), to: &out) } else { appendInt(Int(id), to: &out) }
+                if options.pieces { model.table.bytes(Int(id)).withUnsafeBufferPointer { JSONString.append($0, to: &out) } } else { appendInt(Int(id), to: &out) }
             }
             out.append(0x5D)
             out.append(contentsOf: line[brace...])
@@ -221,22 +222,4 @@ func appendInt(_ v: Int, to out: inout [UInt8]) {
         while x > 0 { t[n] = UInt8(48 + x % 10); x /= 10; n += 1 }
         while n > 0 { n -= 1; out.append(t[n]) }
     }
-}
-
-/// Appends a JSON string literal of UTF-8 bytes.
-func appendJSONString<C: Collection>(_ bytes: C, to out: inout [UInt8]) where C.Element == UInt8 {
-    out.append(0x22)
-    let hex = Array("0123456789abcdef".utf8)
-    for c in bytes {
-        switch c {
-        case 0x22: out.append(0x5C); out.append(0x22)
-        case 0x5C: out.append(0x5C); out.append(0x5C)
-        case 0x0A: out.append(0x5C); out.append(0x6E)
-        case 0x0D: out.append(0x5C); out.append(0x72)
-        case 0x09: out.append(0x5C); out.append(0x74)
-        case 0..<0x20: out.append(contentsOf: [0x5C, 0x75, 0x30, 0x30, hex[Int(c >> 4)], hex[Int(c & 15)]])
-        default: out.append(c)
-        }
-    }
-    out.append(0x22)
 }

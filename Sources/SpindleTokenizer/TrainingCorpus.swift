@@ -36,6 +36,7 @@ public struct TrainingCorpus: Sendable {
                             log: (String) -> Void = { _ in }) throws(TrainingInputError) -> TrainingCorpus {
         var c = TrainingCorpus()
         var text: [UInt8] = []
+        var scanner = JSONFieldScanner()
         for path in paths {
             let readStart = now()
             let data: [UInt8]
@@ -79,8 +80,8 @@ public struct TrainingCorpus: Sendable {
                     for x in line where x != 0x20 && x != 0x09 && x != 0x0D { allSpace = false; break }
                     if !allSpace {
                         text.removeAll(keepingCapacity: true)
-                        do { _ = try jsonStringField(line, key: field, into: &text) } catch {
-                            throw TrainingInputError(file: name, line: lineNo, message: "\(error)")
+                        do throws(InputError) { try scanner.string(field, in: line, into: &text) } catch {
+                            throw TrainingInputError(file: name, line: lineNo, message: error.detail)
                         }
                         text.withUnsafeBufferPointer { t in
                             var ts = 0

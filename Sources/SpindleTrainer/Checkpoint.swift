@@ -3,6 +3,7 @@
 // (AdamW moments, `exp_avg.<name>` / `exp_avg_sq.<name>`) and DIR/trainer_state.json (steps, data
 // cursor, rng state). transformers' LlamaForCausalLM.from_pretrained(DIR) loads the first two.
 import Foundation
+import SpindleIO
 
 /// Training progress saved beside the weights.
 public struct TrainerState: Equatable, Sendable {
@@ -12,16 +13,21 @@ public struct TrainerState: Equatable, Sendable {
     public var rngState: UInt64 = 0
     public init() {}
 
-    func json() -> String {
-        "{\n  \"step\": \(step),\n  \"cursor\": \(cursor),\n  \"tokens_seen\": \(tokensSeen),\n  \"rng_state\": \"\(rngState)\"\n}\n"
+    var jsonValue: JSONValue {
+        .object([("step", .int(step)), ("cursor", .int(cursor)), ("tokens_seen", .int(tokensSeen)),
+                 ("rng_state", .string(String(rngState)))])
     }
-    init(json: [String: Any], path: String) throws {
-        guard let s = json["step"] as? NSNumber, let c = json["cursor"] as? NSNumber,
-              let r = json["rng_state"] as? String, let rv = UInt64(r) else {
-            throw TrainerError.format(file: path, message: "trainer_state.json needs step, cursor and rng_state")
+
+    func json() -> String { jsonValue.fileText(.memberPerLine) }
+
+    init(json f: JSONFields) throws {
+        step = try f.required("step", f.int)
+        cursor = try f.required("cursor", f.int)
+        guard let rv = UInt64(try f.required("rng_state", f.string)) else {
+            throw f.fail("rng_state", "must be a decimal 64-bit integer in a string")
         }
-        step = s.intValue; cursor = c.intValue; rngState = rv
-        tokensSeen = (json["tokens_seen"] as? NSNumber)?.intValue ?? 0
+        rngState = rv
+        tokensSeen = try f.int("tokens_seen") ?? 0
     }
 }
 
@@ -52,10 +58,8 @@ public enum Checkpoint {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw TrainerError.io(file: path, message: "no config.json: not a checkpoint directory")
         }
-        guard let json = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
-            throw TrainerError.format(file: path, message: "not a JSON object")
-        }
-        return try LlamaConfig(huggingFace: json, path: path)
+        let json = try JSONFields(parsing: data, file: path, errors: .config)
+        return try LlamaConfig(huggingFace: .object(json.members), path: path)
     }
 
     /// Loads a model from an HF-layout directory (ours or transformers'; F32/F16/BF16), or from a
@@ -95,11 +99,10 @@ public enum Checkpoint {
             v.values.withUnsafeBufferPointer { (optimizer.v.p + t.offset).update(from: $0.baseAddress!, count: t.count) }
         }
         let sp = dir + "/trainer_state.json"
-        guard let data = FileManager.default.contents(atPath: sp),
-              let json = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
-            throw TrainerError.format(file: sp, message: "missing or not JSON")
+        guard let json = try JSONFields.load(sp, errors: .format) else {
+            throw TrainerError.format(file: sp, message: "missing")
         }
-        let state = try TrainerState(json: json, path: sp)
+        let state = try TrainerState(json: json)
         optimizer.step = state.step
         return state
     }

@@ -1,6 +1,7 @@
 // LlamaConfig.swift: the model shape, read from and written to Hugging Face `config.json`
 // (LlamaForCausalLM fields; transformers 4.x `rope_theta` and 5.x `rope_parameters.rope_theta`).
 import Foundation
+import SpindleIO
 
 /// Shape and constants of a Llama model.
 public struct LlamaConfig: Equatable, Sendable {
@@ -48,62 +49,63 @@ public struct LlamaConfig: Equatable, Sendable {
     // MARK: Hugging Face config.json
 
     /// Reads a transformers `config.json` (LlamaForCausalLM / LlamaForSequenceClassification).
-    public init(huggingFace json: [String: Any], path: String = "config.json") throws {
+    public init(huggingFace json: JSONValue, path: String = "config.json") throws {
+        let f = try JSONFields(json, file: path, errors: .config)
         func int(_ k: String) throws -> Int {
-            guard let v = json[k] as? NSNumber else { throw TrainerError.config(field: k, message: "missing or not a number in \(path)") }
-            return v.intValue
+            guard let v = try f.int(k) else { throw TrainerError.config(field: k, message: "missing or not a number in \(path)") }
+            return v
         }
         let heads = try int("num_attention_heads")
         let dim = try int("hidden_size")
         self.init(dim: dim, nLayers: try int("num_hidden_layers"), nHeads: heads,
-                  nKVHeads: (json["num_key_value_heads"] as? NSNumber)?.intValue ?? heads,
+                  nKVHeads: try f.int("num_key_value_heads") ?? heads,
                   hiddenDim: try int("intermediate_size"), vocabSize: try int("vocab_size"),
-                  maxSeqLen: (json["max_position_embeddings"] as? NSNumber)?.intValue ?? 2048)
-        if let e = json["rms_norm_eps"] as? NSNumber { normEps = e.floatValue }
-        if let t = json["rope_theta"] as? NSNumber { ropeTheta = t.floatValue }
-        if let rp = json["rope_parameters"] as? [String: Any] {
-            if let t = rp["rope_theta"] as? NSNumber { ropeTheta = t.floatValue }
-            if let type = rp["rope_type"] as? String, type != "default" {
+                  maxSeqLen: try f.int("max_position_embeddings") ?? 2048)
+        if let e = try f.float("rms_norm_eps") { normEps = e }
+        if let t = try f.float("rope_theta") { ropeTheta = t }
+        if let rpValue = f["rope_parameters"], !rpValue.isNull {
+            let rp = try f.section("rope_parameters")
+            if let t = try rp.float("rope_theta") { ropeTheta = t }
+            if let type = try rp.string("rope_type"), type != "default" {
                 throw TrainerError.config(field: "rope_parameters.rope_type", message: "\(type) scaling is not supported (\(path))")
             }
         }
-        if let s = json["rope_scaling"], !(s is NSNull) {
+        if let s = f["rope_scaling"], !s.isNull {
             throw TrainerError.config(field: "rope_scaling", message: "rope scaling is not supported (\(path))")
         }
-        tieEmbeddings = (json["tie_word_embeddings"] as? Bool) ?? false
-        if let hd = json["head_dim"] as? NSNumber, hd.intValue != dim / heads {
+        tieEmbeddings = try f.bool("tie_word_embeddings") ?? false
+        if let hd = try f.int("head_dim"), hd != dim / heads {
             throw TrainerError.config(field: "head_dim", message: "head_dim \(hd) != hidden_size/num_attention_heads is not supported (\(path))")
         }
-        if let b = json["bos_token_id"] as? NSNumber { bosId = b.intValue }
-        if let e = json["eos_token_id"] as? NSNumber { eosId = e.intValue }
-        if let arch = (json["architectures"] as? [String])?.first, arch == "LlamaForSequenceClassification" {
+        if let b = f["bos_token_id"]?.intValue { bosId = b }
+        if let e = f["eos_token_id"]?.intValue { eosId = e }
+        if let arch = f["architectures"]?.arrayValue?.first?.stringValue, arch == "LlamaForSequenceClassification" {
             scoreHead = true
         }
         try validate()
     }
 
     /// The `config.json` transformers writes for this model (both rope_theta forms, fp32).
-    public func huggingFaceJSON() -> String {
+    public var huggingFaceValue: JSONValue {
         let arch = scoreHead ? "LlamaForSequenceClassification" : "LlamaForCausalLM"
-        var s = "{\n"
-        let fields: [(String, String)] = [
-            ("architectures", "[\"\(arch)\"]"), ("attention_bias", "false"), ("attention_dropout", "0.0"),
-            ("bos_token_id", "\(bosId)"), ("eos_token_id", "\(eosId)"), ("head_dim", "\(headDim)"),
-            ("hidden_act", "\"silu\""), ("hidden_size", "\(dim)"), ("initializer_range", "0.02"),
-            ("intermediate_size", "\(hiddenDim)"), ("max_position_embeddings", "\(maxSeqLen)"),
-            ("mlp_bias", "false"), ("model_type", "\"llama\""), ("num_attention_heads", "\(nHeads)"),
-            ("num_hidden_layers", "\(nLayers)"), ("num_key_value_heads", "\(nKVHeads)"),
-            ("pretraining_tp", "1"), ("rms_norm_eps", jsonNumber(normEps)),
-            ("rope_parameters", "{\"rope_theta\": \(jsonNumber(ropeTheta)), \"rope_type\": \"default\"}"),
-            ("rope_scaling", "null"), ("rope_theta", jsonNumber(ropeTheta)),
-            ("tie_word_embeddings", tieEmbeddings ? "true" : "false"), ("torch_dtype", "\"float32\""),
-            ("dtype", "\"float32\""), ("use_cache", "true"), ("vocab_size", "\(vocabSize)"),
-        ] + (scoreHead ? [("num_labels", "1"), ("pad_token_id", "0")] : [])
-        for (i, (k, v)) in fields.enumerated() {
-            s += "  \"\(k)\": \(v)" + (i == fields.count - 1 ? "\n" : ",\n")
-        }
-        return s + "}\n"
+        let fields: [(String, JSONValue)] = [
+            ("architectures", .array([.string(arch)])), ("attention_bias", .bool(false)), ("attention_dropout", .number("0.0")),
+            ("bos_token_id", .int(bosId)), ("eos_token_id", .int(eosId)), ("head_dim", .int(headDim)),
+            ("hidden_act", .string("silu")), ("hidden_size", .int(dim)), ("initializer_range", .number("0.02")),
+            ("intermediate_size", .int(hiddenDim)), ("max_position_embeddings", .int(maxSeqLen)),
+            ("mlp_bias", .bool(false)), ("model_type", .string("llama")), ("num_attention_heads", .int(nHeads)),
+            ("num_hidden_layers", .int(nLayers)), ("num_key_value_heads", .int(nKVHeads)),
+            ("pretraining_tp", .int(1)), ("rms_norm_eps", .float(normEps)),
+            ("rope_parameters", .object([("rope_theta", .float(ropeTheta)), ("rope_type", .string("default"))])),
+            ("rope_scaling", .null), ("rope_theta", .float(ropeTheta)),
+            ("tie_word_embeddings", .bool(tieEmbeddings)), ("torch_dtype", .string("float32")),
+            ("dtype", .string("float32")), ("use_cache", .bool(true)), ("vocab_size", .int(vocabSize)),
+        ]
+        return .object(fields + (scoreHead ? [("num_labels", .int(1)), ("pad_token_id", .int(0))] : []))
     }
+
+    /// `huggingFaceValue` as the file text: one field per line, as transformers' `save_pretrained` lays it out.
+    public func huggingFaceJSON() -> String { huggingFaceValue.fileText(.memberPerLine) }
 }
 
 /// Shortest decimal that reads back as the same Float, JSON-safe.

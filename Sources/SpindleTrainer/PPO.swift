@@ -51,7 +51,7 @@ public struct PPOIterationStats: Sendable {
             ("clip_fraction", clipFraction), ("policy_loss", policyLoss), ("value_loss", valueLoss), ("entropy", entropy),
             ("response_length_mean", lengthMean), ("response_length_p95", lengthP95), ("eos_rate", eosRate), ("seconds", seconds),
         ]
-        return "{\"iteration\": \(iteration), " + fields.map { "\"\($0.0)\": \(n($0.1))" }.joined(separator: ", ") + "}"
+        return metricsLine([("iteration", .int(iteration))] + fields.map { ($0.0, .number(n($0.1))) })
     }
     public var line: String {
         String(format: "iter %d  R_h %.3f±%.3f  R_s %.3f±%.3f  R_c %.3f±%.3f  gated %.2f  KL k1 %.4f k3 %.4f  approx-KL %.2g  clip %.3f  L_pi %.4f  L_v %.4f  H %.3f  len %.1f (p95 %.0f)  eos %.2f  %.1fs",

@@ -2,6 +2,7 @@
 // stopping (the best policy is kept in OUTPUT/best), checkpoints of policy and value model with their
 // AdamW state for exact resume, and the HTML report.
 import Foundation
+import SpindleIO
 import SpindleShards
 
 public enum PPORun {
@@ -32,7 +33,7 @@ public enum PPORun {
         func evaluate() throws {
             let e = trainer.evaluate(heldOut)
             evals.append((trainer.state.step, e))
-            emit(String(format: "{\"iteration\": %d, \"heldout_reward\": %.5f}", trainer.state.step, e))
+            emit(metricsLine([("iteration", .int(trainer.state.step)), ("heldout_reward", .fixed(e, "%.5f"))]))
             log(String(format: "eval  iter %d  held-out mean reward %.4f%@", trainer.state.step, e, e > best ? "  (best)" : ""))
             if e > best {
                 best = e; sinceBest = 0

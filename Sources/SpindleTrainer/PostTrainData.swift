@@ -2,6 +2,7 @@
 // a post-trained checkpoint carries (DIR/spindle_tokenizer.json) so every later stage can refuse
 // shards or reward models made with another tokenizer.
 import Foundation
+import SpindleIO
 import SpindleShards
 
 /// SFT (or pretrain) shard rows as training rows.
@@ -71,7 +72,8 @@ public enum PostTrainData {
 
     /// Writes the stamp of the shards a checkpoint was trained on.
     public static func writeStamp(_ s: TokenizerStamp, to dir: String) throws {
-        let json = "{\n  \"fingerprint\": \"\(s.fingerprint)\",\n  \"vocab_size\": \(s.vocabSize),\n  \"bos_id\": \(s.bosID),\n  \"eos_id\": \(s.eosID)\n}\n"
+        let json = JSONValue.object([("fingerprint", .string(s.fingerprint)), ("vocab_size", .int(s.vocabSize)),
+                                     ("bos_id", .int(s.bosID)), ("eos_id", .int(s.eosID))]).fileText(.memberPerLine)
         try writeAtomically(Data(json.utf8), to: dir + "/" + stampFile)
     }
 
@@ -79,12 +81,9 @@ public enum PostTrainData {
     public static func readStamp(_ dir: String) throws -> TokenizerStamp? {
         let path = dir + "/" + stampFile
         guard let data = FileManager.default.contents(atPath: path) else { return nil }
-        guard let o = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
-              let f = o["fingerprint"] as? String, let v = o["vocab_size"] as? NSNumber else {
-            throw TrainerError.format(file: path, message: "needs fingerprint and vocab_size")
-        }
-        return TokenizerStamp(fingerprint: f, vocabSize: v.intValue, bosID: Int32((o["bos_id"] as? NSNumber)?.intValue ?? 1),
-                              eosID: Int32((o["eos_id"] as? NSNumber)?.intValue ?? 2))
+        let o = try JSONFields(parsing: data, file: path, errors: .format)
+        return TokenizerStamp(fingerprint: try o.required("fingerprint", o.string), vocabSize: try o.required("vocab_size", o.int),
+                              bosID: Int32(clamping: try o.int("bos_id") ?? 1), eosID: Int32(clamping: try o.int("eos_id") ?? 2))
     }
 
     /// Checks that two checkpoints agree on the tokenizer (when both know it) and vocabulary;

@@ -1,6 +1,7 @@
 // Pretrain.swift: a whole run — steps, progress on stderr, metrics JSONL, periodic eval and
 // checkpoints, the HTML report — and the random-token benchmark.
 import Foundation
+import SpindleIO
 
 /// Output of a finished run.
 public struct RunSummary: Sendable {
@@ -42,8 +43,9 @@ public enum Pretrain {
             tokTime += r.seconds; tokCount += r.tokens
             history.train.append((r.step, r.loss)); history.lr.append((r.step, Double(r.lr)))
             let tps = Double(r.tokens) / r.seconds
-            emit(String(format: "{\"step\": %d, \"loss\": %.6f, \"lr\": %.6g, \"grad_norm\": %.6g, \"tokens_per_s\": %.1f, \"tokens_seen\": %d}",
-                        r.step, r.loss, Double(r.lr), r.gradNorm, tps, trainer.state.tokensSeen))
+            emit(metricsLine([("step", .int(r.step)), ("loss", .fixed(r.loss, "%.6f")), ("lr", .fixed(Double(r.lr), "%.6g")),
+                              ("grad_norm", .fixed(r.gradNorm, "%.6g")), ("tokens_per_s", .fixed(tps, "%.1f")),
+                              ("tokens_seen", .int(trainer.state.tokensSeen))]))
             if r.step % max(1, config.logEvery) == 0 || r.step == 1 || r.step == config.steps {
                 log(String(format: "step %d/%d  loss %.4f  lr %.3g  grad-norm %.3g  %.0f tokens/s",
                            r.step, config.steps, r.loss, Double(r.lr), r.gradNorm, tps))
@@ -52,7 +54,8 @@ public enum Pretrain {
                 let e = try trainer.evaluate(on: eval, batches: config.evalBatches)
                 lastEval = e.loss
                 history.eval.append((r.step, e.loss))
-                emit(String(format: "{\"step\": %d, \"eval_loss\": %.6f, \"eval_perplexity\": %.4f}", r.step, e.loss, e.perplexity))
+                emit(metricsLine([("step", .int(r.step)), ("eval_loss", .fixed(e.loss, "%.6f")),
+                                  ("eval_perplexity", .fixed(e.perplexity, "%.4f"))]))
                 log(String(format: "eval  step %d  loss %.4f  perplexity %.2f", r.step, e.loss, e.perplexity))
             }
             if config.checkpointEvery > 0 && r.step % config.checkpointEvery == 0 || r.step == config.steps {

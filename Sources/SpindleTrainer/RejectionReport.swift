@@ -1,6 +1,7 @@
 // RejectionReport.swift: the max-reward-vs-K chart and the rejection-sampling state file
 // (iterations done and the kept set, for --resume).
 import Foundation
+import SpindleIO
 
 public enum RejectionReport {
     /// An SVG line chart: mean max reward against K (log2 axis), one line per temperature.
@@ -15,27 +16,32 @@ public enum RejectionReport {
         return s
     }
 
+    /// One kept sample as a line of the state file (`response` compact, members spaced).
+    static func keptValue(_ k: KeptSample) -> JSONValue {
+        .object([("prompt", .int(k.promptIndex)), ("reward", .number(k.reward.isFinite ? "\(k.reward)" : "null")),
+                 ("iteration", .int(k.iteration)), ("response", .array(k.response.map { .int($0) }))])
+    }
+
+    /// The state file: `iterations_done` and one kept sample a line, so a diff shows which prompts changed.
     public static func saveState(_ path: String, iteration: Int, kept: [Int: KeptSample]) throws {
-        var s = "{\"iterations_done\": \(iteration), \"kept\": [\n"
-        s += kept.values.sorted { $0.promptIndex < $1.promptIndex }.map {
-            "{\"prompt\": \($0.promptIndex), \"reward\": \($0.reward), \"iteration\": \($0.iteration), \"response\": [\($0.response.map(String.init).joined(separator: ","))]}"
-        }.joined(separator: ",\n")
-        s += "\n]}\n"
+        let lines = kept.values.sorted { $0.promptIndex < $1.promptIndex }.map { keptValue($0).text(.spaced) }
+        // The frame around the lines, written by the same layout: `{"iterations_done": N, "kept": [` … `]}`.
+        let frame = JSONValue.object([("iterations_done", .int(iteration)), ("kept", .array([]))]).text(.spaced)
+        let s = frame.dropLast(2) + "\n" + lines.joined(separator: ",\n") + "\n]}\n"
         try writeAtomically(Data(s.utf8), to: path)
     }
 
     public static func loadState(_ path: String) throws -> (Int, [Int: KeptSample]) {
-        guard let d = FileManager.default.contents(atPath: path),
-              let o = (try? JSONSerialization.jsonObject(with: d)) as? [String: Any],
-              let n = o["iterations_done"] as? NSNumber, let ks = o["kept"] as? [[String: Any]] else {
-            throw TrainerError.format(file: path, message: "not a rejection_state.json")
+        guard let o = try JSONFields.load(path, errors: .format) else {
+            throw TrainerError.format(file: path, message: "cannot read rejection_state.json")
         }
         var kept: [Int: KeptSample] = [:]
-        for k in ks {
-            guard let p = k["prompt"] as? NSNumber, let r = k["reward"] as? NSNumber, let it = k["iteration"] as? NSNumber,
-                  let resp = k["response"] as? [NSNumber] else { throw TrainerError.format(file: path, message: "malformed kept sample") }
-            kept[p.intValue] = KeptSample(promptIndex: p.intValue, response: resp.map { Int32($0.intValue) }, reward: r.doubleValue, iteration: it.intValue)
+        for (i, item) in try o.required("kept", o.array).enumerated() {
+            let k = try JSONFields(item, file: path, prefix: "kept[\(i)].", errors: .format)
+            let p = try k.required("prompt", k.int)
+            kept[p] = KeptSample(promptIndex: p, response: try k.required("response", k.ints).map { Int32(clamping: $0) },
+                                 reward: try k.required("reward", k.number), iteration: try k.required("iteration", k.int))
         }
-        return (n.intValue, kept)
+        return (try o.required("iterations_done", o.int), kept)
     }
 }

@@ -2,6 +2,7 @@
 // AdamW on the Llama 2 RM schedule (cosine to 10%, warm-up 3% with at least 5 steps), held-out
 // accuracy, metrics JSONL, HF-layout checkpoints (LlamaForSequenceClassification) and exact resume.
 import Foundation
+import SpindleIO
 import SpindleShards
 import SpindleIO
 
@@ -100,8 +101,10 @@ public enum RewardTraining {
             lastLoss = loss
             history.train.append((state.step, loss)); history.lr.append((state.step, Double(lr)))
             let secs = Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9
-            emit(String(format: "{\"step\": %d, \"loss\": %.6f, \"accuracy\": %.4f, \"margin\": %.5f, \"lr\": %.6g, \"grad_norm\": %.6g, \"seconds\": %.3f}",
-                        state.step, loss, Double(correct) / Double(batch.count), marginSum / Double(batch.count), Double(lr), norm, secs))
+            emit(metricsLine([("step", .int(state.step)), ("loss", .fixed(loss, "%.6f")),
+                              ("accuracy", .fixed(Double(correct) / Double(batch.count), "%.4f")),
+                              ("margin", .fixed(marginSum / Double(batch.count), "%.5f")), ("lr", .fixed(Double(lr), "%.6g")),
+                              ("grad_norm", .fixed(Double(norm), "%.6g")), ("seconds", .fixed(secs, "%.3f"))]))
             if state.step % max(1, config.logEvery) == 0 || state.step == 1 || state.step == config.steps {
                 log(String(format: "step %d/%d  loss %.4f  acc %.3f  r_c−r_r %.3f  lr %.3g  %.2f s",
                            state.step, config.steps, loss, Double(correct) / Double(batch.count), marginSum / Double(batch.count), Double(lr), secs))
@@ -111,7 +114,7 @@ public enum RewardTraining {
                 let a = RewardAccuracy.measure(rm, pairs: eval)
                 lastEval = a.accuracy
                 history.eval.append((state.step, 1 - a.accuracy))
-                emit(String(format: "{\"step\": %d, \"eval_accuracy\": %.4f, \"eval_pairs\": %d}", state.step, a.accuracy, a.total))
+                emit(metricsLine([("step", .int(state.step)), ("eval_accuracy", .fixed(a.accuracy, "%.4f")), ("eval_pairs", .int(a.total))]))
                 log(String(format: "eval  step %d  held-out accuracy %.3f (%d pairs)", state.step, a.accuracy, a.total))
             }
             if isLast || state.step == stopAt || (config.checkpointEvery > 0 && state.step % config.checkpointEvery == 0) {

@@ -2,6 +2,7 @@
 // JSON {name: {dtype, shape, data_offsets: [begin, end]}, "__metadata__": {...}}, then the raw data.
 // Reads F32, F16 and BF16 (converted to fp32); writes F32. Malformed files throw, never crash.
 import Foundation
+import SpindleIO
 
 /// One tensor read from a safetensors file, converted to fp32.
 public struct SafetensorsTensor: Sendable {
@@ -25,14 +26,16 @@ public enum Safetensors {
         let n = data.prefix(8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
         guard n <= UInt64(data.count - 8), n < 100_000_000 else { throw bad("header size \(n) exceeds the file") }
         let headerEnd = 8 + Int(n)
-        guard let obj = try? JSONSerialization.jsonObject(with: data.subdata(in: 8..<headerEnd)),
-              let header = obj as? [String: Any] else { throw bad("header is not a JSON object") }
+        let header: JSONFields
+        do { header = try JSONFields(parsing: data[8..<headerEnd], file: path, errors: .format) } catch {
+            throw bad("header is not a JSON object (\(error))")
+        }
         let body = data.subdata(in: headerEnd..<data.count)
         var out: [String: SafetensorsTensor] = [:]
-        for (name, value) in header where name != "__metadata__" {
-            guard let t = value as? [String: Any], let dtype = t["dtype"] as? String,
-                  let shape = (t["shape"] as? [NSNumber])?.map(\.intValue),
-                  let offs = (t["data_offsets"] as? [NSNumber])?.map(\.intValue), offs.count == 2 else {
+        for (name, value) in header.members where name != "__metadata__" {
+            guard let t = try? JSONFields(value, file: path, prefix: name + ".", errors: .format),
+                  let dtype = try? t.string("dtype"), let shape = try? t.ints("shape"),
+                  let offs = try? t.ints("data_offsets"), offs.count == 2 else {
                 throw bad("tensor \(name): missing dtype, shape or data_offsets")
             }
             let width: Int
@@ -66,16 +69,18 @@ public enum Safetensors {
     /// Writes fp32 tensors (in the given order, 8-byte aligned header) atomically: temp file + rename.
     public static func write(_ path: String, tensors: [(name: String, shape: [Int], data: UnsafeBufferPointer<Float>)],
                              metadata: [String: String] = ["format": "pt"]) throws {
-        var header = "{\"__metadata__\":{"
-        header += metadata.sorted { $0.key < $1.key }.map { "\"\($0.key)\":\"\($0.value)\"" }.joined(separator: ",") + "}"
+        var members: [(String, JSONValue)] = [
+            ("__metadata__", .object(metadata.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })),
+        ]
         var offset = 0
         for t in tensors {
             precondition(t.data.count == t.shape.reduce(1, *))
             let bytes = t.data.count * 4
-            header += ",\"\(t.name)\":{\"dtype\":\"F32\",\"shape\":[\(t.shape.map(String.init).joined(separator: ","))],\"data_offsets\":[\(offset),\(offset + bytes)]}"
+            members.append((t.name, .object([("dtype", .string("F32")), ("shape", .array(t.shape.map { .int($0) })),
+                                             ("data_offsets", .array([.int(offset), .int(offset + bytes)]))])))
             offset += bytes
         }
-        header += "}"
+        var header = JSONValue.object(members).text(.compact)
         while (header.utf8.count) % 8 != 0 { header += " " }
         var data = Data(capacity: 8 + header.utf8.count + offset)
         withUnsafeBytes(of: UInt64(header.utf8.count).littleEndian) { data.append(contentsOf: $0) }

@@ -1,5 +1,6 @@
 // TrainConfig.swift: a training run as data (configs/*.json, schemas/trainer-config.schema.json).
 import Foundation
+import SpindleIO
 
 /// Everything a pretraining run needs besides the data itself.
 public struct TrainConfig: Equatable, Sendable {
@@ -34,85 +35,66 @@ public struct TrainConfig: Equatable, Sendable {
     }
 
     /// Parses the JSON form; unknown keys are errors (typos must not silently fall back to defaults).
-    public init(json: [String: Any], path: String) throws {
-        func section(_ k: String) throws -> [String: Any] {
-            guard let v = json[k] else { return [:] }
-            guard let d = v as? [String: Any] else { throw TrainerError.config(field: k, message: "must be an object (\(path))") }
-            return d
-        }
-        let known: Set<String> = ["$schema", "description", "model", "training", "eval", "data", "output"]
-        if let extra = json.keys.first(where: { !known.contains($0) }) {
-            throw TrainerError.config(field: extra, message: "unknown key in \(path)")
-        }
-        let m = try section("model"), t = try section("training"), e = try section("eval")
-        let d = try section("data"), o = try section("output")
-        func num(_ s: [String: Any], _ sec: String, _ k: String, allowed: Set<String>) throws -> NSNumber? {
-            if let extra = s.keys.first(where: { !allowed.contains($0) }) {
-                throw TrainerError.config(field: "\(sec).\(extra)", message: "unknown key in \(path)")
-            }
-            guard let v = s[k] else { return nil }
-            guard let n = v as? NSNumber else { throw TrainerError.config(field: "\(sec).\(k)", message: "must be a number (\(path))") }
-            return n
-        }
-        let mk: Set<String> = ["dim", "n_layers", "n_heads", "n_kv_heads", "hidden_dim", "vocab_size", "max_seq_len",
-                               "norm_eps", "rope_theta", "tie_embeddings"]
-        func req(_ k: String) throws -> Int {
-            guard let v = try num(m, "model", k, allowed: mk) else { throw TrainerError.config(field: "model.\(k)", message: "required (\(path))") }
-            return v.intValue
-        }
-        let heads = try req("n_heads")
-        var model = LlamaConfig(dim: try req("dim"), nLayers: try req("n_layers"), nHeads: heads,
-                                nKVHeads: try num(m, "model", "n_kv_heads", allowed: mk)?.intValue ?? heads,
-                                hiddenDim: try req("hidden_dim"), vocabSize: try req("vocab_size"),
-                                maxSeqLen: try req("max_seq_len"))
-        if let v = try num(m, "model", "norm_eps", allowed: mk) { model.normEps = v.floatValue }
-        if let v = try num(m, "model", "rope_theta", allowed: mk) { model.ropeTheta = v.floatValue }
-        if let v = m["tie_embeddings"] {
-            guard let b = v as? Bool else { throw TrainerError.config(field: "model.tie_embeddings", message: "must be true or false") }
-            model.tieEmbeddings = b
-        }
+    public init(json: JSONValue, path: String) throws {
+        let root = try JSONFields(json, file: path, errors: .config)
+        try root.rejectUnknown(["$schema", "description", "model", "training", "eval", "data", "output"])
+        let m = try root.section("model"), t = try root.section("training"), e = try root.section("eval")
+        let d = try root.section("data"), o = try root.section("output")
+        try m.rejectUnknown(["dim", "n_layers", "n_heads", "n_kv_heads", "hidden_dim", "vocab_size", "max_seq_len",
+                             "norm_eps", "rope_theta", "tie_embeddings"])
+        try t.rejectUnknown(["seq_len", "batch_size", "grad_accum", "steps", "lr", "warmup_steps", "min_lr_ratio",
+                             "weight_decay", "beta1", "beta2", "eps", "grad_clip", "seed", "threads", "log_every"])
+        try e.rejectUnknown(["every", "batches"])
+        try d.rejectUnknown(["train", "eval", "format"])
+        try o.rejectUnknown(["dir", "checkpoint_every"])
+        let heads = try m.required("n_heads", m.int)
+        var model = LlamaConfig(dim: try m.required("dim", m.int), nLayers: try m.required("n_layers", m.int), nHeads: heads,
+                                nKVHeads: try m.int("n_kv_heads") ?? heads,
+                                hiddenDim: try m.required("hidden_dim", m.int), vocabSize: try m.required("vocab_size", m.int),
+                                maxSeqLen: try m.required("max_seq_len", m.int))
+        if let v = try m.float("norm_eps") { model.normEps = v }
+        if let v = try m.float("rope_theta") { model.ropeTheta = v }
+        if let v = try m.bool("tie_embeddings") { model.tieEmbeddings = v }
         try model.validate()
         self.init(model: model)
-        let tk: Set<String> = ["seq_len", "batch_size", "grad_accum", "steps", "lr", "warmup_steps", "min_lr_ratio",
-                               "weight_decay", "beta1", "beta2", "eps", "grad_clip", "seed", "threads", "log_every"]
-        if let v = try num(t, "training", "seq_len", allowed: tk) { seqLen = v.intValue }
-        if let v = try num(t, "training", "batch_size", allowed: tk) { batchSize = v.intValue }
-        if let v = try num(t, "training", "grad_accum", allowed: tk) { gradAccum = v.intValue }
-        if let v = try num(t, "training", "steps", allowed: tk) { steps = v.intValue }
-        if let v = try num(t, "training", "lr", allowed: tk) { lr = v.floatValue }
-        if let v = try num(t, "training", "warmup_steps", allowed: tk) { warmupSteps = v.intValue }
-        if let v = try num(t, "training", "min_lr_ratio", allowed: tk) { minLRRatio = v.floatValue }
-        if let v = try num(t, "training", "weight_decay", allowed: tk) { adamw.weightDecay = v.floatValue }
-        if let v = try num(t, "training", "beta1", allowed: tk) { adamw.beta1 = v.floatValue }
-        if let v = try num(t, "training", "beta2", allowed: tk) { adamw.beta2 = v.floatValue }
-        if let v = try num(t, "training", "eps", allowed: tk) { adamw.eps = v.floatValue }
-        if let v = try num(t, "training", "grad_clip", allowed: tk) { gradClip = v.floatValue }
-        if let v = try num(t, "training", "seed", allowed: tk) { seed = v.uint64Value }
-        if let v = try num(t, "training", "threads", allowed: tk) { threads = v.intValue }
-        if let v = try num(t, "training", "log_every", allowed: tk) { logEvery = v.intValue }
-        let ek: Set<String> = ["every", "batches"]
-        if let v = try num(e, "eval", "every", allowed: ek) { evalEvery = v.intValue }
-        if let v = try num(e, "eval", "batches", allowed: ek) { evalBatches = v.intValue }
-        let dk: Set<String> = ["train", "eval", "format"]
-        if let extra = d.keys.first(where: { !dk.contains($0) }) { throw TrainerError.config(field: "data.\(extra)", message: "unknown key in \(path)") }
-        trainData = d["train"] as? String
-        evalData = d["eval"] as? String
-        if let f = d["format"] as? String { dataFormat = f }
-        let ok: Set<String> = ["dir", "checkpoint_every"]
-        if let v = try num(o, "output", "checkpoint_every", allowed: ok) { checkpointEvery = v.intValue }
-        if let dir = o["dir"] as? String { outputDir = dir }
+        try readTraining(t)
+        if let v = try e.int("every") { evalEvery = v }
+        if let v = try e.int("batches") { evalBatches = v }
+        trainData = try d.string("train")
+        evalData = try d.string("eval")
+        if let f = try d.string("format") { dataFormat = f }
+        if let v = try o.int("checkpoint_every") { checkpointEvery = v }
+        if let dir = try o.string("dir") { outputDir = dir }
         try validate()
+    }
+
+    private mutating func readTraining(_ t: JSONFields) throws {
+        if let v = try t.int("seq_len") { seqLen = v }
+        if let v = try t.int("batch_size") { batchSize = v }
+        if let v = try t.int("grad_accum") { gradAccum = v }
+        if let v = try t.int("steps") { steps = v }
+        if let v = try t.float("lr") { lr = v }
+        if let v = try t.int("warmup_steps") { warmupSteps = v }
+        if let v = try t.float("min_lr_ratio") { minLRRatio = v }
+        if let v = try t.float("weight_decay") { adamw.weightDecay = v }
+        if let v = try t.float("beta1") { adamw.beta1 = v }
+        if let v = try t.float("beta2") { adamw.beta2 = v }
+        if let v = try t.float("eps") { adamw.eps = v }
+        if let v = try t.float("grad_clip") { gradClip = v }
+        if let v = t["seed"] {
+            guard case .number(let text) = v, let s = UInt64(text) else { throw t.fail("seed", "must be an integer from 0 to 2^64-1") }
+            seed = s
+        }
+        if let v = try t.int("threads") { threads = v }
+        if let v = try t.int("log_every") { logEvery = v }
     }
 
     /// Reads a config file.
     public static func load(_ path: String) throws -> TrainConfig {
-        guard let data = FileManager.default.contents(atPath: path) else {
+        guard let fields = try JSONFields.load(path, errors: .config) else {
             throw TrainerError.io(file: path, message: "cannot read config file")
         }
-        guard let json = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
-            throw TrainerError.format(file: path, message: "not a JSON object")
-        }
-        return try TrainConfig(json: json, path: path)
+        return try TrainConfig(json: .object(fields.members), path: path)
     }
 
     public func validate() throws {
@@ -131,18 +113,32 @@ public struct TrainConfig: Equatable, Sendable {
         }
     }
 
-    /// The canonical JSON form (`--print-config`).
-    public func json() -> String {
+    /// The canonical JSON form (`--print-config`): one section per line.
+    public var jsonValue: JSONValue {
         let m = model
-        return """
-        {
-          "model": {"dim": \(m.dim), "n_layers": \(m.nLayers), "n_heads": \(m.nHeads), "n_kv_heads": \(m.nKVHeads), "hidden_dim": \(m.hiddenDim), "vocab_size": \(m.vocabSize), "max_seq_len": \(m.maxSeqLen), "norm_eps": \(jsonNumber(m.normEps)), "rope_theta": \(jsonNumber(m.ropeTheta)), "tie_embeddings": \(m.tieEmbeddings)},
-          "training": {"seq_len": \(seqLen), "batch_size": \(batchSize), "grad_accum": \(gradAccum), "steps": \(steps), "lr": \(jsonNumber(lr)), "warmup_steps": \(warmupSteps), "min_lr_ratio": \(jsonNumber(minLRRatio)), "weight_decay": \(jsonNumber(adamw.weightDecay)), "beta1": \(jsonNumber(adamw.beta1)), "beta2": \(jsonNumber(adamw.beta2)), "eps": \(jsonNumber(adamw.eps)), "grad_clip": \(jsonNumber(gradClip)), "seed": \(seed), "threads": \(threads), "log_every": \(logEvery)},
-          "eval": {"every": \(evalEvery), "batches": \(evalBatches)},
-          "data": {\(trainData.map { "\"train\": \"\($0)\", " } ?? "")\(evalData.map { "\"eval\": \"\($0)\", " } ?? "")"format": "\(dataFormat)"},
-          "output": {"dir": "\(outputDir)", "checkpoint_every": \(checkpointEvery)}
-        }
-
-        """
+        var data: [(String, JSONValue)] = []
+        if let trainData { data.append(("train", .string(trainData))) }
+        if let evalData { data.append(("eval", .string(evalData))) }
+        data.append(("format", .string(dataFormat)))
+        return .object([
+            ("model", .object([
+                ("dim", .int(m.dim)), ("n_layers", .int(m.nLayers)), ("n_heads", .int(m.nHeads)), ("n_kv_heads", .int(m.nKVHeads)),
+                ("hidden_dim", .int(m.hiddenDim)), ("vocab_size", .int(m.vocabSize)), ("max_seq_len", .int(m.maxSeqLen)),
+                ("norm_eps", .float(m.normEps)), ("rope_theta", .float(m.ropeTheta)), ("tie_embeddings", .bool(m.tieEmbeddings)),
+            ])),
+            ("training", .object([
+                ("seq_len", .int(seqLen)), ("batch_size", .int(batchSize)), ("grad_accum", .int(gradAccum)), ("steps", .int(steps)),
+                ("lr", .float(lr)), ("warmup_steps", .int(warmupSteps)), ("min_lr_ratio", .float(minLRRatio)),
+                ("weight_decay", .float(adamw.weightDecay)), ("beta1", .float(adamw.beta1)), ("beta2", .float(adamw.beta2)),
+                ("eps", .float(adamw.eps)), ("grad_clip", .float(gradClip)), ("seed", .int(seed)), ("threads", .int(threads)),
+                ("log_every", .int(logEvery)),
+            ])),
+            ("eval", .object([("every", .int(evalEvery)), ("batches", .int(evalBatches))])),
+            ("data", .object(data)),
+            ("output", .object([("dir", .string(outputDir)), ("checkpoint_every", .int(checkpointEvery))])),
+        ])
     }
+
+    /// `jsonValue` as the file text: one section per line, a final newline.
+    public func json() -> String { jsonValue.fileText(.memberPerLine) }
 }

@@ -396,7 +396,7 @@ struct PackPreference: ParsableCommand {
             }
             let order = mix.select(aspects: pairs.map(\.0.aspect), seed: pack.seed)
             let selected = order.map { pairs[$0] }
-            let mixStats: [String: IndexJSON] = ["mix": .string(mix.rawValue), "input_pairs": .int(Int64(pairs.count))]
+            let mixStats: [String: JSONValue] = ["mix": .string(mix.rawValue), "input_pairs": .int(Int64(pairs.count))]
             var skipped = 0
             let threads = pack.threads, policy = pack.input.onError
             let sink = try ShardSink(kind: promptsOnly ? .prompts : .preference, encoder: model, options: pack.sinkOptions())

@@ -82,7 +82,7 @@ struct ShardsInspect: ParsableCommand {
                 if let model, decode > 0 {
                     o["decoded"] = .array(try (0..<min(decode, ds.count)).map { .string(try ShardInspector.decode(ds, sample: $0, encoder: model)) })
                 }
-                print(IndexJSON.object(o).pythonDumps())
+                print(JSONValue.object(o).pythonDumps())
                 return
             }
             print(summary.text)

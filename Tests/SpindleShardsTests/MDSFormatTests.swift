@@ -46,30 +46,6 @@ struct HashTests {
     }
 }
 
-@Suite("Index JSON")
-struct IndexJSONTests {
-    /// Python: json.dumps({...}, sort_keys=True)
-    @Test func printsLikePython() {
-        let v = IndexJSON.object([
-            "b": .array([.int(1), .null, .bool(true), .string("x\"y\\z\n\t\u{01}é😀")]),
-            "a": .object([:]), "c": .array([]), "B": .int(-3),
-        ])
-        #expect(v.pythonDumps() == #"{"B": -3, "a": {}, "b": [1, null, true, "x\"y\\z\n\t\u0001\u00e9\ud83d\ude00"], "c": []}"#)
-    }
-
-    @Test func parseRoundTrip() throws {
-        let text = #"{"B": -3, "a": {}, "b": [1, null, true, "x\"y\\z\n\t\u0001\u00e9\ud83d\ude00"], "c": [], "d": 0.5}"#
-        let v = try IndexJSON.parse(Array(text.utf8))
-        #expect(v.pythonDumps() == text)
-    }
-
-    @Test(arguments: ["", "{", "[1,", "{\"a\" 1}", "\"abc", "tru", "01x", "[1] 2", "{\"a\":\"\\u12\"}",
-                      String(repeating: "[", count: 500)])
-    func rejectsMalformed(text: String) {
-        #expect(throws: IndexJSONParseError.self) { try IndexJSON.parse(Array(text.utf8)) }
-    }
-}
-
 @Suite("MDS writer and reader")
 struct MDSFormatTests {
     static let goldenColumns: [String: MDSEncoding] = [

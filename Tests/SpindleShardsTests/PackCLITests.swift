@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import SpindleIO
 @testable import SpindleShards
 
 /// Black-box tests of the built `spindle` binary (`.build/debug/spindle`) on the demo corpus with the
@@ -31,7 +32,7 @@ struct PackCLITests {
         #expect(v.status == 0 && v.stdout.hasPrefix("ok:"), "\(v.stdout) \(v.stderr)")
         let i = try CLI.spindle(["shards", "inspect", t.sub("sft"), "--tokenizer", tok, "--json", "--decode", "1"])
         #expect(i.status == 0)
-        let j = try IndexJSON.parse(Array(i.stdout.utf8))
+        let j = try JSONValue.parse(Array(i.stdout.utf8))
         #expect(j["kind"]?.stringValue == "sft" && j["examples"]?.intValue == 60)
         #expect(j["decoded"]?.arrayValue?.first?.stringValue?.contains("⟧") == true)
         // Same input, options and seed: byte-identical shards.

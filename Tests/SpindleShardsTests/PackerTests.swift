@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import SpindleIO
 @testable import SpindleShards
 
 /// Random words for test documents and dialogues.
@@ -32,7 +33,7 @@ func randomDialogues(_ n: Int, seed: UInt64, maxWords: Int = 40) -> [Dialogue] {
 @Suite("Pretrain packer")
 struct PretrainPackerTests {
     @discardableResult
-    func pack(_ docs: [String], dir: String, seqLen: Int, pad: Bool = true, buffer: Int = 8, seed: UInt64 = 1) throws -> [String: IndexJSON] {
+    func pack(_ docs: [String], dir: String, seqLen: Int, pad: Bool = true, buffer: Int = 8, seed: UInt64 = 1) throws -> [String: JSONValue] {
         let e = FakeEncoder()
         let sink = try ShardSink(kind: .pretrain, encoder: e, options: sinkOptions(dir, seqLen: seqLen, seed: seed, sizeLimit: 4000))
         var o = PretrainPacker.Options()

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import SpindleIO
 @testable import SpindleShards
 import SpindleTokenizer
 
@@ -12,7 +13,7 @@ enum RealData {
     /// Alpaca records as dialogues (instruction + input as the user turn, output as the answer).
     static func alpaca(limit: Int = .max) -> [Dialogue] {
         guard let data = FileManager.default.contents(atPath: Paths.sharedData + "/sft/alpaca_en_demo.json"),
-              let items = try? IndexJSON.parse(Array(data)).arrayValue else { return [] }
+              let items = try? JSONValue.parse(Array(data)).arrayValue else { return [] }
         return items.prefix(limit).enumerated().compactMap { i, v in
             guard let ins = v["instruction"]?.stringValue, let out = v["output"]?.stringValue else { return nil }
             let input = v["input"]?.stringValue ?? ""

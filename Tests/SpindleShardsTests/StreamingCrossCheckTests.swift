@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import SpindleIO
 @testable import SpindleShards
 
 /// Cross-checks against PyPI's mosaicml-streaming, run through `bench/shards_mds.py` in the venv at
@@ -10,13 +11,13 @@ struct StreamingCrossCheckTests {
 
     /// Every sample of each directory as streaming (or numpy) decodes it: column -> JSON value.
     /// One Python process for all directories (importing streaming costs seconds).
-    func pythonSamples(_ mode: String, _ dirs: [String]) throws -> [String: [[String: IndexJSON]]] {
+    func pythonSamples(_ mode: String, _ dirs: [String]) throws -> [String: [[String: JSONValue]]] {
         let r = try run(Paths.venvPython, [Self.script, mode] + dirs)
         #expect(r.status == 0, "\(r.stderr.suffix(2000))")
-        var out: [String: [[String: IndexJSON]]] = [:]
+        var out: [String: [[String: JSONValue]]] = [:]
         var current = ""
         for line in r.stdout.split(separator: "\n") {
-            let o = try IndexJSON.parse(Array(line.utf8)).objectValue!
+            let o = try JSONValue.parse(Array(line.utf8)).objectValue!
             if o.count == 1, let d = o["directory"]?.stringValue { current = d; out[d] = []; continue }
             out[current]!.append(o)
         }
@@ -24,9 +25,9 @@ struct StreamingCrossCheckTests {
     }
 
     /// Our reader's view of sample `i`, in the same JSON shape the script prints.
-    func ourSample(_ r: MDSReader, _ i: Int) throws -> [String: IndexJSON] {
+    func ourSample(_ r: MDSReader, _ i: Int) throws -> [String: JSONValue] {
         let s = try r.sample(i)
-        var out: [String: IndexJSON] = [:]
+        var out: [String: JSONValue] = [:]
         for (name, enc) in zip(r.columns.names, r.columns.encodings) {
             switch enc {
             case .ndarray(let dtype, _):
@@ -57,7 +58,7 @@ struct StreamingCrossCheckTests {
         for x in PreferencePackerTests.pairs(40, safety: 15, seed: 8) { try q.add(x) }
         try q.finish()
         let dirs = ["sft", "pretrain", "pref"].map { t.sub($0) }
-        var ours: [String: [[String: IndexJSON]]] = [:]
+        var ours: [String: [[String: JSONValue]]] = [:]
         for d in dirs {
             let r = try MDSReader(directory: d)
             #expect(r.index.shards.count > 1, "\(d) should span several shards")
@@ -81,11 +82,11 @@ struct StreamingCrossCheckTests {
         let t = TempDir(); defer { t.cleanup() }
         try packSFTDir(t.sub("ours"), randomDialogues(60, seed: 13, maxWords: 20))
         let r = try MDSReader(directory: t.sub("ours"))
-        var samples: [IndexJSON] = []
+        var samples: [JSONValue] = []
         for i in 0..<r.count {
             samples.append(.object(try ourSample(r, i).mapValues { v in v["values"] ?? v }))
         }
-        let spec = IndexJSON.object([
+        let spec = JSONValue.object([
             "columns": .object(r.columns.dictionary.mapValues { .string($0.description) }),
             "samples": .array(samples), "size_limit": .int(Int64(r.index.shards[0].sizeLimit!)),
             "hashes": .array([.string("sha256")]),

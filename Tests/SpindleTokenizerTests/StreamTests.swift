@@ -4,25 +4,6 @@ import SpindleIO
 @testable import SpindleTokenizer
 
 @Suite struct StreamTests {
-    @Test(arguments: [
-        (#"{"text":"a\nb \"q\" \u00e9\ud83d\ude00","id":1}"#, "a\nb \"q\" é😀"),
-        (#"{"meta":{"text":"no"},"list":[1,"]"],"text":"yes"}"#, "yes"),
-        (#"  { "text" : "" }"#, ""),
-    ])
-    func jsonFieldExtraction(line: String, expected: String) throws {
-        var out: [UInt8] = []
-        var l = line
-        _ = try l.withUTF8 { try jsonStringField($0, key: "text", into: &out) }
-        #expect(String(decoding: out, as: UTF8.self) == expected)
-    }
-
-    @Test(arguments: [#"{"id":1}"#, #"[1,2]"#, #"{"text":5}"#, #"{"text":"unterminated}"#])
-    func jsonFieldErrors(line: String) {
-        var out: [UInt8] = []
-        var l = line
-        #expect(throws: JSONFieldError.self) { _ = try l.withUTF8 { try jsonStringField($0, key: "text", into: &out) } }
-    }
-
     /// Streams through a pipe with 1 and 2 threads: identical output, errors name the line.
     @Test(.enabled(if: SharedData.hasLlama2))
     func streamEncodeAndDecodeWithThreads() throws {

@@ -1,6 +1,7 @@
 // safetensors and config.json: round trips, dtypes, corruption; HF-layout checkpoints.
 import Foundation
 import Testing
+import SpindleIO
 @testable import SpindleTrainer
 
 func tempDir(_ name: String) -> String {
@@ -67,17 +68,16 @@ func safetensorsBytes(header: String, body: [UInt8]) -> Data {
     }
 
     @Test func configReadsBothRopeThetaFormsAndDefaults() throws {
-        let base: [String: Any] = ["hidden_size": 64, "intermediate_size": 172, "num_hidden_layers": 2,
-                                   "num_attention_heads": 4, "vocab_size": 512, "rms_norm_eps": 1e-6]
-        var v4 = base; v4["rope_theta"] = 500000.0
-        var v5 = base; v5["rope_parameters"] = ["rope_theta": 250000.0, "rope_type": "default"]
+        let base = #""hidden_size": 64, "intermediate_size": 172, "num_hidden_layers": 2, "num_attention_heads": 4, "vocab_size": 512, "rms_norm_eps": 1e-6"#
+        let v4 = try JSONValue.parse("{\(base), \"rope_theta\": 500000.0}")
+        let v5 = try JSONValue.parse(#"{\#(base), "rope_parameters": {"rope_theta": 250000.0, "rope_type": "default"}}"#)
         let c4 = try LlamaConfig(huggingFace: v4), c5 = try LlamaConfig(huggingFace: v5)
         #expect(c4.ropeTheta == 500000 && c5.ropeTheta == 250000)
         #expect(c4.nKVHeads == 4 && !c4.tieEmbeddings && c4.normEps == 1e-6)
-        var scaled = v4; scaled["rope_scaling"] = ["type": "linear", "factor": 2.0]
+        let scaled = try JSONValue.parse(#"{\#(base), "rope_theta": 500000.0, "rope_scaling": {"type": "linear", "factor": 2.0}}"#)
         #expect(throws: TrainerError.self) { try LlamaConfig(huggingFace: scaled) }
         // Our own config.json reads back to the same config.
-        let ours = try JSONSerialization.jsonObject(with: Data(c4.huggingFaceJSON().utf8)) as! [String: Any]
+        let ours = try JSONValue.parse(c4.huggingFaceJSON())
         #expect(try LlamaConfig(huggingFace: ours) == c4)
     }
 
@@ -94,9 +94,8 @@ func safetensorsBytes(header: String, body: [UInt8]) -> Data {
             throws: { "\($0)".contains("GiB") }
     }
 
-    @Test func trainConfigRejectsUnknownKeys() {
-        let j: [String: Any] = ["model": ["dim": 64, "n_layers": 2, "n_heads": 4, "hidden_dim": 172, "vocab_size": 512, "max_seq_len": 256],
-                                "training": ["learning_rate": 0.1]]
+    @Test func trainConfigRejectsUnknownKeys() throws {
+        let j = try JSONValue.parse(#"{"model": {"dim": 64, "n_layers": 2, "n_heads": 4, "hidden_dim": 172, "vocab_size": 512, "max_seq_len": 256}, "training": {"learning_rate": 0.1}}"#)
         #expect { try TrainConfig(json: j, path: "c.json") } throws: { "\($0)".contains("training.learning_rate") }
     }
 }
