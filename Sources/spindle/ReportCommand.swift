@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import SpindleIO
 import SpindleTrainer
 
@@ -21,6 +22,10 @@ struct ReportCommand: Configurable {
     @OptionGroup var config: ConfigOptions
 
     func run() throws {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw SystemError(path: directory, operation: "open for reading", errno: ENOENT)
+        }
         let page = try PipelineReport.html(root: directory)
         let path = output ?? directory + "/report.html"
         try OutputFile.write(Array(page.utf8), to: path)
