@@ -110,4 +110,32 @@ import Testing
             #expect(r.status == 65, "\(args.joined(separator: " ")) exits \(r.status): \(r.stderr)")
         }
     }
+
+    /// One size parser: every size flag takes the same spellings and the same range.
+    @Test func sizeFlagsShareOneParser() throws {
+        let dedup = ["dedup", "--near", "--print-config", "--memory-budget"]
+        let train = ["tokenizer", "train", "--input", "x", "--model_prefix", "y", "--print-config", "--memory-budget"]
+        for base in [dedup, train] {
+            #expect(try CLI.run(base + ["1T"]).status == 0, "\(base[0]) refuses 1T")
+            #expect(try CLI.run(base + ["512m"]).status == 0, "\(base[0]) refuses 512m")
+            #expect(try CLI.run(base + ["0"]).status == 64, "\(base[0]) accepts 0")
+            #expect(try CLI.run(base + ["lots"]).status == 64, "\(base[0]) accepts lots")
+        }
+    }
+
+    /// Presets resolve from the package's configs/ whatever the working directory.
+    @Test func presetsResolveOutsideThePackage() throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: CLI.binary)
+        p.arguments = ["train", "pretrain", "--config", "nano", "--print-config"]
+        p.currentDirectoryURL = URL(fileURLWithPath: try CLI.tempDir())
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = Pipe()
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0)
+        #expect(String(decoding: data, as: UTF8.self).contains("\"dim\": 64"))
+    }
 }
