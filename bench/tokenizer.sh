@@ -55,8 +55,8 @@ else
 fi
 
 echo "== encode/decode with Llama 2's model on $(du -h "$ENC_INPUT" | cut -f1) (lines; MB = 1e6 input bytes; best of 3)"
-S1=$("$SPINDLE" tokenizer bench --model "$LLAMA" "$ENC_INPUT" --threads 1)
-S2=$("$SPINDLE" tokenizer bench --model "$LLAMA" "$ENC_INPUT" --threads 2)
+S1=$("$SPINDLE" bench tokenizer --model "$LLAMA" "$ENC_INPUT" --threads 1)
+S2=$("$SPINDLE" bench tokenizer --model "$LLAMA" "$ENC_INPUT" --threads 2)
 echo "spindle 1 thread       $S1"
 echo "spindle 2 threads      $S2"
 if [ $HAVE_SPM = 1 ]; then

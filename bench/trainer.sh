@@ -35,7 +35,7 @@ sp_tps=$(sed -n 's/^tokens\/s: \([0-9.]*\)/\1/p' "$tmp/train.txt")
 grep '^blas:' "$tmp/train.err" | sed 's/^/spindle /'
 # sgemm side by side, 1 thread and $THREADS threads (1 thread is the fair figure on a busy machine).
 for t in $(printf "1\n%s\n" "$THREADS" | sort -un); do
-  sp=$("$SPINDLE" train pretrain --config "$tmp/stories15M-bench.json" --threads "$t" --measure-sgemm 2>/dev/null | sed -n 's/.*square 1024: \([0-9.]*\) GFLOP\/s/\1/p')
+  sp=$("$SPINDLE" bench sgemm --config "$tmp/stories15M-bench.json" --threads "$t" 2>/dev/null | sed -n 's/.*square 1024: \([0-9.]*\) GFLOP\/s/\1/p')
   if have_py numpy && have_py threadpoolctl; then
     np=$(python3 "$PEERS/gemm_bench_numpy.py" --threads "$t" --budget 0.5 2>/dev/null | sed -n 's/.*square  1024: *\([0-9.]*\) GFLOP\/s/\1/p')
     echo "sgemm 1024^3, $t thread(s): spindle $sp GFLOP/s, numpy ${np:-?} GFLOP/s, ratio $(ratio "$sp" "${np:-0}")"

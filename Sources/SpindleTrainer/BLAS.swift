@@ -15,6 +15,7 @@
 // any input).
 import COpenBLAS
 import Foundation
+import SpindleIO
 
 /// The BLAS backend in use: which library, which OpenBLAS core type, and how it was chosen.
 // Why @unchecked Sendable: configured once at start-up (library handle, core type), then only read;
@@ -77,11 +78,11 @@ public final class BLASBackend: @unchecked Sendable {
               let name = unsafeBitCast(p, to: spindle_get_corename_fn.self)() else { return }
         let detected = String(cString: name)
         guard needsReexec(detected: detected, wanted: wanted) else { return }
-        FileHandle.standardError.write(Data("spindle: OpenBLAS picked \(detected) kernels on a CPU that runs \(wanted); restarting with OPENBLAS_CORETYPE=\(wanted)\n".utf8))
+        StandardError.line("spindle: OpenBLAS picked \(detected) kernels on a CPU that runs \(wanted); restarting with OPENBLAS_CORETYPE=\(wanted)")
         setenv("OPENBLAS_CORETYPE", wanted, 1)
         setenv("SPINDLE_BLAS_REEXEC", "1", 1)
         execv("/proc/self/exe", CommandLine.unsafeArgv)
-        FileHandle.standardError.write(Data("spindle: warning: re-exec failed (errno \(errno)); continuing with \(detected) kernels\n".utf8))
+        StandardError.line("spindle: warning: re-exec failed (errno \(errno)); continuing with \(detected) kernels")
         #endif
     }
 
@@ -127,8 +128,8 @@ public final class BLASBackend: @unchecked Sendable {
         libraryPath = sgemmFn == nil ? nil : path
         coreSource = sgemmFn == nil ? "none" : source
         if sgemmFn == nil {
-            FileHandle.standardError.write(Data(
-                "spindle: warning: OpenBLAS not found (apt install libopenblas0, or set SPINDLE_OPENBLAS=/path/libopenblas.so); using the slow naive sgemm\n".utf8))
+            StandardError.line(
+                "spindle: warning: OpenBLAS not found (apt install libopenblas0, or set SPINDLE_OPENBLAS=/path/libopenblas.so); using the slow naive sgemm")
         }
     }
 

@@ -18,7 +18,7 @@ struct ClassifyCommand: ParsableCommand {
         subcommands: [ClassifyTrain.self, ClassifyScore.self])
 }
 
-struct ClassifyTrain: ParsableCommand {
+struct ClassifyTrain: Configurable {
     static let configuration = CommandConfiguration(
         commandName: "train", abstract: "Train on factual (positive) and web (negative) JSONL documents.")
 
@@ -49,6 +49,7 @@ struct ClassifyTrain: ParsableCommand {
     @Option(help: "Write a JSON report (counts, held-out accuracy and log loss) to this file.")
     var report: String?
     @OptionGroup var input: InputOptions
+    @OptionGroup var config: ConfigOptions
 
     func validate() throws {
         guard dimBits >= 4 && dimBits <= 26 else { throw ValidationError("--dim-bits must be in 4...26") }
@@ -56,41 +57,25 @@ struct ClassifyTrain: ParsableCommand {
         guard holdout >= 0 && holdout < 1 else { throw ValidationError("--holdout must be in [0, 1)") }
     }
 
+    var training: ClassifierTraining {
+        var t = ClassifierTraining()
+        t.features = ClassifierFeatures(dimBits: dimBits, ngrams: ngrams)
+        t.trainer.epochs = epochs; t.trainer.learningRate = learningRate; t.trainer.l2 = l2; t.trainer.seed = seed
+        t.holdout = holdout; t.maxDocuments = maxDocs; t.textField = textField; t.policy = input.onError
+        return t
+    }
+
     func run() throws {
-        try Exit.reporting("classify train") {
-            let f = ClassifierFeatures(dimBits: dimBits, ngrams: ngrams)
-            let pos = try ClassifierStage.load(paths: factual, textField: textField, features: f, limit: maxDocs, policy: input.onError)
-            let neg = try ClassifierStage.load(paths: web, textField: textField, features: f, limit: maxDocs, policy: input.onError)
-            guard !pos.isEmpty && !neg.isEmpty else {
-                throw InputError(.format, file: pos.isEmpty ? factual.joined(separator: ",") : web.joined(separator: ","), "no documents to train on")
-            }
-            var train: [([Int32], Bool)] = [], test: [([Int32], Bool)] = []
-            for (id, idx) in pos { if ClassifierStage.isHeldOut(id, fraction: holdout) { test.append((idx, true)) } else { train.append((idx, true)) } }
-            for (id, idx) in neg { if ClassifierStage.isHeldOut(id, fraction: holdout) { test.append((idx, false)) } else { train.append((idx, false)) } }
-            var t = ClassifierTrainer()
-            t.epochs = epochs; t.learningRate = learningRate; t.l2 = l2; t.seed = seed
-            let model = t.train(features: f, examples: train)
-            let trainM = ClassifierTrainer.evaluate(model, train), testM = ClassifierTrainer.evaluate(model, test)
-            try OutputFile.write(model.serialized(), to: output)
-            let line = "classify train: \(pos.count) factual, \(web.isEmpty ? 0 : neg.count) web documents; train accuracy "
-                + "\(Progress.format(trainM.accuracy, 3)), held-out accuracy \(Progress.format(testM.accuracy, 3)) on \(testM.count) "
-                + "(log loss \(Progress.format(testM.logLoss, 3))); model \(output)"
-            StandardError.line(line)
-            if let report {
-                let j: JSONValue = .object([
-                    ("stage", .string("classify-train")), ("factual_documents", JSONValue(pos.count)), ("web_documents", JSONValue(neg.count)),
-                    ("dim_bits", JSONValue(dimBits)), ("ngrams", JSONValue(ngrams)), ("epochs", JSONValue(epochs)),
-                    ("learning_rate", JSONValue(learningRate)), ("l2", JSONValue(l2)), ("seed", .number(String(seed))),
-                    ("train_accuracy", JSONValue(trainM.accuracy)), ("heldout_accuracy", JSONValue(testM.accuracy)),
-                    ("heldout_log_loss", JSONValue(testM.logLoss)), ("heldout_documents", JSONValue(testM.count)),
-                ])
-                try OutputFile.write(Manifest.pretty(j) + [0x0A], to: report)
-            }
+        let t = training
+        try StageRun(command: "classify train", config: configJSON, inputs: factual + web, report: report, seed: seed).run(output: output) {
+            let r = try t.run(factual: factual, web: web)
+            try OutputFile.write(r.model.serialized(), to: output)
+            return StageOutcome(summary: r.summary(output: output), report: r.json(t))
         }
     }
 }
 
-struct ClassifyScore: ParsableCommand {
+struct ClassifyScore: Configurable {
     static let configuration = CommandConfiguration(
         commandName: "score", abstract: "Add the factual probability to each document.")
 
@@ -102,17 +87,16 @@ struct ClassifyScore: ParsableCommand {
     var textField = "text"
     @OptionGroup var input: InputOptions
     @OptionGroup var out: OutputOptions
+    @OptionGroup var config: ConfigOptions
     @Argument(help: "Input JSONL files (default: stdin).")
     var files: [String] = []
 
     func run() throws {
-        try Exit.reporting("classify score") {
-            let m = try ClassifierModel(bytes: try InputFile.readAll(path: model), name: model)
-            let output = try out.open()
+        let m = try ClassifierModel(bytes: try InputFile.readAll(path: model), name: model)
+        try StageRun(command: "classify score", config: configJSON, inputs: [model] + files).run(out) { output in
             let r = try ClassifierStage.score(model: m, inputs: files, field: field, textField: textField, output: output,
                                               policy: input.onError, rejects: input.rejects)
-            try output.commit()
-            StandardError.line("classify score: \(r.documents) documents, \(r.above) scored >= 0.5, mean \(Progress.format(r.mean, 3))")
+            return StageOutcome(summary: "classify score: \(r.documents) documents, \(r.above) scored >= 0.5, mean \(Progress.format(r.mean, 3))")
         }
     }
 }

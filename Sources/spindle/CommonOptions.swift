@@ -12,14 +12,6 @@ struct OutputOptions: ParsableArguments {
     func open() throws -> OutputFile {
         try OutputFile(path: output, compress: output == nil ? compress : (compress ? true : nil))
     }
-
-    /// Writes the provenance manifest beside a file output (stdout has none).
-    func writeManifest(_ manifest: Manifest) throws {
-        guard let output, output != "-" else { return }
-        var m = manifest
-        m.outputs = [output]
-        try m.write(to: Manifest.path(for: output, isDirectory: false))
-    }
 }
 
 /// How a stage reads records and what it does with bad ones.
@@ -35,37 +27,21 @@ struct InputOptions: ParsableArguments {
 }
 
 /// `--print-config`: every command can show the fully resolved configuration it would run with.
+/// `Spindle.main` handles it for every `Configurable` command, before the command runs.
 struct ConfigOptions: ParsableArguments {
     @Flag(name: .customLong("print-config"), help: "Print the resolved configuration as JSON and exit.")
     var printConfig = false
+}
 
-    /// Prints `config` and returns true when asked to.
-    func handled(_ config: JSONValue) -> Bool {
-        guard printConfig else { return false }
-        print(String(decoding: Manifest.pretty(config), as: UTF8.self))
-        return true
-    }
+/// A command with `--print-config`. `configJSON` defaults to every parsed option (see ParsedOptions);
+/// commands whose configuration is resolved beyond their flags (stages, pack, training) give their own.
+protocol Configurable: ParsableCommand {
+    var config: ConfigOptions { get }
+    var configJSON: JSONValue { get throws }
+}
+
+extension Configurable {
+    var configJSON: JSONValue { get throws { ParsedOptions.json(of: self) } }
 }
 
 extension ErrorPolicy: ExpressibleByArgument {}
-
-/// Exit codes (sysexits.h): 65 bad input data, 66 missing input, 74 I/O failure; 64 bad usage
-/// comes from the argument parser.
-enum Exit {
-    static let dataError: Int32 = 65
-    static let noInput: Int32 = 66
-    static let ioError: Int32 = 74
-
-    /// Runs a command body, turning Spindle's errors into a one-line message and an exit code.
-    static func reporting(_ command: String, _ body: () throws -> Void) throws {
-        do {
-            try body()
-        } catch let e as InputError {
-            StandardError.line("spindle \(command): \(e)")
-            throw ExitCode(dataError)
-        } catch let e as SystemError {
-            StandardError.line("spindle \(command): \(e)")
-            throw ExitCode(e.errno == 2 ? noInput : ioError)
-        }
-    }
-}

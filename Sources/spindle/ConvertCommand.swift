@@ -2,7 +2,7 @@ import ArgumentParser
 import SpindleIO
 import SpindleStages
 
-struct ConvertCommand: ParsableCommand {
+struct ConvertCommand: Configurable {
     static let configuration = CommandConfiguration(
         commandName: "convert",
         abstract: "Convert public SFT and preference formats into Spindle records (JSONL).",
@@ -49,50 +49,11 @@ struct ConvertCommand: ParsableCommand {
     }
 
     func run() throws {
-        if config.handled(configJSON) { return }
-        try Exit.reporting("convert") {
-            let converter = Converter(format: format, defaultDegree: degree, aspect: aspect, safety: safety,
-                                      idPrefix: idPrefix ?? format.rawValue)
-            let output = try out.open()
-            var count = 0, skipped = 0
-            for path in files.isEmpty ? ["-"] : files {
-                let bytes = try InputFile.readAll(path: path)
-                let name = path == "-" ? "<stdin>" : path
-                if bytes.first(where: { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }) == UInt8(ascii: "[") {
-                    // A JSON array of records: the whole file is one value.
-                    let value: JSONValue
-                    do throws(JSONValue.ParseError) { value = try JSONValue.parse(bytes) } catch {
-                        throw InputError(.invalidJSON, file: name, error.message)
-                    }
-                    for (i, item) in (value.arrayValue ?? []).enumerated() {
-                        let line: [UInt8]
-                        do throws(InputError) {
-                            line = try converter.convert(item, index: count + 1)
-                        } catch {
-                            let located = InputError(error.kind, file: name, field: "[\(i)]" + (error.field.map { ".\($0)" } ?? ""), error.message)
-                            if input.onError == .fail { throw located }
-                            skipped += 1
-                            continue
-                        }
-                        try output.write(line)
-                        count += 1
-                    }
-                } else {
-                    let records = try RecordInput(paths: [path], policy: input.onError, rejectsPath: input.rejects)
-                    try records.forEachLine { line in
-                        let value = try JSONValue.parse(line.bytes)
-                        try output.write(try converter.convert(value, index: count + 1))
-                        count += 1
-                    }
-                    try records.finish(command: "convert")
-                    skipped += records.skippedTotal
-                }
-            }
-            try output.commit()
-            var manifest = Manifest(command: "convert", config: configJSON)
-            if out.output != nil { for f in files where f != "-" { try manifest.addInput(f) } }
-            try out.writeManifest(manifest)
-            StandardError.line("convert: \(count) records" + (skipped > 0 ? ", \(skipped) skipped" : ""))
+        let converter = Converter(format: format, defaultDegree: degree, aspect: aspect, safety: safety,
+                                  idPrefix: idPrefix ?? format.rawValue)
+        try StageRun(command: "convert", config: configJSON, inputs: files).run(out) { output in
+            let (count, skipped) = try converter.run(paths: files, output: output, policy: input.onError, rejectsPath: input.rejects)
+            return StageOutcome(summary: "convert: \(count) records" + (skipped > 0 ? ", \(skipped) skipped" : ""))
         }
     }
 }

@@ -65,17 +65,7 @@ struct MinHashOptions: ParsableArguments {
     }
 }
 
-/// Parses sizes such as 512M, 2G, 100000.
-func parseByteSize(_ s: String) -> Int? {
-    let u = s.uppercased()
-    let mult: [(String, Int)] = [("TB", 1 << 40), ("GB", 1 << 30), ("MB", 1 << 20), ("KB", 1 << 10), ("T", 1 << 40), ("G", 1 << 30), ("M", 1 << 20), ("K", 1 << 10), ("B", 1)]
-    for (suffix, m) in mult where u.hasSuffix(suffix) {
-        return Double(u.dropLast(suffix.count)).map { Int($0 * Double(m)) }
-    }
-    return Int(u)
-}
-
-struct DedupRun: ParsableCommand {
+struct DedupRun: Configurable {
     static let configuration = CommandConfiguration(
         commandName: "run",
         abstract: "One-shot dedup (the default when no phase is named).")
@@ -116,7 +106,8 @@ struct DedupRun: ParsableCommand {
             throw ValidationError("choose one of --near, --lines, --paragraphs (pipe two dedup runs to combine them)")
         }
         guard VerifyMode(rawValue: verify) != nil else { throw ValidationError("--verify must be estimate or exact") }
-        if let m = memoryBudget, parseByteSize(m) == nil { throw ValidationError("--memory-budget: not a size: \(m)") }
+        if let m = memoryBudget, ByteSize.parse(m) == nil { throw ValidationError("--memory-budget \(m): expected \(ByteSize.expected)") }
+        if ByteSize.parse(inputSize) == nil { throw ValidationError("--input-size \(inputSize): expected \(ByteSize.expected)") }
         guard minRemaining >= 0 && minRemaining <= 1 else { throw ValidationError("--min-remaining must be in [0, 1]") }
         if memoryBudget != nil && verify == "exact" {
             throw ValidationError("--memory-budget spills with estimated verification; drop --verify exact")
@@ -130,7 +121,7 @@ struct DedupRun: ParsableCommand {
         minhash.apply(to: &o)
         o.verify = VerifyMode(rawValue: verify)!
         o.minRemaining = minRemaining
-        o.memoryBudget = memoryBudget.flatMap(parseByteSize)
+        o.memoryBudget = memoryBudget.flatMap(ByteSize.parse)
         o.policy = input.onError
         o.rejectsPath = input.rejects
         o.progress = input.progress
@@ -138,30 +129,23 @@ struct DedupRun: ParsableCommand {
         return o
     }
 
+    var configJSON: JSONValue { options.json }
+
     func run() throws {
         let o = options
-        if config.handled(o.json) { return }
         if o.mode == .near { StandardError.line("dedup: " + o.resolvedLSH.describe(threshold: o.threshold)) }
         if dryRun {
-            let size = parseByteSize(inputSize) ?? 0
-            let docs = max(1, size / max(1, avgDocBytes))
-            let per = o.bytesPerDocument
-            StandardError.line("dedup --dry-run: \(o.mode.rawValue) mode holds ~\(per) bytes per document; "
-                + "\(docs) documents of \(avgDocBytes) bytes (\(inputSize)) need ~\(Progress.format(Double(docs * per) / 1e6, 1)) MB"
-                + (o.memoryBudget.map { Double(docs * per) > Double($0) ? "; over --memory-budget: the index would spill to disk" : "; within --memory-budget" } ?? ""))
-            return
+            let size = ByteSize.parse(inputSize) ?? 0
+            return StandardError.line(o.memoryEstimate(inputBytes: size, inputSize: inputSize, averageDocumentBytes: avgDocBytes))
         }
-        try Exit.reporting("dedup") {
-            let output = try out.open()
+        try StageRun(command: "dedup", config: o.json, inputs: files, report: report, seed: o.mode == .near ? o.seed : nil).run(out) { output in
             let r = try DedupStage(options: o).run(inputs: files, output: output)
-            try output.commit()
-            if let report { try OutputFile.write(Manifest.pretty(r.json) + [0x0A], to: report) }
-            StandardError.line(r.summary)
+            return StageOutcome(summary: r.summary, report: r.json)
         }
     }
 }
 
-struct DedupSignatures: ParsableCommand {
+struct DedupSignatures: Configurable {
     static let configuration = CommandConfiguration(
         commandName: "signatures",
         abstract: "Map phase: one line per document and LSH band (KEY, PATH, LINE, LENGTH, SCORE, ID, SIGNATURE).")
@@ -169,37 +153,21 @@ struct DedupSignatures: ParsableCommand {
     @OptionGroup var minhash: MinHashOptions
     @OptionGroup var input: InputOptions
     @OptionGroup var out: OutputOptions
+    @OptionGroup var config: ConfigOptions
     @Argument(help: "Input JSONL files (default: stdin, recorded as path \"-\").")
     var files: [String] = []
 
     func run() throws {
         var o = DedupOptions()
         minhash.apply(to: &o)
-        try Exit.reporting("dedup signatures") {
-            let output = try out.open()
-            let writer = DedupSignatureWriter(output: output, lsh: o.resolvedLSH)
-            var pipe = MinHashPipeline(ngram: o.ngram, numPerm: o.numPerm, seed: o.seed)
-            var sig = [UInt32](repeating: 0, count: o.numPerm)
-            var text: [UInt8] = []
-            let fieldName: String? = { if case .field(let f) = o.keep { return f }; return nil }()
-            let records = try StageInput(paths: files, policy: input.onError, rejectsPath: input.rejects)
-            try records.forEach { path, line, json in
-                try StageText.text(of: json, field: o.textField, into: &text)
-                text.withUnsafeBufferPointer { t in sig.withUnsafeMutableBufferPointer { pipe.signature(of: t, into: $0) } }
-                let score = fieldName.flatMap { StageText.number(of: json, field: $0) } ?? -.infinity
-                try sig.withUnsafeBufferPointer {
-                    try writer.write(path: path, line: line, id: StageText.id(of: json, fallback: "\(path):\(line)"),
-                                     length: text.count, score: score, signature: $0)
-                }
-            }
-            try records.finish(command: "dedup signatures")
-            try writer.close()
-            StandardError.line("dedup signatures: \(records.records) documents, \(o.resolvedLSH.bands) band lines each")
+        try StageRun(command: "dedup signatures", config: configJSON, inputs: files, seed: o.seed).run(out) { output in
+            let n = try DedupMap(options: o).run(inputs: files, output: output, policy: input.onError, rejectsPath: input.rejects)
+            return StageOutcome(summary: "dedup signatures: \(n) documents, \(o.resolvedLSH.bands) band lines each")
         }
     }
 }
 
-struct DedupClusters: ParsableCommand {
+struct DedupClusters: Configurable {
     static let configuration = CommandConfiguration(
         commandName: "clusters",
         abstract: "Reduce phase: sorted signature lines in, removal list out (PATH, LINE, ID, KEPT_ID, SIMILARITY).")
@@ -211,24 +179,23 @@ struct DedupClusters: ParsableCommand {
     @Option(name: .customLong("estimate-margin"), help: "Accept a pair at --threshold plus this margin (as in the one-shot run).")
     var estimateMargin = NearDupIndex.defaultEstimateMargin
     @OptionGroup var out: OutputOptions
+    @OptionGroup var config: ConfigOptions
     @Argument(help: "Signature files sorted by their first column (default: stdin).")
     var files: [String] = []
 
     func run() throws {
-        try Exit.reporting("dedup clusters") {
+        try StageRun(command: "dedup clusters", config: configJSON, inputs: files).run(out) { output in
             var reducer = DedupClusterReducer(threshold: threshold, keep: KeepRule(keep))
             reducer.estimateMargin = estimateMargin
             for f in (files.isEmpty ? ["-"] : files) { try reducer.consume(path: f) }
             let removals = reducer.removals()
-            let output = try out.open()
             try DedupClusterReducer.write(removals, to: output)
-            try output.commit()
-            StandardError.line("dedup clusters: \(reducer.lines) signature lines, \(reducer.comparisons) comparisons, \(removals.count) documents to remove")
+            return StageOutcome(summary: "dedup clusters: \(reducer.lines) signature lines, \(reducer.comparisons) comparisons, \(removals.count) documents to remove")
         }
     }
 }
 
-struct DedupApply: ParsableCommand {
+struct DedupApply: Configurable {
     static let configuration = CommandConfiguration(
         commandName: "apply",
         abstract: "Filter phase: copy the records of FILEs except those in the removal list.")
@@ -237,16 +204,15 @@ struct DedupApply: ParsableCommand {
     var removals: String
     @OptionGroup var input: InputOptions
     @OptionGroup var out: OutputOptions
+    @OptionGroup var config: ConfigOptions
     @Argument(help: "The same input files given to `signatures` (same paths).")
     var files: [String] = []
 
     func run() throws {
-        try Exit.reporting("dedup apply") {
+        try StageRun(command: "dedup apply", config: configJSON, inputs: [removals] + files).run(out) { output in
             let set = try DedupClusterReducer.readRemovals(removals)
-            let output = try out.open()
             let (kept, removed) = try dedupApply(removals: set, inputs: files, output: output, policy: input.onError)
-            try output.commit()
-            StandardError.line("dedup apply: \(kept) kept, \(removed) removed")
+            return StageOutcome(summary: "dedup apply: \(kept) kept, \(removed) removed")
         }
     }
 }

@@ -2,7 +2,7 @@ import ArgumentParser
 import SpindleIO
 import SpindleStages
 
-struct IngestCommand: ParsableCommand {
+struct IngestCommand: Configurable {
     static let configuration = CommandConfiguration(
         commandName: "ingest",
         abstract: "Turn raw text, JSONL, MediaWiki XML dumps or HTML pages into Spindle documents (JSONL).",
@@ -58,9 +58,7 @@ struct IngestCommand: ParsableCommand {
     }
 
     func run() throws {
-        if config.handled(configJSON) { return }
-        try Exit.reporting("ingest") {
-            let output = try out.open()
+        try StageRun(command: "ingest", config: configJSON, inputs: files).run(out) { output in
             var count = 0
             let progress = Progress(label: "ingest", force: input.progress)
             let emit: (Document) throws -> Void = { doc in
@@ -69,41 +67,41 @@ struct IngestCommand: ParsableCommand {
                 count += 1
                 progress.update(records: count, bytes: output.bytesWritten)
             }
-            let paths: [String?] = files.isEmpty ? [nil] : files.map { $0 }
-            switch format {
-            case .text:
-                let ingest = TextIngest(source: resolvedSource, blocks: blocks)
-                for p in paths { try ingest.run(path: p, emit: emit) }
-            case .jsonl:
-                let ingest = JSONLIngest(source: resolvedSource, textField: textField)
-                let records = try RecordInput(paths: files, policy: input.onError, rejectsPath: input.rejects)
-                try records.forEachLine { try emit(try ingest.document($0, input: records)) }
-                try records.finish(command: "ingest")
-            case .wikiXML:
-                let ns = Set(namespaces.split(separator: ",").compactMap { Int($0.trimmingCharacters()) })
-                let ingest = WikiXMLIngest(source: resolvedSource, namespaces: ns)
-                for p in paths {
-                    let s = try ingest.run(path: p, emit: emit)
-                    StandardError.line("ingest: \(p ?? "<stdin>"): \(s.pages) pages, \(s.documents) documents, "
-                                       + "\(s.redirects) redirects and \(s.otherNamespaces) other-namespace pages skipped")
-                }
-            case .html:
-                let extractor = HTMLExtractor()
-                for p in paths {
-                    let name = p ?? "<stdin>"
-                    let page = try extractor.extract(try InputFile.readAll(path: p), name: name)
-                    var doc = Document(id: "\(resolvedSource):\(p ?? "stdin")", text: page.text, source: resolvedSource)
-                    if let title = page.title { doc.setExtra("title", .string(title)) }
-                    if page.text.isEmpty { StandardError.line("ingest: \(name): no main text found") ; continue }
-                    try emit(doc)
-                }
-            }
+            try ingest(emit)
             progress.finish()
-            try output.commit()
-            var manifest = Manifest(command: "ingest", config: configJSON)
-            if out.output != nil { for f in files where f != "-" { try manifest.addInput(f) } }
-            try out.writeManifest(manifest)
-            StandardError.line("ingest: \(count) documents")
+            return StageOutcome(summary: "ingest: \(count) documents")
+        }
+    }
+
+    func ingest(_ emit: (Document) throws -> Void) throws {
+        let paths: [String?] = files.isEmpty ? [nil] : files.map { $0 }
+        switch format {
+        case .text:
+            let ingest = TextIngest(source: resolvedSource, blocks: blocks)
+            for p in paths { try ingest.run(path: p, emit: emit) }
+        case .jsonl:
+            let ingest = JSONLIngest(source: resolvedSource, textField: textField)
+            let records = try RecordInput(paths: files, policy: input.onError, rejectsPath: input.rejects)
+            try records.forEachLine { try emit(try ingest.document($0, input: records)) }
+            try records.finish(command: "ingest")
+        case .wikiXML:
+            let ns = Set(namespaces.split(separator: ",").compactMap { Int($0.trimmingCharacters()) })
+            let ingest = WikiXMLIngest(source: resolvedSource, namespaces: ns)
+            for p in paths {
+                let s = try ingest.run(path: p, emit: emit)
+                StandardError.line("ingest: \(p ?? "<stdin>"): \(s.pages) pages, \(s.documents) documents, "
+                                   + "\(s.redirects) redirects and \(s.otherNamespaces) other-namespace pages skipped")
+            }
+        case .html:
+            let extractor = HTMLExtractor()
+            for p in paths {
+                let name = p ?? "<stdin>"
+                let page = try extractor.extract(try InputFile.readAll(path: p), name: name)
+                var doc = Document(id: "\(resolvedSource):\(p ?? "stdin")", text: page.text, source: resolvedSource)
+                if let title = page.title { doc.setExtra("title", .string(title)) }
+                if page.text.isEmpty { StandardError.line("ingest: \(name): no main text found"); continue }
+                try emit(doc)
+            }
         }
     }
 }

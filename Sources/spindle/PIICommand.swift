@@ -5,7 +5,7 @@ import SpindleStages
 extension PIIAction: ExpressibleByArgument {}
 
 /// `spindle pii`: find personal information and secrets; redact, drop or tag.
-struct PIICommand: ParsableCommand {
+struct PIICommand: Configurable {
     static let configuration = CommandConfiguration(
         commandName: "pii",
         abstract: "Detect PII and secrets in documents; redact them (default), drop dense documents, or tag spans.",
@@ -78,15 +78,13 @@ struct PIICommand: ParsableCommand {
 
     func validate() throws { _ = try options }
 
+    var configJSON: JSONValue { get throws { try options.json } }
+
     func run() throws {
         let o = try options
-        if config.handled(o.json) { return }
-        try Exit.reporting("pii") {
-            let output = try out.open()
+        try StageRun(command: "pii", config: o.json, inputs: files, report: report).run(out) { output in
             let r = try PIIStage(options: o).run(inputs: files, output: output)
-            try output.commit()
-            if let report { try OutputFile.write(Manifest.pretty(r.json) + [0x0A], to: report) }
-            StandardError.line(r.summary)
+            return StageOutcome(summary: r.summary, report: r.json)
         }
     }
 }

@@ -88,78 +88,21 @@ struct PackOptions: ParsableArguments {
          ("token_dtype", tokenDType.map { .string($0) } ?? .null)]
     }
 
-    func loadTokenizer() throws -> SentencePieceModel {
-        do { return try SentencePieceModel(contentsOf: tokenizer) } catch {
-            StandardError.line("spindle pack: \(error)")
-            throw ExitCode(Exit.noInput)
-        }
-    }
-
-    func openInput(_ label: String) throws -> RecordInput {
-        try RecordInput(paths: files, policy: input.onError, rejectsPath: input.rejects,
-                        progressLabel: label, forceProgress: input.progress)
-    }
-
-    /// Writes manifest.json into the shard directory.
-    func writeManifest(command: String, config: [(String, JSONValue)]) throws {
-        var m = Manifest(command: command, config: .object(configJSON + config), seed: seed)
-        for f in files where f != "-" { try m.addInput(f) }
-        m.outputs = [output]
-        try m.write(to: Manifest.path(for: output, isDirectory: true))
-    }
-
-    /// Says so when nothing was written: the directory is a valid empty MDS data set, but streaming
-    /// refuses to open one.
-    func warnIfEmpty(_ samples: Int, _ command: String) {
-        if samples == 0 {
-            StandardError.line("spindle \(command): warning: no samples written to \(output) (streaming.StreamingDataset refuses an empty data set)")
-        }
-    }
-
-    /// Runs a pack body, mapping shard and template errors to messages and exit codes.
-    func reporting(_ command: String, _ body: () throws -> Void) throws {
-        try Exit.reporting(command) {
-            do { try body() } catch let e as ShardError {
-                StandardError.line("spindle \(command): \(e)")
-                switch e {
-                case .io, .outputExists: throw ExitCode(Exit.ioError)
-                default: throw ExitCode(Exit.dataError)
-                }
-            }
-        }
+    /// Opens the tokenizer and the input, and runs `body` through the stage runner, which writes
+    /// manifest.json into the shard directory.
+    func run(_ command: String, config: [(String, JSONValue)], _ body: (PackRun) throws -> String) throws {
+        let model = try SentencePieceModel(contentsOf: tokenizer)
+        let records = try RecordInput(paths: files, policy: input.onError, rejectsPath: input.rejects,
+                                      progressLabel: command, forceProgress: input.progress)
+        var job = PackRun(encoder: model, sink: sinkOptions(), input: records, command: command)
+        job.threads = threads
+        job.policy = input.onError
+        let stage = StageRun(command: command, config: .object(configJSON + config), inputs: files, seed: seed, outputIsDirectory: true)
+        try stage.run(output: output) { StageOutcome(summary: try body(job)) }
     }
 }
 
-/// Records read in batches, prepared (tokenised) on several threads, then added in input order.
-struct Batcher<Record, Prepared> {
-    var items: [(record: Record, file: String, line: Int)] = []
-    let size = 256
-
-    /// Prepares the pending batch and hands each result to `add`, in input order.
-    mutating func flush(threads: Int, policy: ErrorPolicy, prepare: (Record) -> Result<Prepared, ChatTemplateError>,
-                        add: (Record, Prepared) throws -> Void, skipped: inout Int) throws {
-        let batch = items
-        items.removeAll(keepingCapacity: true)
-        let results = Parallel(threads: threads).map(batch.map(\.record), prepare)
-        for (item, result) in zip(batch, results) {
-            switch result {
-            case .success(let p): try add(item.record, p)
-            case .failure(let e):
-                if policy == .fail { throw InputError(.invalidValue, file: item.file, line: item.line, field: "messages", "\(e)") }
-                skipped += 1
-            }
-        }
-    }
-}
-
-func describeRate(bytes: Int, seconds: Double) -> String {
-    let mb = Double(bytes) / 1_000_000
-    return "\(Progress.format(mb, 1)) MB in \(Progress.format(seconds, 2)) s (\(Progress.format(mb / max(seconds, 1e-9), 2)) MB/s)"
-}
-
-func percent(_ x: Double) -> String { Progress.format(x * 100, 2) + "%" }
-
-struct PackPretrain: ParsableCommand {
+struct PackPretrain: Configurable {
     static let configuration = CommandConfiguration(
         commandName: "pretrain",
         abstract: "Pack documents ({\"id\",\"text\",...}) into rows of exactly --seq-len tokens.",
@@ -193,51 +136,17 @@ struct PackPretrain: ParsableCommand {
          ("text_field", .string(textField))]
     }
 
+    var configJSON: JSONValue { .object(pack.configJSON + extraConfig) }
+
     func run() throws {
-        if config.handled(.object(pack.configJSON + extraConfig)) { return }
-        try pack.reporting("pack pretrain") {
-            let model = try pack.loadTokenizer()
-            let start = Progress.now()
-            var o = PretrainPacker.Options()
-            o.padLastRow = lastRow == "pad"
-            o.shuffleBuffer = shuffleBuffer
-            let packer = PretrainPacker(sink: try ShardSink(kind: .pretrain, encoder: model, options: pack.sinkOptions()),
-                                        encoder: model, options: o)
-            let input = try pack.openInput("pack pretrain")
-            var batch: [Document] = []
-            var textBytes = 0
-            let threads = pack.threads
-            func flush() throws {
-                let docs = batch
-                batch.removeAll(keepingCapacity: true)
-                let ids = Parallel(threads: threads).map(docs) { d -> [Int32] in model.encode(d.text) }
-                for (d, body) in zip(docs, ids) {
-                    if body.isEmpty { try packer.add(text: "", id: d.id); continue }
-                    try packer.add(tokens: [model.bosID] + body + [model.eosID], id: d.id)
-                }
-            }
-            let field = textField
-            try input.forEachLine { json in
-                let d = try Document(json: json, textField: field)
-                textBytes += d.textUTF8Count
-                batch.append(d)
-                if batch.count >= 256 { try flush() }
-            }
-            try flush()
-            try packer.finish()
-            try input.finish(command: "pack pretrain")
-            try pack.writeManifest(command: "pack pretrain", config: extraConfig)
-            pack.warnIfEmpty(packer.rows, "pack pretrain")
-            let seconds = Progress.now() - start
-            StandardError.line("spindle pack pretrain: \(packer.documents) documents, \(packer.tokens - packer.droppedTokens) tokens -> \(packer.rows) rows of \(pack.seqLen) "
-                               + "(\(packer.continuedDocuments) documents continued across rows, \(packer.padTokens) padding, "
-                               + "\(packer.droppedTokens) dropped, \(packer.emptyDocuments) empty skipped); "
-                               + "text " + describeRate(bytes: textBytes, seconds: seconds))
-        }
+        var o = PretrainPacker.Options()
+        o.padLastRow = lastRow == "pad"
+        o.shuffleBuffer = shuffleBuffer
+        try pack.run("pack pretrain", config: extraConfig) { try $0.pretrain(o, textField: textField) }
     }
 }
 
-struct PackSFT: ParsableCommand {
+struct PackSFT: Configurable {
     static let configuration = CommandConfiguration(
         commandName: "sft",
         abstract: "Pack SFT dialogues ({\"id\",\"messages\"}) into rows with Llama 2 chat loss masks.",
@@ -277,81 +186,20 @@ struct PackSFT: ParsableCommand {
          ("gatt", .bool(gatt)), ("window", .number(String(window))), ("shuffle_rows", .bool(!noShuffle))]
     }
 
-    func run() throws {
-        if config.handled(.object(pack.configJSON + extraConfig)) { return }
-        if promptsOnly { return try runPrompts() }
-        try pack.reporting("pack sft") {
-            let model = try pack.loadTokenizer()
-            let start = Progress.now()
-            var o = SFTPacker.Options()
-            o.strategy = packing
-            o.overlong = overlong
-            o.gatt = gatt
-            o.window = window
-            o.shuffleRows = !noShuffle
-            let packer = SFTPacker(sink: try ShardSink(kind: .sft, encoder: model, options: pack.sinkOptions()),
-                                   encoder: model, options: o)
-            let input = try pack.openInput("pack sft")
-            var batcher = Batcher<Dialogue, [RenderedChat]>()
-            var textBytes = 0, skipped = 0
-            let threads = pack.threads, policy = pack.input.onError
-            func flush() throws {
-                try batcher.flush(threads: threads, policy: policy,
-                                  prepare: { d in Result { () throws(ChatTemplateError) in try packer.prepare(d) } },
-                                  add: { d, chats in try packer.add(prepared: chats, id: d.id) }, skipped: &skipped)
-            }
-            try input.forEach(SFTExample.self) { e in
-                textBytes += e.messages.reduce(0) { $0 + $1.content.utf8.count }
-                batcher.items.append((e, input.currentFile, input.currentLine))
-                if batcher.items.count >= batcher.size { try flush() }
-            }
-            try flush()
-            try packer.finish(extraStats: ["invalid_skipped": .int(Int64(skipped + input.skippedTotal))])
-            try input.finish(command: "pack sft")
-            try pack.writeManifest(command: "pack sft", config: extraConfig)
-            pack.warnIfEmpty(packer.rows, "pack sft")
-            let seconds = Progress.now() - start
-            StandardError.line("spindle pack sft: \(packer.examples) dialogues -> \(packer.rendered) examples in \(packer.rows) rows of \(pack.seqLen), "
-                               + "fill \(percent(packer.fillRatio)) (\(packing.rawValue)), loss on \(percent(Double(packer.lossTokens) / Double(max(1, packer.tokens)))) of tokens; "
-                               + "\(packer.truncated) truncated, \(packer.droppedOverlong) dropped overlong, \(skipped + input.skippedTotal) invalid skipped; "
-                               + "text " + describeRate(bytes: textBytes, seconds: seconds))
-        }
-    }
+    var configJSON: JSONValue { .object(pack.configJSON + extraConfig) }
 
-    /// Prompts of SFT dialogues (the conversation up to its last user turn), each distinct one once.
-    func runPrompts() throws {
-        try pack.reporting("pack sft") {
-            let model = try pack.loadTokenizer()
-            let start = Progress.now()
-            let packer = PromptPacker(sink: try ShardSink(kind: .prompts, encoder: model, options: pack.sinkOptions()), encoder: model)
-            let input = try pack.openInput("pack sft")
-            var batcher = Batcher<Dialogue, [Int32]>()
-            var textBytes = 0, skipped = 0
-            let threads = pack.threads, policy = pack.input.onError
-            func flush() throws {
-                try batcher.flush(threads: threads, policy: policy,
-                                  prepare: { d in Result { () throws(ChatTemplateError) in
-                                      try packer.prepare(Array(d.messages[..<(d.messages.lastIndex { $0.role == .assistant } ?? d.messages.count)]))
-                                  } },
-                                  add: { d, ids in try packer.add(id: d.id, prepared: ids, aspect: nil) }, skipped: &skipped)
-            }
-            try input.forEach(SFTExample.self) { e in
-                textBytes += e.messages.reduce(0) { $0 + $1.content.utf8.count }
-                batcher.items.append((e, input.currentFile, input.currentLine))
-                if batcher.items.count >= batcher.size { try flush() }
-            }
-            try flush()
-            try packer.finish(extraStats: ["source": .string("sft"), "invalid_skipped": .int(Int64(skipped + input.skippedTotal))])
-            try input.finish(command: "pack sft")
-            try pack.writeManifest(command: "pack sft", config: extraConfig)
-            pack.warnIfEmpty(packer.prompts, "pack sft")
-            StandardError.line("spindle pack sft --prompts-only: \(packer.prompts) distinct prompts (\(packer.duplicates) duplicates, "
-                               + "\(packer.droppedOverlong) overlong dropped); text " + describeRate(bytes: textBytes, seconds: Progress.now() - start))
-        }
+    func run() throws {
+        var o = SFTPacker.Options()
+        o.strategy = packing
+        o.overlong = overlong
+        o.gatt = gatt
+        o.window = window
+        o.shuffleRows = !noShuffle
+        try pack.run("pack sft", config: extraConfig) { promptsOnly ? try $0.sftPrompts() : try $0.sft(o) }
     }
 }
 
-struct PackPreference: ParsableCommand {
+struct PackPreference: Configurable {
     static let configuration = CommandConfiguration(
         commandName: "preference",
         abstract: "Pack graded preference pairs for reward models, or their prompts for PPO / rejection sampling.",
@@ -380,66 +228,10 @@ struct PackPreference: ParsableCommand {
         [("kind", .string(promptsOnly ? "prompts" : "preference")), ("mix", .string(mix.rawValue)), ("prompts_only", .bool(promptsOnly))]
     }
 
+    var configJSON: JSONValue { .object(pack.configJSON + extraConfig) }
+
     func run() throws {
-        if config.handled(.object(pack.configJSON + extraConfig)) { return }
-        try pack.reporting("pack preference") {
-            let model = try pack.loadTokenizer()
-            let start = Progress.now()
-            let input = try pack.openInput("pack preference")
-            // Mixes sample across the whole input, so pairs are read first (they are small).
-            var pairs: [(PreferenceExample, String, Int)] = []
-            var textBytes = 0
-            try input.forEach(PreferencePair.self) { p in
-                let x = p
-                textBytes += x.prompt.reduce(0) { $0 + $1.content.utf8.count } + x.chosen.utf8.count + x.rejected.utf8.count
-                pairs.append((x, input.currentFile, input.currentLine))
-            }
-            let order = mix.select(aspects: pairs.map(\.0.aspect), seed: pack.seed)
-            let selected = order.map { pairs[$0] }
-            let mixStats: [String: JSONValue] = ["mix": .string(mix.rawValue), "input_pairs": .int(Int64(pairs.count))]
-            var skipped = 0
-            let threads = pack.threads, policy = pack.input.onError
-            let sink = try ShardSink(kind: promptsOnly ? .prompts : .preference, encoder: model, options: pack.sinkOptions())
-            var summary = ""
-            if promptsOnly {
-                let packer = PromptPacker(sink: sink, encoder: model)
-                var batcher = Batcher<PreferenceExample, [Int32]>()
-                func flush() throws {
-                    try batcher.flush(threads: threads, policy: policy,
-                                      prepare: { x in Result { () throws(ChatTemplateError) in try packer.prepare(x.prompt) } },
-                                      add: { x, ids in try packer.add(id: x.id, prepared: ids, aspect: x.aspect) }, skipped: &skipped)
-                }
-                for item in selected {
-                    batcher.items.append(item)
-                    if batcher.items.count >= batcher.size { try flush() }
-                }
-                try flush()
-                try packer.finish(extraStats: mixStats)
-                summary = "\(packer.prompts) distinct prompts (\(packer.duplicates) duplicates, \(packer.droppedOverlong) overlong dropped)"
-            } else {
-                let packer = PreferencePacker(sink: sink, encoder: model)
-                var batcher = Batcher<PreferenceExample, PreferencePacker.Prepared>()
-                func flush() throws {
-                    try batcher.flush(threads: threads, policy: policy,
-                                      prepare: { x in Result { () throws(ChatTemplateError) in try packer.prepare(x) } },
-                                      add: { x, p in try packer.add(x, prepared: p) }, skipped: &skipped)
-                }
-                for item in selected {
-                    batcher.items.append(item)
-                    if batcher.items.count >= batcher.size { try flush() }
-                }
-                try flush()
-                try packer.finish(extraStats: mixStats)
-                let aspects = packer.aspectCounts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
-                summary = "\(packer.pairs) pairs (\(aspects)), \(packer.droppedOverlong) overlong dropped"
-            }
-            try input.finish(command: "pack preference")
-            try pack.writeManifest(command: "pack preference", config: extraConfig)
-            pack.warnIfEmpty(sink.writer.samplesWritten, "pack preference")
-            let seconds = Progress.now() - start
-            StandardError.line("spindle pack preference: \(pairs.count) input pairs, mix \(mix.rawValue) -> \(summary), \(skipped) invalid skipped; "
-                               + "text " + describeRate(bytes: textBytes, seconds: seconds))
-        }
+        try pack.run("pack preference", config: extraConfig) { try $0.preference(mix: mix, promptsOnly: promptsOnly) }
     }
 }
 

@@ -3,7 +3,7 @@ import Foundation
 import SpindleIO
 
 
-struct ReportCommand: ParsableCommand {
+struct ReportCommand: Configurable {
     static let configuration = CommandConfiguration(
         commandName: "report",
         abstract: "Write one HTML page linking every stage's report, curves and tables under a pipeline directory.",
@@ -19,12 +19,16 @@ struct ReportCommand: ParsableCommand {
     @Argument(help: "The pipeline directory.")
     var directory: String
 
+    @OptionGroup var config: ConfigOptions
+
     func run() throws {
-        try Exit.reporting("report") {
-            let page = try PipelineReport.html(root: directory)
-            let path = output ?? directory + "/report.html"
-            try OutputFile.write(Array(page.utf8), to: path)
-            StandardError.line("report: \(path)")
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw SystemError(path: directory, operation: "open for reading", errno: ENOENT)
         }
+        let page = try PipelineReport.html(root: directory)
+        let path = output ?? directory + "/report.html"
+        try OutputFile.write(Array(page.utf8), to: path)
+        StandardError.line("report: \(path)")
     }
 }

@@ -3,7 +3,7 @@ import Foundation
 import SpindleIO
 import SpindleTrainer
 
-struct Score: ParsableCommand {
+struct Score: Configurable {
     static let configuration = CommandConfiguration(
         commandName: "score",
         abstract: "Per-token log-probabilities of token-id sequences under a checkpoint.",
@@ -17,41 +17,32 @@ struct Score: ParsableCommand {
     @Option(help: "Checkpoint directory (config.json + model.safetensors; ours or transformers'), or a llama2.c .bin.") var checkpoint: String
     @Argument(help: "Token-id file (default: stdin).") var input: String?
     @Option(help: "Threads.") var threads = 2
+    @OptionGroup var config: ConfigOptions
 
     func run() throws {
         BLASBackend.prepareProcess()   // before any input is read: it may re-exec
+        Compute.threads = threads
         BLASBackend.shared.threads = threads
         let name = input ?? "<stdin>"
-        let (sum, count) = try exitOnTrainerError("score") { () -> (Double, Int) in
-            let data: [UInt8]
-            do { data = try InputFile.readAll(path: input) } catch {
-                throw TrainerError.io(file: name, message: "\(error)")
+        let data = try InputFile.readAll(path: input)
+        let scorer = Scorer(model: try Checkpoint.load(checkpoint))
+        var sum = 0.0, count = 0
+        var out = ""
+        var lines = String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+        if lines.last?.isEmpty == true { lines.removeLast() }
+        for (i, line) in lines.enumerated() {
+            let ids = try TokenIDs.parse(line, file: name, line: i + 1)
+            let lp: [Float]
+            do { lp = try scorer.logProbs(ids) } catch let TrainerError.data(_, _, m) {
+                throw TrainerError.data(file: name, line: i + 1, message: m)
             }
-            let model = try Checkpoint.load(checkpoint)
-            model.parallel = Parallel(threads: threads)
-            let scorer = Scorer(model: model)
-            var sum = 0.0, count = 0
-            var out = ""
-            let text = String(decoding: data, as: UTF8.self)
-            var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-            if lines.last?.isEmpty == true { lines.removeLast() }
-            for (i, line) in lines.enumerated() {
-                let ids = try parseIds(line, file: name, line: i + 1)
-                let lp: [Float]
-                do { lp = try scorer.logProbs(ids) } catch let TrainerError.data(_, _, m) {
-                    throw TrainerError.data(file: name, line: i + 1, message: m)
-                }
-                out += lp.map { String(format: "%.6f", $0) }.joined(separator: " ") + "\n"
-                sum += lp.reduce(0.0) { $0 + Double($1) }; count += lp.count
-                if out.utf8.count > 1 << 16 { FileHandle.standardOutput.write(Data(out.utf8)); out = "" }
-            }
-            FileHandle.standardOutput.write(Data(out.utf8))
-            return (sum, count)
+            out += lp.map { String(format: "%.6f", $0) }.joined(separator: " ") + "\n"
+            sum += lp.reduce(0.0) { $0 + Double($1) }; count += lp.count
+            if out.utf8.count > 1 << 16 { FileHandle.standardOutput.write(Data(out.utf8)); out = "" }
         }
-        if count > 0 {
-            stderrLine(String(format: "%d tokens scored, mean log-prob %.4f, perplexity %.3f", count, sum / Double(count), exp(-sum / Double(count))))
-        } else {
-            stderrLine("no tokens scored")
-        }
+        FileHandle.standardOutput.write(Data(out.utf8))
+        StandardError.line(count > 0
+            ? String(format: "%d tokens scored, mean log-prob %.4f, perplexity %.3f", count, sum / Double(count), exp(-sum / Double(count)))
+            : "no tokens scored")
     }
 }

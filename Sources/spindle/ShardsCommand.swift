@@ -18,31 +18,13 @@ struct ShardsTarget: ParsableArguments {
     @Option(help: "The tokenizer .model the shards were packed with (refused if its fingerprint differs).")
     var tokenizer: String?
 
-    func open(_ command: String) throws -> (ShardDataset, SentencePieceModel?) {
-        var model: SentencePieceModel? = nil
-        if let tokenizer {
-            do { model = try SentencePieceModel(contentsOf: tokenizer) } catch {
-                StandardError.line("spindle shards \(command): \(error)")
-                throw ExitCode(Exit.noInput)
-            }
-        }
+    func open() throws -> (ShardDataset, SentencePieceModel?) {
+        let model = try tokenizer.map { try SentencePieceModel(contentsOf: $0) }
         return (try ShardDataset(directory: directory, tokenizer: model.map { TokenizerStamp($0) }), model)
     }
 }
 
-/// Maps shard errors to a message and an exit code (74 when a file cannot be read, 65 otherwise).
-func shardsReporting(_ command: String, _ body: () throws -> Void) throws {
-    do { try body() } catch let e as ShardError {
-        StandardError.line("spindle shards \(command): \(e)")
-        switch e {
-        case .io: throw ExitCode(Exit.ioError)
-        case .missingIndex: throw ExitCode(Exit.noInput)
-        default: throw ExitCode(Exit.dataError)
-        }
-    }
-}
-
-struct ShardsInspect: ParsableCommand {
+struct ShardsInspect: Configurable {
     static let configuration = CommandConfiguration(
         commandName: "inspect",
         abstract: "Counts, fill ratio, loss-mask coverage, length histogram and label distributions of a shard directory.",
@@ -54,6 +36,7 @@ struct ShardsInspect: ParsableCommand {
         """)
 
     @OptionGroup var target: ShardsTarget
+    @OptionGroup var config: ConfigOptions
 
     @Flag(help: "Print the summary as JSON.")
     var json = false
@@ -67,33 +50,27 @@ struct ShardsInspect: ParsableCommand {
     }
 
     func run() throws {
-        try shardsReporting("inspect") {
-            let opened: (ShardDataset, SentencePieceModel?)
-            do { opened = try target.open("inspect") } catch ShardError.notSpindleShards {
-                // Someone else's MDS data set: say what it holds.
-                let d = ShardInspector.describe(try MDSReader(directory: target.directory))
-                print(json ? d.json.pythonDumps() : d.text)
-                return
-            }
-            let (ds, model) = opened
-            let summary = try ShardInspector.inspect(ds)
-            if json {
-                var o = summary.json.objectValue!
-                if let model, decode > 0 {
-                    o["decoded"] = .array(try (0..<min(decode, ds.count)).map { .string(try ShardInspector.decode(ds, sample: $0, encoder: model)) })
-                }
-                print(JSONValue.object(o).pythonDumps())
-                return
-            }
+        let opened: (ShardDataset, SentencePieceModel?)
+        do { opened = try target.open() } catch ShardError.notSpindleShards {
+            // Someone else's MDS data set: say what it holds.
+            let d = ShardInspector.describe(try MDSReader(directory: target.directory))
+            return print(json ? d.json.pythonDumps() : d.text)
+        }
+        let (ds, model) = opened
+        let summary = try ShardInspector.inspect(ds)
+        let decoded = try model.map { m in try (0..<min(decode, ds.count)).map { try ShardInspector.decode(ds, sample: $0, encoder: m) } } ?? []
+        if json {
+            var o = summary.json.objectValue!
+            if !decoded.isEmpty { o["decoded"] = .array(decoded.map { .string($0) }) }
+            print(IndexJSON.object(o).pythonDumps())
+        } else {
             print(summary.text)
-            if let model {
-                for i in 0..<min(decode, ds.count) { print(try ShardInspector.decode(ds, sample: i, encoder: model)) }
-            }
+            for d in decoded { print(d) }
         }
     }
 }
 
-struct ShardsVerify: ParsableCommand {
+struct ShardsVerify: Configurable {
     static let configuration = CommandConfiguration(
         commandName: "verify",
         abstract: "Check hashes, structure and packing invariants of a shard directory; exit 65 if anything is wrong.",
@@ -107,35 +84,23 @@ struct ShardsVerify: ParsableCommand {
         """)
 
     @OptionGroup var target: ShardsTarget
+    @OptionGroup var config: ConfigOptions
 
     @Flag(help: "Print the report as JSON.")
     var json = false
 
     func run() throws {
-        try shardsReporting("verify") {
-            let report: VerifyReport
-            var kind = ""
-            do {
-                let (ds, model) = try target.open("verify")
-                kind = ds.metadata.kind.rawValue
-                report = ShardVerifier(dataset: ds, tokenizer: model).run()
-            } catch ShardError.notSpindleShards {
-                // Someone else's MDS data set: files, hashes and structure only.
-                report = ShardVerifier.verifyMDS(try MDSReader(directory: target.directory))
-            }
-            if json {
-                print(report.json.pythonDumps())
-            } else {
-                for p in report.problems { print("problem: \(p)") }
-                if report.problemCount > report.problems.count { print("… and \(report.problemCount - report.problems.count) more") }
-                let answers = kind == "sft"
-                    ? ", \(report.answersChecked) answers checked against the loss mask"
-                      + (report.answersAmbiguous > 0 ? " (\(report.answersAmbiguous) examples spell [/INST] in their text: their answers must start after one of the candidates)" : "")
-                    : ""
-                print("\(report.ok ? "ok" : "FAILED"): \(target.directory): \(report.shards) shard file(s), \(report.samples) samples, "
-                      + "\(report.problemCount) problem(s)\(answers)")
-            }
-            if !report.ok { throw ExitCode(Exit.dataError) }
+        let report: VerifyReport
+        var kind: ShardKind?
+        do {
+            let (ds, model) = try target.open()
+            kind = ds.metadata.kind
+            report = ShardVerifier(dataset: ds, tokenizer: model).run()
+        } catch ShardError.notSpindleShards {
+            // Someone else's MDS data set: files, hashes and structure only.
+            report = ShardVerifier.verifyMDS(try MDSReader(directory: target.directory))
         }
+        print(json ? report.json.pythonDumps() : report.text(directory: target.directory, kind: kind))
+        if !report.ok { throw ExitCode(ExitStatus.dataError) }
     }
 }

@@ -11,6 +11,7 @@ struct Spindle: ParsableCommand {
         Data stages are unix filters: JSONL on stdin, JSONL on stdout, logs on stderr.
           spindle ingest --format wiki-xml dump.xml.gz | spindle dedup --near | spindle pii > clean.jsonl
         Files ending in .zst are read and written compressed.
+        Exit codes: 0 success, 64 usage, 65 bad data, 66 missing input, 74 I/O failure.
         """,
         version: SpindleVersion.string,
         subcommands: [
@@ -29,6 +30,25 @@ struct Spindle: ParsableCommand {
             Score.self,
             EvalCommand.self,
             ReportCommand.self,
-            TokenizerCommand.self,
+            BenchCommand.self,
         ])
+
+    /// Parses, answers `--print-config`, runs, and reports any failure through `Failure`: the one
+    /// place where errors become messages and exit codes.
+    static func main() {
+        var command: ParsableCommand
+        do { command = try parseAsRoot() } catch { exit(withError: error) }
+        let name = Failure.commandName(type(of: command))
+        do {
+            if let c = command as? Configurable, c.config.printConfig {
+                print(String(decoding: Manifest.pretty(try c.configJSON), as: UTF8.self))
+                return
+            }
+            try command.run()
+        } catch {
+            guard let failure = Failure.describe(error) else { exit(withError: error) }
+            StandardError.line("\(name): \(failure.message)")
+            exit(withError: ExitCode(failure.code))
+        }
+    }
 }

@@ -1,5 +1,4 @@
 import ArgumentParser
-import Foundation
 import SpindleIO
 import SpindleTokenizer
 
@@ -18,16 +17,13 @@ struct TokenizerCommand: ParsableCommand {
           spindle tokenizer train --input corpus.txt --model_prefix m
         """,
         subcommands: [TokenizerEncodeCommand.self, TokenizerDecodeCommand.self, TokenizerInfoCommand.self,
-                      TokenizerExplainCommand.self, TokenizerTrainCommand.self, TokenizerMergeCommand.self,
-                      TokenizerBenchCommand.self])
+                      TokenizerExplainCommand.self, TokenizerTrainCommand.self, TokenizerMergeCommand.self])
 }
 
-/// Loads a model or exits with a clear message (exit code 2: bad input).
-func loadModel(_ path: String) throws -> SentencePieceModel {
-    do { return try SentencePieceModel(contentsOf: path) } catch {
-        throw ValidationError("\(error)")
-    }
+/// Streams the input (file or stdin; .zst/.gz decompressed) through the transforms to stdout.
+func runLineCommand(input: String?, makeTransforms: () -> [LineTransform]) throws {
+    let inFile = try InputFile(path: input)
+    let out = try OutputFile(path: nil)
+    try streamLines(input: inFile, output: out, transforms: makeTransforms())
+    try out.commit()
 }
-
-/// Writes a message to stderr.
-func printError(_ s: String) { StandardError.line(s) }

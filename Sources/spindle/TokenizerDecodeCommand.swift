@@ -1,7 +1,7 @@
 import ArgumentParser
 import SpindleTokenizer
 
-struct TokenizerDecodeCommand: ParsableCommand {
+struct TokenizerDecodeCommand: Configurable {
     static let configuration = CommandConfiguration(
         commandName: "decode",
         abstract: "Decode lines of space-separated ids (or pieces) back into text.",
@@ -14,6 +14,7 @@ struct TokenizerDecodeCommand: ParsableCommand {
         """)
 
     @Option(help: "SentencePiece .model file.") var model: String
+    @OptionGroup var config: ConfigOptions
     @Argument(help: "Input file (default: stdin).") var input: String?
     @Option(name: .customLong("input-format"), help: "id or piece.") var inputFormat: String = "id"
     @Option(help: "Decoding threads.") var threads: Int = 1
@@ -24,7 +25,7 @@ struct TokenizerDecodeCommand: ParsableCommand {
     }
 
     func run() throws {
-        let m = try loadModel(model)
+        let m = try SentencePieceModel(contentsOf: model)
         try runLineCommand(input: input) { (0..<threads).map { _ in DecodeLineTransform(model: m, pieces: inputFormat == "piece") } }
     }
 }

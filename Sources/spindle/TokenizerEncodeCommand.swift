@@ -1,9 +1,7 @@
 import ArgumentParser
 import SpindleTokenizer
-import Foundation
-import SpindleIO
 
-struct TokenizerEncodeCommand: ParsableCommand {
+struct TokenizerEncodeCommand: Configurable {
     static let configuration = CommandConfiguration(
         commandName: "encode",
         abstract: "Encode text lines (or a JSONL field) into piece ids or pieces.",
@@ -21,6 +19,7 @@ struct TokenizerEncodeCommand: ParsableCommand {
         """)
 
     @Option(help: "SentencePiece .model file.") var model: String
+    @OptionGroup var config: ConfigOptions
     @Argument(help: "Input file (default: stdin; '-' is stdin).") var input: String?
     @Option(name: .customLong("output-format"), help: "id or piece.") var outputFormat: String = "id"
     @Flag(name: .customLong("add-bos"), help: "Prepend the BOS id (<s>).") var addBOS = false
@@ -37,30 +36,11 @@ struct TokenizerEncodeCommand: ParsableCommand {
     }
 
     func run() throws {
-        let m = try loadModel(model)
+        let m = try SentencePieceModel(contentsOf: model)
         var opts = EncodeLineOptions()
         opts.pieces = outputFormat == "piece"
         opts.addBOS = addBOS; opts.addEOS = addEOS
         if jsonl { opts.jsonlField = field; opts.outputField = outputField ?? (opts.pieces ? "pieces" : "ids") }
         try runLineCommand(input: input) { (0..<threads).map { _ in EncodeLineTransform(model: m, options: opts) } }
-    }
-}
-
-/// Streams the input (file or stdin; .zst/.gz decompressed) through the transforms to stdout.
-/// Exit codes: 65 bad input line, 74 I/O error.
-func runLineCommand(input: String?, makeTransforms: () -> [LineTransform]) throws {
-    do {
-        let inFile = try InputFile(path: input)
-        let out = try OutputFile(path: nil)
-        try streamLines(input: inFile, output: out, transforms: makeTransforms())
-        try out.commit()
-    } catch let e as LineError {
-        printError("spindle tokenizer: \(e)")
-        throw ExitCode(65)
-    } catch let e as ExitCode {
-        throw e
-    } catch {
-        printError("spindle tokenizer: \(error)")
-        throw ExitCode(74)
     }
 }

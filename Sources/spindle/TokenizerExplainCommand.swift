@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import SpindleTokenizer
 
-struct TokenizerExplainCommand: ParsableCommand {
+struct TokenizerExplainCommand: Configurable {
     static let configuration = CommandConfiguration(
         commandName: "explain",
         abstract: "Show every step of encoding TEXT: normalised text, pre-tokens, pieces, byte fallback, decoding.",
@@ -14,10 +14,11 @@ struct TokenizerExplainCommand: ParsableCommand {
         """)
 
     @Option(help: "SentencePiece .model file.") var model: String
+    @OptionGroup var config: ConfigOptions
     @Argument(help: "Text to explain.") var text: String
 
     func run() throws {
-        let m = try loadModel(model)
+        let m = try SentencePieceModel(contentsOf: model)
         let e = m.explain(text)
         print("input        \(text.debugDescription)  (\(text.utf8.count) bytes)")
         print("normalized   \(e.normalized.debugDescription)")

@@ -1,16 +1,17 @@
 import ArgumentParser
 import SpindleTokenizer
 
-struct TokenizerInfoCommand: ParsableCommand {
+struct TokenizerInfoCommand: Configurable {
     static let configuration = CommandConfiguration(
         commandName: "info",
         abstract: "Show a model's size, special pieces, normaliser and trainer settings, and a sample encoding.")
 
     @Option(help: "SentencePiece .model file.") var model: String
+    @OptionGroup var config: ConfigOptions
     @Option(help: "Text to encode as a sample.") var sample: String = "Hello world! 1234 ünïcödé 你好 🙂"
 
     func run() throws {
-        let m = try loadModel(model)
+        let m = try SentencePieceModel(contentsOf: model)
         let p = m.proto
         var counts: [PieceType: Int] = [:]
         for piece in p.pieces { counts[piece.type, default: 0] += 1 }

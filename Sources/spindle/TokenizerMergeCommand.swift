@@ -1,8 +1,8 @@
 import ArgumentParser
-import Foundation
+import SpindleIO
 import SpindleTokenizer
 
-struct TokenizerMergeCommand: ParsableCommand {
+struct TokenizerMergeCommand: Configurable {
     static let configuration = CommandConfiguration(
         commandName: "merge",
         abstract: "Extend a base model with another model's new pieces, keeping every base id stable.",
@@ -20,23 +20,25 @@ struct TokenizerMergeCommand: ParsableCommand {
 
     @Option(help: "Base .model (its ids are kept).") var base: String
     @Option(help: "Model whose new pieces are appended.") var add: String
-    @Option(help: "Output .model (written atomically); a .vocab is written beside it.") var output: String
+    @Option(name: [.short, .long], help: "Output .model (written atomically); a .vocab is written beside it.") var output: String
     @Option(name: .customLong("new-scores"), help: "below or zero.") var newScores: String = "below"
+    @OptionGroup var config: ConfigOptions
 
     func validate() throws {
         guard NewPieceScores(rawValue: newScores) != nil else { throw ValidationError("--new-scores must be below or zero") }
     }
 
     func run() throws {
-        let a: ModelProto, b: ModelProto
-        do { a = try ModelProto(contentsOf: base); b = try ModelProto(contentsOf: add) } catch { throw ValidationError("\(error)") }
+        let a = try ModelProto(contentsOf: base), b = try ModelProto(contentsOf: add)
         let r = mergeVocabularies(base: a, add: b, scores: NewPieceScores(rawValue: newScores)!)
-        do { _ = try SentencePieceModel(proto: r.model) } catch { throw ValidationError("merged model is invalid: \(error)") }
-        do {
-            try writeFileAtomically(output, r.model.serialized())
-            let vocabPath = output.hasSuffix(".model") ? String(output.dropLast(6)) + ".vocab" : output + ".vocab"
-            try writeFileAtomically(vocabPath, vocabText(r.model))
-        } catch { printError("spindle tokenizer merge: \(error)"); throw ExitCode(73) }
-        printError("spindle tokenizer merge: \(a.pieces.count) base pieces + \(r.added) new (\(r.skippedExisting) already present) = \(r.model.pieces.count) -> \(output)")
+        _ = try SentencePieceModel(proto: r.model)   // the merged model must load
+        try OutputFile.write(r.model.serialized(), to: output, compress: false)
+        try OutputFile.write(vocabText(r.model), to: vocabPath(output), compress: false)
+        StandardError.line("spindle tokenizer merge: \(a.pieces.count) base pieces + \(r.added) new (\(r.skippedExisting) already present) = \(r.model.pieces.count) -> \(output)")
     }
+}
+
+/// PREFIX.vocab beside PREFIX.model (or NAME.vocab beside any other NAME).
+func vocabPath(_ model: String) -> String {
+    model.hasSuffix(".model") ? String(model.dropLast(6)) + ".vocab" : model + ".vocab"
 }

@@ -1,8 +1,8 @@
 import ArgumentParser
-import Foundation
+import SpindleIO
 import SpindleTokenizer
 
-struct TokenizerTrainCommand: ParsableCommand {
+struct TokenizerTrainCommand: Configurable {
     static let configuration = CommandConfiguration(
         commandName: "train",
         abstract: "Train a SentencePiece-compatible BPE model (spm_train's flags; Llama 2's settings by default).",
@@ -49,6 +49,7 @@ struct TokenizerTrainCommand: ParsableCommand {
     @Option(name: .customLong("bos_id")) var bosID: Int?
     @Option(name: .customLong("eos_id")) var eosID: Int?
     @Option(name: .customLong("pad_id")) var padID: Int?
+    @OptionGroup var config: ConfigOptions
 
     func validate() throws {
         guard modelType == "bpe" else { throw ValidationError("--model_type \(modelType): only bpe is supported") }
@@ -56,7 +57,7 @@ struct TokenizerTrainCommand: ParsableCommand {
         guard inputFormat == "text" || inputFormat == "jsonl" else { throw ValidationError("--input_format must be text or jsonl") }
         if let v = vocabSize, v < 1 { throw ValidationError("--vocab_size must be positive") }
         if let c = characterCoverage, !(c > 0 && c <= 1) { throw ValidationError("--character_coverage must be in (0, 1]") }
-        if let m = memoryBudget, parseBytes(m) == nil { throw ValidationError("--memory-budget \(m): expected bytes like 800M or 2G") }
+        if let m = memoryBudget, ByteSize.parse(m) == nil { throw ValidationError("--memory-budget \(m): expected \(ByteSize.expected)") }
     }
 
     func run() throws {
@@ -81,37 +82,19 @@ struct TokenizerTrainCommand: ParsableCommand {
         if let v = bosID { o.bosID = v }
         if let v = eosID { o.eosID = v }
         if let v = padID { o.padID = v }
-        if let m = memoryBudget { o.memoryBudget = parseBytes(m) }
+        if let m = memoryBudget { o.memoryBudget = ByteSize.parse(m) }
         let paths = input.split(separator: ",").map(String.init)
         o.inputs = paths
         o.inputFormat = inputFormat
         o.modelPrefix = modelPrefix
-        let log: (String) -> Void = { printError("spindle tokenizer train: \($0)") }
-        let start = Date()
-        do {
-            let corpus = try TrainingCorpus.load(paths: paths, format: inputFormat == "jsonl" ? .jsonl : .text, field: field,
-                                                 maxSentenceLength: o.maxSentenceLength, log: log)
-            if corpus.skipped > 0 { log("skipped \(corpus.skipped) sentences (too long or containing U+2585)") }
-            let trainer = BPETrainer(options: o, log: log)
-            let model = try trainer.train(corpus)
-            try writeFileAtomically(modelPrefix + ".model", model.serialized())
-            try writeFileAtomically(modelPrefix + ".vocab", vocabText(model))
-            log("wrote \(modelPrefix).model (\(model.pieces.count) pieces) and \(modelPrefix).vocab in \(String(format: "%.1f", Date().timeIntervalSince(start))) s")
-        } catch let e as TrainingInputError {
-            printError("spindle tokenizer train: \(e)"); throw ExitCode(66)
-        } catch let e as TrainingError {
-            printError("spindle tokenizer train: \(e)"); throw ExitCode(65)
-        }
+        let log: (String) -> Void = { StandardError.line("spindle tokenizer train: \($0)") }
+        let start = Progress.now()
+        let corpus = try TrainingCorpus.load(paths: paths, format: inputFormat == "jsonl" ? .jsonl : .text, field: field,
+                                             maxSentenceLength: o.maxSentenceLength, log: log)
+        if corpus.skipped > 0 { log("skipped \(corpus.skipped) sentences (too long or containing U+2585)") }
+        let model = try BPETrainer(options: o, log: log).train(corpus)
+        try OutputFile.write(model.serialized(), to: modelPrefix + ".model", compress: false)
+        try OutputFile.write(vocabText(model), to: modelPrefix + ".vocab", compress: false)
+        log("wrote \(modelPrefix).model (\(model.pieces.count) pieces) and \(modelPrefix).vocab in \(Progress.format(Progress.now() - start, 1)) s")
     }
-}
-
-/// "800M", "2G", "1500000" -> bytes.
-func parseBytes(_ s: String) -> Int? {
-    let u = s.uppercased()
-    let mult: [(String, Int)] = [("KB", 1 << 10), ("MB", 1 << 20), ("GB", 1 << 30), ("K", 1 << 10), ("M", 1 << 20), ("G", 1 << 30)]
-    for (suf, m) in mult where u.hasSuffix(suf) {
-        guard let v = Double(u.dropLast(suf.count)), v > 0 else { return nil }
-        return Int(v * Double(m))
-    }
-    return Int(u).flatMap { $0 > 0 ? $0 : nil }
 }

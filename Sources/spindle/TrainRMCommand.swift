@@ -1,12 +1,13 @@
 import ArgumentParser
 import Foundation
+import SpindleIO
 import SpindleShards
 import SpindleTrainer
 
 extension MarginTable: ExpressibleByArgument {}
 
 /// `spindle train rm`: a reward model (trunk + scalar head) on preference shards.
-struct TrainRM: ParsableCommand {
+struct TrainRM: Configurable {
     static let configuration = CommandConfiguration(
         commandName: "rm",
         abstract: "Train a reward model (Llama trunk + score head) on preference shards with the margin ranking loss.",
@@ -25,7 +26,7 @@ struct TrainRM: ParsableCommand {
           spindle train rm --config rm-nano --train-data shards/rm-helpful -o runs/rm-helpful --resume
         """)
 
-    @Option(help: "Training config (JSON file or preset name).") var config = "rm-nano"
+    @Option(name: .customLong("config"), help: "Training config (JSON file or preset name).") var preset = "rm-nano"
     @Option(name: .customLong("init"), help: "Checkpoint to start from (a language model: its trunk gets a new score head).") var initFrom: String?
     @Option(help: "Preference shard directory (spindle pack preference).") var trainData: String
     @Option(help: "Held-out preference shards (accuracy during training).") var evalData: String?
@@ -37,42 +38,45 @@ struct TrainRM: ParsableCommand {
     @Option(help: "Seed.") var seed: UInt64?
     @Option(help: "Threads.") var threads: Int?
     @Flag(help: "Continue from OUTPUT/checkpoint.") var resume = false
+    @OptionGroup var config: ConfigOptions
 
     func run() throws {
         BLASBackend.prepareProcess()   // before any input is read: it may re-exec
-        let r = try exitOnTrainerError("train rm") { () -> (steps: Int, loss: Double, evalAccuracy: Double?) in
-            var cfg = try TrainConfig.load(resolveConfigPath(config))
-            let ckpt = output + "/checkpoint"
-            if resume && !FileManager.default.fileExists(atPath: ckpt + "/trainer_state.json") {
-                throw TrainerError.io(file: ckpt, message: "--resume: no checkpoint with trainer_state.json here")
-            }
-            guard let shapeFrom = resume ? ckpt : initFrom else {
-                throw TrainerError.config(field: "init", message: "pass --init DIR (a pretrained or SFT checkpoint) or --resume")
-            }
-            cfg.model = try Checkpoint.loadConfig(shapeFrom)
-            cfg.model.scoreHead = true
-            let known = try PostTrainData.readStamp(shapeFrom)
-            let ds = try PostTrainData.open(trainData, kind: .preference, model: cfg.model, stamp: known)
-            var pairs = try PostTrainData.pairs(ds)
-            var eval: [PreferenceTokens] = []
-            if let evalData {
-                eval = try PostTrainData.pairs(try PostTrainData.open(evalData, kind: .preference, model: cfg.model, stamp: known))
-            } else if holdout > 0 {
-                guard holdout < 1 else { throw ValidationError("--holdout must be below 1") }
-                let n = Int((Double(pairs.count) * holdout).rounded())
-                eval = Array(pairs.suffix(n)); pairs.removeLast(n)
-            }
-            cfg.seqLen = min(cfg.seqLen, cfg.model.maxSeqLen)
-            cfg.outputDir = output
-            if let seed { cfg.seed = seed }
-            if let threads { cfg.threads = threads }
-            cfg.steps = steps ?? max(1, Int((epochs * Double(pairs.count) / Double(cfg.batchSize)).rounded(.up)))
-            cfg.warmupSteps = RewardPreset.warmup(steps: cfg.steps)
-            let m = ds.metadata.tokenizer
-            return try RewardTraining.run(config: cfg, initFrom: initFrom, pairs: pairs, eval: eval, margins: margin,
-                                          stamp: TokenizerStamp(fingerprint: m.fingerprint, vocabSize: m.vocabSize, bosID: m.bosID, eosID: m.eosID),
-                                          resume: resume, log: stderrLine)
-        }
+        let r = try train()
         print(String(format: "steps %d  final loss %.4f%@", r.steps, r.loss, r.evalAccuracy.map { String(format: "  held-out accuracy %.4f", $0) } ?? ""))
+    }
+
+    func train() throws -> (steps: Int, loss: Double, evalAccuracy: Double?) {
+        var cfg = try TrainConfig.load(Presets.resolve(preset))
+        let ckpt = output + "/checkpoint"
+        if resume && !FileManager.default.fileExists(atPath: ckpt + "/trainer_state.json") {
+            throw TrainerError.io(file: ckpt, message: "--resume: no checkpoint with trainer_state.json here")
+        }
+        guard let shapeFrom = resume ? ckpt : initFrom else {
+            throw TrainerError.config(field: "init", message: "pass --init DIR (a pretrained or SFT checkpoint) or --resume")
+        }
+        cfg.model = try Checkpoint.loadConfig(shapeFrom)
+        cfg.model.scoreHead = true
+        let known = try PostTrainData.readStamp(shapeFrom)
+        let ds = try PostTrainData.open(trainData, kind: .preference, model: cfg.model, stamp: known)
+        var pairs = try PostTrainData.pairs(ds)
+        var eval: [PreferenceTokens] = []
+        if let evalData {
+            eval = try PostTrainData.pairs(try PostTrainData.open(evalData, kind: .preference, model: cfg.model, stamp: known))
+        } else if holdout > 0 {
+            guard holdout < 1 else { throw ValidationError("--holdout must be below 1") }
+            let n = Int((Double(pairs.count) * holdout).rounded())
+            eval = Array(pairs.suffix(n)); pairs.removeLast(n)
+        }
+        cfg.seqLen = min(cfg.seqLen, cfg.model.maxSeqLen)
+        cfg.outputDir = output
+        if let seed { cfg.seed = seed }
+        if let threads { cfg.threads = threads }
+        cfg.steps = steps ?? max(1, Int((epochs * Double(pairs.count) / Double(cfg.batchSize)).rounded(.up)))
+        cfg.warmupSteps = RewardPreset.warmup(steps: cfg.steps)
+        let m = ds.metadata.tokenizer
+        return try RewardTraining.run(config: cfg, initFrom: initFrom, pairs: pairs, eval: eval, margins: margin,
+                                      stamp: TokenizerStamp(fingerprint: m.fingerprint, vocabSize: m.vocabSize, bosID: m.bosID, eosID: m.eosID),
+                                      resume: resume, log: StandardError.line)
     }
 }

@@ -3,7 +3,7 @@ import SpindleIO
 import SpindleStages
 
 /// `spindle upsample`: per-source weights and score-based up-sampling.
-struct UpsampleCommand: ParsableCommand {
+struct UpsampleCommand: Configurable {
     static let configuration = CommandConfiguration(
         commandName: "upsample",
         abstract: "Re-weight documents by source (and optionally by a score field), deterministically.",
@@ -67,15 +67,13 @@ struct UpsampleCommand: ParsableCommand {
         return o
     }
 
+    var configJSON: JSONValue { options.json }
+
     func run() throws {
         let o = options
-        if config.handled(o.json) { return }
-        try Exit.reporting("upsample") {
-            let output = try out.open()
+        try StageRun(command: "upsample", config: o.json, inputs: files, report: report, seed: seed).run(out) { output in
             let r = try UpsampleStage(options: o).run(inputs: files, output: output)
-            try output.commit()
-            if let report { try OutputFile.write(Manifest.pretty(r.json) + [0x0A], to: report) }
-            StandardError.line(r.summary)
+            return StageOutcome(summary: r.summary, report: r.json)
         }
     }
 }

@@ -1,7 +1,7 @@
 import ArgumentParser
 import SpindleIO
 
-struct ValidateCommand: ParsableCommand {
+struct ValidateCommand: Configurable {
     static let configuration = CommandConfiguration(
         commandName: "validate",
         abstract: "Check that every line of a JSONL file is a valid Spindle record of a kind.",
@@ -20,14 +20,14 @@ struct ValidateCommand: ParsableCommand {
     var echo = false
 
     @OptionGroup var input: InputOptions
+    @OptionGroup var config: ConfigOptions
 
     @Argument(help: "Input files (default: stdin).")
     var files: [String] = []
 
     func run() throws {
-        try Exit.reporting("validate") {
-            let records = try RecordInput(paths: files, policy: input.onError, rejectsPath: input.rejects)
-            let output = try OutputFile(path: nil)
+        let records = try RecordInput(paths: files, policy: input.onError, rejectsPath: input.rejects)
+        try StageRun(command: "validate", config: configJSON, inputs: files).run(open: { try OutputFile(path: nil) }, path: nil) { output in
             func handle<R: JSONRecord>(_ type: R.Type) throws {
                 try records.forEach(type) { r in if echo { try output.write(r.jsonLine()) } }
             }
@@ -36,11 +36,10 @@ struct ValidateCommand: ParsableCommand {
             case .sft: try handle(SFTExample.self)
             case .preference: try handle(PreferencePair.self)
             }
-            try output.commit()
             try records.finish(command: "validate")
-            StandardError.line("validate: \(records.records) valid \(kind.rawValue) records" +
-                               (records.skippedTotal > 0 ? ", \(records.skippedTotal) invalid" : ""))
-            if records.skippedTotal > 0 { throw ExitCode(Exit.dataError) }
+            return StageOutcome(summary: "validate: \(records.records) valid \(kind.rawValue) records" +
+                                (records.skippedTotal > 0 ? ", \(records.skippedTotal) invalid" : ""))
         }
+        if records.skippedTotal > 0 { throw ExitCode(ExitStatus.dataError) }
     }
 }
