@@ -13,7 +13,7 @@ extension PackRun {
             pairs.append((x, input.currentFile, input.currentLine))
         }
         let selected = mix.select(aspects: pairs.map(\.0.aspect), seed: sink.seed).map { pairs[$0] }
-        let mixStats: [String: IndexJSON] = ["mix": .string(mix.rawValue), "input_pairs": .int(Int64(pairs.count))]
+        let mixStats: [String: JSONValue] = ["mix": .string(mix.rawValue), "input_pairs": .int(Int64(pairs.count))]
         var skipped = 0
         let shardSink = try ShardSink(kind: promptsOnly ? .prompts : .preference, encoder: model, options: sink)
         let summary: String

@@ -31,7 +31,7 @@ public struct PackRun {
         func flush() throws {
             let docs = batch
             batch.removeAll(keepingCapacity: true)
-            let ids = ParallelMap.map(docs, threads: threads) { d -> [Int32] in model.encode(d.text) }
+            let ids = Parallel(threads: threads).map(docs) { d -> [Int32] in model.encode(d.text) }
             for (d, body) in zip(docs, ids) {
                 if body.isEmpty { try packer.add(text: "", id: d.id); continue }
                 try packer.add(tokens: [model.bosID] + body + [model.eosID], id: d.id)
@@ -133,7 +133,7 @@ struct Batcher<Record, Prepared> {
                         add: (Record, Prepared) throws -> Void, skipped: inout Int) throws {
         let batch = items
         items.removeAll(keepingCapacity: true)
-        let results = ParallelMap.map(batch.map(\.record), threads: threads, prepare)
+        let results = Parallel(threads: threads).map(batch.map(\.record), prepare)
         for (item, result) in zip(batch, results) {
             switch result {
             case .success(let p): try add(item.record, p)

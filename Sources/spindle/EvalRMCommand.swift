@@ -34,7 +34,7 @@ struct EvalRM: Configurable {
         let model = try loadRewardModel(tokenizer: tok)
         let pairs = try readPairs(template: Llama2ChatTemplate(encoder: tok))
         guard !pairs.isEmpty else { throw InputError(.format, file: files.isEmpty ? "<stdin>" : files.joined(separator: ","), "no preference records in the input") }
-        Compute.threads = threads
+        model.parallel = Parallel(threads: threads)
         BLASBackend.shared.threads = threads
         let t = min(seqLen ?? model.config.maxSeqLen, model.config.maxSeqLen)
         print(RewardAccuracy.measure(RewardModel(model: model, rows: rows, seqLen: t), pairs: pairs).text)

@@ -21,11 +21,12 @@ struct Score: Configurable {
 
     func run() throws {
         BLASBackend.prepareProcess()   // before any input is read: it may re-exec
-        Compute.threads = threads
         BLASBackend.shared.threads = threads
         let name = input ?? "<stdin>"
         let data = try InputFile.readAll(path: input)
-        let scorer = Scorer(model: try Checkpoint.load(checkpoint))
+        let model = try Checkpoint.load(checkpoint)
+        model.parallel = Parallel(threads: threads)
+        let scorer = Scorer(model: model)
         var sum = 0.0, count = 0
         var out = ""
         var lines = String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)

@@ -62,7 +62,7 @@ struct ShardsInspect: Configurable {
         if json {
             var o = summary.json.objectValue!
             if !decoded.isEmpty { o["decoded"] = .array(decoded.map { .string($0) }) }
-            print(IndexJSON.object(o).pythonDumps())
+            print(JSONValue.object(o).pythonDumps())
         } else {
             print(summary.text)
             for d in decoded { print(d) }

@@ -55,9 +55,9 @@ struct TrainRejection: Configurable {
         if resume && !FileManager.default.fileExists(atPath: statePath) {
             throw TrainerError.io(file: statePath, message: "--resume: no finished iteration here")
         }
-        Compute.threads = threads
         BLASBackend.shared.threads = threads
         let policy = try Checkpoint.load(start)
+        policy.parallel = Parallel(threads: threads)
         guard policy.layout.head >= 0 else { throw TrainerError.config(field: "init", message: "\(start) has no language-model head") }
         let stamp = try PostTrainData.readStamp(start)
         let ds = try PostTrainData.open(prompts, kind: .prompts, model: policy.config, stamp: stamp)
@@ -65,6 +65,7 @@ struct TrainRejection: Configurable {
         if let maxPrompts { ps = Array(ps.prefix(maxPrompts)) }
         let rewards = try RewardPair.load(helpfulness: helpfulnessRm, safety: safetyRm, policy: (start, policy.config),
                                           rows: 4, seqLen: policy.config.maxSeqLen)
+        rewards.use(policy.parallel)
         let m = ds.metadata.tokenizer
         let shardStamp = TokenizerStamp(fingerprint: m.fingerprint, vocabSize: m.vocabSize, bosID: m.bosID, eosID: m.eosID)
 
