@@ -29,10 +29,4 @@ extension TrainingInputError: SpindleError {
     public var exitCode: Int32 { line != nil ? ExitStatus.dataError : ExitStatus.missingOrIO(file) }
 }
 
-extension LineError: SpindleError {
-    public var exitCode: Int32 { ExitStatus.dataError }
-}
 
-extension LineProblem: SpindleError {
-    public var exitCode: Int32 { ExitStatus.dataError }
-}

@@ -33,8 +33,8 @@ import SpindleIO
         do {
             _ = try run([EncodeLineTransform(model: m, options: jsonOpts)], "{\"text\":\"ok\"}\n{\"body\":\"x\"}\n")
             Issue.record("expected an error")
-        } catch let e as LineError {
-            #expect(e.line == 2 && e.message.contains("text"))
+        } catch let e as InputError {
+            #expect(e.line == 2 && e.field == "text")
         }
         let j = try run([EncodeLineTransform(model: m, options: jsonOpts)], "{\"id\":7,\"text\":\"Hello world\"}\n")
         #expect(j == "{\"id\":7,\"text\":\"Hello world\",\"ids\":[15043,3186]}\n")
