@@ -58,7 +58,7 @@ public final class Activations: @unchecked Sendable {
     /// Loads a batch: tokens and segment ids [b·t]; the loss mask (1 = this token is a training target)
     /// is optional (pretraining: every token). Targets: token i+1 when it is in the same segment and
     /// its mask is set, else −1. Positions restart at 0 in each segment.
-    public func load(tokens tok: UnsafePointer<Int32>, segments seg: UnsafePointer<Int32>, lossMask: UnsafePointer<UInt8>?) {
+    func load(tokens tok: UnsafePointer<Int32>, segments seg: UnsafePointer<Int32>, lossMask: UnsafePointer<UInt8>?) {
         var count = 0
         for r in 0..<b {
             var start = 0

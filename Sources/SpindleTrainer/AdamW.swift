@@ -39,11 +39,11 @@ public final class AdamW: @unchecked Sendable {
         plainRanges = layout.tensors.filter { !$0.decays }.map { $0.offset..<($0.offset + $0.count) }
     }
 
-    public var firstMoment: UnsafeMutableBufferPointer<Float> { .init(start: m.p, count: m.count) }
-    public var secondMoment: UnsafeMutableBufferPointer<Float> { .init(start: v.p, count: v.count) }
+    var firstMoment: UnsafeMutableBufferPointer<Float> { .init(start: m.p, count: m.count) }
+    var secondMoment: UnsafeMutableBufferPointer<Float> { .init(start: v.p, count: v.count) }
 
     /// One update of `params` with `grads` at learning rate `lr`.
-    public func update(params: UnsafeMutablePointer<Float>, grads: UnsafePointer<Float>, lr: Float) {
+    func update(params: UnsafeMutablePointer<Float>, grads: UnsafePointer<Float>, lr: Float) {
         step += 1
         let s = settings
         let bc1 = 1 - Float(pow(Double(s.beta1), Double(step)))
@@ -71,7 +71,7 @@ public final class AdamW: @unchecked Sendable {
 /// Global L2 norm of `grads` (summed in Double, fixed order) and, when above `maxNorm`, scales them
 /// down to it (torch.nn.utils.clip_grad_norm_, factor maxNorm / (norm + 1e-6)). Returns the norm before clipping.
 @discardableResult
-public func clipGradientNorm(_ grads: UnsafeMutablePointer<Float>, count: Int, maxNorm: Float, parallel: Parallel) -> Double {
+func clipGradientNorm(_ grads: UnsafeMutablePointer<Float>, count: Int, maxNorm: Float, parallel: Parallel) -> Double {
     let chunks = 64   // fixed: the sum's order does not depend on the thread count
     let norm = withUnsafeTemporaryAllocation(of: Double.self, capacity: chunks) { partial -> Double in
         let base = partial.baseAddress!

@@ -55,7 +55,7 @@ public final class Generator {
     }
 
     /// Feeds `tokens[i]` at position `pos` for sequences 0..<rows; returns logits [rows, vocab].
-    public func step(tokens: UnsafePointer<Int32>, rows: Int, pos: Int) -> UnsafeMutablePointer<Float> {
+    func step(tokens: UnsafePointer<Int32>, rows: Int, pos: Int) -> UnsafeMutablePointer<Float> {
         precondition(rows <= batch && pos < maxLen)
         if rows == 1, let pool { return stepOne(token: tokens[0], pos: pos, pool: pool) }
         let c = model.config, d = c.dim, qd = c.nHeads * c.headDim, kvd = c.kvDim, hid = c.hiddenDim

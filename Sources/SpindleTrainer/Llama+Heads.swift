@@ -9,7 +9,7 @@ import SpindleIO
 
 extension LlamaModel {
     /// Runs the trunk and the score head on every token of the loaded batch: `out` [n].
-    public func scoreForward(_ a: Activations, into out: UnsafeMutablePointer<Float>) {
+    func scoreForward(_ a: Activations, into out: UnsafeMutablePointer<Float>) {
         precondition(layout.score >= 0, "scoreForward needs a score head (LlamaForSequenceClassification)")
         forward(a, logits: false)
         let d = config.dim, w = params.p + layout.score, x = a.xnF.p
@@ -18,7 +18,7 @@ extension LlamaModel {
 
     /// Adds the gradient of a loss whose derivative with respect to token i's score is `dScores[i]`
     /// (0 for tokens that do not count) to `gradients`. Needs the activations of `scoreForward`.
-    public func scoreBackward(_ a: Activations, dScores: UnsafePointer<Float>) {
+    func scoreBackward(_ a: Activations, dScores: UnsafePointer<Float>) {
         let n = a.n, d = config.dim, G = grads.p, P = params.p
         let w = P + layout.score, dw = G + layout.score
         let x = a.xnF.p, dxn = a.dXn.p
@@ -49,7 +49,7 @@ extension LlamaModel {
     /// coef_i = ∂Loss/∂log p_i (it may depend on log p, as PPO's ratio does); the entropy of each
     /// token's distribution goes to `entropy`, and ∂Loss/∂logits_i = coef_i·(onehot − p_i) is
     /// back-propagated into `gradients` (added).
-    public func policyForwardBackward(_ a: Activations, logp: UnsafeMutablePointer<Float>, entropy: UnsafeMutablePointer<Float>,
+    func policyForwardBackward(_ a: Activations, logp: UnsafeMutablePointer<Float>, entropy: UnsafeMutablePointer<Float>,
                                       coefficients: (UnsafePointer<Float>, UnsafeMutablePointer<Float>) -> Void) {
         precondition(layout.head >= 0, "policyForwardBackward needs a language-model head")
         forward(a)

@@ -53,9 +53,9 @@ public final class LlamaModel: @unchecked Sendable {
     }
 
     /// Weights as a flat array in layout order (tests, checkpoints).
-    public var parameters: UnsafeMutableBufferPointer<Float> { .init(start: params.p, count: layout.totalCount) }
+    var parameters: UnsafeMutableBufferPointer<Float> { .init(start: params.p, count: layout.totalCount) }
     /// Gradients, same layout.
-    public var gradients: UnsafeMutableBufferPointer<Float> { .init(start: grads.p, count: layout.totalCount) }
+    var gradients: UnsafeMutableBufferPointer<Float> { .init(start: grads.p, count: layout.totalCount) }
     public func zeroGradients() { grads.zero() }
 
     // MARK: forward
@@ -158,7 +158,7 @@ public final class LlamaModel: @unchecked Sendable {
     }
 
     /// Per-token log p(t[i+1] | t[...i]) for the loaded batch, into `out` [n] (0 where no target).
-    public func logProbs(_ a: Activations, into out: UnsafeMutablePointer<Float>) {
+    func logProbs(_ a: Activations, into out: UnsafeMutablePointer<Float>) {
         forward(a)
         SpindleTrainer.logProbs(parallel, a.logits.p, targets: a.targets, n: a.n, vocab: config.vocabSize, out: out)
     }

@@ -67,7 +67,7 @@ public enum Safetensors {
     }
 
     /// Writes fp32 tensors (in the given order, 8-byte aligned header) atomically: temp file + rename.
-    public static func write(_ path: String, tensors: [(name: String, shape: [Int], data: UnsafeBufferPointer<Float>)],
+    static func write(_ path: String, tensors: [(name: String, shape: [Int], data: UnsafeBufferPointer<Float>)],
                              metadata: [String: String] = ["format": "pt"]) throws {
         var members: [(String, JSONValue)] = [
             ("__metadata__", .object(metadata.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })),
