@@ -7,7 +7,8 @@ import Glibc
 /// Files are written atomically: bytes go to a hidden temporary name beside the target
 /// (`.NAME.tmp-PID`) and are renamed onto the final name by `commit()`. An output that is never
 /// committed — an error, a crash, a kill — leaves nothing under the final name, so a rerun
-/// starts clean and earlier results are never half-overwritten.
+/// starts clean and earlier results are never half-overwritten. A device, FIFO or socket given as the
+/// path (`-o /dev/null`, a named pipe) is written in place, never replaced (`OutputTarget`).
 public final class OutputFile {
     /// The final path, or `<stdout>`.
     public let name: String
@@ -34,6 +35,11 @@ public final class OutputFile {
             }
             fd = 1
             tempPath = nil
+        } else if OutputTarget.isSpecial(path!) {
+            name = path!
+            fd = open(path!, O_WRONLY | O_CLOEXEC)
+            if fd < 0 { throw SystemError(path: path!, operation: "open for writing", errno: errno) }
+            tempPath = nil
         } else {
             name = path!
             let slash = path!.lastIndex(of: "/")
@@ -57,6 +63,8 @@ public final class OutputFile {
             close(fd)
             unlink(tempPath)
             TemporaryFiles.unregister(tempPath)
+        } else if !finished, fd != 1 {
+            close(fd)
         }
         buffer.deallocate()
         scratch?.deallocate()
@@ -144,6 +152,8 @@ public final class OutputFile {
                 throw SystemError(path: name, operation: "rename the finished temporary file onto", errno: e)
             }
             TemporaryFiles.unregister(tempPath)
+        } else if fd != 1 {
+            if close(fd) != 0 { throw SystemError(path: name, operation: "close", errno: errno) }
         }
     }
 

@@ -29,6 +29,7 @@ public final class RecordInput {
                 progressLabel: String? = nil, forceProgress: Bool = false) throws {
         self.paths = paths.isEmpty ? [nil] : paths.map { $0 == "-" ? nil : $0 }
         self.policy = policy
+        try OutputTarget.checkDistinct(rejectsPath, option: "--rejects", from: paths)
         rejects = try rejectsPath.map { try OutputFile(path: $0) }
         progress = progressLabel.map { Progress(label: $0, force: forceProgress) }
     }

@@ -28,6 +28,7 @@ struct StageRun {
 
     /// A stage writing records to the output `open` gives (`path` nil for stdout).
     func run(open: () throws -> OutputFile, path: String?, _ body: (OutputFile) throws -> StageOutcome) throws {
+        try OutputTarget.checkDistinct(path, option: "-o", from: inputs)
         let output = try open()
         let outcome = try body(output)
         try output.commit()
@@ -41,7 +42,7 @@ struct StageRun {
 
     private func finish(_ outcome: StageOutcome, output: String?) throws {
         if let report, let json = outcome.report { try OutputFile.write(Manifest.pretty(json) + [0x0A], to: report) }
-        if let output, output != "-" {
+        if let output, output != "-", !OutputTarget.isSpecial(output) {   // no manifest in /dev
             var m = Manifest(command: command, config: config, seed: seed)
             for f in inputs where f != "-" { try m.addInput(f) }
             m.outputs = [output]
