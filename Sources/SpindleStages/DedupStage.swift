@@ -244,6 +244,7 @@ public struct DedupStage {
         var text: [UInt8] = []
         var removals: [Removal] = []
         let fieldName: String? = { if case .field(let f) = options.keep { return f }; return nil }()
+        var scored = 0   // documents with a numeric --keep FIELD
 
         if options.mode == .exact {
             var dedup = ExactDeduplicator(normalize: options.normalize)
@@ -253,7 +254,9 @@ public struct DedupStage {
                 digests.append(text.withUnsafeBufferPointer { dedup.digest($0) })
                 ids.append(StageText.id(of: json, fallback: "\(path):\(line)"))
                 lengths.append(text.count)
-                scores.append(fieldName.flatMap { StageText.number(of: json, field: $0) } ?? -.infinity)
+                let score = fieldName.flatMap { StageText.number(of: json, field: $0) }
+                if score != nil { scored += 1 }
+                scores.append(score ?? -.infinity)
                 report.bytesIn += text.count
             }
             var uf = UnionFind(count: digests.count)
@@ -274,7 +277,9 @@ public struct DedupStage {
                 try StageText.text(of: json, field: options.textField, into: &text)
                 text.withUnsafeBufferPointer { t in sig.withUnsafeMutableBufferPointer { pipe.signature(of: t, into: $0) } }
                 let id = StageText.id(of: json, fallback: "\(path):\(line)")
-                let score = fieldName.flatMap { StageText.number(of: json, field: $0) } ?? -.infinity
+                let fieldScore = fieldName.flatMap { StageText.number(of: json, field: $0) }
+                if fieldScore != nil { scored += 1 }
+                let score = fieldScore ?? -.infinity
                 report.bytesIn += text.count
                 if spill == nil, let budget = options.memoryBudget,
                    (index.count + 1) * options.bytesPerDocument > budget {
@@ -327,6 +332,11 @@ public struct DedupStage {
         report.skipped = records.skippedTotal
         report.removed = removals.map { DedupRemoved(id: ids[$0.doc], duplicateOf: ids[$0.keptDoc], similarity: $0.similarity) }
 
+        if let fieldName, scored == 0, !ids.isEmpty {
+            // A misspelt field would otherwise keep documents by nothing, silently.
+            throw InputError(.missingField, file: paths.first.map { $0 == "-" ? "<stdin>" : $0 } ?? "<stdin>", field: fieldName,
+                             "--keep: none of the \(ids.count) documents has a numeric '\(fieldName)' field")
+        }
         // Pass 2: write the keepers, reading the same records in the same order.
         var drop = [Bool](repeating: false, count: ids.count)
         for r in removals { drop[r.doc] = true }

@@ -25,17 +25,24 @@ public struct TextIngest {
             try emit(Document(id: id, text: String(decoding: text, as: UTF8.self), source: source))
             text.removeAll(keepingCapacity: true)
         }
+        var first = true
         while let line = try reader.next() {
-            if let bad = UTF8Validation.firstInvalid(line.bytes) {
+            var bytes = line.bytes
+            // A UTF-8 byte order mark (Windows editors write one) is not text: drop it from the first line.
+            if first, bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF {
+                bytes = UnsafeBufferPointer(rebasing: bytes[3...])
+            }
+            first = false
+            if let bad = UTF8Validation.firstInvalid(bytes) {
                 throw InputError(.invalidUTF8, file: reader.name, line: line.number, "invalid UTF-8 at column \(bad + 1)")
             }
-            let blank = line.bytes.allSatisfy { $0 == 0x20 || $0 == 0x09 }
+            let blank = bytes.allSatisfy { $0 == 0x20 || $0 == 0x09 }
             if blocks && blank {
                 try flush()
                 continue
             }
             if !text.isEmpty || !blank {
-                text.append(contentsOf: line.bytes)
+                text.append(contentsOf: bytes)
                 text.append(0x0A)
             }
         }

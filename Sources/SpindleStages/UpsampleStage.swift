@@ -80,6 +80,8 @@ public struct UpsampleReport: Sendable {
     public var rounds = 0
     public var seconds = 0.0
     public var skipped = 0
+    /// With `--by-score`: documents that had a numeric score field.
+    public var scored = 0
 
     func totals(_ t: [String: SourceTotals]) -> JSONValue {
         .object(t.keys.sorted().map { k in
@@ -92,7 +94,8 @@ public struct UpsampleReport: Sendable {
     public var json: JSONValue {
         .object([("stage", .string("upsample")), ("config", options.json), ("rounds", JSONValue(rounds)),
                  ("lines_skipped", JSONValue(skipped)),
-                 ("before", totals(before)), ("after", totals(after)), ("seconds", JSONValue(seconds))])
+                 ("before", totals(before)), ("after", totals(after)), ("seconds", JSONValue(seconds))]
+                + (options.scoreField == nil ? [] : [("scored_documents", JSONValue(scored))]))
     }
 
     public var summary: String {
@@ -130,6 +133,7 @@ public struct UpsampleStage {
             try StageText.text(of: json, field: options.textField, into: &text)
             let source = try json.string(options.sourceField)
             let score = options.scoreField.flatMap { StageText.number(of: json, field: $0) }
+            if score != nil { report.scored += 1 }
             let id = StageText.id(of: json, fallback: "\(path):\(line)")
             let n = options.copies(weight: options.weight(source: source, score: score), id: id)
             copies.append(UInt16(min(n, Int(UInt16.max))))
@@ -143,6 +147,11 @@ public struct UpsampleStage {
         }
         try first.finish(command: "upsample")
         report.skipped = first.skippedTotal
+        if let field = options.scoreField, report.scored == 0, !copies.isEmpty {
+            // A misspelt field would otherwise weight nothing, silently.
+            throw InputError(.missingField, file: inputs.first ?? "<stdin>", field: field,
+                             "--by-score: none of the \(copies.count) documents has a numeric '\(field)' field")
+        }
         let rounds = Int(copies.max() ?? 0)
         report.rounds = rounds
         // Rounds: round k writes every document with at least k copies.

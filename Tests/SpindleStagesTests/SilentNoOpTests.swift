@@ -1,0 +1,52 @@
+import Foundation
+import Testing
+import SpindleIO
+@testable import SpindleStages
+
+/// Options that name a field no record has, and marks that are not text, are errors or handled — never
+/// silently ignored (issue 12 item 10).
+@Suite struct SilentNoOpTests {
+    static func withFile(_ contents: String, _ body: (String, String) throws -> Void) throws {
+        let dir = NSTemporaryDirectory() + "spindle-noop-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/in"
+        try Data(contents.utf8).write(to: URL(fileURLWithPath: path))
+        try body(path, dir)
+    }
+
+    static let docs = (0..<6).map { #"{"id":"d\#($0)","text":"the same words again and again \#($0 % 2)","source":"web","quality":\#($0)}"# }
+        .joined(separator: "\n") + "\n"
+
+    @Test func upsampleByAMissingScoreFieldFails() throws {
+        try Self.withFile(Self.docs) { path, dir in
+            var o = UpsampleOptions()
+            o.scoreField = "qualty"
+            let out = try OutputFile(path: dir + "/out.jsonl")
+            #expect(throws: InputError.self) { _ = try UpsampleStage(options: o).run(inputs: [path], output: out) }
+            o.scoreField = "quality"; o.scoreAbove = 2; o.scoreFactor = 2
+            let report = try UpsampleStage(options: o).run(inputs: [path], output: try OutputFile(path: dir + "/ok.jsonl"))
+            #expect(report.scored == 6)
+        }
+    }
+
+    @Test func dedupKeepByAMissingFieldFails() throws {
+        try Self.withFile(Self.docs) { path, dir in
+            var o = DedupOptions()
+            o.mode = .near
+            o.keep = .field("nosuchfield")
+            #expect(throws: InputError.self) { _ = try DedupStage(options: o).run(inputs: [path], output: try OutputFile(path: dir + "/a")) }
+            o.keep = .field("quality")
+            _ = try DedupStage(options: o).run(inputs: [path], output: try OutputFile(path: dir + "/b"))
+        }
+    }
+
+    @Test func textIngestDropsAByteOrderMark() throws {
+        try Self.withFile("\u{FEFF}First line\nsecond\n") { path, _ in
+            var docs: [Document] = []
+            try TextIngest(source: "s", blocks: false).run(path: path) { docs.append($0) }
+            #expect(docs.count == 1)
+            #expect(docs.first?.text == "First line\nsecond")
+        }
+    }
+}
