@@ -55,6 +55,22 @@ public struct DocLocation: Hashable, Comparable, Sendable {
     public var line: Int
     public init(path: String, line: Int) { self.path = path; self.line = line }
     public static func < (a: DocLocation, b: DocLocation) -> Bool { (a.path, a.line) < (b.path, b.line) }
+
+    /// One spelling per file, so a removal list written for `in/x` applies to `./in/x` or an absolute
+    /// path: the real path when the file exists here, else the path with `.`, empty and `..` segments folded.
+    public static func canonical(_ path: String) -> String {
+        if let r = realpath(path, nil) {
+            defer { free(r) }
+            return String(cString: r)
+        }
+        var parts: [Substring] = []
+        for seg in path.split(separator: "/", omittingEmptySubsequences: true) {
+            if seg == "." { continue }
+            if seg == "..", let last = parts.last, last != ".." { parts.removeLast(); continue }
+            parts.append(seg)
+        }
+        return (path.hasPrefix("/") ? "/" : "") + parts.joined(separator: "/")
+    }
 }
 
 /// One removal found by the reduce phase.
@@ -193,7 +209,7 @@ public struct DedupClusterReducer {
             guard parts.count >= 2, case .string(let p)? = try? JSONValue.parse(String(parts[0])), let n = Int(parts[1]) else {
                 throw InputError(.format, file: reader.name, line: l.number, "removal line: expected PATH<TAB>LINE...")
             }
-            out.insert(DocLocation(path: p, line: n))
+            out.insert(DocLocation(path: DocLocation.canonical(p), line: n))
         }
         return out
     }
@@ -203,12 +219,19 @@ public struct DedupClusterReducer {
 public func dedupApply(removals: Set<DocLocation>, inputs: [String], output: OutputFile, policy: ErrorPolicy = .fail) throws -> (kept: Int, removed: Int) {
     let records = try StageInput(paths: inputs, policy: policy)
     var kept = 0, removed = 0
+    var canonical: [String: String] = [:]
     try records.forEach { path, line, json in
-        if removals.contains(DocLocation(path: path, line: line)) { removed += 1; return }
+        let c = canonical[path] ?? { let c = DocLocation.canonical(path); canonical[path] = c; return c }()
+        if removals.contains(DocLocation(path: c, line: line)) { removed += 1; return }
         try output.write(json.bytes); try output.writeByte(0x0A)
         kept += 1
     }
     try records.finish(command: "dedup apply")
+    if removed == 0, let example = removals.first {
+        // Nothing matched: the list was made for other files (or other spellings of them).
+        throw InputError(.invalidValue, file: example.path, field: "removals",
+                         "the removal list names \(removals.count) records, none of them in these inputs (\(inputs.joined(separator: ", ")))")
+    }
     return (kept, removed)
 }
 

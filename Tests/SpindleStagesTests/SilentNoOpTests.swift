@@ -50,3 +50,31 @@ import SpindleIO
         }
     }
 }
+
+/// `dedup apply` matches a removal list to its inputs however their paths are spelled, and refuses a
+/// list that matches nothing.
+@Suite struct DedupApplyPathTests {
+    @Test func pathsAreMatchedCanonically() throws {
+        try SilentNoOpTests.withFile(SilentNoOpTests.docs) { path, dir in
+            let list = dir + "/removals.tsv"
+            // The list names the file as dir/./in, the input is given as dir//in.
+            var json: [UInt8] = []
+            JSONString.append(dir + "/./in", to: &json)
+            try Data((String(decoding: json, as: UTF8.self) + "\t2\n").utf8).write(to: URL(fileURLWithPath: list))
+            let removals = try DedupClusterReducer.readRemovals(list)
+            let r = try dedupApply(removals: removals, inputs: [dir + "//in"], output: try OutputFile(path: dir + "/out"))
+            #expect(r.removed == 1 && r.kept == 5)
+            _ = path
+        }
+    }
+
+    @Test func aListForOtherFilesIsAnError() throws {
+        try SilentNoOpTests.withFile(SilentNoOpTests.docs) { path, dir in
+            let removals: Set<DocLocation> = [DocLocation(path: "/elsewhere/in", line: 2)]
+            #expect(throws: InputError.self) {
+                _ = try dedupApply(removals: removals, inputs: [path], output: try OutputFile(path: dir + "/out"))
+            }
+            #expect(DocLocation.canonical("a/./b//c/../d") == "a/b/d")
+        }
+    }
+}
