@@ -47,12 +47,14 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS"),
         // Header-only CPU hints (prefetch) for the hot kernels.
         .systemLibrary(name: "CSpindleCPU"),
+        // Header-only system calls Glibc's Swift module lacks (renameat2 for atomic checkpoint switches).
+        .systemLibrary(name: "CSpindleSys"),
 
         .target(name: "SpindleIO", dependencies: ["CZstd", "CZlib"], swiftSettings: releaseTuning),
         .target(name: "SpindleStages", dependencies: ["SpindleIO", "CLibXML2"], swiftSettings: releaseTuning),
         .target(name: "SpindleTokenizer", dependencies: ["SpindleIO", "CSpindleCPU"], swiftSettings: releaseTuning),
         .target(name: "SpindleShards", dependencies: ["SpindleIO", "SpindleTokenizer", "CZstd"], swiftSettings: releaseTuning),
-        .target(name: "SpindleTrainer", dependencies: ["SpindleIO", "SpindleShards", "COpenBLAS", "CSpindleCPU"],
+        .target(name: "SpindleTrainer", dependencies: ["SpindleIO", "SpindleShards", "COpenBLAS", "CSpindleCPU", "CSpindleSys"],
                 swiftSettings: releaseTuning),
         .executableTarget(
             name: "spindle",

@@ -68,6 +68,14 @@ public final class AdamW: @unchecked Sendable {
     }
 }
 
+/// Stops a run whose loss or gradient norm is NaN or infinite, before the optimiser writes it into the
+/// weights (so no non-finite checkpoint is ever saved).
+func checkFinite(loss: Double, gradNorm: Double, step: Int) throws {
+    guard loss.isFinite, gradNorm.isFinite else {
+        throw TrainerError.diverged(step: step, message: "loss \(loss), gradient norm \(gradNorm)")
+    }
+}
+
 /// Global L2 norm of `grads` (summed in Double, fixed order) and, when above `maxNorm`, scales them
 /// down to it (torch.nn.utils.clip_grad_norm_, factor maxNorm / (norm + 1e-6)). Returns the norm before clipping.
 @discardableResult

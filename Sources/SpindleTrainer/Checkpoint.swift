@@ -4,6 +4,7 @@
 // cursor, rng state). transformers' LlamaForCausalLM.from_pretrained(DIR) loads the first two.
 import Foundation
 import SpindleIO
+import SpindleShards
 
 /// Training progress saved beside the weights.
 public struct TrainerState: Equatable, Sendable {
@@ -32,9 +33,29 @@ public struct TrainerState: Equatable, Sendable {
 }
 
 public enum Checkpoint {
-    /// Writes config.json and model.safetensors (and optimizer + state when given) into `dir`.
-    public static func save(_ model: LlamaModel, to dir: String, optimizer: AdamW? = nil, state: TrainerState? = nil) throws {
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    /// Writes config.json and model.safetensors (and optimizer + state, and the tokenizer stamp, when
+    /// given) as the checkpoint `dir`, atomically: a kill during the save leaves the previous checkpoint.
+    public static func save(_ model: LlamaModel, to dir: String, optimizer: AdamW? = nil, state: TrainerState? = nil,
+                            stamp: TokenizerStamp? = nil) throws {
+        let staging = try CheckpointDirectory(dir)
+        try write(model, into: staging.staging, optimizer: optimizer, state: state, stamp: stamp)
+        try staging.commit()
+    }
+
+    /// Several models saved as one checkpoint (`dir/NAME` each, e.g. PPO's policy and value), switched in together.
+    public static func save(_ parts: [(name: String, model: LlamaModel, optimizer: AdamW?)], to dir: String,
+                            state: TrainerState?, stamp: TokenizerStamp?) throws {
+        let staging = try CheckpointDirectory(dir)
+        for p in parts {
+            let sub = staging.staging + "/" + p.name
+            try FileManager.default.createDirectory(atPath: sub, withIntermediateDirectories: false)
+            try write(p.model, into: sub, optimizer: p.optimizer, state: state, stamp: stamp)
+        }
+        try staging.commit()
+    }
+
+    /// The files of one model's checkpoint, written into the (staging) directory `dir`.
+    static func write(_ model: LlamaModel, into dir: String, optimizer: AdamW?, state: TrainerState?, stamp: TokenizerStamp?) throws {
         let stored = model.layout.tensors   // a tied head is the embedding: only stored once
         try Safetensors.write(dir + "/model.safetensors", tensors: stored.map {
             ($0.name, $0.shape, UnsafeBufferPointer(start: model.params.p + $0.offset, count: $0.count))
@@ -48,7 +69,7 @@ public enum Checkpoint {
             try Safetensors.write(dir + "/optimizer.safetensors", tensors: ts, metadata: ["step": "\(optimizer.step)"])
         }
         if let state { try writeAtomically(Data(state.json().utf8), to: dir + "/trainer_state.json") }
-        // config.json last: its presence marks a complete checkpoint.
+        if let stamp { try PostTrainData.writeStamp(stamp, to: dir) }
         try writeAtomically(Data(model.config.huggingFaceJSON().utf8), to: dir + "/config.json")
     }
 
@@ -80,6 +101,9 @@ public enum Checkpoint {
             }
             guard src.shape == t.shape else {
                 throw TrainerError.format(file: path, message: "tensor \(t.name) has shape \(src.shape), config.json implies \(t.shape)")
+            }
+            if let bad = src.values.firstIndex(where: { !$0.isFinite }) {
+                throw TrainerError.format(file: path, message: "tensor \(t.name) holds a non-finite value (\(src.values[bad]) at index \(bad))")
             }
             src.values.withUnsafeBufferPointer { (model.params.p + t.offset).update(from: $0.baseAddress!, count: t.count) }
         }

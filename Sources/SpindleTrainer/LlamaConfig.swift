@@ -40,7 +40,8 @@ public struct LlamaConfig: Equatable, Sendable {
         if dim % nHeads != 0 { throw bad("n_heads", "dim \(dim) is not a multiple of n_heads \(nHeads)") }
         if nHeads % nKVHeads != 0 { throw bad("n_kv_heads", "n_heads \(nHeads) is not a multiple of n_kv_heads \(nKVHeads)") }
         if headDim % 2 != 0 { throw bad("n_heads", "head_dim \(headDim) must be even for rotary embeddings") }
-        if !(normEps > 0) { throw bad("norm_eps", "must be positive") }
+        if !(normEps > 0) || !normEps.isFinite { throw bad("norm_eps", "must be a positive finite number") }
+        if !(ropeTheta > 0) || !ropeTheta.isFinite { throw bad("rope_theta", "must be a positive finite number, got \(ropeTheta)") }
     }
 
     /// Number of parameters (tied head counted once).
@@ -120,6 +121,8 @@ public enum TrainerError: Error, CustomStringConvertible {
     case format(file: String, message: String)
     case data(file: String, line: Int?, message: String)
     case io(file: String, message: String)
+    /// Training produced a non-finite loss or gradient: the run stops, keeping the last good checkpoint.
+    case diverged(step: Int, message: String)
 
     public var description: String {
         switch self {
@@ -127,6 +130,7 @@ public enum TrainerError: Error, CustomStringConvertible {
         case let .format(file, m): return "\(file): \(m)"
         case let .data(file, line, m): return line.map { "\(file):\($0): \(m)" } ?? "\(file): \(m)"
         case let .io(file, m): return m.hasPrefix(file) ? m : "\(file): \(m)"   // SpindleIO errors name the file already
+        case let .diverged(step, m): return "training diverged at step \(step): \(m); the last checkpoint saved before it is kept (lower training.lr, or set training.grad_clip)"
         }
     }
 }

@@ -189,7 +189,7 @@ public final class PPOTrainer {
     }
 
     /// One PPO iteration on the next prompts of `train`.
-    public func iterate(train: [SamplingPrompt]) -> PPOIterationStats {
+    public func iterate(train: [SamplingPrompt]) throws -> PPOIterationStats {
         let t0 = DispatchTime.now().uptimeNanoseconds
         let s = settings
         let iter = state.step
@@ -259,7 +259,8 @@ public final class PPOTrainer {
                         }
                     }
                 }
-                clipGradientNorm(policy.grads.p, count: policy.layout.totalCount, maxNorm: 1, parallel: policy.parallel)
+                let pNorm = clipGradientNorm(policy.grads.p, count: policy.layout.totalCount, maxNorm: 1, parallel: policy.parallel)
+                try checkFinite(loss: pLossSum, gradNorm: pNorm, step: state.step + 1)
                 policyOpt.update(params: policy.params.p, grads: policy.grads.p, lr: s.lr)
                 // Value.
                 value.zeroGradients()
@@ -278,7 +279,8 @@ public final class PPOTrainer {
                     }
                     dV.withUnsafeBufferPointer { value.scoreBackward(valueActs, dScores: $0.baseAddress!) }
                 }
-                clipGradientNorm(value.grads.p, count: value.layout.totalCount, maxNorm: 1, parallel: value.parallel)
+                let vNorm = clipGradientNorm(value.grads.p, count: value.layout.totalCount, maxNorm: 1, parallel: value.parallel)
+                try checkFinite(loss: 0, gradNorm: vNorm, step: state.step + 1)
                 valueOpt.update(params: value.params.p, grads: value.grads.p, lr: s.valueLR)
                 tokens += nTok
             }

@@ -23,12 +23,9 @@ public enum PPORun {
         var evals: [(Int, Double)] = []
         var best = -Double.infinity, sinceBest = 0, stopped = false
         func save() throws {
-            try Checkpoint.save(trainer.policy, to: out + "/checkpoint/policy", optimizer: trainer.policyOpt, state: trainer.state)
-            try Checkpoint.save(trainer.value, to: out + "/checkpoint/value", optimizer: trainer.valueOpt, state: trainer.state)
-            if let stamp {
-                try PostTrainData.writeStamp(stamp, to: out + "/checkpoint/policy")
-                try PostTrainData.writeStamp(stamp, to: out + "/checkpoint/value")
-            }
+            // Policy and value switch in together: a resume never pairs one iteration's policy with another's value.
+            try Checkpoint.save([("policy", trainer.policy, trainer.policyOpt), ("value", trainer.value, trainer.valueOpt)],
+                                to: out + "/checkpoint", state: trainer.state, stamp: stamp)
         }
         func evaluate() throws {
             let e = trainer.evaluate(heldOut)
@@ -37,14 +34,13 @@ public enum PPORun {
             log(String(format: "eval  iter %d  held-out mean reward %.4f%@", trainer.state.step, e, e > best ? "  (best)" : ""))
             if e > best {
                 best = e; sinceBest = 0
-                try Checkpoint.save(trainer.policy, to: out + "/best")
-                if let stamp { try PostTrainData.writeStamp(stamp, to: out + "/best") }
+                try Checkpoint.save(trainer.policy, to: out + "/best", stamp: stamp)
             } else { sinceBest += 1 }
         }
         log("ppo: \(train.count) prompts (\(heldOut.count) held out), \(s.promptsPerIteration) per iteration, mini-batch \(s.miniBatch), beta \(s.beta), clip \(s.clip), lr \(s.lr) constant; starting at iteration \(trainer.state.step)")
         if !heldOut.isEmpty && s.evalEvery > 0 && !resumed { try evaluate() }
         while trainer.state.step < s.iterations {
-            let st = trainer.iterate(train: train)
+            let st = try trainer.iterate(train: train)
             stats.append(st)
             emit(st.json)
             log(st.line)

@@ -2,6 +2,7 @@
 // checkpoints, the HTML report — and the random-token benchmark.
 import Foundation
 import SpindleIO
+import SpindleShards
 
 /// Output of a finished run.
 public struct RunSummary: Sendable {
@@ -15,11 +16,12 @@ public enum Pretrain {
     /// Trains `config.steps` steps (continuing from `resumeFrom` when given), writing into
     /// `config.outputDir`: metrics.jsonl, checkpoint/ (HF layout + optimizer + state), report.html.
     public static func run(config: TrainConfig, train: TrainingBatchSource, eval: TrainingBatchSource?,
-                           resumeFrom: String? = nil, log: (String) -> Void) throws -> RunSummary {
+                           resumeFrom: String? = nil, stamp: TokenizerStamp? = nil, log: (String) -> Void) throws -> RunSummary {
         let out = config.outputDir
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         let trainer = try resumeFrom.map { try Trainer.resuming(from: $0, config: config, source: train) }
             ?? Trainer(config: config, source: train)
+        trainer.stamp = stamp
         let ckpt = out + "/checkpoint"
         let metricsPath = out + "/metrics.jsonl"
         if resumeFrom == nil { _ = FileManager.default.createFile(atPath: metricsPath, contents: nil) }

@@ -62,11 +62,10 @@ extension Pretrain {
         var cfg = config
         let data = try PretrainData.open(config: &cfg, resume: resume, log: log)
         let ckpt = cfg.outputDir + "/checkpoint"
-        defer { if let stamp = data.stamp { try? PostTrainData.writeStamp(stamp, to: ckpt) } }
         if resume && !FileManager.default.fileExists(atPath: ckpt + "/trainer_state.json") {
             throw TrainerError.io(file: ckpt, message: "--resume: no checkpoint with trainer_state.json here")
         }
-        return try run(config: cfg, train: data.train, eval: data.eval, resumeFrom: resume ? ckpt : nil, log: log)
+        return try run(config: cfg, train: data.train, eval: data.eval, resumeFrom: resume ? ckpt : nil, stamp: data.stamp, log: log)
     }
 }
 

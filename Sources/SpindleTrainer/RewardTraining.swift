@@ -94,6 +94,7 @@ public enum RewardTraining {
             }
             let lr = schedule.lr(at: state.step)
             let norm = clipGradientNorm(model.grads.p, count: model.layout.totalCount, maxNorm: config.gradClip, parallel: parallel)
+            try checkFinite(loss: lossSum, gradNorm: norm, step: state.step + 1)
             optimizer.update(params: model.params.p, grads: model.grads.p, lr: lr)
             state.step += 1
             state.cursor = (state.cursor + batch.count) % pairs.count
@@ -118,8 +119,7 @@ public enum RewardTraining {
                 log(String(format: "eval  step %d  held-out accuracy %.3f (%d pairs)", state.step, a.accuracy, a.total))
             }
             if isLast || state.step == stopAt || (config.checkpointEvery > 0 && state.step % config.checkpointEvery == 0) {
-                try Checkpoint.save(model, to: ckpt, optimizer: optimizer, state: state)
-                if let stamp { try PostTrainData.writeStamp(stamp, to: ckpt) }
+                try Checkpoint.save(model, to: ckpt, optimizer: optimizer, state: state, stamp: stamp)
                 let html = Report.html(title: "spindle train rm — \(out)", config: config.json(), history: history,
                                        summary: ["steps: \(state.step) of \(config.steps)", String(format: "last loss %.4f", lastLoss),
                                                  "margin table: \(margins.rawValue)", "eval curve: 1 − held-out accuracy"] +

@@ -25,12 +25,11 @@ public enum SFT {
             }
             var state = TrainerState()
             state.rngState = config.seed
-            try Checkpoint.save(model, to: ckpt, optimizer: AdamW(layout: model.layout, settings: config.adamw, parallel: model.parallel), state: state)
+            try Checkpoint.save(model, to: ckpt, optimizer: AdamW(layout: model.layout, settings: config.adamw, parallel: model.parallel),
+                                state: state, stamp: stamp)
             _ = FileManager.default.createFile(atPath: config.outputDir + "/metrics.jsonl", contents: nil)
             log("sft: starting from \(initFrom)")
         }
-        let summary = try Pretrain.run(config: config, train: train, eval: eval, resumeFrom: ckpt, log: log)
-        if let stamp { try PostTrainData.writeStamp(stamp, to: ckpt) }
-        return summary
+        return try Pretrain.run(config: config, train: train, eval: eval, resumeFrom: ckpt, stamp: stamp, log: log)
     }
 }

@@ -107,7 +107,16 @@ public struct TrainConfig: Equatable, Sendable {
             throw TrainerError.config(field: "training.seq_len", message: "\(seqLen) exceeds model.max_seq_len \(model.maxSeqLen)")
         }
         if steps < 0 || warmupSteps < 0 { throw TrainerError.config(field: "training.steps", message: "must not be negative") }
-        if !(lr > 0) { throw TrainerError.config(field: "training.lr", message: "must be positive") }
+        if !(lr > 0) || !lr.isFinite { throw TrainerError.config(field: "training.lr", message: "must be a positive finite number, got \(lr)") }
+        for (f, v) in [("training.beta1", adamw.beta1), ("training.beta2", adamw.beta2)] where !(v >= 0 && v < 1) {
+            throw TrainerError.config(field: f, message: "must be in [0, 1), got \(v)")
+        }
+        if !(adamw.eps > 0) || !adamw.eps.isFinite { throw TrainerError.config(field: "training.eps", message: "must be a positive finite number, got \(adamw.eps)") }
+        if !(adamw.weightDecay >= 0) || !adamw.weightDecay.isFinite {
+            throw TrainerError.config(field: "training.weight_decay", message: "must be a finite number >= 0, got \(adamw.weightDecay)")
+        }
+        if !(gradClip >= 0) || !gradClip.isFinite { throw TrainerError.config(field: "training.grad_clip", message: "must be a finite number >= 0, got \(gradClip)") }
+        if !(minLRRatio >= 0 && minLRRatio <= 1) { throw TrainerError.config(field: "training.min_lr_ratio", message: "must be in [0, 1], got \(minLRRatio)") }
         if !["ids", "mds"].contains(dataFormat) {
             throw TrainerError.config(field: "data.format", message: "\"\(dataFormat)\": expected \"ids\" or \"mds\"")
         }

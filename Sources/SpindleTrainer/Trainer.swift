@@ -4,6 +4,7 @@
 // data and seed, and a resumed run continues exactly.
 import Foundation
 import SpindleIO
+import SpindleShards
 
 /// What one optimiser step did.
 public struct StepResult: Sendable {
@@ -67,9 +68,12 @@ public final class Trainer {
         return t
     }
 
-    /// Writes weights (HF layout), optimiser state and cursor into `dir`.
+    /// The shards' tokenizer, saved with every checkpoint (so a resumed or killed run keeps the guard).
+    public var stamp: TokenizerStamp?
+
+    /// Writes weights (HF layout), optimiser state, cursor and tokenizer stamp as the checkpoint `dir`.
     public func save(to dir: String) throws {
-        try Checkpoint.save(model, to: dir, optimizer: optimizer, state: state)
+        try Checkpoint.save(model, to: dir, optimizer: optimizer, state: state, stamp: stamp)
     }
 
     /// Copies the next `rowsPerStep` rows into the staging buffers, checking token ids.
@@ -113,11 +117,11 @@ public final class Trainer {
             lossSum += model.forwardBackward(acts, lossScale: scale).lossSum
         }
         let lr = config.schedule.lr(at: state.step)
-        let norm = Profile.time(.optimizer) { () -> Double in
-            let norm = clipGradientNorm(model.grads.p, count: model.layout.totalCount, maxNorm: config.gradClip, parallel: model.parallel)
-            optimizer.update(params: model.params.p, grads: model.grads.p, lr: lr)
-            return norm
+        let norm = Profile.time(.optimizer) {
+            clipGradientNorm(model.grads.p, count: model.layout.totalCount, maxNorm: config.gradClip, parallel: model.parallel)
         }
+        try checkFinite(loss: lossSum, gradNorm: norm, step: state.step + 1)
+        Profile.time(.optimizer) { optimizer.update(params: model.params.p, grads: model.grads.p, lr: lr) }
         state.step += 1
         state.cursor = (state.cursor + rowsPerStep) % source.rowCount
         state.tokensSeen += rowsPerStep * config.seqLen

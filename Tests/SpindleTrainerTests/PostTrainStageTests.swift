@@ -76,15 +76,15 @@ func tinyRMConfig(out: String, steps: Int) -> TrainConfig {
 
     @Test func ppoIterationsAreDeterministicAndStartAtZeroKL() throws {
         let a = try ppoSetup(seed: 11), b = try ppoSetup(seed: 11)
-        let sa = (0..<2).map { _ in a.iterate(train: Self.prompts) }
-        let sb = (0..<2).map { _ in b.iterate(train: Self.prompts) }
+        let sa = try (0..<2).map { _ in try a.iterate(train: Self.prompts) }
+        let sb = try (0..<2).map { _ in try b.iterate(train: Self.prompts) }
         #expect(abs(sa[0].klK1) < 1e-5 && abs(sa[0].klK3) < 1e-6, "policy == reference at the first rollout")
         #expect(sa.map { $0.json.replacingOccurrences(of: #""seconds": [0-9.]+"#, with: "", options: .regularExpression) } == sb.map { $0.json.replacingOccurrences(of: #""seconds": [0-9.]+"#, with: "", options: .regularExpression) })
         #expect(a.policy.parameters.elementsEqual(b.policy.parameters) && a.value.parameters.elementsEqual(b.value.parameters))
         #expect(sa.allSatisfy { $0.policyLoss.isFinite && $0.valueLoss.isFinite && $0.entropy > 0 && $0.lengthMean >= 1 })
         #expect(sa[1].klK3 >= 0)
         let c = try ppoSetup(seed: 12)
-        #expect(c.iterate(train: Self.prompts).rewardCombined.mean != sa[0].rewardCombined.mean, "another seed samples other responses")
+        #expect(try c.iterate(train: Self.prompts).rewardCombined.mean != sa[0].rewardCombined.mean, "another seed samples other responses")
     }
 
     @Test(arguments: [5, 6, 7] as [UInt64])
@@ -93,7 +93,7 @@ func tinyRMConfig(out: String, steps: Int) -> TrainConfig {
         // 8 times at one fixed seed before and after training (common random numbers).
         let t = try ppoSetup(seed: seed, iterations: 15, prompts: 8, lr: 3e-3, epochs: 2)
         let before = t.evaluate(Self.prompts)
-        for _ in 0..<15 { _ = t.iterate(train: Self.prompts) }
+        for _ in 0..<15 { _ = try t.iterate(train: Self.prompts) }
         let after = t.evaluate(Self.prompts)
         #expect(after > before, "mean reward \(before) -> \(after)")
     }
