@@ -1,17 +1,18 @@
 import Foundation
 import Testing
 @testable import SpindleShards
+import SpindleTestSupport
 import SpindleTokenizer
 
 /// The Llama 2 tokenizer and real SFT data from ../shared/data (skipped when absent).
 enum RealData {
-    static let tokenizerPath = Paths.sharedData + "/tokenizers/llama2/tokenizer.model"
+    static let tokenizerPath = SharedData.llama2Model
     static var available: Bool { FileManager.default.fileExists(atPath: tokenizerPath) }
     static let model: SentencePieceModel? = try? SentencePieceModel(contentsOf: tokenizerPath)
 
     /// Alpaca records as dialogues (instruction + input as the user turn, output as the answer).
     static func alpaca(limit: Int = .max) -> [Dialogue] {
-        guard let data = FileManager.default.contents(atPath: Paths.sharedData + "/sft/alpaca_en_demo.json"),
+        guard let data = FileManager.default.contents(atPath: SharedData.path("sft/alpaca_en_demo.json")),
               let items = try? IndexJSON.parse(Array(data)).arrayValue else { return [] }
         return items.prefix(limit).enumerated().compactMap { i, v in
             guard let ins = v["instruction"]?.stringValue, let out = v["output"]?.stringValue else { return nil }
@@ -21,7 +22,7 @@ enum RealData {
     }
 }
 
-@Suite("Real tokenizer", .enabled(if: RealData.available, "no ../shared/data/tokenizers/llama2/tokenizer.model"))
+@Suite("Real tokenizer", .requires(.llama2Tokenizer))
 struct RealTokenizerTests {
     /// Encoding the prompt and the answer separately gives exactly the ids of the reference's single
     /// encode of "[INST] {user} [/INST] {answer} " — the property role-based masks rest on.

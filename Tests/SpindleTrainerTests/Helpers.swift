@@ -1,6 +1,7 @@
 // Shared helpers: finite-difference gradient checks and small fixtures.
 import Foundation
 @testable import SpindleTrainer
+import SpindleTestSupport
 
 /// Deterministic values in [-scale, scale).
 func randomArray(_ n: Int, seed: UInt64, scale: Float = 1) -> [Float] {
@@ -30,11 +31,6 @@ func tinyConfig(tied: Bool = false) -> LlamaConfig {
     LlamaConfig(dim: 16, nLayers: 2, nHeads: 4, nKVHeads: 2, hiddenDim: 24, vocabSize: 11, maxSeqLen: 32,
                 tieEmbeddings: tied)
 }
-
-/// Package root (…/Tests/SpindleTrainerTests/Helpers.swift → …).
-let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent()
-let sharedData = packageRoot.appendingPathComponent("../shared/data").standardized
 
 /// A heap buffer for tests: closures read it while gradient checks poke it (no inout exclusivity).
 final class Buf {
