@@ -8,6 +8,9 @@ enum CLI {
 
     @discardableResult
     static func run(_ args: [String], stdin: String? = nil) throws -> ProcessResult { try SpindleBinary.run(args, stdin: stdin) }
+
+    @available(*, deprecated, message: "use `let t = TempDir(\"cli\"); defer { t.cleanup() }`")
+    static func tempDir() throws -> String { TempDir("cli").path }
 }
 
 @Suite(.requires(.spindleBinary)) struct CLITests {

@@ -4,7 +4,7 @@ import Testing
 import SpindleTestSupport
 import SpindleTokenizer
 
-/// The Llama 2 tokenizer and real SFT data from ../shared/data (skipped when absent).
+/// The Llama 2 tokenizer and real SFT data from ../shared/data (the suite requires both).
 enum RealData {
     static let tokenizerPath = SharedData.llama2Model
     static var available: Bool { FileManager.default.fileExists(atPath: tokenizerPath) }
@@ -22,7 +22,7 @@ enum RealData {
     }
 }
 
-@Suite("Real tokenizer", .requires(.llama2Tokenizer))
+@Suite("Real tokenizer", .requires(.llama2Tokenizer, .sharedData("sft/alpaca_en_demo.json")))
 struct RealTokenizerTests {
     /// Encoding the prompt and the answer separately gives exactly the ids of the reference's single
     /// encode of "[INST] {user} [/INST] {answer} " — the property role-based masks rest on.
