@@ -11,13 +11,15 @@ PKGCONFIGS := libzstd libxml-2.0 openblas zlib
 TOK        := $(OUT)/tokenizer.model
 RUNS       := $(OUT)/runs
 
-.PHONY: all deps build demo data tokenizer shards pretrain sft rm rejection ppo rm-real test bench clean help
+.PHONY: all deps build demo data tokenizer shards pretrain sft rm rejection ppo rm-real test test-release bench clean help
 
 all: deps build demo
 
 help:
 	@echo "make           install system libraries if missing, build, run the whole pipeline on corpora/ into $(OUT)/"
-	@echo "make test      the test suite (Swift Testing); real-data tests use $(SHARED)/data when present"
+	@echo "make test      the test suite (Swift Testing); real-data tests use $(SHARED)/data when present, the"
+	@echo "               cross-checks the Python in SPINDLE_PYTHON (SPINDLE_PYTHON=\$$(.ci/python-env | tail -n 1) make test)"
+	@echo "make test-release   the fuzz, corruption and parity tests against the release build"
 	@echo "make bench     every stage side by side with the tool a user would otherwise pick"
 	@echo "make data | tokenizer | shards | pretrain | sft | rm | rejection | ppo   one stage of the pipeline"
 	@echo "make rm-real   reward models on the real preference data in $(SHARED)/data (accuracy per aspect)"
@@ -122,6 +124,15 @@ rm-real: build
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+
+# The tests that feed untrusted or damaged bytes to the parsers (fuzz, corruption, never-crash) and the
+# parity cross-checks, against the release build: what ships is what they prove safe. (`swift test`
+# builds them itself: `swift build -c release --build-tests` does not compile the modules for
+# @testable import.) The release modules are rebuilt with testing enabled, so a later `make build`
+# recompiles them.
+RELEASE_TESTS ?= Fuzz|Crash|[Cc]orrupt|[Tt]runcated|Parity|CrossCheck|JSONLineTests
+test-release: deps
+	$(SWIFT) test -c release --filter '$(RELEASE_TESTS)'
 
 bench: deps build
 	@for b in bench/io.sh bench/stages.sh bench/tokenizer.sh bench/shards.sh bench/trainer.sh bench/posttrain.sh; do \

@@ -63,11 +63,17 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
-        .testTarget(name: "SpindleIOTests", dependencies: ["SpindleIO"]),
-        .testTarget(name: "SpindleStagesTests", dependencies: ["SpindleStages", "SpindleIO"]),
-        .testTarget(name: "SpindleTokenizerTests", dependencies: ["SpindleTokenizer", "SpindleIO"]),
-        .testTarget(name: "SpindleShardsTests", dependencies: ["SpindleShards", "SpindleTokenizer", "SpindleIO"]),
-        .testTarget(name: "SpindleTrainerTests", dependencies: ["SpindleTrainer", "SpindleShards"]),
-        .testTarget(name: "SpindleCLITests", dependencies: ["SpindleIO"]),
+        // Tests. SpindleTestSupport is the one place for what every test target shares: paths (package,
+        // corpora/, ../shared), a temporary directory, a process runner, the Python peers and the
+        // `.requires(...)` trait that records why a test skips. Only test targets use it.
+        .target(name: "SpindleTestSupport", path: "Tests/SpindleTestSupport"),
+        .testTarget(name: "SpindleIOTests", dependencies: ["SpindleIO", "SpindleTestSupport"]),
+        .testTarget(name: "SpindleStagesTests", dependencies: ["SpindleStages", "SpindleIO", "SpindleTestSupport"]),
+        .testTarget(name: "SpindleTokenizerTests", dependencies: ["SpindleTokenizer", "SpindleIO", "SpindleTestSupport"]),
+        // The shard tests run `spindle pack`: they depend on the executable so it is always rebuilt with them.
+        .testTarget(name: "SpindleShardsTests",
+                    dependencies: ["SpindleShards", "SpindleTokenizer", "SpindleIO", "SpindleTestSupport", "spindle"]),
+        .testTarget(name: "SpindleTrainerTests", dependencies: ["SpindleTrainer", "SpindleShards", "SpindleTestSupport"]),
+        .testTarget(name: "SpindleCLITests", dependencies: ["SpindleIO", "SpindleTestSupport", "spindle"]),
     ]
 )

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import SpindleTestSupport
 
 /// Walks every subcommand `spindle --help` lists (recursively) and checks the README's promises on
 /// each: `--help` exits 0; `--print-config` exits 0 with JSON; a missing input exits 66 with one line
@@ -83,7 +84,7 @@ import Testing
         for path in leaves {
             let name = "spindle " + path.joined(separator: " ")
             guard let template = Self.runs[path.joined(separator: " ")] else { continue }
-            let dir = try CLI.tempDir()
+            let dir = TempDir("cli").path
             let args = path + template.map { $0.replacingOccurrences(of: "OUT", with: dir) }
 
             let config = try CLI.run(args + ["--print-config"])
@@ -103,7 +104,7 @@ import Testing
     }
 
     @Test func corruptModelIsBadData() throws {
-        let dir = try CLI.tempDir()
+        let dir = TempDir("cli").path
         try Data("not a model".utf8).write(to: URL(fileURLWithPath: dir + "/bad.model"))
         for args in [["tokenizer", "encode", "--model", dir + "/bad.model"], ["tokenizer", "info", "--model", dir + "/bad.model"]] {
             let r = try CLI.run(args, stdin: "")
@@ -128,7 +129,7 @@ import Testing
         let p = Process()
         p.executableURL = URL(fileURLWithPath: CLI.binary)
         p.arguments = ["train", "pretrain", "--config", "nano", "--print-config"]
-        p.currentDirectoryURL = URL(fileURLWithPath: try CLI.tempDir())
+        p.currentDirectoryURL = URL(fileURLWithPath: TempDir("cli").path)
         let out = Pipe()
         p.standardOutput = out
         p.standardError = Pipe()

@@ -1,18 +1,13 @@
 import Foundation
 import Testing
 import SpindleIO
+import SpindleTestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// `-o` never replaces what is not a regular file, and never names one of the inputs.
 @Suite struct OutputTargetTests {
-    func tempDir() throws -> String {
-        let d = NSTemporaryDirectory() + "spindle-otarget-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
-        return d
-    }
-
     @Test func devNullStaysADevice() throws {
         let out = try OutputFile(path: "/dev/null")
         try out.write("discarded\n")
@@ -24,8 +19,8 @@ import Glibc
     }
 
     @Test func fifoIsWrittenInPlace() throws {
-        let dir = try tempDir()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let tmp = TempDir("otarget"), dir = tmp.path
+        defer { tmp.cleanup() }
         let fifo = dir + "/pipe"
         #expect(mkfifo(fifo, 0o600) == 0)
         // A reader on another thread drains the pipe while the output writes and commits.
@@ -42,8 +37,8 @@ import Glibc
     }
 
     @Test func outputEqualToAnInputIsRefused() throws {
-        let dir = try tempDir()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let tmp = TempDir("otarget"), dir = tmp.path
+        defer { tmp.cleanup() }
         let input = dir + "/in.jsonl"
         try Data("{\"text\":\"x\"}\n".utf8).write(to: URL(fileURLWithPath: input))
         // Spelled differently, still the same file.

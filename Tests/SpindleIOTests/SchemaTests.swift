@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import SpindleIO
+import SpindleTestSupport
 
 /// The subset of JSON Schema that Spindle's schemas use: type, required, properties,
 /// additionalProperties, enum, items, minItems and file-relative $ref.
@@ -46,7 +47,7 @@ struct MiniSchemaValidator {
 }
 
 @Suite struct SchemaTests {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let root = URL(fileURLWithPath: TestPaths.packageRoot)
     let validator = MiniSchemaValidator(directory: SchemaTests.root.appendingPathComponent("schemas"))
 
     func lines(_ relative: String) throws -> [JSONValue] {

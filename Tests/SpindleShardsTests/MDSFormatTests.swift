@@ -2,6 +2,7 @@ import Foundation
 import SpindleIO
 import Testing
 @testable import SpindleShards
+import SpindleTestSupport
 
 @Suite("Hashes")
 struct HashTests {

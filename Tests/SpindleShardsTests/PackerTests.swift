@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import SpindleIO
 @testable import SpindleShards
+import SpindleTestSupport
 
 /// Random words for test documents and dialogues.
 func words(_ rng: inout TestRNG, _ n: Int) -> String {

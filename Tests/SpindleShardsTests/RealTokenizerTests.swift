@@ -2,17 +2,18 @@ import Foundation
 import Testing
 import SpindleIO
 @testable import SpindleShards
+import SpindleTestSupport
 import SpindleTokenizer
 
-/// The Llama 2 tokenizer and real SFT data from ../shared/data (skipped when absent).
+/// The Llama 2 tokenizer and real SFT data from ../shared/data (the suite requires both).
 enum RealData {
-    static let tokenizerPath = Paths.sharedData + "/tokenizers/llama2/tokenizer.model"
+    static let tokenizerPath = SharedData.llama2Model
     static var available: Bool { FileManager.default.fileExists(atPath: tokenizerPath) }
     static let model: SentencePieceModel? = try? SentencePieceModel(contentsOf: tokenizerPath)
 
     /// Alpaca records as dialogues (instruction + input as the user turn, output as the answer).
     static func alpaca(limit: Int = .max) -> [Dialogue] {
-        guard let data = FileManager.default.contents(atPath: Paths.sharedData + "/sft/alpaca_en_demo.json"),
+        guard let data = FileManager.default.contents(atPath: SharedData.path("sft/alpaca_en_demo.json")),
               let items = try? JSONValue.parse(Array(data)).arrayValue else { return [] }
         return items.prefix(limit).enumerated().compactMap { i, v in
             guard let ins = v["instruction"]?.stringValue, let out = v["output"]?.stringValue else { return nil }
@@ -22,7 +23,7 @@ enum RealData {
     }
 }
 
-@Suite("Real tokenizer", .enabled(if: RealData.available, "no ../shared/data/tokenizers/llama2/tokenizer.model"))
+@Suite("Real tokenizer", .requires(.llama2Tokenizer, .sharedData("sft/alpaca_en_demo.json")))
 struct RealTokenizerTests {
     /// Encoding the prompt and the answer separately gives exactly the ids of the reference's single
     /// encode of "[INST] {user} [/INST] {answer} " — the property role-based masks rest on.

@@ -2,17 +2,18 @@ import Foundation
 import Testing
 import SpindleIO
 @testable import SpindleShards
+import SpindleTestSupport
 
-/// Cross-checks against PyPI's mosaicml-streaming, run through `bench/shards_mds.py` in the venv at
-/// `<package>/.venv-mds` (see /work/shared/bench/README.md). Skipped when the venv is absent.
-@Suite("Streaming cross-check", .enabled(if: Paths.hasStreamingVenv, "no .venv-mds with mosaicml-streaming"))
+/// Cross-checks against PyPI's mosaicml-streaming, run through `bench/shards_mds.py` with the Python
+/// that `.ci/python-env` sets up (SPINDLE_PYTHON). Skipped when that Python cannot import streaming.
+@Suite("Streaming cross-check", .requires(.python("streaming", "numpy")))
 struct StreamingCrossCheckTests {
-    static let script = Paths.packageRoot + "/bench/shards_mds.py"
+    static let script = TestPaths.packageRoot + "/bench/shards_mds.py"
 
     /// Every sample of each directory as streaming (or numpy) decodes it: column -> JSON value.
     /// One Python process for all directories (importing streaming costs seconds).
     func pythonSamples(_ mode: String, _ dirs: [String]) throws -> [String: [[String: JSONValue]]] {
-        let r = try run(Paths.venvPython, [Self.script, mode] + dirs)
+        let r = try Python.run([Self.script, mode] + dirs)
         #expect(r.status == 0, "\(r.stderr.suffix(2000))")
         var out: [String: [[String: JSONValue]]] = [:]
         var current = ""
@@ -92,7 +93,7 @@ struct StreamingCrossCheckTests {
             "hashes": .array([.string("sha256")]),
         ])
         writeBytes(Array(spec.pythonDumps().utf8), t.sub("spec.json"))
-        let w = try run(Paths.venvPython, [Self.script, "write", t.sub("theirs"), t.sub("spec.json")])
+        let w = try Python.run([Self.script, "write", t.sub("theirs"), t.sub("spec.json")])
         #expect(w.status == 0, "\(w.stderr.suffix(2000))")
         var ourIndex = r.index
         ourIndex.extra = [:]
@@ -104,7 +105,7 @@ struct StreamingCrossCheckTests {
 }
 
 /// index.json of every kind validates against schemas/shards-index.schema.json (Python jsonschema).
-@Suite("Index schema", .enabled(if: Paths.hasJSONSchema, "python3 with jsonschema not available"))
+@Suite("Index schema", .requires(.python("jsonschema")))
 struct IndexSchemaTests {
     @Test func everyKindValidates() throws {
         let t = TempDir(); defer { t.cleanup() }
@@ -129,8 +130,8 @@ struct IndexSchemaTests {
             jsonschema.validate(json.load(open(path)), schema)
         print("ok")
         """
-        let r = try run("/usr/bin/env", ["python3", "-c", script, Paths.packageRoot + "/schemas/shards-index.schema.json"]
-                        + ["sft", "pre", "pref", "prompts"].map { t.sub("\($0)/index.json") })
+        let r = try Python.script(script, args: [TestPaths.package("schemas/shards-index.schema.json")]
+                                  + ["sft", "pre", "pref", "prompts"].map { t.sub("\($0)/index.json") })
         #expect(r.status == 0 && r.stdout.contains("ok"), "\(r.stderr.suffix(1500))")
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import SpindleShards
+import SpindleTestSupport
 
 /// Packs SFT dialogues with the fake encoder.
 func packSFTDir(_ dir: String, _ dialogues: [Dialogue], seqLen: Int = 512, gatt: Bool = false) throws {

@@ -1,6 +1,7 @@
 import Testing
 import SpindleIO
 @testable import SpindleStages
+import SpindleTestSupport
 
 @Suite struct ConverterTests {
     @Test func hhTranscriptSplitsAtTheLastAssistantTurn() throws {
@@ -28,7 +29,7 @@ import SpindleIO
         }
     }
 
-    @Test(.enabled(if: SharedData.available)) func realHHPairsConvertWithTheAspectTag() throws {
+    @Test(.requires(.sharedData("preference/hh-rlhf/harmless-base-part-a.jsonl.gz"))) func realHHPairsConvertWithTheAspectTag() throws {
         let c = Converter(format: .hh, aspect: .safety, idPrefix: "hh")
         let records = try RecordInput(paths: [SharedData.path("preference/hh-rlhf/harmless-base-part-a.jsonl.gz")])
         var n = 0
@@ -41,7 +42,7 @@ import SpindleIO
         #expect(n == 1387)
     }
 
-    @Test(.enabled(if: SharedData.available)) func realShareGPTAndDPOFiles() throws {
+    @Test(.requires(.sharedData)) func realShareGPTAndDPOFiles() throws {
         for (format, file, expected) in [(ConvertFormat.messages, "sft/chat/fastchat_dummy_conversation.json", 500),
                                          (.dpo, "preference/dpo_en_demo.json", 300), (.alpaca, "sft/alpaca_en_demo.json", 999)] {
             let c = Converter(format: format, idPrefix: format.rawValue)

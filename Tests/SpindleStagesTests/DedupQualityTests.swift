@@ -1,6 +1,7 @@
 import Testing
 import SpindleIO
 @testable import SpindleStages
+import SpindleTestSupport
 
 /// Near-duplicate quality on edited real text (Wikipedia articles and C4 pages from ../shared/data):
 /// each base document gets edited variants (word insertions, deletions, substitutions, sentence
@@ -8,7 +9,7 @@ import SpindleIO
 /// Jaccard of every variant against its base is computed exactly, and the one-shot index is scored.
 @Suite struct NearDupQualityTests {
     static func bases(limit: Int) throws -> [String] {
-        guard let data = sharedData else { return [] }
+        let data = TestPaths.shared + "/data"
         var out: [String] = []
         let wiki = String(decoding: try InputFile.readAll(path: data + "/pretrain/en/wiki_demo.txt"), as: UTF8.self)
         for line in wiki.split(separator: "\n") {
@@ -105,7 +106,7 @@ import SpindleIO
         return f
     }
 
-    @Test(.enabled(if: sharedData != nil), arguments: [VerifyMode.estimate, .exact])
+    @Test(.requires(.sharedData("pretrain/en/wiki_demo.txt"), .sharedData("pretrain/en/c4_demo.jsonl")), arguments: [VerifyMode.estimate, .exact])
     func editedRealText(verify: VerifyMode) throws {
         let f = try Self.evaluate(verify: verify)
         print("near-dup quality (verify \(verify.rawValue)): \(f)")

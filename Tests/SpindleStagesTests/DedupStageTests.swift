@@ -1,12 +1,10 @@
 import Testing
 import SpindleIO
 @testable import SpindleStages
-#if canImport(Glibc)
-import Glibc
-#endif
+import SpindleTestSupport
 
 @Suite struct DedupStageTests {
-    func run(_ o: DedupOptions, _ inputs: [String], _ dir: ScratchDir, _ name: String) throws -> (String, DedupReport) {
+    func run(_ o: DedupOptions, _ inputs: [String], _ dir: TempDir, _ name: String) throws -> (String, DedupReport) {
         let out = try dir.out(name)
         let r = try DedupStage(options: o).run(inputs: inputs, output: out)
         try out.commit()
@@ -14,7 +12,7 @@ import Glibc
     }
 
     @Test func exactKeepsFirstAndPassesFieldsThrough() throws {
-        let dir = ScratchDir()
+        let dir = TempDir("stages"); defer { dir.cleanup() }
         let a = try dir.file("a.jsonl", [
             #"{"id":"1","text":"Hello, World!","source":"web","meta":{"n":1.50,"tags":["x"]}}"#,
             #"{"id":"2","text":"hello world","source":"web"}"#,
@@ -28,7 +26,7 @@ import Glibc
     }
 
     @Test func exactKeepLongestAndField() throws {
-        let dir = ScratchDir()
+        let dir = TempDir("stages"); defer { dir.cleanup() }
         let a = try dir.file("a.jsonl", [
             #"{"id":"1","text":"same text","q":1}"#, #"{"id":"2","text":"SAME text!!!","q":3}"#, #"{"id":"3","text":"Same  text.","q":2}"#,
         ])
@@ -40,7 +38,7 @@ import Glibc
     }
 
     @Test func linesModeRemovesBoilerplate() throws {
-        let dir = ScratchDir()
+        let dir = TempDir("stages"); defer { dir.cleanup() }
         let a = try dir.file("a.jsonl", [
             jsonLine("1", "Story one begins here.\nShare on Facebook\nCookie policy"),
             jsonLine("2", "Story two is different.\nShare on facebook!\nCookie Policy"),
@@ -52,7 +50,7 @@ import Glibc
         #expect(r.unitsRemoved == 4 && r.documentsEmptied == 1)
     }
 
-    func nearCorpus(_ dir: ScratchDir) throws -> [String] {
+    func nearCorpus(_ dir: TempDir) throws -> [String] {
         let base = syntheticDocuments(60, words: 150, seed: 11)
         var a: [String] = [], b: [String] = []
         for (i, t) in base.enumerated() {
@@ -67,7 +65,7 @@ import Glibc
 
     @Test(arguments: [KeepRule.first, .longest, .field("q")])
     func threePhaseKeepsTheSameSetAsOneShot(keep: KeepRule) throws {
-        let dir = ScratchDir()
+        let dir = TempDir("stages"); defer { dir.cleanup() }
         let files = try nearCorpus(dir)
         var o = DedupOptions(); o.mode = .near; o.keep = keep
         let (oneShot, r) = try run(o, files, dir, "one.jsonl")
@@ -90,7 +88,7 @@ import Glibc
             }
             try w.close()
         }
-        _ = system("cat '\(dir.path)/sig0.tsv' '\(dir.path)/sig1.tsv' > '\(dir.path)/all.tsv'")
+        #expect(try shell("cat '\(dir.path)/sig0.tsv' '\(dir.path)/sig1.tsv' > '\(dir.path)/all.tsv'").status == 0)
         try externalSort(input: "\(dir.path)/all.tsv", output: "\(dir.path)/sorted.tsv", memory: 1 << 20)
         var reducer = DedupClusterReducer(threshold: o.threshold, keep: keep)
         try reducer.consume(path: "\(dir.path)/sorted.tsv")
@@ -107,7 +105,7 @@ import Glibc
     }
 
     @Test func inputOrderDoesNotMatterAndRunsAreDeterministic() throws {
-        let dir = ScratchDir()
+        let dir = TempDir("stages"); defer { dir.cleanup() }
         let files = try nearCorpus(dir)
         var o = DedupOptions(); o.mode = .near
         let x = try run(o, files, dir, "x.jsonl").0
@@ -117,7 +115,7 @@ import Glibc
     }
 
     @Test func spillingPastTheMemoryBudgetKeepsTheSameSet() throws {
-        let dir = ScratchDir()
+        let dir = TempDir("stages"); defer { dir.cleanup() }
         let files = try nearCorpus(dir)
         var o = DedupOptions(); o.mode = .near
         let (inMemory, _) = try run(o, files, dir, "mem.jsonl")
@@ -129,7 +127,7 @@ import Glibc
 
     @Test(arguments: [VerifyMode.estimate, .exact])
     func nearFindsCopiesButNotFarEdits(verify: VerifyMode) throws {
-        let dir = ScratchDir()
+        let dir = TempDir("stages"); defer { dir.cleanup() }
         let files = try nearCorpus(dir)
         var o = DedupOptions(); o.mode = .near; o.verify = verify
         let (_, r) = try run(o, files, dir, "o.jsonl")
@@ -140,7 +138,7 @@ import Glibc
     }
 
     @Test func badInputIsLocated() throws {
-        let dir = ScratchDir()
+        let dir = TempDir("stages"); defer { dir.cleanup() }
         let a = try dir.file("a.jsonl", [jsonLine("1", "fine"), #"{"id":"2","body":"no text"}"#])
         #expect(throws: InputError.self) { _ = try run(DedupOptions(), [a], dir, "o.jsonl") }
         do { _ = try run(DedupOptions(), [a], dir, "o.jsonl") } catch let e as InputError {
@@ -157,7 +155,7 @@ import Glibc
 
 @Suite struct PIIAndUpsampleStageTests {
     @Test func piiTagAndRedactKeepOtherFields() throws {
-        let dir = ScratchDir()
+        let dir = TempDir("stages"); defer { dir.cleanup() }
         let a = try dir.file("a.jsonl", [#"{"id":"1","text":"Ünï jane@example.com","n":1.0}"#])
         var o = PIIOptions(); o.action = .tag
         let out = try dir.out("t.jsonl")
@@ -173,7 +171,7 @@ import Glibc
     }
 
     @Test func upsampleIsDeterministicInterleavedAndCounted() throws {
-        let dir = ScratchDir()
+        let dir = TempDir("stages"); defer { dir.cleanup() }
         var lines: [String] = []
         for i in 0..<400 { lines.append(#"{"id":"w\#(i)","text":"wiki \#(i)","source":"wiki"}"#) }
         for i in 0..<400 { lines.append(#"{"id":"c\#(i)","text":"web \#(i)","source":"web"}"#) }

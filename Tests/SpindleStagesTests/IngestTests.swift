@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import SpindleIO
 @testable import SpindleStages
+import SpindleTestSupport
 
 @Suite struct IngestTests {
     func ingestWiki(_ path: String) throws -> ([Document], WikiXMLIngest.Stats) {
@@ -10,7 +11,7 @@ import SpindleIO
         return (docs, stats)
     }
 
-    @Test(.enabled(if: SharedData.available)) func realWikipediaSample() throws {
+    @Test(.requires(.sharedData("wiki/enwiki-pages-articles-shortened.xml.gz"))) func realWikipediaSample() throws {
         let (docs, stats) = try ingestWiki(SharedData.path("wiki/enwiki-pages-articles-shortened.xml.gz"))
         #expect(stats.pages == 206)
         #expect(stats.redirects == 100)
@@ -23,7 +24,8 @@ import SpindleIO
     }
 
     @Test func wikiXMLFromStdinShapes() throws {
-        let dir = try temporaryDirectory()
+        let tmp = TempDir("stages"); defer { tmp.cleanup() }
+        let dir = tmp.path
         let xml = """
         <mediawiki><page><title>A</title><ns>0</ns><id>7</id><revision><id>99</id><text xml:space="preserve">'''A''' is [[b|B]].</text></revision></page>
         <page><title>R</title><ns>0</ns><id>8</id><redirect title="A"/><revision><id>100</id><text>#REDIRECT [[A]]</text></revision></page>
@@ -37,7 +39,8 @@ import SpindleIO
     }
 
     @Test func unterminatedXMLIsAnErrorWithALine() throws {
-        let dir = try temporaryDirectory()
+        let tmp = TempDir("stages"); defer { tmp.cleanup() }
+        let dir = tmp.path
         try "<mediawiki><page><title>A</title><ns>0</ns><id>1</id><revision><text>body".write(
             toFile: dir + "/cut.xml", atomically: true, encoding: .utf8)
         #expect {
@@ -72,7 +75,7 @@ import SpindleIO
     }
 
     /// Main-text extraction scored on trafilatura's gold snippets (pages in ../shared/data/html).
-    @Test(.enabled(if: SharedData.available)) func htmlExtractionOnRealPages() throws {
+    @Test(.requires(.sharedData("html/trafilatura/evaldata_subset.json"))) func htmlExtractionOnRealPages() throws {
         let gold = try JSONValue.parse(try InputFile.readAll(path: SharedData.path("html/trafilatura/evaldata_subset.json")))
         guard case .object(let pages) = gold else { Issue.record("bad gold file"); return }
         var withFound = 0, withTotal = 0, withoutAbsent = 0, withoutTotal = 0
@@ -91,7 +94,8 @@ import SpindleIO
     }
 
     @Test func textBlocksGetStableIds() throws {
-        let dir = try temporaryDirectory()
+        let tmp = TempDir("stages"); defer { tmp.cleanup() }
+        let dir = tmp.path
         try "Title\n\nPara one\nstill one\n\n\nPara two\n".write(toFile: dir + "/a.txt", atomically: true, encoding: .utf8)
         var docs: [Document] = []
         try TextIngest(source: "enc", blocks: true).run(path: dir + "/a.txt") { docs.append($0) }

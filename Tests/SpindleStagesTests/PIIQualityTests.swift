@@ -1,6 +1,7 @@
 import Testing
 import SpindleIO
 @testable import SpindleStages
+import SpindleTestSupport
 
 /// PII precision and recall per type: generated values of every format inserted into real sentences
 /// (Wikipedia/WikiText text from ../shared/data, full of years, dates, numbers and versions), plus
@@ -105,12 +106,12 @@ import SpindleIO
     }
 
     static func sentences() throws -> [String] {
-        guard let data = sharedData else { return [] }
+        let data = TestPaths.shared + "/data"
         let text = String(decoding: try InputFile.readAll(path: data + "/pretrain/en/wikitext-2/valid.txt"), as: UTF8.self)
         return text.split(separator: "\n").map { $0.trimmingPrefix(" ") }.filter { $0.count > 80 && !$0.hasPrefix("=") }.map(String.init)
     }
 
-    @Test(.enabled(if: sharedData != nil))
+    @Test(.requires(.sharedData("pretrain/en/wikitext-2/valid.txt")))
     func precisionAndRecallPerType() throws {
         let hosts = try Self.sentences()
         #expect(hosts.count > 500)

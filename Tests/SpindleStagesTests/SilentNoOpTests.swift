@@ -1,15 +1,15 @@
 import Foundation
 import Testing
 import SpindleIO
+import SpindleTestSupport
 @testable import SpindleStages
 
 /// Options that name a field no record has, and marks that are not text, are errors or handled — never
 /// silently ignored (issue 12 item 10).
 @Suite struct SilentNoOpTests {
     static func withFile(_ contents: String, _ body: (String, String) throws -> Void) throws {
-        let dir = NSTemporaryDirectory() + "spindle-noop-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let tmp = TempDir("noop"), dir = tmp.path
+        defer { tmp.cleanup() }
         let path = dir + "/in"
         try Data(contents.utf8).write(to: URL(fileURLWithPath: path))
         try body(path, dir)

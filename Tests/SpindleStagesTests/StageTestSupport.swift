@@ -1,38 +1,11 @@
 import SpindleIO
 @testable import SpindleStages
-#if canImport(Glibc)
-import Glibc
-#endif
+import SpindleTestSupport
 
-/// A scratch directory removed at the end of the test.
-final class ScratchDir {
-    let path: String
-    init() {
-        var template = Array("/tmp/spindle-stages-test-XXXXXX".utf8CString)
-        let p = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
-        path = String(cString: p!)
-    }
-    deinit { _ = system("rm -rf '\(path)'") }
-
-    func file(_ name: String, _ lines: [String]) throws -> String {
-        let p = "\(path)/\(name)"
-        try OutputFile.write(Array((lines.map { $0 + "\n" }.joined()).utf8), to: p)
-        return p
-    }
-    func read(_ name: String) throws -> String {
-        String(decoding: try InputFile.readAll(path: "\(path)/\(name)"), as: UTF8.self)
-    }
-    func out(_ name: String) throws -> OutputFile { try OutputFile(path: "\(path)/\(name)") }
+extension TempDir {
+    /// An uncommitted output file at `PATH/NAME`.
+    func out(_ name: String) throws -> OutputFile { try OutputFile(path: sub(name)) }
 }
-
-/// Shared data directory (`<package>/../shared/data`), nil when absent.
-let sharedData: String? = {
-    var parts = String(#filePath).split(separator: "/", omittingEmptySubsequences: false).map(String.init)
-    parts.removeLast(3)  // Tests/SpindleStagesTests/file.swift
-    let root = parts.joined(separator: "/")
-    let data = root + "/../shared/data"
-    return access(data + "/README.md", R_OK) == 0 ? data : nil
-}()
 
 func jsonLine(_ id: String, _ text: String, extra: String = "") -> String {
     var b: [UInt8] = []

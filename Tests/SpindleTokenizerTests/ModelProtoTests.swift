@@ -2,9 +2,10 @@ import Foundation
 import Testing
 import SpindleIO
 @testable import SpindleTokenizer
+import SpindleTestSupport
 
 @Suite struct ModelProtoTests {
-    @Test(.enabled(if: SharedData.hasLlama2))
+    @Test(.requires(.llama2Tokenizer))
     func llama2ReadsAndWritesBackByteIdentically() throws {
         let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: SharedData.llama2Model)))
         let m = try ModelProto(bytes: bytes)
@@ -71,7 +72,7 @@ import SpindleIO
     }
 
     /// Random truncations and bit flips of the real file: every outcome is a model or a typed error.
-    @Test(.enabled(if: SharedData.hasLlama2))
+    @Test(.requires(.llama2Tokenizer))
     func fuzzedLlama2FileNeverCrashes() throws {
         let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: SharedData.llama2Model)))
         var rng = SeededRandom(seed: 42)
@@ -100,15 +101,10 @@ import SpindleIO
     }
 
     /// The fingerprint is the SHA-256 of the file, as `sha256sum` prints it.
-    @Test(.enabled(if: SharedData.hasLlama2))
+    @Test(.requires(.llama2Tokenizer, .tool("sha256sum")))
     func fingerprintIsSHA256OfTheFile() throws {
         let m = try SharedData.llama2()
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["sha256sum", SharedData.llama2Model]
-        let pipe = Pipe(); p.standardOutput = pipe
-        try p.run(); p.waitUntilExit()
-        let out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        #expect(out.hasPrefix(m.fingerprint + " "))
+        let r = try runProcess("sha256sum", [SharedData.llama2Model])
+        #expect(r.status == 0 && r.stdout.hasPrefix(m.fingerprint + " "), "\(r.output)")
     }
 }

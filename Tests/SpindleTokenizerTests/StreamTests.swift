@@ -2,19 +2,18 @@ import Foundation
 import Testing
 import SpindleIO
 @testable import SpindleTokenizer
+import SpindleTestSupport
 
 @Suite struct StreamTests {
     /// Streams through a pipe with 1 and 2 threads: identical output, errors name the line.
-    @Test(.enabled(if: SharedData.hasLlama2))
+    @Test(.requires(.llama2Tokenizer))
     func streamEncodeAndDecodeWithThreads() throws {
         let m = try SharedData.llama2()
         let lines = (0..<3000).map { "line \($0): The quick brown fox ünïcödé 中文 🙂" } + [""]
         let input = lines.joined(separator: "\n") + "\n"
         func run(_ transforms: [LineTransform], _ text: String) throws -> String {
-            let inPath = NSTemporaryDirectory() + "spindle-in-\(getpid())-\(UUID().uuidString)"
-            let outPath = inPath + ".out"
-            try Data(text.utf8).write(to: URL(fileURLWithPath: inPath))
-            defer { try? FileManager.default.removeItem(atPath: inPath); try? FileManager.default.removeItem(atPath: outPath) }
+            let tmp = TempDir("stream"); defer { tmp.cleanup() }
+            let inPath = try tmp.write("in", text), outPath = tmp.sub("out")
             let fi = try InputFile(path: inPath), fo = try OutputFile(path: outPath)
             try streamLines(input: fi, output: fo, transforms: transforms, blockSize: 4096)
             try fo.commit()

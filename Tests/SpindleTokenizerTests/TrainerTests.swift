@@ -2,17 +2,23 @@ import Foundation
 import Testing
 import SpindleIO
 @testable import SpindleTokenizer
+import SpindleTestSupport
 
-extension SharedData {
-    static let shakespeare = root.appendingPathComponent("pretrain/en/tinyshakespeare/input.txt").path
-    static let c4 = root.appendingPathComponent("pretrain/en/c4_demo.jsonl").path
-    static var hasShakespeare: Bool { FileManager.default.fileExists(atPath: shakespeare) }
+/// Training text: the committed encyclopedia articles (corpora/, about 86 KB, in every clone), or the
+/// first bytes of tinyshakespeare from ../shared for the real-data variants.
+enum TrainingText {
+    static func corpora() throws -> String {
+        try TestPaths.corpusFiles("encyclopedia", suffix: ".txt").map { try String(contentsOfFile: $0, encoding: .utf8) }.joined()
+    }
+    static func shakespeare() throws -> String {
+        String(decoding: try Data(contentsOf: URL(fileURLWithPath: SharedData.shakespeare)).prefix(150_000), as: UTF8.self)
+    }
 }
 
-/// A small real corpus: the first `bytes` of tinyshakespeare plus a few fixed lines with digits,
-/// repeated spaces and non-Latin scripts.
-func smallCorpus(bytes: Int = 150_000) throws -> TrainingCorpus {
-    var text = String(decoding: try Data(contentsOf: URL(fileURLWithPath: SharedData.shakespeare)).prefix(bytes), as: UTF8.self)
+/// A small corpus: the first `bytes` of `text` (corpora/ by default) plus a few fixed lines with
+/// digits, repeated spaces and non-Latin scripts.
+func smallCorpus(bytes: Int = 150_000, text: String? = nil) throws -> TrainingCorpus {
+    var text = String(decoding: (try text ?? TrainingText.corpora()).utf8.prefix(bytes), as: UTF8.self)
     text += "\nPrices rose 1234 percent in 2023.\n    indented  code(x) = y\n日本語のテキストと中文文本 mixed with English\nΑλφα βήτα γάμμα\n"
     var c = TrainingCorpus()
     for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
@@ -31,21 +37,34 @@ func trainSmall(vocab: Int = 800, threads: Int = 2, corpus: TrainingCorpus? = ni
     return try BPETrainer(options: o).train(corpus ?? smallCorpus())
 }
 
+/// An 800-piece model trained on corpora/ (Llama 2 settings), trained once for the tests that need a model.
+func corpusModel() throws -> SentencePieceModel { try corpusModelCache.get { try SentencePieceModel(proto: try trainSmall()) } }
+private let corpusModelCache = Once<SentencePieceModel>()
+
 @Suite struct TrainerTests {
-    @Test(.enabled(if: SharedData.hasShakespeare))
-    func deterministicAcrossRunsAndThreadCounts() throws {
-        let a = try trainSmall(threads: 2).serialized()
-        let b = try trainSmall(threads: 2).serialized()
-        var o1 = try trainSmall(threads: 1)
+    /// Same corpus, same bytes: run to run, on 1 or 2 threads, with every merge rewritten in parallel.
+    func checkDeterminism(_ corpus: TrainingCorpus) throws {
+        let a = try trainSmall(threads: 2, corpus: corpus).serialized()
+        let b = try trainSmall(threads: 2, corpus: corpus).serialized()
+        var o1 = try trainSmall(threads: 1, corpus: corpus)
         o1.trainerSpec.numThreads = 2   // the recorded option differs, the pieces must not
-        let parallel = try trainSmall(threads: 2, parallelThreshold: 1).serialized()   // every merge on 2 threads
+        let parallel = try trainSmall(threads: 2, corpus: corpus, parallelThreshold: 1).serialized()   // every merge on 2 threads
         #expect(a == b)
         #expect(o1.serialized() == a)
         #expect(parallel == a)
     }
 
-    @Test(.enabled(if: SharedData.hasShakespeare))
-    func layoutAndPieceRules() throws {
+    @Test func deterministicAcrossRunsAndThreadCounts() throws {
+        try checkDeterminism(try smallCorpus())
+    }
+
+    /// The same on 150 KB of real text (more words, longer merge lists).
+    @Test(.requires(.shakespeare))
+    func deterministicOnRealText() throws {
+        try checkDeterminism(try smallCorpus(text: TrainingText.shakespeare()))
+    }
+
+    @Test func layoutAndPieceRules() throws {
         let m = try trainSmall()
         #expect(m.pieces.count == 800)
         #expect(m.pieces[0].piece == "<unk>" && m.pieces[0].type == .unknown)
@@ -71,8 +90,7 @@ func trainSmall(vocab: Int = 800, threads: Int = 2, corpus: TrainingCorpus? = ni
 
     /// The incremental trainer must learn exactly the merges of the textbook algorithm that recounts
     /// every pair after every merge.
-    @Test(.enabled(if: SharedData.hasShakespeare))
-    func incrementalUpdatesMatchFullRecount() throws {
+    @Test func incrementalUpdatesMatchFullRecount() throws {
         let corpus = try smallCorpus(bytes: 30_000)
         let slow = naiveBPE(corpus, merges: 120)
         for threshold in [16_384, 1] {
@@ -84,16 +102,15 @@ func trainSmall(vocab: Int = 800, threads: Int = 2, corpus: TrainingCorpus? = ni
         }
     }
 
-    /// A Spindle-trained model gives the same ids in Spindle and in Python sentencepiece.
-    @Test(.enabled(if: SharedData.hasShakespeare && pythonSentencePieceAvailable))
-    func trainedModelLoadsInSentencePieceWithSameIDs() throws {
-        let proto = try trainSmall(vocab: 1000)
-        let path = NSTemporaryDirectory() + "spindle-trained-\(getpid()).model"
+    /// A Spindle-trained model gives the same ids in Spindle and in Python sentencepiece, on lines it
+    /// was not trained on (the wiki sample's XML: markup, entities, numbers) and a few edge cases.
+    func checkSentencePieceIDs(_ corpus: TrainingCorpus, heldOut: String) throws {
+        let proto = try trainSmall(vocab: 1000, corpus: corpus)
+        let tmp = TempDir("trained"); defer { tmp.cleanup() }
+        let path = tmp.sub("trained.model")
         try Data(proto.serialized()).write(to: URL(fileURLWithPath: path))
-        defer { try? FileManager.default.removeItem(atPath: path) }
         let model = try SentencePieceModel(contentsOf: path)
-        let lines = String(decoding: try Data(contentsOf: URL(fileURLWithPath: SharedData.shakespeare)).suffix(20_000), as: UTF8.self)
-            .split(separator: "\n").map(String.init) + ["  two  spaces", "1234 €5 🙂 日本語", "\ttab", "<s> literal"]
+        let lines = heldOut.split(separator: "\n").map(String.init) + ["  two  spaces", "1234 €5 🙂 日本語", "\ttab", "<s> literal"]
         let script = """
         import sys, json, sentencepiece as spm
         sp = spm.SentencePieceProcessor(model_file=sys.argv[1])
@@ -108,6 +125,19 @@ func trainSmall(vocab: Int = 800, threads: Int = 2, corpus: TrainingCorpus? = ni
             let want = (try JSONSerialization.jsonObject(with: Data(row.utf8)) as! [NSNumber]).map { $0.int32Value }
             #expect(model.encode(line) == want, "\(line.debugDescription)")
         }
+    }
+
+    @Test(.requires(.python("sentencepiece")))
+    func trainedModelLoadsInSentencePieceWithSameIDs() throws {
+        let heldOut = String(decoding: try Data(contentsOf: URL(fileURLWithPath: TestPaths.corpora("wiki/sample.xml"))).prefix(20_000), as: UTF8.self)
+        try checkSentencePieceIDs(try smallCorpus(), heldOut: heldOut)
+    }
+
+    /// The same trained on real text, checked on its last 20 KB.
+    @Test(.requires(.shakespeare, .python("sentencepiece")))
+    func trainedOnRealTextLoadsInSentencePieceWithSameIDs() throws {
+        let all = try Data(contentsOf: URL(fileURLWithPath: SharedData.shakespeare))
+        try checkSentencePieceIDs(try smallCorpus(text: TrainingText.shakespeare()), heldOut: String(decoding: all.suffix(20_000), as: UTF8.self))
     }
 
     @Test func tooSmallVocabularyIsAClearError() throws {
@@ -205,9 +235,9 @@ func naiveBPE(_ corpus: TrainingCorpus, merges: Int) -> [String] {
 }
 
 @Suite struct VocabularyMergeTests {
-    @Test(.enabled(if: SharedData.hasLlama2 && SharedData.hasShakespeare))
-    func mergedModelKeepsBaseIDs() throws {
-        let base = try ModelProto(contentsOf: SharedData.llama2Model)
+    /// Merges Chinese pieces trained on a few lines into `base`: the base keeps its pieces and ids,
+    /// English encodes as before, Chinese gets shorter and round-trips. Returns the merged model.
+    func checkMerge(base: ModelProto) throws -> ModelProto {
         var c = TrainingCorpus()
         for _ in 0..<50 { var l = "数据集 tokenizer 中文分词 测试 数据 中文"; l.withUTF8 { c.add($0, 4192) } }
         var o = BPETrainerOptions.llama2
@@ -216,22 +246,38 @@ func naiveBPE(_ corpus: TrainingCorpus, merges: Int) -> [String] {
         let add = try BPETrainer(options: o).train(c)
         let r = mergeVocabularies(base: base, add: add)
         #expect(r.added > 0)
-        #expect(Array(r.model.pieces.prefix(32000)) == base.pieces)
+        #expect(Array(r.model.pieces.prefix(base.pieces.count)) == base.pieces)
         #expect(r.model.trainerSpec.vocabSize == r.model.pieces.count)
         let merged = try SentencePieceModel(proto: r.model)
-        let llama = try SharedData.llama2()
+        let original = try SentencePieceModel(proto: base)
         // English keeps its ids; the new Chinese pieces shorten Chinese text.
-        #expect(merged.encode("The quick brown fox jumps over the lazy dog.") == llama.encode("The quick brown fox jumps over the lazy dog."))
-        #expect(merged.encode("中文分词测试").count < llama.encode("中文分词测试").count)
+        #expect(merged.encode("The quick brown fox jumps over the lazy dog.") == original.encode("The quick brown fox jumps over the lazy dog."))
+        #expect(merged.encode("中文分词测试").count < original.encode("中文分词测试").count)
         #expect(try merged.decode(merged.encode("中文分词 测试 data")) == "中文分词 测试 data")
-        if pythonSentencePieceAvailable {
-            let path = NSTemporaryDirectory() + "spindle-merged-\(getpid()).model"
-            try Data(r.model.serialized()).write(to: URL(fileURLWithPath: path))
-            defer { try? FileManager.default.removeItem(atPath: path) }
-            let out = try runPython("import sys, sentencepiece as spm; print(spm.SentencePieceProcessor(model_file=sys.argv[1]).encode('中文分词 测试 data The fox'))", args: [path])
-            let want = String(decoding: out, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-            #expect(want == "[" + merged.encode("中文分词 测试 data The fox").map(String.init).joined(separator: ", ") + "]")
-        }
+        return r.model
+    }
+
+    @Test func mergedModelKeepsBaseIDs() throws {
+        _ = try checkMerge(base: try corpusModel().proto)
+    }
+
+    @Test(.requires(.llama2Tokenizer))
+    func mergedIntoLlama2KeepsBaseIDs() throws {
+        let merged = try checkMerge(base: try ModelProto(contentsOf: SharedData.llama2Model))
+        #expect(merged.pieces.count > 32000)
+    }
+
+    /// The merged model loads in Python sentencepiece and gives Spindle's ids.
+    @Test(.requires(.python("sentencepiece")))
+    func mergedModelLoadsInSentencePiece() throws {
+        let merged = try checkMerge(base: try corpusModel().proto)
+        let tmp = TempDir("merged"); defer { tmp.cleanup() }
+        let path = tmp.sub("merged.model")
+        try Data(merged.serialized()).write(to: URL(fileURLWithPath: path))
+        let out = try runPython("import sys, sentencepiece as spm; print(spm.SentencePieceProcessor(model_file=sys.argv[1]).encode('中文分词 测试 data The fox'))", args: [path])
+        let want = String(decoding: out, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        let ours = try SentencePieceModel(proto: merged).encode("中文分词 测试 data The fox")
+        #expect(want == "[" + ours.map(String.init).joined(separator: ", ") + "]")
     }
 }
 
@@ -289,8 +335,7 @@ func wordCounts(_ counters: [WordCounter]) -> [[UInt8]: UInt64] {
 }
 
 @Suite struct MemoryBudgetTests {
-    @Test(.enabled(if: SharedData.hasShakespeare))
-    func budgetPrunesRareWordsAndStillTrains() throws {
+    @Test func budgetPrunesRareWordsAndStillTrains() throws {
         var o = BPETrainerOptions.llama2
         o.vocabSize = 500
         o.characterCoverage = 1.0
@@ -306,9 +351,8 @@ func wordCounts(_ counters: [WordCounter]) -> [[UInt8]: UInt64] {
 
 @Suite struct TrainingCorpusTests {
     @Test func loadsTextAndJSONLFilesWithSentencepieceFilters() throws {
-        let dir = NSTemporaryDirectory() + "spindle-corpus-\(getpid())"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let tmp = TempDir("corpus"); defer { tmp.cleanup() }
+        let dir = tmp.path
         let long = String(repeating: "x", count: 5000)
         try "one\n\ntwo three\n\(long)\nhas \u{2585} marker\nlast".write(toFile: dir + "/a.txt", atomically: true, encoding: .utf8)
         try "four\n".write(toFile: dir + "/b.txt", atomically: true, encoding: .utf8)

@@ -3,13 +3,7 @@ import Foundation
 import Testing
 import SpindleIO
 @testable import SpindleTrainer
-
-func tempDir(_ name: String) -> String {
-    let d = FileManager.default.temporaryDirectory.appendingPathComponent("spindle-\(name)-\(getpid())").path
-    try? FileManager.default.removeItem(atPath: d)
-    try? FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
-    return d
-}
+import SpindleTestSupport
 
 /// A safetensors file from raw pieces.
 func safetensorsBytes(header: String, body: [UInt8]) -> Data {
@@ -23,8 +17,8 @@ func safetensorsBytes(header: String, body: [UInt8]) -> Data {
     @Test(arguments: [false, true])
     func saveLoadRoundTripIsExact(tied: Bool) throws {
         let m = try tinyModel(tied: tied)
-        let dir = tempDir("rt-\(tied)")
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let tmp = TempDir("rt"); defer { tmp.cleanup() }
+        let dir = tmp.path
         try Checkpoint.save(m, to: dir)
         let back = try Checkpoint.load(dir)
         #expect(back.config == m.config)
@@ -59,8 +53,8 @@ func safetensorsBytes(header: String, body: [UInt8]) -> Data {
 
     @Test func missingTensorOrWrongShapeNamesIt() throws {
         let m = try tinyModel()
-        let dir = tempDir("shape")
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let tmp = TempDir("shape"); defer { tmp.cleanup() }
+        let dir = tmp.path
         try Checkpoint.save(m, to: dir)
         var c = m.config; c.hiddenDim = 32
         try Data(c.huggingFaceJSON().utf8).write(to: URL(fileURLWithPath: dir + "/config.json"))
@@ -82,12 +76,12 @@ func safetensorsBytes(header: String, body: [UInt8]) -> Data {
     }
 
     @Test func llama2_7bPresetHasTheRealSize() throws {
-        let c = try TrainConfig.load(packageRoot.appendingPathComponent("configs/llama2-7b.json").path)
+        let c = try TrainConfig.load(TestPaths.package("configs/llama2-7b.json"))
         #expect(c.model.parameterCount == 6_738_415_616)   // Llama-2-7b-hf
         for p in ["nano", "stories15M", "stories42M"] {
-            _ = try TrainConfig.load(packageRoot.appendingPathComponent("configs/\(p).json").path)
+            _ = try TrainConfig.load(TestPaths.package("configs/\(p).json"))
         }
-        let s15 = try TrainConfig.load(packageRoot.appendingPathComponent("configs/stories15M.json").path)
+        let s15 = try TrainConfig.load(TestPaths.package("configs/stories15M.json"))
         #expect(s15.model.parameterCount == 24_407_712)   // 2·32000·288 + 6·995,904 + 288
         // The 7B shape is refused with a size message instead of an allocation failure.
         #expect { try Trainer(config: c, source: RandomTokenBatchSource(seqLen: c.seqLen, vocab: 32000, seed: 1)) }

@@ -2,6 +2,7 @@
 import Foundation
 import Testing
 @testable import SpindleTrainer
+import SpindleTestSupport
 
 @Suite struct DataSourceTests {
     @Test func packingSplitsLongDocumentsAndPadsTheTail() {
@@ -13,8 +14,8 @@ import Testing
     }
 
     @Test func tokenTextFileAddsBOSAndEOSAndReportsBadLines() throws {
-        let dir = tempDir("ids")
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let tmp = TempDir("ids"); defer { tmp.cleanup() }
+        let dir = tmp.path
         try "5 6\n\n1 7 2\n".write(toFile: dir + "/a.txt", atomically: true, encoding: .utf8)
         let s = try TokenTextBatchSource(path: dir + "/a.txt", seqLen: 8)
         #expect(try s.row(0).tokens == [1, 5, 6, 2, 1, 7, 2, 0])
@@ -25,8 +26,8 @@ import Testing
 
     @Test func pretrainRunWritesMetricsReportAndCheckpoint() throws {
         var c = tinyTrainConfig(steps: 6)
-        let out = tempDir("run")
-        defer { try? FileManager.default.removeItem(atPath: out) }
+        let tmp = TempDir("run"); defer { tmp.cleanup() }
+        let out = tmp.path
         c.outputDir = out; c.evalEvery = 3; c.checkpointEvery = 3; c.logEvery = 2
         var lines: [String] = []
         let s = try Pretrain.run(config: c, train: tinySource(), eval: tinySource(seed: 2), log: { lines.append($0) })

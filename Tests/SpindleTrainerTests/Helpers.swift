@@ -2,6 +2,7 @@
 import Foundation
 import SpindleIO
 @testable import SpindleTrainer
+import SpindleTestSupport
 
 /// The thread budget the kernel tests run with (two threads, as on the machines Spindle targets).
 let par2 = Parallel(threads: 2)
@@ -34,11 +35,6 @@ func tinyConfig(tied: Bool = false) -> LlamaConfig {
     LlamaConfig(dim: 16, nLayers: 2, nHeads: 4, nKVHeads: 2, hiddenDim: 24, vocabSize: 11, maxSeqLen: 32,
                 tieEmbeddings: tied)
 }
-
-/// Package root (…/Tests/SpindleTrainerTests/Helpers.swift → …).
-let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent()
-let sharedData = packageRoot.appendingPathComponent("../shared/data").standardized
 
 /// A heap buffer for tests: closures read it while gradient checks poke it (no inout exclusivity).
 final class Buf {

@@ -1,34 +1,24 @@
-// Optional cross-check with transformers' LlamaForCausalLM (skips when python3 cannot import torch and
-// transformers, or ../shared is absent): per-token log-probs agree to 1e-4 in both directions, tied
+// Cross-check with transformers' LlamaForCausalLM (needs torch + transformers, which `.ci/python-env`
+// installs, and ../shared/bench/peers): per-token log-probs agree to 1e-4 in both directions, tied
 // and untied, and a llama2.c file (Meta rotary layout) loads to exactly the HF weights.
 // Python starts twice in all (torch imports are slow): once for the fixtures, once for the logits.
 import Foundation
 import Testing
 import SpindleIO
 @testable import SpindleTrainer
+import SpindleTestSupport
 
-let peers = sharedData.deletingLastPathComponent().appendingPathComponent("bench/peers").path
+let peers = TestPaths.sharedPeers
 
-func python(_ args: [String]) -> (status: Int32, output: String) {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    p.arguments = ["python3"] + args
-    let pipe = Pipe()
-    p.standardOutput = pipe; p.standardError = pipe
-    do { try p.run() } catch { return (-1, "\(error)") }
-    let out = pipe.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    return (p.terminationStatus, String(decoding: out, as: UTF8.self))
+extension Requirement {
+    /// transformers + torch in the Python peers' interpreter, and the peer scripts in ../shared/bench/peers.
+    static var transformers: Requirement {
+        let py = Requirement.python("torch", "transformers", "safetensors", "numpy")
+        let scripts = [Requirement.sharedPeer("hf_llama_logits.py"), .sharedPeer("make_tiny_hf_llama.py")]
+        let missing = ([py] + scripts).filter { !$0.isMet }
+        return Requirement(missing.isEmpty, missing.map(\.reason).joined(separator: "; "))
+    }
 }
-
-/// Runs several peer scripts (each a list of argv) in one interpreter.
-func pythonScripts(_ runs: [[String]]) -> (status: Int32, output: String) {
-    let list = runs.map { "[" + $0.map { "'\($0)'" }.joined(separator: ",") + "]" }.joined(separator: ",")
-    return python(["-c", "import runpy, sys\nfor argv in [\(list)]:\n    sys.argv = argv\n    runpy.run_path(argv[0], run_name='__main__')"])
-}
-
-let transformersAvailable: Bool = FileManager.default.fileExists(atPath: peers + "/hf_llama_logits.py")
-    && python(["-c", "import importlib.util as u, sys; sys.exit(0 if all(u.find_spec(m) for m in ('torch', 'transformers', 'safetensors', 'numpy')) else 1)"]).status == 0   // without importing torch
 
 func readLogProbs(_ path: String) throws -> [[Double]] {
     try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
@@ -50,7 +40,7 @@ func trainedSpindleCheckpoint(tied: Bool, dir: String) throws -> LlamaModel {
     return t.model
 }
 
-@Suite(.enabled(if: transformersAvailable, "python3 with torch + transformers and ../shared/bench/peers"))
+@Suite(.requires(.transformers))
 struct HuggingFaceCrossCheckTests {
     /// Max |Δ log p| between DIR/hf_lp.txt (transformers) and Spindle's scorer over DIR/tokens.txt.
     func compare(dir: String, model: LlamaModel) throws -> (Double, Int) {
@@ -68,11 +58,11 @@ struct HuggingFaceCrossCheckTests {
     }
 
     @Test func bothDirectionsTiedAndUntied() throws {
-        let root = tempDir("hfx")
-        defer { try? FileManager.default.removeItem(atPath: root) }
+        let tmp = TempDir("hfx"); defer { tmp.cleanup() }
+        let root = tmp.path
         // transformers-written checkpoints (+ the same weights as a llama2.c v0 file).
         let hfDirs = [false, true].map { root + "/hf-\($0 ? "tied" : "untied")" }
-        let made = pythonScripts(zip(hfDirs, [false, true]).map { dir, tied in
+        let made = try Python.scripts(zip(hfDirs, [false, true]).map { dir, tied in
             [peers + "/make_tiny_hf_llama.py", dir, "--tokens", "8", "--llama2c-bin"] + (tied ? ["--tied"] : [])
         })
         #expect(made.status == 0, "\(made.output)")
@@ -80,7 +70,7 @@ struct HuggingFaceCrossCheckTests {
         let spDirs = [false, true].map { root + "/sp-\($0 ? "tied" : "untied")" }
         let spModels = try zip(spDirs, [false, true]).map { try trainedSpindleCheckpoint(tied: $1, dir: $0) }
         // transformers' log-probs for all four.
-        let ref = pythonScripts((hfDirs + spDirs).map {
+        let ref = try Python.scripts((hfDirs + spDirs).map {
             [peers + "/hf_llama_logits.py", $0, $0 + "/tokens.txt", "--logprobs-out", $0 + "/hf_lp.txt"]
         })
         #expect(ref.status == 0, "\(ref.output)")

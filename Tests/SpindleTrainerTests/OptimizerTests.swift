@@ -3,6 +3,7 @@ import Foundation
 import Testing
 import SpindleIO
 @testable import SpindleTrainer
+import SpindleTestSupport
 
 func tinyTrainConfig(steps: Int = 30, accum: Int = 1, batch: Int = 2, seqLen: Int = 8) -> TrainConfig {
     var c = TrainConfig(model: tinyConfig())
@@ -82,8 +83,8 @@ func tinySource(rows: Int = 4, seqLen: Int = 8, seed: UInt64 = 1) -> InMemoryBat
         let c = tinyTrainConfig(steps: 10)
         let straight = try Trainer(config: c, source: src)
         for _ in 0..<10 { try straight.step() }
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("spindle-resume-\(getpid())").path
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let tmp = TempDir("resume"); defer { tmp.cleanup() }
+        let dir = tmp.sub("run")
         do {
             let first = try Trainer(config: c, source: src)
             for _ in 0..<4 { try first.step() }

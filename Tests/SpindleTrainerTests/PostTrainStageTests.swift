@@ -6,6 +6,7 @@ import struct SpindleShards.TokenizerStamp
 import Testing
 import SpindleIO
 @testable import SpindleTrainer
+import SpindleTestSupport
 
 /// Pairs whose chosen answer ends in token 3 and rejected in token 7 (before </s> = 2).
 func plantedPairs(_ n: Int, seed: UInt64) -> [PreferenceTokens] {
@@ -15,12 +16,6 @@ func plantedPairs(_ n: Int, seed: UInt64) -> [PreferenceTokens] {
         let body = (0..<2).map { _ in Int32(4 + r.next() % 6) }
         return PreferenceTokens(chosen: prompt + body + [3, 2], rejected: prompt + body + [7, 2], degree: i % 4)
     }
-}
-
-func postTrainDir(_ name: String) -> String {
-    let d = FileManager.default.temporaryDirectory.appendingPathComponent("spindle-pt-\(name)-\(getpid())").path
-    try? FileManager.default.removeItem(atPath: d)
-    return d
 }
 
 func tinyRMConfig(out: String, steps: Int) -> TrainConfig {
@@ -41,8 +36,8 @@ func tinyRMConfig(out: String, steps: Int) -> TrainConfig {
 
     @Test func rewardModelLearnsAPlantedPreferenceAndResumesExactly() throws {
         let lm = try tinyModel()
-        let initDir = postTrainDir("rm-init"), a = postTrainDir("rm-a"), b = postTrainDir("rm-b")
-        defer { for d in [initDir, a, b] { try? FileManager.default.removeItem(atPath: d) } }
+        let tmp = TempDir("pt"); defer { tmp.cleanup() }
+        let initDir = tmp.sub("rm-init"), a = tmp.sub("rm-a"), b = tmp.sub("rm-b")
         try Checkpoint.save(lm, to: initDir)
         let train = plantedPairs(48, seed: 1), held = plantedPairs(16, seed: 2)
         let r = try RewardTraining.run(config: tinyRMConfig(out: a, steps: 24), initFrom: initDir, pairs: train, eval: held,
@@ -129,9 +124,8 @@ func tinyRMConfig(out: String, steps: Int) -> TrainConfig {
     }
 
     @Test func stampRoundTrips() throws {
-        let d = postTrainDir("stamp")
-        defer { try? FileManager.default.removeItem(atPath: d) }
-        try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
+        let tmp = TempDir("stamp"); defer { tmp.cleanup() }
+        let d = tmp.path
         #expect(try PostTrainData.readStamp(d) == nil)
         try PostTrainData.writeStamp(TokenizerStampFixture.a!, to: d)
         #expect(try PostTrainData.readStamp(d) == TokenizerStampFixture.a)

@@ -1,17 +1,17 @@
-// Optional cross-check with transformers' LlamaForSequenceClassification (skips like the LM cross-check):
+// Cross-check with transformers' LlamaForSequenceClassification (needs torch + transformers):
 // a Spindle reward-model checkpoint loads in transformers and gives the same score at the last token.
 import Foundation
 import Testing
 import SpindleIO
 @testable import SpindleTrainer
+import SpindleTestSupport
 
-@Suite(.enabled(if: transformersAvailable, "python3 with torch + transformers and ../shared/bench/peers"))
+@Suite(.requires(.python("torch", "transformers")))
 struct RewardModelCrossCheckTests {
     @Test func scoresMatchTransformers() throws {
-        let dir = postTrainDir("rm-hf")
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let lm = try trainedSpindleCheckpoint(tied: false, dir: dir + "-lm")
-        defer { try? FileManager.default.removeItem(atPath: dir + "-lm") }
+        let tmp = TempDir("rm-hf"); defer { tmp.cleanup() }
+        let dir = tmp.sub("rm")
+        let lm = try trainedSpindleCheckpoint(tied: false, dir: tmp.sub("lm"))
         let rm = try RewardModel.fromLanguageModel(lm, seed: 4)
         try Checkpoint.save(rm, to: dir)
         var r = SeededRandom(seed: 3)
@@ -26,7 +26,7 @@ struct RewardModelCrossCheckTests {
             for s in \(list):
                 print(float(m(torch.tensor([s])).logits[0, 0]))
         """
-        let out = python(["-c", script])
+        let out = try Python.script(script)
         #expect(out.status == 0, "\(out.output.suffix(2000))")
         let theirs = out.output.split(separator: "\n").compactMap { Float($0) }
         #expect(theirs.count == seqs.count, "\(out.output.suffix(2000))")

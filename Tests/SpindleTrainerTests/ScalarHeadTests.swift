@@ -4,6 +4,7 @@ import Foundation
 import Testing
 import SpindleIO
 @testable import SpindleTrainer
+import SpindleTestSupport
 
 func tinyRewardModel(seed: UInt64 = 1) throws -> LlamaModel {
     var c = tinyConfig()
@@ -94,8 +95,8 @@ func tinyRewardModel(seed: UInt64 = 1) throws -> LlamaModel {
         #expect(rm.layout.tensor(named: "lm_head.weight") == nil)
         let e = lm.layout.tensor(named: "model.layers.1.mlp.down_proj.weight")!, e2 = rm.layout.tensor(named: e.name)!
         #expect(Array(UnsafeBufferPointer(start: lm.params.p + e.offset, count: e.count)) == Array(UnsafeBufferPointer(start: rm.params.p + e2.offset, count: e2.count)))
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("spindle-rm-\(getpid())").path
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let tmp = TempDir("rm"); defer { tmp.cleanup() }
+        let dir = tmp.sub("rm")
         try Checkpoint.save(rm, to: dir)
         let json = try String(contentsOfFile: dir + "/config.json", encoding: .utf8)
         #expect(json.contains("LlamaForSequenceClassification") && json.contains("\"num_labels\": 1"))

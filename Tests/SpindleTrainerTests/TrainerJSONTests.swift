@@ -2,6 +2,7 @@
 // round-trip, errors name the file and field, and the written layouts are the ones checkpoints had.
 import Foundation
 import Testing
+import SpindleTestSupport
 import SpindleIO
 @testable import SpindleTrainer
 
@@ -19,8 +20,8 @@ import SpindleIO
         let back = try TrainConfig(json: try JSONValue.parse(text), path: "c.json")
         #expect(back == c)
         #expect(back.json() == text)
-        let dir = tempDir("trainer-json")
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let tmp = TempDir("trainer-json"), dir = tmp.path
+        defer { tmp.cleanup() }
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         try Data(text.utf8).write(to: URL(fileURLWithPath: dir + "/c.json"))
         #expect(try TrainConfig.load(dir + "/c.json") == c)
@@ -65,8 +66,8 @@ import SpindleIO
     }
 
     @Test func rejectionStateRoundTripsInItsLayout() throws {
-        let dir = tempDir("rejection-json")
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let tmp = TempDir("rejection-json"), dir = tmp.path
+        defer { tmp.cleanup() }
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let kept = [0: KeptSample(promptIndex: 0, response: [5, 6, 2], reward: -0.25, iteration: 1),
                     3: KeptSample(promptIndex: 3, response: [], reward: 1e-05, iteration: 2)]
@@ -84,8 +85,8 @@ import SpindleIO
     }
 
     @Test func safetensorsHeaderEscapesNames() throws {
-        let dir = tempDir("st-json")
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let tmp = TempDir("st-json"), dir = tmp.path
+        defer { tmp.cleanup() }
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let values: [Float] = [1, 2, 3]
         let name = #"odd "name"\x"#
