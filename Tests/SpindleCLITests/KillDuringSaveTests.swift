@@ -1,0 +1,83 @@
+// A run killed (SIGKILL) at each phase of a checkpoint save resumes to exactly the checkpoint an
+// uninterrupted run writes (issue 12 item 1). The kill is sent the moment a file of the phase appears
+// in the save's staging directory, so it lands inside the save, not between steps.
+import Foundation
+import Testing
+import SpindleTestSupport
+
+@Suite(.requires(.spindleBinary), .serialized) struct KillDuringSaveTests {
+    static let config = """
+    {"model": {"dim": 64, "n_layers": 2, "n_heads": 4, "n_kv_heads": 2, "hidden_dim": 172, "vocab_size": 4000,
+               "max_seq_len": 64, "norm_eps": 1e-5, "rope_theta": 10000.0, "tie_embeddings": false},
+     "training": {"seq_len": 64, "batch_size": 2, "grad_accum": 1, "steps": 8, "lr": 3e-3, "warmup_steps": 2,
+                  "min_lr_ratio": 0.1, "weight_decay": 0.1, "beta1": 0.9, "beta2": 0.95, "eps": 1e-5, "grad_clip": 1.0,
+                  "seed": 5, "threads": 1, "log_every": 1},
+     "eval": {"every": 0, "batches": 1}, "data": {"format": "ids"}, "output": {"dir": "unused", "checkpoint_every": 1}}
+    """
+
+    static func ids() -> String {
+        var s = "", x: UInt64 = 12345
+        for _ in 0..<40 {
+            s += (0..<50).map { _ in x = x &* 6364136223846793005 &+ 1442695040888963407; return String((x >> 33) % 4000) }.joined(separator: " ") + "\n"
+        }
+        return s
+    }
+
+    func train(_ dir: TempDir, _ out: String, resume: Bool = false) -> Process {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: SpindleBinary.path)
+        p.arguments = ["train", "pretrain", "--config", dir.sub("c.json"), "--train-data", dir.sub("ids.txt"), "--output", out]
+            + (resume ? ["--resume"] : [])
+        p.standardError = FileHandle.nullDevice
+        p.standardOutput = FileHandle.nullDevice
+        return p
+    }
+
+    /// Starts a run and SIGKILLs it when `file` first appears in a save's staging directory, from the
+    /// `save`-th save on. Returns true if the kill landed inside a save.
+    func killDuringSave(_ dir: TempDir, _ out: String, file: String, save: Int) throws -> Bool {
+        let p = train(dir, out)
+        try p.run()
+        let staging = out + "/.checkpoint.saving-\(p.processIdentifier)"
+        var seen = 0, wasThere = false
+        while p.isRunning {
+            let there = FileManager.default.fileExists(atPath: staging + "/" + file)
+            if there && !wasThere {
+                seen += 1
+                if seen >= save { kill(p.processIdentifier, SIGKILL); p.waitUntilExit(); return true }
+            }
+            wasThere = there
+            usleep(200)
+        }
+        return false
+    }
+
+    func checkpointFiles(_ dir: String) -> [String: Data] {
+        Dictionary(uniqueKeysWithValues: ["model.safetensors", "optimizer.safetensors", "trainer_state.json", "config.json"].map {
+            ($0, FileManager.default.contents(atPath: dir + "/checkpoint/" + $0) ?? Data())
+        })
+    }
+
+    @Test func killedAtEveryPhaseOfASaveResumesToTheSameCheckpoint() throws {
+        let dir = TempDir("kill-save"); defer { dir.cleanup() }
+        try dir.write("c.json", Self.config)
+        try dir.write("ids.txt", Self.ids())
+        let straight = train(dir, dir.sub("straight"))
+        try straight.run(); straight.waitUntilExit()
+        #expect(straight.terminationStatus == 0)
+        let expected = checkpointFiles(dir.sub("straight"))
+        var landed = 0
+        for (i, file) in ["model.safetensors", "optimizer.safetensors", "trainer_state.json", "config.json"].enumerated() {
+            let out = dir.sub("run\(i)")
+            if try killDuringSave(dir, out, file: file, save: 2 + i) { landed += 1 }
+            // Whatever the kill interrupted, the live checkpoint is a complete one.
+            let state = FileManager.default.contents(atPath: out + "/checkpoint/trainer_state.json")
+            #expect(state != nil, "killed at \(file): no complete checkpoint")
+            let resumed = train(dir, out, resume: true)
+            try resumed.run(); resumed.waitUntilExit()
+            #expect(resumed.terminationStatus == 0, "resume after a kill at \(file)")
+            #expect(checkpointFiles(out) == expected, "killed while writing \(file): the resumed run's checkpoint differs")
+        }
+        #expect(landed >= 1, "no kill landed inside a save")
+    }
+}
