@@ -13,12 +13,8 @@ public enum PPORun {
         -> (stats: [PPOIterationStats], eval: [(Int, Double)], stoppedEarly: Bool) {
         let s = trainer.settings
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-        let metricsPath = out + "/metrics.jsonl"
-        if !resumed { _ = FileManager.default.createFile(atPath: metricsPath, contents: nil) }
-        guard let metrics = FileHandle(forWritingAtPath: metricsPath) else { throw TrainerError.io(file: metricsPath, message: "cannot open") }
-        metrics.seekToEndOfFile()
-        defer { try? metrics.close() }
-        func emit(_ l: String) { metrics.write(Data((l + "\n").utf8)) }
+        let metrics = try MetricsLog(directory: out, resumedAt: resumed ? trainer.state.step : nil, key: "iteration")
+        func emit(_ l: String) { metrics.emit(l) }
         var stats: [PPOIterationStats] = []
         var evals: [(Int, Double)] = []
         var best = -Double.infinity, sinceBest = 0, stopped = false

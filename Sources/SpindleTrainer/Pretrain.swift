@@ -23,14 +23,8 @@ public enum Pretrain {
             ?? Trainer(config: config, source: train)
         trainer.stamp = stamp
         let ckpt = out + "/checkpoint"
-        let metricsPath = out + "/metrics.jsonl"
-        if resumeFrom == nil { _ = FileManager.default.createFile(atPath: metricsPath, contents: nil) }
-        guard let metrics = FileHandle(forWritingAtPath: metricsPath) else {
-            throw TrainerError.io(file: metricsPath, message: "cannot open for writing")
-        }
-        metrics.seekToEndOfFile()
-        defer { try? metrics.close() }
-        func emit(_ line: String) { metrics.write(Data((line + "\n").utf8)) }
+        let metrics = try MetricsLog(directory: out, resumedAt: resumeFrom == nil ? nil : trainer.state.step)
+        func emit(_ line: String) { metrics.emit(line) }
 
         var history = RunHistory()
         let m = config.model
@@ -65,7 +59,7 @@ public enum Pretrain {
                 try writeReport(config: config, history: history, trainer: trainer, out: out, tps: Double(tokCount) / max(tokTime, 1e-9))
             }
         }
-        log("checkpoint: \(ckpt)  report: \(out)/report.html  metrics: \(metricsPath)")
+        log("checkpoint: \(ckpt)  report: \(out)/report.html  metrics: \(metrics.path)")
         return RunSummary(steps: trainer.state.step, finalLoss: lastLoss, evalLoss: lastEval,
                           tokensPerSecond: Double(tokCount) / max(tokTime, 1e-9))
     }

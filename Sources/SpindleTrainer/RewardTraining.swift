@@ -64,19 +64,14 @@ public enum RewardTraining {
             optimizer = AdamW(layout: model.layout, settings: config.adamw, parallel: parallel)
             state = TrainerState()
             state.rngState = config.seed
-            _ = FileManager.default.createFile(atPath: out + "/metrics.jsonl", contents: nil)
             log("rm: trunk from \(initFrom)\(src.layout.score >= 0 ? " (a reward model)" : " with a new score head")")
         }
         let longest = pairs.map { max($0.chosen.count, $0.rejected.count) }.max()!
         if longest > config.seqLen {
             log("rm: note: sequences up to \(longest) tokens keep their last \(config.seqLen)")
         }
-        guard let metrics = FileHandle(forWritingAtPath: out + "/metrics.jsonl") else {
-            throw TrainerError.io(file: out + "/metrics.jsonl", message: "cannot open for writing")
-        }
-        metrics.seekToEndOfFile()
-        defer { try? metrics.close() }
-        func emit(_ s: String) { metrics.write(Data((s + "\n").utf8)) }
+        let metrics = try MetricsLog(directory: out, resumedAt: resume ? state.step : nil)
+        func emit(_ s: String) { metrics.emit(s) }
 
         let rm = RewardModel(model: model, rows: max(1, config.gradAccum), seqLen: config.seqLen)
         let schedule = config.schedule

@@ -27,7 +27,7 @@ public enum SFT {
             state.rngState = config.seed
             try Checkpoint.save(model, to: ckpt, optimizer: AdamW(layout: model.layout, settings: config.adamw, parallel: model.parallel),
                                 state: state, stamp: stamp)
-            _ = FileManager.default.createFile(atPath: config.outputDir + "/metrics.jsonl", contents: nil)
+            try? FileManager.default.removeItem(atPath: config.outputDir + "/metrics.jsonl")   // a new run
             log("sft: starting from \(initFrom)")
         }
         return try Pretrain.run(config: config, train: train, eval: eval, resumeFrom: ckpt, stamp: stamp, log: log)

@@ -58,6 +58,28 @@ import SpindleTestSupport
         })
     }
 
+    /// The `step` of every metrics line, in file order.
+    func steps(_ out: String) -> [Int] {
+        let text = (try? String(contentsOfFile: out + "/metrics.jsonl", encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").compactMap { line in
+            (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["step"] as? Int
+        }
+    }
+
+    @Test func resumeWithoutMetricsFileWorks() throws {
+        let dir = TempDir("kill-metrics"); defer { dir.cleanup() }
+        try dir.write("c.json", Self.config.replacingOccurrences(of: "\"steps\": 8", with: "\"steps\": 3"))
+        try dir.write("ids.txt", Self.ids())
+        let first = train(dir, dir.sub("run"))
+        try first.run(); first.waitUntilExit()
+        try FileManager.default.removeItem(atPath: dir.sub("run/metrics.jsonl"))
+        try dir.write("c.json", Self.config.replacingOccurrences(of: "\"steps\": 8", with: "\"steps\": 5"))
+        let resumed = train(dir, dir.sub("run"), resume: true)
+        try resumed.run(); resumed.waitUntilExit()
+        #expect(resumed.terminationStatus == 0)
+        #expect(steps(dir.sub("run")) == [4, 5])
+    }
+
     @Test func killedAtEveryPhaseOfASaveResumesToTheSameCheckpoint() throws {
         let dir = TempDir("kill-save"); defer { dir.cleanup() }
         try dir.write("c.json", Self.config)
@@ -77,6 +99,7 @@ import SpindleTestSupport
             try resumed.run(); resumed.waitUntilExit()
             #expect(resumed.terminationStatus == 0, "resume after a kill at \(file)")
             #expect(checkpointFiles(out) == expected, "killed while writing \(file): the resumed run's checkpoint differs")
+            #expect(steps(out) == Array(1...8), "killed while writing \(file): metrics.jsonl must hold each step once")
         }
         #expect(landed >= 1, "no kill landed inside a save")
     }
