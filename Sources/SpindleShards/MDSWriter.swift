@@ -33,6 +33,8 @@ public final class MDSWriter {
     private var pendingSize: Int
     private var shards: [MDSShardInfo] = []
     private var finished = false
+    /// One writer per directory: a second pack into it is refused while this one runs.
+    private let lock: DirectoryLock
     public private(set) var samplesWritten = 0
     public private(set) var bytesWritten = 0
 
@@ -44,6 +46,9 @@ public final class MDSWriter {
     public init(directory: String, columns: [String: MDSEncoding], compression: ShardCompression? = nil,
                 hashes: [ShardHash] = [.sha256], sizeLimit: Int? = 1 << 26, overwrite: Bool = false) throws(ShardError) {
         guard !columns.isEmpty else { throw .invalidSample(reason: "a shard needs at least one column") }
+        do { lock = try DirectoryLock(directory) } catch let busy as DirectoryBusy {
+            throw .io(path: directory, message: "being written by another spindle process (pid \(busy.holder))")
+        } catch { throw .io(path: directory, message: "\(error)") }
         if let sizeLimit, sizeLimit <= 0 { throw .invalidSample(reason: "the shard size limit must be positive") }
         self.directory = directory
         self.columns = MDSColumns(columns)

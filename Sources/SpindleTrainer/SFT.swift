@@ -3,6 +3,7 @@
 // written as a step-0 checkpoint (fresh AdamW moments) and the run resumes from it, so a fresh run
 // and a resumed one are the same code path.
 import Foundation
+import SpindleIO
 import SpindleShards
 
 public enum SFT {
@@ -16,6 +17,8 @@ public enum SFT {
     public static func run(config: TrainConfig, initFrom: String?, train: TrainingBatchSource, eval: TrainingBatchSource?,
                            stamp: TokenizerStamp?, resume: Bool, log: (String) -> Void) throws -> RunSummary {
         let ckpt = config.outputDir + "/checkpoint"
+        let lock = try DirectoryLock(config.outputDir)   // one writer per run directory
+        defer { withExtendedLifetime(lock) {} }
         try FileManager.default.createDirectory(atPath: config.outputDir, withIntermediateDirectories: true)
         if !resume {
             guard let initFrom else { throw TrainerError.config(field: "init", message: "SFT starts from a pretrained checkpoint (--init DIR)") }
