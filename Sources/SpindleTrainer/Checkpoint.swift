@@ -91,8 +91,9 @@ public enum Checkpoint {
             return try loadLlama2c(dir)
         }
         let config = try loadConfig(dir)
-        let model = try LlamaModel(config: config, seed: 0, randomWeights: false)
         let path = dir + "/model.safetensors"
+        try checkFits(config, weights: path)
+        let model = try LlamaModel(config: config, seed: 0, randomWeights: false)
         let tensors = try Safetensors.read(path)
         for t in model.layout.tensors {
             let name = t.name
@@ -108,6 +109,23 @@ public enum Checkpoint {
             src.values.withUnsafeBufferPointer { (model.params.p + t.offset).update(from: $0.baseAddress!, count: t.count) }
         }
         return model
+    }
+
+    /// Allocation follows evidence: the weights file must be large enough for the shape config.json
+    /// claims (2 bytes a parameter at least, for F16/BF16), and the fp32 weights must fit in memory —
+    /// checked before anything is allocated, so a forged config is an error, not an out-of-memory kill.
+    static func checkFits(_ config: LlamaConfig, weights path: String) throws {
+        try config.validate()
+        let params = config.parameterCount
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
+        guard let size else { throw TrainerError.io(file: path, message: "cannot read the weights file") }
+        guard size >= 2 * params else {
+            throw TrainerError.format(file: path, message: "config.json describes \(params) parameters (at least \(2 * params) bytes), but the file holds \(size) bytes")
+        }
+        let need = Double(4 * params), have = Double(ProcessInfo.processInfo.physicalMemory)
+        guard need < 0.9 * have else {
+            throw TrainerError.io(file: path, message: String(format: "the model needs %.1f GiB for its fp32 weights; this machine has %.1f GiB", need / 1073741824, have / 1073741824))
+        }
     }
 
     /// Restores AdamW moments and the trainer state written by `save`.

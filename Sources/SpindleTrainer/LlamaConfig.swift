@@ -37,6 +37,13 @@ public struct LlamaConfig: Equatable, Sendable {
                        ("hidden_dim", hiddenDim), ("vocab_size", vocabSize), ("max_seq_len", maxSeqLen)] where v <= 0 {
             throw bad(f, "must be positive, got \(v)")
         }
+        // Beyond any Llama (70B: dim 8192, hidden 28672, 80 layers, 128K vocab): a forged config must not
+        // overflow the parameter count or the tables sized from it.
+        for (f, v, limit) in [("dim", dim, 1 << 16), ("hidden_dim", hiddenDim, 1 << 18), ("n_layers", nLayers, 1 << 10),
+                              ("n_heads", nHeads, 1 << 10), ("vocab_size", vocabSize, 1 << 21), ("max_seq_len", maxSeqLen, 1 << 20)]
+            where v > limit {
+            throw bad(f, "\(v) is larger than any model this trainer runs (at most \(limit))")
+        }
         if dim % nHeads != 0 { throw bad("n_heads", "dim \(dim) is not a multiple of n_heads \(nHeads)") }
         if nHeads % nKVHeads != 0 { throw bad("n_kv_heads", "n_heads \(nHeads) is not a multiple of n_kv_heads \(nKVHeads)") }
         if headDim % 2 != 0 { throw bad("n_heads", "head_dim \(headDim) must be even for rotary embeddings") }

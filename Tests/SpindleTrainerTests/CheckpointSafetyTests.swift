@@ -84,6 +84,21 @@ extension LlamaModel {
         #expect(throws: TrainerError.self) { _ = try Checkpoint.load(tmp.sub("c")) }
     }
 
+    @Test func aConfigClaimingAHugeModelIsRefusedBeforeAllocating() throws {
+        let tmp = TempDir("ckpt-huge"); defer { tmp.cleanup() }
+        try Checkpoint.save(try LlamaModel(config: tinyConfig(), seed: 1), to: tmp.sub("c"))
+        var big = tinyConfig()
+        big.dim = 8192; big.nHeads = 64; big.nKVHeads = 8; big.hiddenDim = 28672; big.nLayers = 80
+        try Data(big.huggingFaceJSON().utf8).write(to: URL(fileURLWithPath: tmp.sub("c/config.json")))
+        #expect { _ = try Checkpoint.load(tmp.sub("c")) } throws: { e in
+            guard case TrainerError.format(_, let m) = e else { return false }
+            return m.contains("parameters")
+        }
+        big.dim = 1 << 30   // would overflow the parameter count
+        try Data(big.huggingFaceJSON().utf8).write(to: URL(fileURLWithPath: tmp.sub("c/config.json")))
+        #expect(throws: TrainerError.self) { _ = try Checkpoint.load(tmp.sub("c")) }
+    }
+
     /// Each case: the field the error must name, and how the config is broken.
     static let broken = ["lr=nan", "lr=-1", "beta1=1", "beta2=-0.1", "eps=0", "grad_clip=-1", "rope_theta=0", "n_heads=5"]
 
