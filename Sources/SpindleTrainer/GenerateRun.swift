@@ -48,11 +48,31 @@ public struct GenerateRun {
         }
     }
 
+    /// Which end of a prompt longer than the context is dropped (as transformers' truncation_side).
+    public enum Truncation: String, Sendable, CaseIterable { case left, right }
+
     /// Refuses empty prompts and ids outside the vocabulary; `name` says where the prompts came from.
-    public func check(_ prompts: [[Int32]], name: String) throws {
-        let n = model.config.vocabSize
-        for (i, p) in prompts.enumerated() where p.isEmpty || p.contains(where: { Int($0) >= n }) {
-            throw TrainerError.data(file: name, line: prompts.count > 1 ? i + 1 : nil, message: "empty prompt or token outside the vocabulary (\(n))")
+    /// A prompt that leaves no room in the context for `maxNewTokens` is an error, or with `truncate`
+    /// is cut to fit (a warning says so): generating "0 tokens" and succeeding would hide it.
+    public func fit(_ prompts: [[Int32]], name: String, truncate: Truncation? = nil, warn: (String) -> Void) throws -> [[Int32]] {
+        let n = model.config.vocabSize, context = model.config.maxSeqLen
+        let room = max(1, context - options.maxNewTokens)   // prompt tokens that leave space for the answer
+        return try prompts.enumerated().map { i, p in
+            let line = prompts.count > 1 ? i + 1 : nil
+            if p.isEmpty || p.contains(where: { Int($0) >= n }) {
+                throw TrainerError.data(file: name, line: line, message: "empty prompt or token outside the vocabulary (\(n))")
+            }
+            guard p.count > room else { return p }
+            let at = line.map { "prompt \($0)" } ?? "the prompt"
+            guard let truncate else {
+                if p.count < context {
+                    warn("\(name): \(at) has \(p.count) tokens: at most \(context - p.count) of --max-new-tokens \(options.maxNewTokens) fit the context of \(context)")
+                    return p
+                }
+                throw TrainerError.data(file: name, line: line, message: "\(at) has \(p.count) tokens, the model's context is \(context): no room to generate (--truncate left|right cuts it)")
+            }
+            warn("\(name): \(at) cut from \(p.count) to \(room) tokens (--truncate \(truncate.rawValue))")
+            return truncate == .left ? Array(p.suffix(room)) : Array(p.prefix(room))
         }
     }
 

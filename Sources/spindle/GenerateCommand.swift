@@ -33,6 +33,7 @@ struct Generate: Configurable {
     @Option(help: "Random seed.") var seed: UInt64 = 0
     @Option(help: "Threads.") var threads = 2
     @Option(help: "Generate N tokens (batch 1, greedy) and print tokens/s as the last line.") var benchmark: Int?
+    @Option(help: "A prompt too long for the context: refused unless cut at the left or right end.") var truncate: GenerateRun.Truncation?
     @OptionGroup var config: ConfigOptions
 
     func validate() throws {
@@ -65,8 +66,8 @@ struct Generate: Configurable {
         let run = GenerateRun(model: model, options: o)
         if let prompts { return try sampleMany(run, path: prompts) }
         if let prompt, let tokenizer { return try sampleText(run, prompt: prompt, tokenizer: tokenizer) }
-        let promptIds = try TokenIDs.parse(Substring(ids ?? ""), file: "--ids", line: 1)
-        try run.check([promptIds], name: "--ids")
+        let promptIds = try run.fit([TokenIDs.parse(Substring(ids ?? ""), file: "--ids", line: 1)], name: "--ids",
+                                    truncate: truncate, warn: StandardError.line)[0]
         var first = true
         let result = run.sample(promptIds) { tok in
             FileHandle.standardOutput.write(Data(((first ? "" : " ") + String(tok)).utf8))
@@ -81,19 +82,20 @@ struct Generate: Configurable {
     func sampleText(_ run: GenerateRun, prompt: String, tokenizer: String) throws {
         let sp = try SentencePieceModel(contentsOf: tokenizer)
         if let checkpoint { try GenerateRun.checkTokenizer(sp, name: tokenizer, checkpoint: checkpoint) }
-        let promptIds = chat ? try GenerateRun.chatPrompt(prompt, system: system, encoder: sp) : sp.encode(prompt, addBOS: true)
-        try run.check([promptIds], name: "--prompt")
+        let rendered = chat ? try GenerateRun.chatPrompt(prompt, system: system, encoder: sp) : sp.encode(prompt, addBOS: true)
+        let promptIds = try run.fit([rendered], name: "--prompt", truncate: truncate, warn: StandardError.line)[0]
         let result = run.sample(promptIds)
         print((try? sp.decode(result.tokens)) ?? "")
         StandardError.line("\(result.tokens.count) tokens\(result.stopped ? ", stopped at </s>" : "")")
     }
 
     func sampleMany(_ run: GenerateRun, path: String) throws {
-        let all = try TokenIDs.readLines(path)
-        try run.check(all, name: path)
+        let all = try run.fit(TokenIDs.readLines(path), name: path, truncate: truncate, warn: StandardError.line)
         run.sampleMany(all, batchSize: batchSize) { out in
             FileHandle.standardOutput.write(Data(out.map { $0.tokens.map(String.init).joined(separator: " ") + "\n" }.joined().utf8))
         }
         StandardError.line("\(all.count) prompts sampled")
     }
 }
+
+extension GenerateRun.Truncation: ExpressibleByArgument {}

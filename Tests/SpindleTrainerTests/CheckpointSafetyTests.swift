@@ -124,3 +124,22 @@ extension LlamaModel {
         }
     }
 }
+
+/// A prompt longer than the context is an error, or is cut with a warning — never "0 tokens" and success.
+@Suite struct PromptFitTests {
+    @Test func tooLongPromptsAreRefusedOrCut() throws {
+        var o = SamplingOptions(); o.maxNewTokens = 4
+        let model = try LlamaModel(config: tinyConfig(), seed: 1)
+        let run = GenerateRun(model: model, options: o)
+        let context = model.config.maxSeqLen
+        let long = [Int32](repeating: 3, count: context + 5)
+        #expect(throws: TrainerError.self) { _ = try run.fit([long], name: "p", warn: { _ in }) }
+        nonisolated(unsafe) var warnings: [String] = []
+        let left = try run.fit([Array(long.indices.map { Int32($0 % 7) })], name: "p", truncate: .left, warn: { warnings.append($0) })[0]
+        #expect(left.count == context - 4 && left.last == Int32((long.count - 1) % 7))
+        let right = try run.fit([long], name: "p", truncate: .right, warn: { warnings.append($0) })[0]
+        #expect(right.count == context - 4)
+        #expect(warnings.count == 2)
+        #expect(try run.fit([[1, 2, 3]], name: "p", warn: { _ in Issue.record("no warning expected") }) == [[1, 2, 3]])
+    }
+}
