@@ -12,22 +12,11 @@ public struct KeptSample: Sendable, Equatable {
     public var iteration: Int
 }
 
-public struct RejectionSettings: Sendable {
-    public var samplesPerPrompt = 4
-    public var temperature: Float = 1.0
-    public var topP: Float = 1.0
-    public var maxNewTokens = 48
-    public var iterations = 2
-    public var sftEpochs = 1.0
-    public var seed: UInt64 = 1234
-    public init() {}
-}
-
 public enum RejectionSampling {
     /// K samples per prompt at `temperature` and their gated rewards: [prompt][k].
     public static func sample(policy: LlamaModel, prompts: [SamplingPrompt], k: Int, temperature: Float, topP: Float,
                               maxNewTokens: Int, seed: UInt64, round: Int, rewards: RewardPair,
-                              log: ((String) -> Void)? = nil) -> [[(response: [Int32], reward: Double)]] {
+                              log: (String) -> Void = { _ in }) -> [[(response: [Int32], reward: Double)]] {
         let eos = Int32(policy.config.eosId)
         let gen = Generator(model: policy, batch: k, maxLen: min(policy.config.maxSeqLen, (prompts.map(\.tokens.count).max() ?? 1) + maxNewTokens + 1))
         var out: [[(response: [Int32], reward: Double)]] = []
@@ -39,7 +28,7 @@ public enum RejectionSampling {
             let responses = g.map { $0.tokens + ($0.stopped ? [eos] : []) }
             let r = rewards.score(responses.map { p.tokens + $0 }, isSafety: [Bool](repeating: p.isSafety, count: k))
             out.append(zip(responses, r).map { ($0, $1.gated) })
-            if let log, (pi + 1) % 10 == 0 { log("  sampled \(pi + 1)/\(prompts.count) prompts") }
+            if (pi + 1) % 10 == 0 { log("  sampled \(pi + 1)/\(prompts.count) prompts") }
         }
         return out
     }

@@ -36,3 +36,75 @@ public enum SFT {
         return try Pretrain.run(config: config, train: train, eval: eval, resumeFrom: ckpt, stamp: stamp, log: log)
     }
 }
+
+/// Everything a `spindle train sft` run needs.
+public struct SFTSettings: Sendable {
+    /// The preset with the run's seed and threads; the model shape comes from `initFrom` (or the
+    /// checkpoint being resumed), seq_len from the shards, steps from `steps` or `epochs`.
+    public var config: TrainConfig
+    /// The pretrained checkpoint to start from; not read when resuming.
+    public var initFrom: String?
+    /// SFT shard directory (`spindle pack sft`).
+    public var trainData: String
+    /// Held-out SFT shards for eval loss.
+    public var evalData: String?
+    /// Output directory: checkpoint/, metrics.jsonl, report.html.
+    public var output: String
+    /// Passes over the training rows (sets the step count unless `steps` is given).
+    public var epochs = 2.0
+    public var steps: Int?
+    /// Continue from `output`/checkpoint.
+    public var resume = false
+
+    public init(config: TrainConfig, trainData: String, output: String) {
+        self.config = config
+        self.trainData = trainData
+        self.output = output
+    }
+
+    /// The settings as `--print-config` shows them.
+    public var json: JSONValue {
+        .object([
+            ("init", initFrom.map { .string($0) } ?? .null), ("train_data", .string(trainData)),
+            ("eval_data", evalData.map { .string($0) } ?? .null), ("output", .string(output)), ("epochs", .double(epochs)),
+            ("steps", steps.map { .int($0) } ?? .null), ("resume", .bool(resume)), ("config", config.presetJSON),
+        ])
+    }
+}
+
+extension SFT {
+    /// Runs `settings`: resolves the model shape and tokenizer stamp from the starting checkpoint,
+    /// opens the shards, sets seq_len and the step count, and trains (`run(config:…)`).
+    public static func run(_ settings: SFTSettings, log: (String) -> Void) throws -> RunSummary {
+        let s = settings
+        var cfg = s.config
+        let ckpt = s.output + "/checkpoint"
+        let shapeFrom = s.resume ? ckpt : (s.initFrom ?? "")
+        guard !shapeFrom.isEmpty else { throw TrainerError.config(field: "init", message: "pass --init DIR (a pretrained checkpoint) or --resume") }
+        if s.resume && !FileManager.default.fileExists(atPath: ckpt + "/trainer_state.json") {
+            throw TrainerError.io(file: ckpt, message: "--resume: no checkpoint with trainer_state.json here")
+        }
+        cfg.model = try Checkpoint.loadConfig(shapeFrom)
+        let known = try PostTrainData.readStamp(shapeFrom)
+        let train = try PostTrainData.open(s.trainData, kind: .sft, model: cfg.model, stamp: known)
+        let eval = try s.evalData.map { try PostTrainData.open($0, kind: .sft, model: cfg.model, stamp: known) }
+        cfg.seqLen = train.metadata.seqLen
+        guard cfg.seqLen <= cfg.model.maxSeqLen else {
+            throw TrainerError.config(field: "seq_len", message: "shards hold rows of \(cfg.seqLen) tokens, the model's max_position_embeddings is \(cfg.model.maxSeqLen)")
+        }
+        cfg.outputDir = s.output
+        cfg.steps = s.steps ?? steps(epochs: s.epochs, rows: train.count, config: cfg)
+        cfg.warmupSteps = min(cfg.warmupSteps, max(0, cfg.steps - 1))
+        cfg.checkpointEvery = max(cfg.checkpointEvery, 1)
+        log("sft: \(train.count) rows of \(cfg.seqLen) tokens, \(cfg.steps) steps (\(s.epochs) epochs)")
+        let m = train.metadata.tokenizer
+        let stamp = TokenizerStamp(fingerprint: m.fingerprint, vocabSize: m.vocabSize, bosID: m.bosID, eosID: m.eosID)
+        return try run(config: cfg, initFrom: s.initFrom, train: ShardBatchSource(train), eval: eval.map(ShardBatchSource.init),
+                       stamp: stamp, resume: s.resume, log: log)
+    }
+
+    /// The line `spindle train sft` prints when done.
+    public static func summaryLine(_ r: RunSummary) -> String {
+        String(format: "steps %d  final train loss %.4f%@", r.steps, r.finalLoss, r.evalLoss.map { String(format: "  eval loss %.4f", $0) } ?? "")
+    }
+}

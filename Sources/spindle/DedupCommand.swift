@@ -161,8 +161,7 @@ struct DedupSignatures: Configurable {
         var o = DedupOptions()
         minhash.apply(to: &o)
         try StageRun(command: "dedup signatures", config: configJSON, inputs: files, seed: o.seed).run(out) { output in
-            let n = try DedupMap(options: o).run(inputs: files, output: output, policy: input.onError, rejectsPath: input.rejects)
-            return StageOutcome(summary: "dedup signatures: \(n) documents, \(o.resolvedLSH.bands) band lines each")
+            StageOutcome(summary: try DedupMap(options: o).runPhase(inputs: files, output: output, policy: input.onError, rejectsPath: input.rejects))
         }
     }
 }
@@ -187,10 +186,7 @@ struct DedupClusters: Configurable {
         try StageRun(command: "dedup clusters", config: configJSON, inputs: files).run(out) { output in
             var reducer = DedupClusterReducer(threshold: threshold, keep: KeepRule(keep))
             reducer.estimateMargin = estimateMargin
-            for f in (files.isEmpty ? ["-"] : files) { try reducer.consume(path: f) }
-            let removals = reducer.removals()
-            try DedupClusterReducer.write(removals, to: output)
-            return StageOutcome(summary: "dedup clusters: \(reducer.lines) signature lines, \(reducer.comparisons) comparisons, \(removals.count) documents to remove")
+            return StageOutcome(summary: try reducer.runPhase(inputs: files, output: output))
         }
     }
 }
@@ -210,9 +206,7 @@ struct DedupApply: Configurable {
 
     func run() throws {
         try StageRun(command: "dedup apply", config: configJSON, inputs: [removals] + files).run(out) { output in
-            let set = try DedupClusterReducer.readRemovals(removals)
-            let (kept, removed) = try dedupApply(removals: set, inputs: files, output: output, policy: input.onError)
-            return StageOutcome(summary: "dedup apply: \(kept) kept, \(removed) removed")
+            StageOutcome(summary: try dedupApply(removalsFile: removals, inputs: files, output: output, policy: input.onError))
         }
     }
 }

@@ -1,7 +1,6 @@
 import ArgumentParser
 import SpindleIO
 import SpindleShards
-import SpindleTokenizer
 
 struct PackCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -59,45 +58,23 @@ struct PackOptions: ParsableArguments {
     var files: [String] = []
 
     func validate() throws {
-        guard seqLen >= 8 && seqLen <= 1 << 24 else { throw ValidationError("--seq-len must be between 8 and 16777216") }
-        if let c = compression, ShardCompression(c) == nil { throw ValidationError("--compression must be zstd or zstd:LEVEL (1-22)") }
-        if hashes.split(separator: ",").contains(where: { ShardHash(rawValue: String($0)) == nil }) {
-            throw ValidationError("--hashes takes sha256 and/or xxh64")
-        }
-        if let d = tokenDType, d != "uint16" && d != "int32" { throw ValidationError("--token-dtype must be uint16 or int32") }
-        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
-        guard shardSize >= 1024 else { throw ValidationError("--shard-size must be at least 1024 bytes") }
+        if let problem = settings.problem { throw ValidationError(problem) }
     }
 
-    func sinkOptions() -> ShardSink.Options {
-        var o = ShardSink.Options(directory: output)
-        o.seqLen = seqLen
-        o.seed = seed
-        o.compression = compression.flatMap(ShardCompression.init)
-        o.hashes = hashes.split(separator: ",").compactMap { ShardHash(rawValue: String($0)) }
-        o.sizeLimit = shardSize
-        o.tokenType = tokenDType.flatMap(MDSDType.init(rawValue:))
-        o.overwrite = overwrite
-        return o
+    var settings: PackSettings {
+        var s = PackSettings(tokenizer: tokenizer, output: output)
+        s.seqLen = seqLen; s.seed = seed; s.compression = compression; s.shardSize = shardSize; s.hashes = hashes
+        s.tokenDType = tokenDType; s.threads = threads; s.overwrite = overwrite; s.files = files
+        s.policy = input.onError; s.rejects = input.rejects; s.progress = input.progress
+        return s
     }
 
-    var configJSON: [(String, JSONValue)] {
-        [("tokenizer", .string(tokenizer)), ("output", .string(output)), ("seq_len", .number(String(seqLen))),
-         ("seed", .number(String(seed))), ("compression", compression.map { .string($0) } ?? .null),
-         ("shard_size", .number(String(shardSize))), ("hashes", .string(hashes)),
-         ("token_dtype", tokenDType.map { .string($0) } ?? .null)]
-    }
-
-    /// Opens the tokenizer and the input, and runs `body` through the stage runner, which writes
-    /// manifest.json into the shard directory.
+    /// Runs `body` on the opened `PackRun` through the stage runner, which writes manifest.json into
+    /// the shard directory.
     func run(_ command: String, config: [(String, JSONValue)], _ body: (PackRun) throws -> String) throws {
-        let model = try SentencePieceModel(contentsOf: tokenizer)
-        let records = try RecordInput(paths: files, policy: input.onError, rejectsPath: input.rejects,
-                                      progressLabel: command, forceProgress: input.progress)
-        var job = PackRun(encoder: model, sink: sinkOptions(), input: records, command: command)
-        job.threads = threads
-        job.policy = input.onError
-        let stage = StageRun(command: command, config: .object(configJSON + config), inputs: files, seed: seed, outputIsDirectory: true)
+        let s = settings
+        let job = try s.open(command: command)
+        let stage = StageRun(command: command, config: .object(s.json + config), inputs: files, seed: seed, outputIsDirectory: true)
         try stage.run(output: output) { StageOutcome(summary: try body(job)) }
     }
 }
@@ -136,7 +113,7 @@ struct PackPretrain: Configurable {
          ("text_field", .string(textField))]
     }
 
-    var configJSON: JSONValue { .object(pack.configJSON + extraConfig) }
+    var configJSON: JSONValue { .object(pack.settings.json + extraConfig) }
 
     func run() throws {
         var o = PretrainPacker.Options()
@@ -186,7 +163,7 @@ struct PackSFT: Configurable {
          ("gatt", .bool(gatt)), ("window", .number(String(window))), ("shuffle_rows", .bool(!noShuffle))]
     }
 
-    var configJSON: JSONValue { .object(pack.configJSON + extraConfig) }
+    var configJSON: JSONValue { .object(pack.settings.json + extraConfig) }
 
     func run() throws {
         var o = SFTPacker.Options()
@@ -228,7 +205,7 @@ struct PackPreference: Configurable {
         [("kind", .string(promptsOnly ? "prompts" : "preference")), ("mix", .string(mix.rawValue)), ("prompts_only", .bool(promptsOnly))]
     }
 
-    var configJSON: JSONValue { .object(pack.configJSON + extraConfig) }
+    var configJSON: JSONValue { .object(pack.settings.json + extraConfig) }
 
     func run() throws {
         try pack.run("pack preference", config: extraConfig) { try $0.preference(mix: mix, promptsOnly: promptsOnly) }

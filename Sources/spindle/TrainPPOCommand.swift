@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import SpindleIO
-import SpindleShards
 import SpindleTrainer
 
 /// `spindle train ppo`: RLHF with PPO and the Llama 2 two-reward-model gate.
@@ -57,63 +56,27 @@ struct TrainPPO: Configurable {
     @Flag(help: "Continue from OUTPUT/checkpoint.") var resume = false
     @OptionGroup var config: ConfigOptions
 
-    func run() throws {
-        BLASBackend.prepareProcess()   // before any input is read: it may re-exec
-        var s = PPOSettings()
-        s.iterations = iterations; s.promptsPerIteration = promptsPerIteration; s.miniBatch = miniBatch; s.ppoEpochs = ppoEpochs
-        s.lr = lr; s.valueLR = valueLr; s.beta = beta; s.gamma = gamma; s.lambda = lambda; s.clip = clip
-        s.temperature = temperature; s.maxNewTokens = maxNewTokens; s.evalEvery = evalEvery; s.patience = patience
-        s.rows = rows; s.seed = seed; s.evalSamples = evalSamples; s.threads = threads
+    func validate() throws {
         guard promptsPerIteration >= 1, miniBatch >= 1, ppoEpochs >= 1, holdout >= 0, holdout < 1 else {
             throw ValidationError("--prompts-per-iteration, --mini-batch and --ppo-epochs must be positive; --holdout in [0, 1)")
         }
-        let reference = try Checkpoint.load(initFrom)
-        guard reference.layout.head >= 0 else { throw TrainerError.config(field: "init", message: "\(initFrom) has no language-model head") }
-        let stamp = try PostTrainData.readStamp(initFrom)
-        s.seqLen = reference.config.maxSeqLen
-        let ds = try PostTrainData.open(prompts, kind: .prompts, model: reference.config, stamp: stamp)
-        let all = try PostTrainData.prompts(ds)
-        // Held out: every k-th prompt (deterministic, spread over the mix).
-        var train: [SamplingPrompt] = [], held: [SamplingPrompt] = []
-        let every = holdout > 0 ? max(2, Int((1 / holdout).rounded())) : 0
-        for (i, p) in all.enumerated() { if every > 0 && i % every == every - 1 { held.append(p) } else { train.append(p) } }
-        guard !train.isEmpty else { throw TrainerError.data(file: prompts, line: nil, message: "no training prompts left after the hold-out") }
-        let rewards = try RewardPair.load(helpfulness: helpfulnessRm, safety: safetyRm, policy: (initFrom, reference.config),
-                                          rows: rows, seqLen: reference.config.maxSeqLen)
-        let ckpt = output + "/checkpoint"
-        let policy: LlamaModel, value: LlamaModel
-        if resume {
-            guard FileManager.default.fileExists(atPath: ckpt + "/value/trainer_state.json") else {
-                throw TrainerError.io(file: ckpt, message: "--resume: no PPO checkpoint here")
-            }
-            policy = try Checkpoint.load(ckpt + "/policy")
-            value = try Checkpoint.load(ckpt + "/value")
-            guard policy.config == reference.config else {
-                throw TrainerError.config(field: "init", message: "the checkpoint's policy has another shape than --init \(initFrom)")
-            }
-        } else {
-            policy = try Checkpoint.load(initFrom)
-            value = try Checkpoint.load(helpfulnessRm)
-        }
-        try PostTrainData.checkCompatible((initFrom, reference.config, stamp), (helpfulnessRm, value.config, try PostTrainData.readStamp(helpfulnessRm)), sameWidth: true)
-        if let safetyRm {
-            let c = try Checkpoint.loadConfig(safetyRm)
-            try PostTrainData.checkCompatible((initFrom, reference.config, stamp), (safetyRm, c, try PostTrainData.readStamp(safetyRm)), sameWidth: true)
-        }
-        let trainer = try PPOTrainer(settings: s, policy: policy, reference: reference, value: value, rewards: rewards)
-        if resume {
-            let st = try Checkpoint.loadTrainingState(ckpt + "/policy", into: trainer.policyOpt, layout: policy.layout)
-            _ = try Checkpoint.loadTrainingState(ckpt + "/value", into: trainer.valueOpt, layout: value.layout)
-            trainer.state = st
-            trainer.restoreOptimizerSteps()
-        }
-        let m = ds.metadata.tokenizer
-        let r = try PPORun.run(trainer: trainer, train: train, heldOut: held, out: output,
-                               stamp: stamp ?? TokenizerStamp(fingerprint: m.fingerprint, vocabSize: m.vocabSize, bosID: m.bosID, eosID: m.eosID),
-                               resumed: resume, log: StandardError.line)
-        if let f = r.stats.first, let l = r.stats.last {
-            print(String(format: "iterations %d  combined reward %.4f -> %.4f  KL(k1) %.4f -> %.4f%@", l.iteration, f.rewardCombined.mean, l.rewardCombined.mean,
-                         f.klK1, l.klK1, r.eval.isEmpty ? "" : String(format: "  held-out %.4f -> %.4f (best %.4f)", r.eval.first!.1, r.eval.last!.1, r.eval.map(\.1).max()!)))
-        }
+    }
+
+    var settings: PPORunSettings {
+        var p = PPOSettings()
+        p.iterations = iterations; p.promptsPerIteration = promptsPerIteration; p.miniBatch = miniBatch; p.ppoEpochs = ppoEpochs
+        p.lr = lr; p.valueLR = valueLr; p.beta = beta; p.gamma = gamma; p.lambda = lambda; p.clip = clip
+        p.temperature = temperature; p.maxNewTokens = maxNewTokens; p.evalEvery = evalEvery; p.patience = patience
+        p.rows = rows; p.seed = seed; p.evalSamples = evalSamples; p.threads = threads
+        var s = PPORunSettings(ppo: p, initFrom: initFrom, prompts: prompts, helpfulnessRM: helpfulnessRm, output: output)
+        s.safetyRM = safetyRm; s.holdout = holdout; s.resume = resume
+        return s
+    }
+
+    var configJSON: JSONValue { settings.json }
+
+    func run() throws {
+        BLASBackend.prepareProcess()   // before any input is read: it may re-exec
+        if let line = PPORun.summaryLine(try PPORun.run(settings, log: StandardError.line)) { print(line) }
     }
 }

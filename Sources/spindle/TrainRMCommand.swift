@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import SpindleIO
-import SpindleShards
 import SpindleTrainer
 
 extension MarginTable: ExpressibleByArgument {}
@@ -40,43 +39,26 @@ struct TrainRM: Configurable {
     @Flag(help: "Continue from OUTPUT/checkpoint.") var resume = false
     @OptionGroup var config: ConfigOptions
 
-    func run() throws {
-        BLASBackend.prepareProcess()   // before any input is read: it may re-exec
-        let r = try train()
-        print(String(format: "steps %d  final loss %.4f%@", r.steps, r.loss, r.evalAccuracy.map { String(format: "  held-out accuracy %.4f", $0) } ?? ""))
+    func validate() throws {
+        if evalData == nil && holdout >= 1 { throw ValidationError("--holdout must be below 1") }
     }
 
-    func train() throws -> (steps: Int, loss: Double, evalAccuracy: Double?) {
-        var cfg = try TrainConfig.load(Presets.resolve(preset))
-        let ckpt = output + "/checkpoint"
-        if resume && !FileManager.default.fileExists(atPath: ckpt + "/trainer_state.json") {
-            throw TrainerError.io(file: ckpt, message: "--resume: no checkpoint with trainer_state.json here")
+    var settings: RewardSettings {
+        get throws {
+            var cfg = try TrainConfig.load(Presets.resolve(preset))
+            if let seed { cfg.seed = seed }
+            if let threads { cfg.threads = threads }
+            var s = RewardSettings(config: cfg, trainData: trainData, output: output)
+            s.initFrom = initFrom; s.evalData = evalData; s.holdout = holdout; s.margins = margin
+            s.epochs = epochs; s.steps = steps; s.resume = resume
+            return s
         }
-        guard let shapeFrom = resume ? ckpt : initFrom else {
-            throw TrainerError.config(field: "init", message: "pass --init DIR (a pretrained or SFT checkpoint) or --resume")
-        }
-        cfg.model = try Checkpoint.loadConfig(shapeFrom)
-        cfg.model.scoreHead = true
-        let known = try PostTrainData.readStamp(shapeFrom)
-        let ds = try PostTrainData.open(trainData, kind: .preference, model: cfg.model, stamp: known)
-        var pairs = try PostTrainData.pairs(ds)
-        var eval: [PreferenceTokens] = []
-        if let evalData {
-            eval = try PostTrainData.pairs(try PostTrainData.open(evalData, kind: .preference, model: cfg.model, stamp: known))
-        } else if holdout > 0 {
-            guard holdout < 1 else { throw ValidationError("--holdout must be below 1") }
-            let n = Int((Double(pairs.count) * holdout).rounded())
-            eval = Array(pairs.suffix(n)); pairs.removeLast(n)
-        }
-        cfg.seqLen = min(cfg.seqLen, cfg.model.maxSeqLen)
-        cfg.outputDir = output
-        if let seed { cfg.seed = seed }
-        if let threads { cfg.threads = threads }
-        cfg.steps = steps ?? max(1, Int((epochs * Double(pairs.count) / Double(cfg.batchSize)).rounded(.up)))
-        cfg.warmupSteps = RewardPreset.warmup(steps: cfg.steps)
-        let m = ds.metadata.tokenizer
-        return try RewardTraining.run(config: cfg, initFrom: initFrom, pairs: pairs, eval: eval, margins: margin,
-                                      stamp: TokenizerStamp(fingerprint: m.fingerprint, vocabSize: m.vocabSize, bosID: m.bosID, eosID: m.eosID),
-                                      resume: resume, log: StandardError.line)
+    }
+
+    var configJSON: JSONValue { get throws { try settings.json } }
+
+    func run() throws {
+        BLASBackend.prepareProcess()   // before any input is read: it may re-exec
+        print(RewardTraining.summaryLine(try RewardTraining.run(try settings, log: StandardError.line)))
     }
 }

@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import SpindleIO
-import SpindleShards
 import SpindleTrainer
 
 /// `spindle train sft`: supervised fine-tuning on SFT shards from a pretrained checkpoint.
@@ -36,39 +35,21 @@ struct TrainSFT: Configurable {
     @Flag(help: "Continue from OUTPUT/checkpoint.") var resume = false
     @OptionGroup var config: ConfigOptions
 
-    func run() throws {
-        BLASBackend.prepareProcess()   // before any input is read: it may re-exec
-        let summary = try train()
-        print(String(format: "steps %d  final train loss %.4f%@", summary.steps, summary.finalLoss,
-                     summary.evalLoss.map { String(format: "  eval loss %.4f", $0) } ?? ""))
+    var settings: SFTSettings {
+        get throws {
+            var cfg = try TrainConfig.load(Presets.resolve(preset))
+            if let seed { cfg.seed = seed }
+            if let threads { cfg.threads = threads }
+            var s = SFTSettings(config: cfg, trainData: trainData, output: output)
+            s.initFrom = initFrom; s.evalData = evalData; s.epochs = epochs; s.steps = steps; s.resume = resume
+            return s
+        }
     }
 
-    func train() throws -> RunSummary {
-        var cfg = try TrainConfig.load(Presets.resolve(preset))
-        let ckpt = output + "/checkpoint"
-        let shapeFrom = resume ? ckpt : (initFrom ?? "")
-        guard !shapeFrom.isEmpty else { throw TrainerError.config(field: "init", message: "pass --init DIR (a pretrained checkpoint) or --resume") }
-        if resume && !FileManager.default.fileExists(atPath: ckpt + "/trainer_state.json") {
-            throw TrainerError.io(file: ckpt, message: "--resume: no checkpoint with trainer_state.json here")
-        }
-        cfg.model = try Checkpoint.loadConfig(shapeFrom)
-        let known = try PostTrainData.readStamp(shapeFrom)
-        let train = try PostTrainData.open(trainData, kind: .sft, model: cfg.model, stamp: known)
-        let eval = try evalData.map { try PostTrainData.open($0, kind: .sft, model: cfg.model, stamp: known) }
-        cfg.seqLen = train.metadata.seqLen
-        guard cfg.seqLen <= cfg.model.maxSeqLen else {
-            throw TrainerError.config(field: "seq_len", message: "shards hold rows of \(cfg.seqLen) tokens, the model's max_position_embeddings is \(cfg.model.maxSeqLen)")
-        }
-        cfg.outputDir = output
-        if let seed { cfg.seed = seed }
-        if let threads { cfg.threads = threads }
-        cfg.steps = steps ?? SFT.steps(epochs: epochs, rows: train.count, config: cfg)
-        cfg.warmupSteps = min(cfg.warmupSteps, max(0, cfg.steps - 1))
-        cfg.checkpointEvery = max(cfg.checkpointEvery, 1)
-        StandardError.line("sft: \(train.count) rows of \(cfg.seqLen) tokens, \(cfg.steps) steps (\(epochs) epochs)")
-        let stamp = TokenizerStamp(fingerprint: train.metadata.tokenizer.fingerprint, vocabSize: train.metadata.tokenizer.vocabSize,
-                                   bosID: train.metadata.tokenizer.bosID, eosID: train.metadata.tokenizer.eosID)
-        return try SFT.run(config: cfg, initFrom: initFrom, train: ShardBatchSource(train), eval: eval.map(ShardBatchSource.init),
-                           stamp: stamp, resume: resume, log: StandardError.line)
+    var configJSON: JSONValue { get throws { try settings.json } }
+
+    func run() throws {
+        BLASBackend.prepareProcess()   // before any input is read: it may re-exec
+        print(SFT.summaryLine(try SFT.run(try settings, log: StandardError.line)))
     }
 }
