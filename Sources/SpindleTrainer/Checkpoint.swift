@@ -35,10 +35,14 @@ public struct TrainerState: Equatable, Sendable {
 public enum Checkpoint {
     /// Writes config.json and model.safetensors (and optimizer + state, and the tokenizer stamp, when
     /// given) as the checkpoint `dir`, atomically: a kill during the save leaves the previous checkpoint.
+    /// `extraFiles` (name -> bytes) switch in with the weights (a run's own state, e.g. rejection sampling's kept set).
     public static func save(_ model: LlamaModel, to dir: String, optimizer: AdamW? = nil, state: TrainerState? = nil,
-                            stamp: TokenizerStamp? = nil) throws {
+                            stamp: TokenizerStamp? = nil, extraFiles: [String: Data] = [:]) throws {
         let staging = try CheckpointDirectory(dir)
         try write(model, into: staging.staging, optimizer: optimizer, state: state, stamp: stamp)
+        for (name, bytes) in extraFiles.sorted(by: { $0.key < $1.key }) {
+            try writeAtomically(bytes, to: staging.staging + "/" + name)
+        }
         try staging.commit()
     }
 

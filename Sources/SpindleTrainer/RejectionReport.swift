@@ -24,11 +24,15 @@ public enum RejectionReport {
 
     /// The state file: `iterations_done` and one kept sample a line, so a diff shows which prompts changed.
     public static func saveState(_ path: String, iteration: Int, kept: [Int: KeptSample]) throws {
+        try writeAtomically(stateBytes(iteration: iteration, kept: kept), to: path)
+    }
+
+    /// rejection_state.json: iterations done and the kept set, one kept sample per line.
+    public static func stateBytes(iteration: Int, kept: [Int: KeptSample]) -> Data {
         let lines = kept.values.sorted { $0.promptIndex < $1.promptIndex }.map { keptValue($0).text(.spaced) }
         // The frame around the lines, written by the same layout: `{"iterations_done": N, "kept": [` … `]}`.
         let frame = JSONValue.object([("iterations_done", .int(iteration)), ("kept", .array([]))]).text(.spaced)
-        let s = frame.dropLast(2) + "\n" + lines.joined(separator: ",\n") + "\n]}\n"
-        try writeAtomically(Data(s.utf8), to: path)
+        return Data((frame.dropLast(2) + "\n" + lines.joined(separator: ",\n") + "\n]}\n").utf8)
     }
 
     public static func loadState(_ path: String) throws -> (Int, [Int: KeptSample]) {

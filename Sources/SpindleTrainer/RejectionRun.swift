@@ -70,8 +70,11 @@ public enum RejectionRun {
     /// Runs `settings`: progress goes to `log`, result lines (the table, one line per iteration) to `out`.
     public static func run(_ settings: RejectionSettings, log: (String) -> Void, out: (String) -> Void) throws {
         let s = settings
+        let lock = try DirectoryLock(s.output)   // one writer per run directory
+        defer { withExtendedLifetime(lock) {} }
         try FileManager.default.createDirectory(atPath: s.output, withIntermediateDirectories: true)
-        let statePath = s.output + "/rejection_state.json"
+        // The kept set lives in the checkpoint, so policy and kept set always belong to the same iteration.
+        let statePath = s.output + "/checkpoint/rejection_state.json"
         guard let start = s.resume ? s.output + "/checkpoint" : s.initFrom else {
             throw TrainerError.config(field: "init", message: "pass --init DIR (the SFT policy) or --resume")
         }
@@ -148,9 +151,8 @@ public enum RejectionRun {
             let rows = RejectionSampling.sftRows(kept: Array(kept.values), prompts: ps, seqLen: sftCfg.seqLen)
             guard !rows.isEmpty else { throw TrainerError.data(file: s.prompts, line: nil, message: "no kept sample fits \(sftCfg.seqLen) tokens") }
             try sftPass(sftCfg, rows: rows, policy: setup.policy, epochs: s.sftEpochs, seed: sftSeed(s.seed, it), log: log)
-            try Checkpoint.save(setup.policy, to: ckpt)
-            try PostTrainData.writeStamp(setup.stamp, to: ckpt)
-            try RejectionReport.saveState(statePath, iteration: it + 1, kept: kept)
+            try Checkpoint.save(setup.policy, to: ckpt, stamp: setup.stamp,
+                                extraFiles: ["rejection_state.json": RejectionReport.stateBytes(iteration: it + 1, kept: kept)])
             out(String(format: "iteration %d  best-of-%d %.4f  single %.4f  kept %.4f", it + 1, k, best, first, keptMean))
         }
     }
