@@ -7,11 +7,46 @@ import Synchronization
 
 /// A fixed set of threads that run `body(t)` for t in 0..<threads together: the caller is thread 0.
 /// Each task index always runs the same work, so results do not depend on scheduling.
-// Why @unchecked Sendable: its workers and the caller hand work over through atomics; each task index
-// writes only its own piece, and `run` returns after every piece has finished.
-public final class SpinPool: @unchecked Sendable {
+public final class SpinPool: Sendable {
     /// Number of participants, the calling thread included.
     public let threads: Int
+    /// What the workers share with the caller. Workers hold it strongly and never touch the pool
+    /// itself, so the pool can go away while a worker thread has not even started yet.
+    private let shared: SpinShared
+
+    public init(threads: Int) {
+        self.threads = max(1, threads)
+        shared = SpinShared(threads: self.threads)
+        for t in 1..<self.threads {
+            let s = shared
+            let thread = Thread { s.workerLoop(t) }
+            thread.stackSize = 1 << 20
+            thread.start()
+        }
+    }
+
+    /// Tells the workers to leave and waits until each one has (a late-starting one included).
+    deinit { shared.stop() }
+
+    /// Runs `body(t)` on every participant t in 0..<threads and returns when all are done.
+    public func run(_ body: (Int) -> Void) { shared.run(body) }
+
+    /// Participant `t`'s share of 0..<n out of `of` participants: contiguous, with inner boundaries on
+    /// multiples of `align` (8 keeps SIMD8 kernels on whole vectors).
+    @inline(__always)
+    public static func piece(_ n: Int, _ t: Int, _ of: Int, align: Int = 1) -> Range<Int> {
+        let lo = t == 0 ? 0 : min(n, (t * n / of) / align * align)
+        let hi = t == of - 1 ? n : min(n, ((t + 1) * n / of) / align * align)
+        return lo..<max(lo, hi)
+    }
+
+}
+
+/// The epoch counter, the pending count and the body the participants of a `SpinPool` share.
+// Why @unchecked Sendable: the body and the stop flag are written by the caller only while no worker
+// runs (before the epoch bump that releases them, with release/acquire ordering); everything else is atomic.
+private final class SpinShared: @unchecked Sendable {
+    let threads: Int
     private let epoch = Atomic<Int>(0)
     private let pending = Atomic<Int>(0)
     private let sleepers = Atomic<Int>(0)
@@ -22,17 +57,10 @@ public final class SpinPool: @unchecked Sendable {
     /// between two products, short enough not to burn a core when decoding stops.
     private let spinLimit = 20_000
 
-    public init(threads: Int) {
-        self.threads = max(1, threads)
-        for t in 1..<self.threads {
-            let thread = Thread { [unowned self] in self.workerLoop(t) }
-            thread.stackSize = 1 << 20
-            thread.start()
-        }
-    }
+    init(threads: Int) { self.threads = threads }
 
-    deinit {
-        // Workers hold an unowned reference; tell them to leave before the storage goes.
+    func stop() {
+        guard threads > 1 else { return }
         stopping = true
         pending.store(threads - 1, ordering: .sequentiallyConsistent)
         epoch.add(1, ordering: .sequentiallyConsistent)
@@ -40,8 +68,7 @@ public final class SpinPool: @unchecked Sendable {
         while pending.load(ordering: .acquiring) > 0 { sched_yield() }
     }
 
-    /// Runs `body(t)` on every participant t in 0..<threads and returns when all are done.
-    public func run(_ body: (Int) -> Void) {
+    func run(_ body: (Int) -> Void) {
         if threads == 1 { body(0); return }
         withoutActuallyEscaping(body) { b in
             self.body = b
@@ -59,16 +86,7 @@ public final class SpinPool: @unchecked Sendable {
         }
     }
 
-    /// Participant `t`'s share of 0..<n out of `of` participants: contiguous, with inner boundaries on
-    /// multiples of `align` (8 keeps SIMD8 kernels on whole vectors).
-    @inline(__always)
-    public static func piece(_ n: Int, _ t: Int, _ of: Int, align: Int = 1) -> Range<Int> {
-        let lo = t == 0 ? 0 : min(n, (t * n / of) / align * align)
-        let hi = t == of - 1 ? n : min(n, ((t + 1) * n / of) / align * align)
-        return lo..<max(lo, hi)
-    }
-
-    private func workerLoop(_ t: Int) {
+    func workerLoop(_ t: Int) {
         var seen = 0
         while true {
             var spins = 0

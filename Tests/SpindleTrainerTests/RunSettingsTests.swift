@@ -3,6 +3,7 @@
 // the rejection SFT seeds.
 import Foundation
 import Testing
+import SpindleTestSupport
 import SpindleIO
 @testable import SpindleTrainer
 
@@ -44,7 +45,8 @@ import SpindleIO
     }
 
     @Test func runsRefuseAMissingStartBeforeLoadingAnything() throws {
-        let out = postTrainDir("settings-refuse")
+        let tmp = TempDir("settings-refuse"); defer { tmp.cleanup() }
+        let out = tmp.sub("run")
         let cfg = TrainConfig(model: tinyConfig())
         #expect(throws: TrainerError.self) { try SFT.run(SFTSettings(config: cfg, trainData: "x", output: out), log: { _ in }) }
         #expect(throws: TrainerError.self) { try RewardTraining.run(RewardSettings(config: cfg, trainData: "x", output: out), log: { _ in }) }

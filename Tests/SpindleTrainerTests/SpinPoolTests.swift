@@ -1,5 +1,6 @@
 // The decoding thread pool: every participant runs once per call, pieces tile the range.
 import Testing
+import Synchronization
 @testable import SpindleTrainer
 
 @Suite struct SpinPoolTests {
@@ -38,6 +39,21 @@ import Testing
             for r in 0..<rows {
                 let ref = (0..<n).reduce(Float(0)) { $0 + w[r * n + $1] * x[$1] } + (r >= 4 ? 1 : 0)
                 #expect(abs(y[r] - ref) < 1e-4, "n \(n) row \(r): \(y[r]) vs \(ref)")
+            }
+        }
+    }
+}
+
+/// A pool dropped before its worker threads have even started must not touch freed memory (found
+/// under load: workers captured the pool unowned and one started after its deinit).
+@Suite struct SpinPoolLifetimeTests {
+    @Test func poolsCreatedAndDroppedAtOnceAreSafe() {
+        for i in 0..<300 {
+            let pool = SpinPool(threads: 4)
+            if i % 3 == 0 {
+                let hits = Atomic<Int>(0)
+                pool.run { _ in hits.add(1, ordering: .relaxed) }
+                #expect(hits.load(ordering: .relaxed) == 4)
             }
         }
     }
