@@ -74,10 +74,10 @@ shards: tokenizer
 
 # 4. Pretraining (nano preset), then the Llama 2-Chat recipe: SFT, two reward models, rejection sampling, PPO.
 pretrain: shards
-	$(BIN) train pretrain --config configs/nano.json --train-data $(OUT)/shards/pretrain --output $(RUNS)/pretrain
+	$(BIN) train pretrain --config configs/nano.json --train-data $(OUT)/shards/pretrain --output $(RUNS)/pretrain --overwrite
 
 sft: pretrain
-	$(BIN) train sft --config sft-nano --init $(RUNS)/pretrain/checkpoint --train-data $(OUT)/shards/sft -o $(RUNS)/sft
+	$(BIN) train sft --overwrite --config sft-nano --init $(RUNS)/pretrain/checkpoint --train-data $(OUT)/shards/sft -o $(RUNS)/sft
 
 # Reward models on two thirds of the pairs; `eval rm` scores the held-out third (per degree, per aspect).
 rm: sft
@@ -85,7 +85,7 @@ rm: sft
 	awk 'NR%3==0' $(OUT)/preference.jsonl > $(OUT)/pairs-heldout.jsonl
 	for m in helpfulness safety; do \
 	  $(BIN) pack preference --tokenizer $(TOK) --seq-len $(SEQ) --mix $$m --overwrite -o $(OUT)/shards/rm-$$m $(OUT)/pairs-train.jsonl && \
-	  $(BIN) train rm --config rm-nano --init $(RUNS)/sft/checkpoint --train-data $(OUT)/shards/rm-$$m -o $(RUNS)/rm-$$m --epochs 3 && \
+	  $(BIN) train rm --overwrite --config rm-nano --init $(RUNS)/sft/checkpoint --train-data $(OUT)/shards/rm-$$m -o $(RUNS)/rm-$$m --epochs 3 && \
 	  $(BIN) eval rm --checkpoint $(RUNS)/rm-$$m/checkpoint --tokenizer $(TOK) $(OUT)/pairs-heldout.jsonl | tee $(RUNS)/rm-$$m/eval.txt || exit 1; \
 	done
 
@@ -93,14 +93,14 @@ RMS = --helpfulness-rm $(RUNS)/rm-helpfulness/checkpoint --safety-rm $(RUNS)/rm-
 
 # Rejection sampling (best of K, kept across iterations, then SFT), and max reward against K per temperature.
 rejection: rm
-	$(BIN) train rejection --init $(RUNS)/sft/checkpoint --prompts $(OUT)/shards/prompts $(RMS) -k 4 --iterations 2 \
+	$(BIN) train rejection --overwrite --init $(RUNS)/sft/checkpoint --prompts $(OUT)/shards/prompts $(RMS) -k 4 --iterations 2 \
 	  --max-prompts 24 --max-new-tokens 32 -o $(RUNS)/rejection
-	$(BIN) train rejection --init $(RUNS)/sft/checkpoint --prompts $(OUT)/shards/prompts $(RMS) -k 16 \
+	$(BIN) train rejection --overwrite --init $(RUNS)/sft/checkpoint --prompts $(OUT)/shards/prompts $(RMS) -k 16 \
 	  --temperatures 0.7,0.9,1.1,1.3 --max-prompts 16 --max-new-tokens 24 -o $(RUNS)/rejection-curve
 
 # PPO with the Llama 2 gated reward; lr and beta scaled up for a 64-wide model (docs/POSTTRAIN.md).
 ppo: rm
-	$(BIN) train ppo --init $(RUNS)/sft/checkpoint --prompts $(OUT)/shards/prompts $(RMS) --iterations 30 --lr 1e-4 \
+	$(BIN) train ppo --overwrite --init $(RUNS)/sft/checkpoint --prompts $(OUT)/shards/prompts $(RMS) --iterations 30 --lr 1e-4 \
 	  --beta 0.1 --ppo-epochs 2 --eval-every 5 --patience 0 -o $(RUNS)/ppo
 
 # Real-data check (not part of `make`): reward models on ../shared/data/preference with Llama 2's tokenizer,
@@ -110,14 +110,14 @@ RD        := $(OUT)/rm-real
 rm-real: build
 	@mkdir -p $(RD)
 	cat corpora/encyclopedia/*.txt | $(BIN) tokenizer encode --model $(LLAMA_TOK) > $(RD)/pretrain-ids.txt
-	$(BIN) train pretrain --config nano --train-data $(RD)/pretrain-ids.txt --output $(RD)/pretrain --steps 300
+	$(BIN) train pretrain --overwrite --config nano --train-data $(RD)/pretrain-ids.txt --output $(RD)/pretrain --steps 300
 	$(BIN) convert hh --aspect safety $(SHARED)/data/preference/hh-rlhf/harmless-base-part-a.jsonl.gz > $(RD)/safety.jsonl
 	$(BIN) convert dpo $(SHARED)/data/preference/dpo_en_demo.json > $(RD)/helpfulness.jsonl
 	for a in helpfulness safety; do \
 	  n=$$(wc -l < $(RD)/$$a.jsonl); k=$$((n * 4 / 5)); \
 	  head -n $$k $(RD)/$$a.jsonl > $(RD)/$$a-train.jsonl; tail -n +$$((k + 1)) $(RD)/$$a.jsonl > $(RD)/$$a-heldout.jsonl; \
 	  $(BIN) pack preference --tokenizer $(LLAMA_TOK) --seq-len 4096 --mix all --overwrite -o $(RD)/shards-$$a $(RD)/$$a-train.jsonl && \
-	  $(BIN) train rm --config rm-nano --init $(RD)/pretrain/checkpoint --train-data $(RD)/shards-$$a -o $(RD)/rm-$$a --epochs 2 && \
+	  $(BIN) train rm --overwrite --config rm-nano --init $(RD)/pretrain/checkpoint --train-data $(RD)/shards-$$a -o $(RD)/rm-$$a --epochs 2 && \
 	  $(BIN) eval rm --checkpoint $(RD)/rm-$$a/checkpoint --tokenizer $(LLAMA_TOK) $(RD)/$$a-heldout.jsonl | tee $(RD)/rm-$$a/eval.txt || exit 1; \
 	done
 

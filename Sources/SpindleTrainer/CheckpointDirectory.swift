@@ -52,3 +52,19 @@ struct CheckpointDirectory {
         }
     }
 }
+
+/// A run's output directory: a new run does not silently replace an earlier one.
+public enum RunDirectory {
+    /// Refuses to start a new run (`resume` false) in `dir` when it already holds one (a checkpoint),
+    /// unless `overwrite`; with `overwrite`, the earlier run's checkpoints go first.
+    public static func checkFresh(_ dir: String, resume: Bool, overwrite: Bool) throws {
+        guard !resume else { return }
+        let fm = FileManager.default
+        let held = ["checkpoint", "best"].filter { fm.fileExists(atPath: dir + "/" + $0) }
+        guard !held.isEmpty else { return }
+        guard overwrite else {
+            throw TrainerError.config(field: "--output", message: "\(dir) holds a run (\(held.joined(separator: ", "))): pass --resume to continue it or --overwrite to replace it")
+        }
+        for name in held { try fm.removeItem(atPath: dir + "/" + name) }
+    }
+}

@@ -22,6 +22,8 @@ public struct PPORunSettings: Sendable {
     public var holdout = 0.2
     /// Continue from `output`/checkpoint.
     public var resume = false
+    /// Replace a run already in `output` (without it, a directory holding one is refused unless `resume`).
+    public var overwrite = false
 
     public init(ppo: PPOSettings, initFrom: String, prompts: String, helpfulnessRM: String, output: String) {
         self.ppo = ppo
@@ -60,6 +62,7 @@ extension PPORun {
     public static func run(_ settings: PPORunSettings, log: (String) -> Void) throws
         -> (stats: [PPOIterationStats], eval: [(Int, Double)], stoppedEarly: Bool) {
         var s = settings.ppo
+        try RunDirectory.checkFresh(settings.output, resume: settings.resume, overwrite: settings.overwrite)
         let initFrom = settings.initFrom
         let reference = try Checkpoint.load(initFrom)
         guard reference.layout.head >= 0 else { throw TrainerError.config(field: "init", message: "\(initFrom) has no language-model head") }

@@ -58,7 +58,8 @@ public struct PretrainData {
 extension Pretrain {
     /// Pretraining from a resolved config: opens its data (`PretrainData`), trains, and records the
     /// shards' tokenizer beside the checkpoint. `resume` continues from OUTPUT/checkpoint.
-    public static func run(config: TrainConfig, resume: Bool, log: (String) -> Void) throws -> RunSummary {
+    public static func run(config: TrainConfig, resume: Bool, overwrite: Bool = false, log: (String) -> Void) throws -> RunSummary {
+        try RunDirectory.checkFresh(config.outputDir, resume: resume, overwrite: overwrite)
         var cfg = config
         let data = try PretrainData.open(config: &cfg, resume: resume, log: log)
         let ckpt = cfg.outputDir + "/checkpoint"

@@ -35,6 +35,8 @@ public struct RejectionSettings: Sendable {
     public var threads = 2
     /// Continue from `output` (policy checkpoint and kept set of the last finished iteration).
     public var resume = false
+    /// Replace a run already in `output` (without it, a directory holding one is refused unless `resume`).
+    public var overwrite = false
 
     public init(prompts: String, helpfulnessRM: String, output: String, sft: TrainConfig) {
         self.prompts = prompts
@@ -72,6 +74,7 @@ public enum RejectionRun {
         let s = settings
         let lock = try DirectoryLock(s.output)   // one writer per run directory
         defer { withExtendedLifetime(lock) {} }
+        try RunDirectory.checkFresh(s.output, resume: s.resume, overwrite: s.overwrite)
         try FileManager.default.createDirectory(atPath: s.output, withIntermediateDirectories: true)
         // The kept set lives in the checkpoint, so policy and kept set always belong to the same iteration.
         let statePath = s.output + "/checkpoint/rejection_state.json"

@@ -26,6 +26,8 @@ public struct RewardSettings: Sendable {
     public var steps: Int?
     /// Continue from `output`/checkpoint.
     public var resume = false
+    /// Replace a run already in `output` (without it, a directory holding one is refused unless `resume`).
+    public var overwrite = false
 
     public init(config: TrainConfig, trainData: String, output: String) {
         self.config = config
@@ -50,6 +52,7 @@ extension RewardTraining {
         let s = settings
         var cfg = s.config
         let ckpt = s.output + "/checkpoint"
+        try RunDirectory.checkFresh(s.output, resume: s.resume, overwrite: s.overwrite)
         if s.resume && !FileManager.default.fileExists(atPath: ckpt + "/trainer_state.json") {
             throw TrainerError.io(file: ckpt, message: "--resume: no checkpoint with trainer_state.json here")
         }

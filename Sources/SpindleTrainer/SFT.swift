@@ -55,6 +55,8 @@ public struct SFTSettings: Sendable {
     public var steps: Int?
     /// Continue from `output`/checkpoint.
     public var resume = false
+    /// Replace a run already in `output` (without it, a directory holding one is refused unless `resume`).
+    public var overwrite = false
 
     public init(config: TrainConfig, trainData: String, output: String) {
         self.config = config
@@ -79,6 +81,7 @@ extension SFT {
         let s = settings
         var cfg = s.config
         let ckpt = s.output + "/checkpoint"
+        try RunDirectory.checkFresh(s.output, resume: s.resume, overwrite: s.overwrite)
         let shapeFrom = s.resume ? ckpt : (s.initFrom ?? "")
         guard !shapeFrom.isEmpty else { throw TrainerError.config(field: "init", message: "pass --init DIR (a pretrained checkpoint) or --resume") }
         if s.resume && !FileManager.default.fileExists(atPath: ckpt + "/trainer_state.json") {

@@ -33,6 +33,7 @@ struct TrainPretrain: Configurable {
     @Option(help: "Optimiser steps (overrides training.steps).") var steps: Int?
     @Option(help: "Threads (overrides training.threads).") var threads: Int?
     @Flag(help: "Continue from OUTPUT/checkpoint (weights, AdamW state, data cursor).") var resume = false
+    @Flag(help: "Replace a run already in OUTPUT (without --resume or this, such a directory is refused).") var overwrite = false
     @Option(help: "Run N timed steps on random tokens and print tokens/s as the last line.") var benchmark: Int?
     @OptionGroup var config: ConfigOptions
 
@@ -60,7 +61,7 @@ struct TrainPretrain: Configurable {
             for l in try Pretrain.benchmark(config: cfg, steps: n, log: StandardError.line) { print(l) }
             return
         }
-        let summary = try Pretrain.run(config: cfg, resume: resume, log: StandardError.line)
+        let summary = try Pretrain.run(config: cfg, resume: resume, overwrite: overwrite, log: StandardError.line)
         print(String(format: "steps %d  final train loss %.4f%@  %.0f tokens/s", summary.steps, summary.finalLoss,
                      summary.evalLoss.map { String(format: "  eval loss %.4f", $0) } ?? "", summary.tokensPerSecond))
     }

@@ -54,6 +54,7 @@ struct TrainPPO: Configurable {
     @Option(help: "Seed.") var seed: UInt64 = 1234
     @Option(help: "Threads.") var threads = 2
     @Flag(help: "Continue from OUTPUT/checkpoint.") var resume = false
+    @Flag(help: "Replace a run already in OUTPUT (without --resume or this, such a directory is refused).") var overwrite = false
     @OptionGroup var config: ConfigOptions
 
     func validate() throws {
@@ -69,7 +70,7 @@ struct TrainPPO: Configurable {
         p.temperature = temperature; p.maxNewTokens = maxNewTokens; p.evalEvery = evalEvery; p.patience = patience
         p.rows = rows; p.seed = seed; p.evalSamples = evalSamples; p.threads = threads
         var s = PPORunSettings(ppo: p, initFrom: initFrom, prompts: prompts, helpfulnessRM: helpfulnessRm, output: output)
-        s.safetyRM = safetyRm; s.holdout = holdout; s.resume = resume
+        s.safetyRM = safetyRm; s.holdout = holdout; s.resume = resume; s.overwrite = overwrite
         return s
     }
 

@@ -37,6 +37,7 @@ struct TrainRM: Configurable {
     @Option(help: "Seed.") var seed: UInt64?
     @Option(help: "Threads.") var threads: Int?
     @Flag(help: "Continue from OUTPUT/checkpoint.") var resume = false
+    @Flag(help: "Replace a run already in OUTPUT (without --resume or this, such a directory is refused).") var overwrite = false
     @OptionGroup var config: ConfigOptions
 
     func validate() throws {
@@ -50,7 +51,7 @@ struct TrainRM: Configurable {
             if let threads { cfg.threads = threads }
             var s = RewardSettings(config: cfg, trainData: trainData, output: output)
             s.initFrom = initFrom; s.evalData = evalData; s.holdout = holdout; s.margins = margin
-            s.epochs = epochs; s.steps = steps; s.resume = resume
+            s.epochs = epochs; s.steps = steps; s.resume = resume; s.overwrite = overwrite
             return s
         }
     }

@@ -42,6 +42,7 @@ struct TrainRejection: Configurable {
     @Option(help: "Seed.") var seed: UInt64 = 1234
     @Option(help: "Threads.") var threads = 2
     @Flag(help: "Continue from OUTPUT (policy checkpoint and kept set of the last finished iteration).") var resume = false
+    @Flag(help: "Replace a run already in OUTPUT (without --resume or this, such a directory is refused).") var overwrite = false
     @OptionGroup var config: ConfigOptions
 
     func validate() throws { _ = try temperatureList }
@@ -66,7 +67,7 @@ struct TrainRejection: Configurable {
                                       sft: try TrainConfig.load(Presets.resolve(preset)))
             s.initFrom = initFrom; s.safetyRM = safetyRm; s.samplesPerPrompt = k; s.temperature = temperature
             s.temperatures = try temperatureList; s.iterations = iterations; s.maxPrompts = maxPrompts
-            s.maxNewTokens = maxNewTokens; s.sftEpochs = sftEpochs; s.seed = seed; s.threads = threads; s.resume = resume
+            s.maxNewTokens = maxNewTokens; s.sftEpochs = sftEpochs; s.seed = seed; s.threads = threads; s.resume = resume; s.overwrite = overwrite
             return s
         }
     }

@@ -33,6 +33,7 @@ struct TrainSFT: Configurable {
     @Option(help: "Seed.") var seed: UInt64?
     @Option(help: "Threads.") var threads: Int?
     @Flag(help: "Continue from OUTPUT/checkpoint.") var resume = false
+    @Flag(help: "Replace a run already in OUTPUT (without --resume or this, such a directory is refused).") var overwrite = false
     @OptionGroup var config: ConfigOptions
 
     var settings: SFTSettings {
@@ -41,7 +42,7 @@ struct TrainSFT: Configurable {
             if let seed { cfg.seed = seed }
             if let threads { cfg.threads = threads }
             var s = SFTSettings(config: cfg, trainData: trainData, output: output)
-            s.initFrom = initFrom; s.evalData = evalData; s.epochs = epochs; s.steps = steps; s.resume = resume
+            s.initFrom = initFrom; s.evalData = evalData; s.epochs = epochs; s.steps = steps; s.resume = resume; s.overwrite = overwrite
             return s
         }
     }

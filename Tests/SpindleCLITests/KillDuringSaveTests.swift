@@ -66,6 +66,21 @@ import SpindleTestSupport
         }
     }
 
+    @Test func anExistingRunIsNotReplacedWithoutOverwrite() throws {
+        let dir = TempDir("kill-overwrite"); defer { dir.cleanup() }
+        try dir.write("c.json", Self.config.replacingOccurrences(of: "\"steps\": 8", with: "\"steps\": 2"))
+        try dir.write("ids.txt", Self.ids())
+        func status(_ extra: [String]) throws -> Int32 {
+            try runProcess(SpindleBinary.path, ["train", "pretrain", "--config", dir.sub("c.json"), "--train-data", dir.sub("ids.txt"),
+                                                "--output", dir.sub("run")] + extra).status
+        }
+        #expect(try status([]) == 0)
+        let before = checkpointFiles(dir.sub("run"))
+        #expect(try status([]) == 64)   // refused: the first run is still there, untouched
+        #expect(checkpointFiles(dir.sub("run")) == before)
+        #expect(try status(["--overwrite"]) == 0)
+    }
+
     @Test func resumeWithoutMetricsFileWorks() throws {
         let dir = TempDir("kill-metrics"); defer { dir.cleanup() }
         try dir.write("c.json", Self.config.replacingOccurrences(of: "\"steps\": 8", with: "\"steps\": 3"))
