@@ -50,10 +50,13 @@ struct MinHashOptions: ParsableArguments {
 
     func validate() throws {
         guard threshold > 0 && threshold <= 1 else { throw ValidationError("--threshold must be in (0, 1]") }
-        guard ngram >= 1 else { throw ValidationError("--ngram must be at least 1") }
-        guard numPerm >= 8 && numPerm % 8 == 0 else { throw ValidationError("--num-perm must be a positive multiple of 8") }
+        try Check.int("--ngram", ngram, min: 1, max: 64)
+        guard numPerm >= 8 && numPerm <= 4096 && numPerm % 8 == 0 else { throw ValidationError("--num-perm must be a multiple of 8 in 8 … 4096") }
+        try Check.real("--estimate-margin", estimateMargin, -1, 1)
         if (bands == nil) != (rows == nil) { throw ValidationError("give --bands and --rows together") }
-        if let b = bands, let r = rows, b < 1 || r < 1 || b * r > numPerm {
+        try Check.int("--bands", bands, min: 1, max: numPerm)
+        try Check.int("--rows", rows, min: 1, max: numPerm)
+        if let b = bands, let r = rows, b * r > numPerm {
             throw ValidationError("--bands x --rows must be at least 1 and at most --num-perm (\(numPerm))")
         }
     }

@@ -28,6 +28,12 @@ struct EvalRM: Configurable {
     @Argument(help: "Preference JSONL files (default: stdin).") var files: [String] = []
     @OptionGroup var config: ConfigOptions
 
+    func validate() throws {
+        try Check.threads(threads)
+        try Check.int("--rows", rows, min: 1, max: 4096)
+        try Check.int("--seq-len", seqLen, min: 2, max: 1 << 20)
+    }
+
     func run() throws {
         BLASBackend.prepareProcess()   // before any input is read: it may re-exec
         let tok = try SentencePieceModel(contentsOf: tokenizer)

@@ -41,7 +41,12 @@ struct Generate: Configurable {
         if (chat || system != nil) && prompt == nil { throw ValidationError("--chat and --system go with a text --prompt") }
         if checkpoint == nil && preset == nil { throw ValidationError("give --checkpoint DIR (or --config with --benchmark)") }
         if let benchmark, benchmark < 2 { throw ValidationError("--benchmark needs at least 2 tokens") }
-        guard batchSize > 0 else { throw ValidationError("--batch-size must be positive") }
+        try Check.int("--batch-size", batchSize, min: 1, max: 4096)
+        try Check.real("--temperature", temperature, 0, 100)
+        try Check.real("--top-p", topP, 0, 1, openLow: true)
+        try Check.int("--max-new-tokens", maxNewTokens, min: 1, max: 1 << 20)
+        try Check.int("--benchmark", benchmark, min: 2, max: 1 << 20)
+        try Check.threads(threads)
         if benchmark == nil && prompt == nil && ids == nil && prompts == nil {
             throw ValidationError("give the prompt as --prompt TEXT --tokenizer MODEL, --ids \"1 ...\" or --prompts FILE")
         }

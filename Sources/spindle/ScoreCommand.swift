@@ -19,6 +19,8 @@ struct Score: Configurable {
     @Option(help: "Threads.") var threads = 2
     @OptionGroup var config: ConfigOptions
 
+    func validate() throws { try Check.threads(threads) }
+
     func run() throws {
         BLASBackend.prepareProcess()   // before any input is read: it may re-exec
         BLASBackend.shared.threads = threads

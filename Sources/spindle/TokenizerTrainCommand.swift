@@ -55,7 +55,12 @@ struct TokenizerTrainCommand: Configurable {
         guard modelType == "bpe" else { throw ValidationError("--model_type \(modelType): only bpe is supported") }
         guard preset == "llama2" else { throw ValidationError("--preset \(preset): unknown (known: llama2)") }
         guard inputFormat == "text" || inputFormat == "jsonl" else { throw ValidationError("--input_format must be text or jsonl") }
-        if let v = vocabSize, v < 1 { throw ValidationError("--vocab_size must be positive") }
+        // sentencepiece's own limits: ids are int32, and piece tables are sized from the vocabulary.
+        try Check.int("--vocab_size", vocabSize, min: 1, max: 1 << 22)
+        try Check.int("--max_sentencepiece_length", maxSentencepieceLength, min: 1, max: 512)
+        try Check.int("--max_sentence_length", maxSentenceLength, min: 1, max: 1 << 30)
+        try Check.int("--input_sentence_size", inputSentenceSize, min: 0)
+        try Check.threads(numThreads, name: "--num_threads")
         if let c = characterCoverage, !(c > 0 && c <= 1) { throw ValidationError("--character_coverage must be in (0, 1]") }
         if let m = memoryBudget, ByteSize.parse(m) == nil { throw ValidationError("--memory-budget \(m): expected \(ByteSize.expected)") }
     }

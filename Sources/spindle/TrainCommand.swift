@@ -37,6 +37,12 @@ struct TrainPretrain: Configurable {
     @Option(help: "Run N timed steps on random tokens and print tokens/s as the last line.") var benchmark: Int?
     @OptionGroup var config: ConfigOptions
 
+    func validate() throws {
+        try Check.int("--steps", steps, min: 1)
+        try Check.int("--benchmark", benchmark, min: 1, max: 100_000)
+        try Check.threads(threads)
+    }
+
     /// The preset with the command line's overrides, validated.
     var resolved: TrainConfig {
         get throws {

@@ -58,6 +58,22 @@ struct TrainPPO: Configurable {
     @OptionGroup var config: ConfigOptions
 
     func validate() throws {
+        try Check.int("--iterations", iterations, min: 1)
+        try Check.real("--lr", lr, 0, 1, openLow: true)
+        try Check.real("--value-lr", valueLr, 0, 1, openLow: true)
+        try Check.real("--beta", beta, 0)
+        try Check.real("--gamma", gamma, 0, 1)
+        try Check.real("--lambda", lambda, 0, 1)
+        try Check.real("--clip", clip, 0, 1, openLow: true)
+        try Check.real("--temperature", temperature, 0, 100, openLow: true)
+        try Check.int("--max-new-tokens", maxNewTokens, min: 1, max: 1 << 20)
+        try Check.int("--eval-every", evalEvery, min: 0)
+        try Check.int("--patience", patience, min: 0)
+        try Check.int("--eval-samples", evalSamples, min: 1, max: 4096)
+        try Check.int("--rows", rows, min: 1, max: 4096)
+        try Check.int("--prompts-per-iteration", promptsPerIteration, min: 1, max: 1 << 16)
+        try Check.int("--mini-batch", miniBatch, min: 1, max: 1 << 16)
+        try Check.threads(threads)
         guard promptsPerIteration >= 1, miniBatch >= 1, ppoEpochs >= 1, holdout >= 0, holdout < 1 else {
             throw ValidationError("--prompts-per-iteration, --mini-batch and --ppo-epochs must be positive; --holdout in [0, 1)")
         }

@@ -42,6 +42,10 @@ struct TrainRM: Configurable {
 
     func validate() throws {
         if evalData == nil && holdout >= 1 { throw ValidationError("--holdout must be below 1") }
+        try Check.real("--holdout", holdout, 0, 1)
+        try Check.real("--epochs", epochs, 0, 1000, openLow: true)
+        try Check.int("--steps", steps, min: 1)
+        try Check.threads(threads)
     }
 
     var settings: RewardSettings {

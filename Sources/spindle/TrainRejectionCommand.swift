@@ -45,7 +45,16 @@ struct TrainRejection: Configurable {
     @Flag(help: "Replace a run already in OUTPUT (without --resume or this, such a directory is refused).") var overwrite = false
     @OptionGroup var config: ConfigOptions
 
-    func validate() throws { _ = try temperatureList }
+    func validate() throws {
+        _ = try temperatureList
+        try Check.int("-k", k, min: 1, max: 4096)
+        try Check.real("--temperature", temperature, 0, 100, openLow: true)
+        try Check.int("--iterations", iterations, min: 1)
+        try Check.int("--max-prompts", maxPrompts, min: 1)
+        try Check.int("--max-new-tokens", maxNewTokens, min: 1, max: 1 << 20)
+        try Check.real("--sft-epochs", sftEpochs, 0, 1000, openLow: true)
+        try Check.threads(threads)
+    }
 
     /// `--temperatures 0.7,0.9` as numbers.
     var temperatureList: [Float]? {

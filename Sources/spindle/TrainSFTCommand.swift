@@ -36,6 +36,12 @@ struct TrainSFT: Configurable {
     @Flag(help: "Replace a run already in OUTPUT (without --resume or this, such a directory is refused).") var overwrite = false
     @OptionGroup var config: ConfigOptions
 
+    func validate() throws {
+        try Check.real("--epochs", epochs, 0, 1000, openLow: true)
+        try Check.int("--steps", steps, min: 1)
+        try Check.threads(threads)
+    }
+
     var settings: SFTSettings {
         get throws {
             var cfg = try TrainConfig.load(Presets.resolve(preset))
