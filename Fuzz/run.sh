@@ -20,9 +20,14 @@ for t in "$@"; do
   work="$dir/work/$t"; corpus="$dir/corpus/$t"; findings="$dir/findings/$t"
   mkdir -p "$work" "$corpus" "$findings" "$dir/seeds/$t"
   log="$work/fuzz.log"
+  # JSON tokens for the JSON-based formats, plus each target's own keys (Fuzz/dict/).
+  here=$(dirname "$(realpath "$0")"); dict="$work/fuzz.dict"
+  case $t in jsonl|safetensors|mds|config) cat "$here/dict/json.dict" ;; esac >"$dict"
+  [ -f "$here/dict/$t.dict" ] && cat "$here/dict/$t.dict" >>"$dict"
+  dictflag=(); [ -s "$dict" ] && dictflag=(-dict="$dict")
   echo "fuzz: $t for ${seconds}s (log: $log)"
   (cd "$work" && SPINDLE_FUZZ_SCRATCH="$work/scratch" "$bin" "$t" -max_total_time="$seconds" -max_len="$(max_len "$t")" \
-     -timeout=20 -detect_leaks=0 -print_final_stats=1 -artifact_prefix="$findings/" "$corpus" "$dir/seeds/$t" >"$log" 2>&1)
+     -timeout=20 -detect_leaks=0 "${dictflag[@]}" -print_final_stats=1 -artifact_prefix="$findings/" "$corpus" "$dir/seeds/$t" >"$log" 2>&1)
   status=$?
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
