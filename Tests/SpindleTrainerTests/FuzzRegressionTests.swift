@@ -51,4 +51,49 @@ import Testing
         let message = try Self.llama2cError(bytes)
         #expect(message?.contains("the header implies at least") == true, "\(message ?? "loaded")")
     }
+
+    /// A safetensors file: u64 LE header length, the JSON header, then the body.
+    static func safetensors(_ header: String, body: [UInt8] = []) -> [UInt8] {
+        let h = Array(header.utf8)
+        return withUnsafeBytes(of: UInt64(h.count).littleEndian) { Array($0) } + h + body
+    }
+
+    /// The message `Safetensors.read` throws for `bytes`, or nil if it reads.
+    static func safetensorsError(_ bytes: [UInt8]) throws -> String? {
+        let path = try file(bytes, "model.safetensors")
+        defer { try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent) }
+        do { _ = try Safetensors.read(path); return nil } catch let e as TrainerError {
+            guard case .format(let f, let m) = e else { Issue.record("not a format error: \(e)"); return "\(e)" }
+            #expect(f == path)
+            return m
+        }
+    }
+
+    /// A shape whose element count overflows Int ([2^32, 2^32] wraps to 0) trapped on `reduce(1, *)`.
+    @Test func safetensorsOverflowingShapeIsABadShape() throws {
+        let bytes = Self.safetensors(#"{"a":{"dtype":"F32","shape":[4294967296,4294967296],"data_offsets":[0,0]}}"#)
+        let message = try Self.safetensorsError(bytes)
+        #expect(message?.contains("tensor a: bad shape") == true, "\(message ?? "read")")
+    }
+
+    /// An end offset of Int.min made `end - begin` overflow.
+    @Test func safetensorsNegativeEndOffsetIsRefused() throws {
+        let header = #"{"a":{"dtype":"F32","shape":[1],"data_offsets":[1,-9223372036854775808]}}"#
+        let message = try Self.safetensorsError(Self.safetensors(header, body: [UInt8](repeating: 0, count: 8)))
+        #expect(message?.contains("tensor a: data_offsets") == true, "\(message ?? "read")")
+    }
+
+    /// crash-9e6c118a: `num_attention_heads: 0` with `head_dim` present divided by zero before validate().
+    @Test func configJSONWithZeroHeadsAndHeadDimIsAConfigError() throws {
+        let json = #"{"hidden_size": 64, "num_attention_heads": 0, "num_hidden_layers": 2, "num_key_value_heads": 2,"#
+            + #" "intermediate_size": 172, "vocab_size": 2000, "head_dim": 16}"#
+        let path = try Self.file(Array(json.utf8), "config.json")
+        let dir = (path as NSString).deletingLastPathComponent
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        #expect(throws: TrainerError.self) { _ = try Checkpoint.loadConfig(dir) }
+        do { _ = try Checkpoint.loadConfig(dir) } catch let e as TrainerError {
+            guard case .config(let field, _) = e else { Issue.record("not a config error: \(e)"); return }
+            #expect(field == "n_heads")
+        }
+    }
 }
