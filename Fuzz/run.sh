@@ -14,6 +14,8 @@ max_len() {
 # Foundation keeps a few process-lifetime buffers that LeakSanitizer would report at exit; leaks are
 # not what this looks for (crashes, out-of-bounds, OOM and hangs are).
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0}
+# Swift's own crash backtracer would race libFuzzer's handler (and trip ASan); libFuzzer prints the stack.
+export SWIFT_BACKTRACE=enable=no
 failed=0
 summary=""
 for t in "$@"; do
