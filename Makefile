@@ -157,7 +157,8 @@ fuzz-build:
 	  -Xswiftc -sanitize=fuzzer,address --product spindle-fuzz
 
 fuzz-seeds:
-	python3 Fuzz/seeds.py $(FUZZ_DIR)/seeds --demo $(OUT) --shared $(SHARED)
+	@if command -v python3 >/dev/null; then python3 Fuzz/seeds.py $(FUZZ_DIR)/seeds --demo $(OUT) --shared $(SHARED); \
+	else echo "fuzz-seeds: no python3, the targets start from their saved corpus only"; fi
 
 fuzz: fuzz-build fuzz-seeds
 	FUZZ_SECONDS=$(FUZZ_SECONDS) Fuzz/run.sh $(FUZZ_DIR)/release/spindle-fuzz $(FUZZ_DIR) $(FUZZ_TARGETS)
