@@ -43,6 +43,11 @@ extension Checkpoint {
         guard !overflow, layerFloats < 1 << 56 else { throw bad("implausible header \(h): \(layers) layers of \(perLayer) floats") }
         let needed = offset + 4 * (vocab * dim + layerFloats + dim + freqFloats + (tied ? 0 : vocab * dim))
         guard data.count >= needed else { throw bad("\(data.count) bytes, the header implies at least \(needed)") }
+        // v1 files do not store the rope table (seq_len × head_dim floats) that loading builds: a 3 KB file
+        // claiming 16M positions took seconds and 512 MB. Allowed up to the weights' own size (or 2^24 floats).
+        if offset == 256, seqLen * hd > max(vocab * dim + layerFloats, 1 << 24) {
+            throw bad("implausible header \(h): seq_len \(seqLen) × head_dim \(hd) rope table is larger than the weights")
+        }
         let model = try LlamaModel(config: config, seed: 0, randomWeights: false)
         let L = model.layout
         // Tensor order (each layer-stacked): tok_embeddings, attention_norm, wq, wk, wv, wo, ffn_norm,
