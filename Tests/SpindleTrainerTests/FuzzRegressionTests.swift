@@ -52,6 +52,14 @@ import Testing
         #expect(message?.contains("the header implies at least") == true, "\(message ?? "loaded")")
     }
 
+    /// slow-unit 141ee911 (4 s, 512 MB): a 3 KB v1 file with seq_len 16,711,696 built its whole rope table.
+    @Test func llama2cV1HugeSeqLenIsRefused() throws {
+        var bytes = Self.int32s([0x616b_3432, 1, 8, 16, 1, 2, 2, 1, 0x00ff_0010])
+        bytes += [UInt8](repeating: 0, count: 256 - bytes.count + 3000)
+        let message = try Self.llama2cError(bytes)
+        #expect(message?.contains("rope table is larger than the weights") == true, "\(message ?? "loaded")")
+    }
+
     /// A safetensors file: u64 LE header length, the JSON header, then the body.
     static func safetensors(_ header: String, body: [UInt8] = []) -> [UInt8] {
         let h = Array(header.utf8)
