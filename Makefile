@@ -24,7 +24,7 @@ help:
 	@echo "make bench     every stage side by side with the tool a user would otherwise pick"
 	@echo "make data | tokenizer | shards | pretrain | sft | rm | rejection | ppo   one stage of the pipeline"
 	@echo "make rm-real   reward models on the real preference data in $(SHARED)/data (accuracy per aspect)"
-	@echo "make fuzz      every parser of untrusted bytes under libFuzzer, FUZZ_SECONDS (600) each; fuzz-smoke: 20 s each"
+	@echo "make fuzz      every parser of untrusted bytes under libFuzzer, FUZZ_SECONDS (600) each; fuzz-smoke: 15 s each"
 	@echo "make deps      install the system libraries (Debian: $(APT_PKGS))"
 
 # Installs the system libraries only when pkg-config cannot find them (root, or sudo when present).
@@ -148,7 +148,7 @@ bench: deps build
 # Swift keeps only the last -sanitize= flag, hence one combined -Xswiftc; --sanitize fuzzer makes
 # SwiftPM leave main() to libFuzzer.
 FUZZ_SECONDS ?= 600
-FUZZ_SMOKE_SECONDS ?= 20
+FUZZ_SMOKE_SECONDS ?= 15
 FUZZ_TARGETS ?= jsonl modelproto safetensors mds llama2c config wikixml
 FUZZ_DIR     := .build-fuzz
 
