@@ -47,6 +47,37 @@ for path, n in [("corpora/web/pages.jsonl", 6), ("corpora/sft/dialogues.jsonl", 
     if len(ls) >= 3:
         seed("jsonl", f"{os.path.basename(path)}.multi", b"\n".join(x[:1200] for x in ls[:3]) + b"\n")
 
+def varint(n):
+    n &= (1 << 64) - 1
+    out = b""
+    while True:
+        out += bytes([(n & 0x7F) | (0x80 if n > 0x7F else 0)])
+        n >>= 7
+        if not n:
+            return out
+
+
+def field(num, value):
+    """A protobuf field: int -> varint, float -> fixed32, bytes -> length-delimited."""
+    if isinstance(value, bool) or isinstance(value, int):
+        return varint(num << 3) + varint(int(value))
+    if isinstance(value, float):
+        return varint(num << 3 | 5) + struct.pack("<f", value)
+    return varint(num << 3 | 2) + varint(len(value)) + value
+
+
+def tiny_model():
+    """A minimal BPE ModelProto: unk/bos/eos, byte pieces, a few merges (no external data needed)."""
+    pieces = [("<unk>", 0.0, 2), ("<s>", 0.0, 3), ("</s>", 0.0, 3)]
+    pieces += [(f"<0x{b:02X}>", 0.0, 6) for b in range(256)]
+    pieces += [(p, -float(i), 1) for i, p in enumerate(["\u2581t", "he", "\u2581the", "\u2581", "t", "h", "e", "a"])]
+    body = b"".join(field(1, field(1, p.encode()) + field(2, sc) + field(3, ty)) for p, sc, ty in pieces)
+    trainer = field(3, 2) + field(4, len(pieces)) + field(35, True) + field(40, 0) + field(41, 1) + field(42, 2) + field(43, -1)
+    normalizer = field(1, b"identity") + field(3, True) + field(4, True) + field(5, True)
+    return body + field(2, trainer) + field(3, normalizer)
+
+
+seed("modelproto", "tiny-bpe", tiny_model())
 # modelproto: Llama 2's tokenizer and the demo-trained one.
 for path in [f"{data}/tokenizers/llama2/tokenizer.model", f"{a.demo}/tokenizer.model"]:
     blob = read(path)
@@ -98,6 +129,29 @@ for v in (0, 1):
 for path in sorted(glob.glob("configs/*.json")) + sorted(glob.glob(f"{a.demo}/runs/*/checkpoint/config.json"))[:2]:
     seed("config", path.replace("/", "_"), read(path))
 
+def tiny_mds():
+    """A two-sample MDS directory (str + ndarray:int32 + int columns) as one mds input."""
+    import json
+    names, encs = ["id", "ids", "n"], ["str", "ndarray:int32", "int"]
+    config = {"column_encodings": encs, "column_names": names, "column_sizes": [None, None, 8],
+              "compression": None, "format": "mds", "hashes": [], "size_limit": 1 << 26, "version": 2}
+    samples = []
+    for i, ids in enumerate([[1, 2, 3], [7]]):
+        sid, arr = f"s{i}".encode(), struct.pack(f"<BI{len(ids)}i", 1 << 2 | 2, len(ids), *ids)  # ndim<<2 | log2(4), u32 shape, data
+        samples.append(struct.pack("<II", len(sid), len(arr)) + sid + arr + struct.pack("<q", i))
+    cfg = json.dumps(config, separators=(",", ":")).encode()
+    offset = 4 + 4 * (len(samples) + 1) + len(cfg)
+    table = [offset]
+    for smp in samples:
+        table.append(table[-1] + len(smp))
+    shard = struct.pack(f"<I{len(table)}I", len(samples), *table) + cfg + b"".join(samples)
+    entry = dict(config, raw_data={"basename": "shard.00000.mds", "bytes": len(shard), "hashes": {}},
+                 samples=len(samples), zip_data=None)
+    index = json.dumps({"shards": [entry], "version": 2}).encode()
+    return struct.pack("<I", len(index)) + index + shard
+
+
+seed("mds", "tiny", tiny_mds())
 # mds: u32 LE length of index.json, index.json, then the first shard file.
 for d in sorted(glob.glob(f"{a.demo}/shards/*")):
     index, shard = read(f"{d}/index.json"), read(f"{d}/shard.00000.mds")
