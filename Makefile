@@ -11,7 +11,8 @@ PKGCONFIGS := libzstd libxml-2.0 openblas zlib
 TOK        := $(OUT)/tokenizer.model
 RUNS       := $(OUT)/runs
 
-.PHONY: all deps build demo data tokenizer shards pretrain sft rm rejection ppo rm-real test test-release bench clean help
+.PHONY: all deps build demo data tokenizer shards pretrain sft rm rejection ppo rm-real test test-release bench clean help \
+        fuzz fuzz-smoke fuzz-build fuzz-seeds
 
 all: deps build demo
 
@@ -23,6 +24,7 @@ help:
 	@echo "make bench     every stage side by side with the tool a user would otherwise pick"
 	@echo "make data | tokenizer | shards | pretrain | sft | rm | rejection | ppo   one stage of the pipeline"
 	@echo "make rm-real   reward models on the real preference data in $(SHARED)/data (accuracy per aspect)"
+	@echo "make fuzz      every parser of untrusted bytes under libFuzzer, FUZZ_SECONDS (600) each; fuzz-smoke: 15 s each"
 	@echo "make deps      install the system libraries (Debian: $(APT_PKGS))"
 
 # Installs the system libraries only when pkg-config cannot find them (root, or sudo when present).
@@ -137,6 +139,32 @@ test-release: deps
 bench: deps build
 	@for b in bench/io.sh bench/stages.sh bench/tokenizer.sh bench/shards.sh bench/trainer.sh bench/posttrain.sh; do \
 	  SPINDLE=$(BIN) SHARED=$(SHARED) bash $$b || exit 1; done
+
+# Fuzzing (Fuzz/): libFuzzer targets for the JSONL reader, SentencePiece .model, safetensors, MDS shards,
+# llama2.c headers, trainer configs and wiki XML, in a release build with -sanitize=fuzzer,address and
+# its own scratch path (plain `swift build` never sees the target: it exists only under SPINDLE_FUZZ=1).
+# Seeds come from corpora/, configs/, $(OUT) (after `make demo`) and $(SHARED)/data; the grown corpus
+# stays in .build-fuzz/corpus and any finding in .build-fuzz/findings/TARGET/ (the run then fails).
+# Swift keeps only the last -sanitize= flag, hence one combined -Xswiftc; --sanitize fuzzer makes
+# SwiftPM leave main() to libFuzzer.
+FUZZ_SECONDS ?= 600
+FUZZ_SMOKE_SECONDS ?= 15
+FUZZ_TARGETS ?= jsonl modelproto safetensors mds llama2c config wikixml
+FUZZ_DIR     := .build-fuzz
+
+fuzz-build:
+	SPINDLE_FUZZ=1 $(SWIFT) build -c release --scratch-path $(FUZZ_DIR) --sanitize fuzzer \
+	  -Xswiftc -sanitize=fuzzer,address --product spindle-fuzz
+
+fuzz-seeds:
+	@if command -v python3 >/dev/null; then python3 Fuzz/seeds.py $(FUZZ_DIR)/seeds --demo $(OUT) --shared $(SHARED); \
+	else echo "fuzz-seeds: no python3, the targets start from their saved corpus only"; fi
+
+fuzz: fuzz-build fuzz-seeds
+	FUZZ_SECONDS=$(FUZZ_SECONDS) Fuzz/run.sh $(FUZZ_DIR)/release/spindle-fuzz $(FUZZ_DIR) $(FUZZ_TARGETS)
+
+fuzz-smoke:
+	$(MAKE) fuzz FUZZ_SECONDS=$(FUZZ_SMOKE_SECONDS)
 
 clean:
 	rm -rf $(OUT) .build bench/out

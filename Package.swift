@@ -77,3 +77,15 @@ let package = Package(
         .testTarget(name: "SpindleCLITests", dependencies: ["SpindleIO", "SpindleTestSupport", "spindle"]),
     ]
 )
+
+// libFuzzer targets for every parser of untrusted bytes (Fuzz/, `make fuzz`). Declared only under
+// SPINDLE_FUZZ=1: libFuzzer provides the executable's main(), which exists only with `--sanitize fuzzer`.
+if Context.environment["SPINDLE_FUZZ"] == "1" {
+    package.targets += [
+        .executableTarget(
+            name: "spindle-fuzz",
+            dependencies: ["SpindleIO", "SpindleStages", "SpindleTokenizer", "SpindleShards", "SpindleTrainer"],
+            path: "Fuzz/Sources/spindle-fuzz",
+            swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
+    ]
+}

@@ -34,8 +34,22 @@ extension Checkpoint {
         let config = LlamaConfig(dim: dim, nLayers: layers, nHeads: heads, nKVHeads: kvHeads, hiddenDim: hidden,
                                  vocabSize: vocab, maxSeqLen: seqLen, tieEmbeddings: tied)
         try config.validate()
+        let hd = config.headDim, kv = config.kvDim
+        let freqFloats = offset == 28 ? seqLen * hd : 0          // v0 stores (and run.c ignores) the rope tables
+        // The size the header implies, checked before the model is allocated: a 1 KB file with a 7B header
+        // is a format error, not an out-of-memory trap. Each dimension is < 2^24, so only `* layers` can overflow.
+        let perLayer = 2 * dim + 2 * dim * dim + 2 * kv * dim + 3 * hidden * dim
+        let (layerFloats, overflow) = perLayer.multipliedReportingOverflow(by: layers)
+        guard !overflow, layerFloats < 1 << 56 else { throw bad("implausible header \(h): \(layers) layers of \(perLayer) floats") }
+        let needed = offset + 4 * (vocab * dim + layerFloats + dim + freqFloats + (tied ? 0 : vocab * dim))
+        guard data.count >= needed else { throw bad("\(data.count) bytes, the header implies at least \(needed)") }
+        // v1 files do not store the rope table (seq_len × head_dim floats) that loading builds: a 3 KB file
+        // claiming 16M positions took seconds and 512 MB. Allowed up to the weights' own size (or 2^24 floats).
+        if offset == 256, seqLen * hd > max(vocab * dim + layerFloats, 1 << 24) {
+            throw bad("implausible header \(h): seq_len \(seqLen) × head_dim \(hd) rope table is larger than the weights")
+        }
         let model = try LlamaModel(config: config, seed: 0, randomWeights: false)
-        let L = model.layout, hd = config.headDim, kv = config.kvDim
+        let L = model.layout
         // Tensor order (each layer-stacked): tok_embeddings, attention_norm, wq, wk, wv, wo, ffn_norm,
         // w1, w2, w3, norm, [v0: freq_cis_real, freq_cis_imag], [output if untied].
         var plan: [(offsets: [Int], count: Int, permuteHeads: Int)] = [
@@ -51,9 +65,7 @@ extension Checkpoint {
             (L.layers.map(\.w3), hidden * dim, 0),
             ([L.finalNorm], dim, 0),
         ]
-        let freqFloats = offset == 28 ? seqLen * hd : 0          // v0 stores (and run.c ignores) the rope tables
-        let needed = offset + 4 * (plan.reduce(0) { $0 + $1.offsets.count * $1.count } + freqFloats + (tied ? 0 : vocab * dim))
-        guard data.count >= needed else { throw bad("\(data.count) bytes, the header implies at least \(needed)") }
+        assert(needed == offset + 4 * (plan.reduce(0) { $0 + $1.offsets.count * $1.count } + freqFloats + (tied ? 0 : vocab * dim)))
         if !tied { plan.append(([L.head], vocab * dim, 0)) }
         let P = model.params.p
         data.withUnsafeBytes { raw in

@@ -82,7 +82,7 @@ public struct LlamaConfig: Equatable, Sendable {
             throw TrainerError.config(field: "rope_scaling", message: "rope scaling is not supported (\(path))")
         }
         tieEmbeddings = try f.bool("tie_word_embeddings") ?? false
-        if let hd = try f.int("head_dim"), hd != dim / heads {
+        if let hd = try f.int("head_dim"), heads > 0, hd != dim / heads {   // heads <= 0: validate() names it
             throw TrainerError.config(field: "head_dim", message: "head_dim \(hd) != hidden_size/num_attention_heads is not supported (\(path))")
         }
         if let b = f["bos_token_id"]?.intValue { bosId = b }

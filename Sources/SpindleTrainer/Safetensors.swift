@@ -44,10 +44,14 @@ public enum Safetensors {
             case "F16", "BF16": width = 2
             default: throw TrainerError.format(file: path, message: "tensor \(name): dtype \(dtype) not supported (F32, F16, BF16)")
             }
-            guard shape.allSatisfy({ $0 >= 0 }), shape.reduce(1, { $0.multipliedReportingOverflow(by: $1).partialValue }) < Int32.max
+            // A product that overflows Int (say [2^32, 2^32]) is a bad shape, not a trap.
+            let (count, overflow) = shape.reduce((1, false)) { acc, d in
+                let r = acc.0.multipliedReportingOverflow(by: d)
+                return (r.partialValue, acc.1 || r.overflow)
+            }
+            guard shape.allSatisfy({ $0 >= 0 }), !overflow, count < Int32.max
             else { throw bad("tensor \(name): bad shape \(shape)") }
-            let count = shape.reduce(1, *)
-            guard offs[0] >= 0, offs[1] <= body.count, offs[1] - offs[0] == count * width else {
+            guard offs[0] >= 0, offs[0] <= offs[1], offs[1] <= body.count, offs[1] - offs[0] == count * width else {
                 throw bad("tensor \(name): data_offsets \(offs) do not match shape \(shape) × \(width) bytes in a \(body.count)-byte body")
             }
             var values = [Float](repeating: 0, count: count)
