@@ -14,12 +14,15 @@ public struct EncodeLineOptions: Sendable {
 }
 
 /// Encodes one line of text (or one JSONL object's field) into ids or pieces.
+// Its scratch properties are `@exclusivity(unchecked)`: one thread owns each transform, and the runtime's
+// dynamic exclusivity checks on these class properties were measured (callgrind, Llama 2 model, 3 MB)
+// at 84 M instructions — half of all that -O added over -Ounchecked to `tokenizer encode`.
 public final class EncodeLineTransform: LineTransform {
     let model: SentencePieceModel
     let options: EncodeLineOptions
-    var ids: [Int32] = []
-    var text: [UInt8] = []
-    var scanner = JSONFieldScanner()
+    @exclusivity(unchecked) var ids: [Int32] = []
+    @exclusivity(unchecked) var text: [UInt8] = []
+    @exclusivity(unchecked) var scanner = JSONFieldScanner()
 
     public init(model: SentencePieceModel, options: EncodeLineOptions) { self.model = model; self.options = options }
 
@@ -53,7 +56,7 @@ public final class EncodeLineTransform: LineTransform {
 public final class DecodeLineTransform: LineTransform {
     let model: SentencePieceModel
     let pieces: Bool
-    var ids: [Int32] = []
+    @exclusivity(unchecked) var ids: [Int32] = []   // one thread per transform (see EncodeLineTransform)
 
     public init(model: SentencePieceModel, pieces: Bool) { self.model = model; self.pieces = pieces }
 
