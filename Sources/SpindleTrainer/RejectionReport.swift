@@ -23,10 +23,6 @@ public enum RejectionReport {
     }
 
     /// The state file: `iterations_done` and one kept sample a line, so a diff shows which prompts changed.
-    public static func saveState(_ path: String, iteration: Int, kept: [Int: KeptSample]) throws {
-        try writeAtomically(stateBytes(iteration: iteration, kept: kept), to: path)
-    }
-
     /// rejection_state.json: iterations done and the kept set, one kept sample per line.
     public static func stateBytes(iteration: Int, kept: [Int: KeptSample]) -> Data {
         let lines = kept.values.sorted { $0.promptIndex < $1.promptIndex }.map { keptValue($0).text(.spaced) }

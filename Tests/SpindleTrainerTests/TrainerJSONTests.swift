@@ -72,7 +72,7 @@ import SpindleIO
         let kept = [0: KeptSample(promptIndex: 0, response: [5, 6, 2], reward: -0.25, iteration: 1),
                     3: KeptSample(promptIndex: 3, response: [], reward: 1e-05, iteration: 2)]
         let path = dir + "/rejection_state.json"
-        try RejectionReport.saveState(path, iteration: 2, kept: kept)
+        try RejectionReport.stateBytes(iteration: 2, kept: kept).write(to: URL(fileURLWithPath: path))
         #expect(try String(contentsOfFile: path, encoding: .utf8) == """
         {"iterations_done": 2, "kept": [
         {"prompt": 0, "reward": -0.25, "iteration": 1, "response": [5,6,2]},
