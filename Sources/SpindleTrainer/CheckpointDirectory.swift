@@ -4,6 +4,7 @@
 // new one under the final name — never new weights beside old optimiser state.
 import CSpindleSys
 import Foundation
+import SpindleIO
 
 struct CheckpointDirectory {
     /// The live checkpoint directory.
@@ -46,7 +47,9 @@ struct CheckpointDirectory {
                 try? fm.removeItem(atPath: old)
                 return
             }
-            try fm.removeItem(atPath: staging)   // now holds the previous checkpoint
+            // Now holds the previous checkpoint. The new one is in place, so a failure here is no failure
+            // of the save: a leftover is removed by the next save.
+            try? fm.removeItem(atPath: staging)
         } else if rename(staging, final) != 0 {
             throw TrainerError.io(file: final, message: "cannot rename the new checkpoint into place: \(String(cString: strerror(errno)))")
         }
@@ -65,6 +68,9 @@ public enum RunDirectory {
         guard overwrite else {
             throw TrainerError.config(field: "--output", message: "\(dir) holds a run (\(held.joined(separator: ", "))): pass --resume to continue it or --overwrite to replace it")
         }
+        // Not while another process writes the run: take its lock before removing anything.
+        let lock = try DirectoryLock(dir)
+        defer { withExtendedLifetime(lock) {} }
         for name in held { try fm.removeItem(atPath: dir + "/" + name) }
     }
 }
