@@ -12,16 +12,17 @@ func hashBytes(_ p: UnsafePointer<UInt8>, _ n: Int) -> UInt64 {
     var h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(truncatingIfNeeded: n)
     var i = 0
     let raw = UnsafeRawPointer(p)
-    while i + 8 <= n {
+    // Offsets stay within the n bytes: wrapping arithmetic (no overflow checks in the hot loop).
+    while i &+ 8 <= n {
         let w = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
         h = (h ^ w) &* 0xBF58_476D_1CE4_E5B9
         h ^= h >> 29
-        i += 8
+        i &+= 8
     }
     if i < n {
         var w: UInt64 = 0
         var s: UInt64 = 0
-        while i < n { w |= UInt64(p[i]) << s; s += 8; i += 1 }
+        while i < n { w |= UInt64(p[i]) << s; s &+= 8; i &+= 1 }
         h = (h ^ w) &* 0x94D0_49BB_1331_11EB
     }
     h ^= h >> 31

@@ -57,7 +57,7 @@ final class MergeDeltas: @unchecked Sendable {
     @inline(__always)
     func add(_ x: Int32, _ y: Int32, _ delta: Int64, word w: Int32, info: UnsafePointer<UInt32>, rules: BPETrainer.Rules) {
         let key = BPETrainer.pairKey(x, y)
-        if key == selfKey { selfDelta += delta; return }
+        if key == selfKey { selfDelta &+= delta; return }
         if !rules.valid(info[Int(x)], info[Int(y)]) { return }
         if count == capacity { grow() }   // room for one more entry, so the probe below never has to restart
         var i = BPETrainer.pairHash(key) & mask
@@ -66,20 +66,20 @@ final class MergeDeltas: @unchecked Sendable {
             let s = slots[i]
             if s < 0 {
                 e = count
-                count += 1
+                count &+= 1
                 slots[i] = Int32(e); slotOf[e] = i
                 keys[e] = key; sums[e] = 0; lastWord[e] = -1
                 break
             }
             if keys[Int(s)] == key { e = Int(s); break }
-            i = (i + 1) & mask
+            i = (i &+ 1) & mask
         }
-        sums[e] += delta
+        sums[e] &+= delta
         if delta > 0 && lastWord[e] != w {
             lastWord[e] = w
             if gains == gainCapacity { growGains() }
             gainEntry[gains] = Int32(e); gainWord[gains] = w
-            gains += 1
+            gains &+= 1
         }
     }
 
@@ -119,16 +119,25 @@ final class MergeDeltas: @unchecked Sendable {
     func groupGains(into gathered: inout [Int32]) {
         gainStart.removeAll(keepingCapacity: true)
         gainStart.append(contentsOf: repeatElement(0, count: count + 1))
-        for j in 0..<gains { gainStart[Int(gainEntry[j]) + 1] += 1 }
-        for k in 0..<count { gainStart[k + 1] += gainStart[k] }
         gathered.removeAll(keepingCapacity: true)
         gathered.append(contentsOf: repeatElement(0, count: gains))
         next.removeAll(keepingCapacity: true)
-        next.append(contentsOf: gainStart)
-        for j in 0..<gains {
-            let e = Int(gainEntry[j])
-            gathered[next[e]] = gainWord[j]
-            next[e] += 1
+        next.append(contentsOf: repeatElement(0, count: count + 1))
+        // Entry ids are < count and there are `gains` words: every index below is in range.
+        let (entry, word, g, n) = (gainEntry, gainWord, gains, count)
+        gainStart.withUnsafeMutableBufferPointer { start in
+            next.withUnsafeMutableBufferPointer { nx in
+                gathered.withUnsafeMutableBufferPointer { out in
+                    for j in 0..<g { start[Int(entry[j]) &+ 1] &+= 1 }
+                    for k in 0..<n { start[k &+ 1] &+= start[k] }
+                    for k in 0...n { nx[k] = start[k] }
+                    for j in 0..<g {
+                        let e = Int(entry[j])
+                        out[nx[e]] = word[j]
+                        nx[e] &+= 1
+                    }
+                }
+            }
         }
     }
 

@@ -160,31 +160,33 @@ struct DeltaScratch {
 @inline(__always)
 func rewriteWord(_ syms: UnsafeMutablePointer<Int32>, at h: Int, _ a: Int32, _ b: Int32, _ c: Int32,
                  _ emit: (Int32, Int32, Int64) -> Void) {
+    // Offsets are within the word (length n < 2^31, header at h inside the arena): wrapping arithmetic
+    // drops the overflow checks from the hottest loop of training.
     let n = Int(syms[h])
-    let s = h + Word.header
+    let s = syms + (h &+ Word.header)
     var o = 0, i = 0
     var changed = false
     var wc: Int64 = 0
     while i < n {
-        if i + 1 < n && syms[s + i] == a && syms[s + i + 1] == b {
+        if i &+ 1 < n && s[i] == a && s[i &+ 1] == b {
             if !changed { changed = true; wc = Int64(Word.count(syms, h)) }
             if o > 0 {
-                let x = syms[s + o - 1]
-                emit(x, a, -wc)
+                let x = s[o &- 1]
+                emit(x, a, 0 &- wc)
                 emit(x, c, wc)
             }
-            if i + 2 < n {
-                let y = syms[s + i + 2]
-                emit(b, y, -wc)
+            if i &+ 2 < n {
+                let y = s[i &+ 2]
+                emit(b, y, 0 &- wc)
                 emit(c, y, wc)
             }
-            emit(a, b, -wc)
-            syms[s + o] = c
-            o += 1; i += 2
+            emit(a, b, 0 &- wc)
+            s[o] = c
+            o &+= 1; i &+= 2
         } else {
-            if changed { syms[s + o] = syms[s + i] }
-            o += 1; i += 1
+            if changed { s[o] = s[i] }
+            o &+= 1; i &+= 1
         }
     }
-    if changed { syms[h] = Int32(o) }
+    if changed { syms[h] = Int32(truncatingIfNeeded: o) }
 }

@@ -57,11 +57,18 @@ extension BPETrainer {
         cuts[threads] = order.count
         let parts = ThreadSlots<WordTablePart>(threads, WordTablePart())
         let rules = self.rules
+        precondition(charToSym.count == 0x110000, "one symbol slot per code point")
         withViews(words) { views in
             let ord = order, cutsC = cuts
             let infoC = st.symbols.info
-            Parallel(threads: threads).forEach(threads) { t in
-                parts[t] = WordTablePart(views, ord[cutsC[t]..<cutsC[t + 1]], charToSym: charToSym, info: infoC, rules: rules)
+            charToSym.withUnsafeBufferPointer { c2sBuf in
+                infoC.withUnsafeBufferPointer { infoBuf in
+                    // Safe to share: read-only, and both arrays outlive the parallel loop.
+                    nonisolated(unsafe) let c2s = c2sBuf, info = infoBuf
+                    Parallel(threads: threads).forEach(threads) { t in
+                        parts[t] = WordTablePart(views, ord[cutsC[t]..<cutsC[t + 1]], charToSym: c2s, info: info, rules: rules)
+                    }
+                }
             }
         }
         order = []
@@ -170,8 +177,10 @@ struct WordTablePart {
 
     init() {}
 
-    init(_ words: [WordCounter.View], _ order: ArraySlice<(count: UInt64, ref: Int)>, charToSym: [Int32],
-         info: [UInt32], rules: BPETrainer.Rules) {
+    /// `charToSym` has one entry per code point (0 ..< 0x110000) and `info` one per symbol id it holds:
+    /// their reads go unchecked through the buffers, as do the pair-id indexed tables below.
+    init(_ words: [WordCounter.View], _ order: ArraySlice<(count: UInt64, ref: Int)>, charToSym: UnsafeBufferPointer<Int32>,
+         info: UnsafeBufferPointer<UInt32>, rules: BPETrainer.Rules) {
         var map = PairMap(capacity: 1 << 16)
         var lastWord: [Int32] = []
         var entryPair: [Int32] = [], entryWord: [Int32] = []
@@ -197,13 +206,15 @@ struct WordTablePart {
                         syms.append(contentsOf: tmp)
                         wordCount += 1
                         let wc = Int64(c)
-                        for i in 0..<(tmp.count - 1) {
-                            let a = tmp[i], b = tmp[i + 1]
-                            if !rules.valid(info[Int(a)], info[Int(b)]) { continue }
-                            let (id, inserted) = map.index(BPETrainer.pairKey(a, b))
-                            if inserted { pairKeys.append(BPETrainer.pairKey(a, b)); pairCounts.append(0); lastWord.append(-1) }
-                            pairCounts[id] += wc
-                            if lastWord[id] != h { lastWord[id] = h; entryPair.append(Int32(id)); entryWord.append(h) }
+                        tmp.withUnsafeBufferPointer { t in
+                            for i in 0..<(t.count &- 1) {
+                                let a = t[i], b = t[i &+ 1]
+                                if !rules.valid(info[Int(a)], info[Int(b)]) { continue }
+                                let (id, inserted) = map.index(BPETrainer.pairKey(a, b))
+                                if inserted { pairKeys.append(BPETrainer.pairKey(a, b)); pairCounts.append(0); lastWord.append(-1) }
+                                pairCounts[id] &+= wc
+                                if lastWord[id] != h { lastWord[id] = h; entryPair.append(Int32(id)); entryWord.append(h) }
+                            }
                         }
                     }
                     tmp.removeAll(keepingCapacity: true)
@@ -220,12 +231,29 @@ struct WordTablePart {
         }
         warmed = sink   // keeps the warming loads
         // Group the (pair, word) entries by pair, keeping word order (a counting sort).
+        // (Entries name pairs < pairKeys.count, so every index is in range: unchecked buffers.)
         whereStart = [Int](repeating: 0, count: pairKeys.count + 1)
-        for e in entryPair { whereStart[Int(e) + 1] += 1 }
-        for k in 0..<pairKeys.count { whereStart[k + 1] += whereStart[k] }
-        var next = whereStart
+        var next = [Int](repeating: 0, count: pairKeys.count + 1)
         whereWords = [Int32](repeating: 0, count: entryWord.count)
-        for (e, w) in zip(entryPair, entryWord) { whereWords[next[Int(e)]] = w; next[Int(e)] += 1 }
+        let pairTotal = pairKeys.count
+        entryPair.withUnsafeBufferPointer { ep in
+            entryWord.withUnsafeBufferPointer { ew in
+                whereStart.withUnsafeMutableBufferPointer { start in
+                    next.withUnsafeMutableBufferPointer { nx in
+                        whereWords.withUnsafeMutableBufferPointer { out in
+                            for e in ep { start[Int(e) &+ 1] &+= 1 }
+                            for k in 0..<pairTotal { start[k &+ 1] &+= start[k] }
+                            for k in 0...pairTotal { nx[k] = start[k] }
+                            for j in 0..<ep.count {
+                                let e = Int(ep[j])
+                                out[nx[e]] = ew[j]
+                                nx[e] &+= 1
+                            }
+                        }
+                    }
+                }
+            }
+        }
     }
 }
 

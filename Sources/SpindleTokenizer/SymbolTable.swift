@@ -81,7 +81,7 @@ extension BPETrainer {
         @inline(__always)
         func valid(_ a: UInt32, _ b: UInt32) -> Bool {
             if SymInfo.frozen(a) || SymInfo.frozen(b) { return false }
-            if SymInfo.chars(a) + SymInfo.chars(b) > maxLength { return false }
+            if SymInfo.chars(a) &+ SymInfo.chars(b) > maxLength { return false }
             if splitDigits && (SymInfo.digit(a) || SymInfo.digit(b)) { return false }
             if SymInfo.allWS(a) && SymInfo.allWS(b) {
                 if !allowWS { return false }

@@ -99,7 +99,7 @@ struct WordCounter {
                         sl[i].count &+= c; return true
                     }
                 }
-                i = (i + 1) & mask
+                i = (i &+ 1) & mask
             }
         }
         if found { return }
@@ -241,16 +241,23 @@ struct WordBatch: ~Copyable {
         if k > 0 {
             starts[k] = used
             let nShards = UInt64(shards.count)
-            for j in 0..<k { hashes[j] = hashBytes(bytes + starts[j], starts[j + 1] - starts[j]) }
-            for j in 0..<k {
-                let h = hashes[j]
-                warmed &+= shards[Int(((h >> 32) &* nShards) >> 32)].probeStart(h)
+            // Word j is bytes[starts[j] ..< starts[j + 1]], and the shard index is below shards.count by
+            // construction: wrapping arithmetic and the shards' buffer, without per-word checks.
+            for j in 0..<k { hashes[j] = hashBytes(bytes + starts[j], starts[j &+ 1] &- starts[j]) }
+            let (b, st, hs) = (bytes, starts, hashes)
+            var warm = warmed
+            shards.withUnsafeMutableBufferPointer { sh in
+                for j in 0..<k {
+                    let h = hs[j]
+                    warm &+= sh[Int(((h >> 32) &* nShards) >> 32)].probeStart(h)
+                }
+                for j in 0..<k {
+                    let h = hs[j], p = b + st[j], n = st[j &+ 1] &- st[j]
+                    let (k0, k1) = WordCounter.inlineKeyPadded(p, n)
+                    sh[Int(((h >> 32) &* nShards) >> 32)].add(p, n, hash: h, k0: k0, k1: k1, count: 1)
+                }
             }
-            for j in 0..<k {
-                let h = hashes[j], p = bytes + starts[j], n = starts[j + 1] - starts[j]
-                let (k0, k1) = WordCounter.inlineKeyPadded(p, n)
-                shards[Int(((h >> 32) &* nShards) >> 32)].add(p, n, hash: h, k0: k0, k1: k1, count: 1)
-            }
+            warmed = warm
         }
         words = 0
         used = 0

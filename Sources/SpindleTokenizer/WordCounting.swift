@@ -94,36 +94,37 @@ func splitWords(_ b: UnsafeBufferPointer<UInt8>, allowWS: Bool, boundary: Prefix
 func countWordsIdentity(_ p: UnsafePointer<UInt8>, _ n: Int, allowWS: Bool, batch: inout WordBatch, into shards: inout [WordCounter]) {
     if n == 0 { return }
     batch.reserve(3 * n + 3, &shards)   // every byte becomes at most 3 ('▁' or U+FFFD), plus the dummy prefix
+    // w stays below the reserved 3n + 3 bytes past `used`: the loop uses wrapping arithmetic.
     let out = batch.bytes
     var start = batch.used
     var w = start
-    out[w] = 0xE2; out[w + 1] = 0x96; out[w + 2] = 0x81; w += 3
+    out[w] = 0xE2; out[w &+ 1] = 0x96; out[w &+ 2] = 0x81; w &+= 3
     var inWS = true
     var i = 0
     while i < n {
         let c = p[i]
         if c < 0x80 && c != 0x20 {
-            out[w] = c; w += 1; i += 1
+            out[w] = c; w &+= 1; i &+= 1
             inWS = false
             continue
         }
-        let isWS = c == 0x20 || (c == 0xE2 && i + 2 < n && p[i + 1] == 0x96 && p[i + 2] == 0x81)
+        let isWS = c == 0x20 || (c == 0xE2 && i &+ 2 < n && p[i &+ 1] == 0x96 && p[i &+ 2] == 0x81)
         if isWS {
             if !(inWS && allowWS) {
                 batch.used = w
                 batch.endWord(from: start, &shards)
                 w = batch.used; start = w
             }
-            out[w] = 0xE2; out[w + 1] = 0x96; out[w + 2] = 0x81; w += 3
+            out[w] = 0xE2; out[w &+ 1] = 0x96; out[w &+ 2] = 0x81; w &+= 3
             inWS = true
-            i += c == 0x20 ? 1 : 3
+            i &+= c == 0x20 ? 1 : 3
             continue
         }
         inWS = false
         let l = validUTF8Length(p + i, n - i)
-        if l == 0 { out[w] = 0xEF; out[w + 1] = 0xBF; out[w + 2] = 0xBD; w += 3; i += 1; continue }
-        for k in 0..<l { out[w + k] = p[i + k] }
-        w += l; i += l
+        if l == 0 { out[w] = 0xEF; out[w &+ 1] = 0xBF; out[w &+ 2] = 0xBD; w &+= 3; i &+= 1; continue }
+        for k in 0..<l { out[w &+ k] = p[i &+ k] }
+        w &+= l; i &+= l
     }
     batch.used = w
     batch.endWord(from: start, &shards)
