@@ -102,7 +102,7 @@ func appendInt(_ v: Int, to out: inout [UInt8]) {
     var n = 0
     var x = v
     withUnsafeMutableBytes(of: &tmp) { t in
-        while x > 0 { t[n] = UInt8(48 + x % 10); x /= 10; n += 1 }
-        while n > 0 { n -= 1; out.append(t[n]) }
+        while x > 0 { t[n] = UInt8(truncatingIfNeeded: 48 &+ x % 10); x /= 10; n &+= 1 }
+        while n > 0 { n &-= 1; out.append(t[n]) }
     }
 }

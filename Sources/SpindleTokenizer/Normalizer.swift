@@ -134,14 +134,15 @@ struct Normalizer: Sendable {
             var w = 0
             if prefix > 0 { o[0] = 0xE2; o[1] = 0x96; o[2] = 0x81; w = 3 }
             var i = 0
+            // w stays below the 3n + prefix bytes allocated: wrapping arithmetic in the loop.
             while i < n {
                 let c = p[i]
-                if c == 0x20 { o[w] = 0xE2; o[w + 1] = 0x96; o[w + 2] = 0x81; w += 3; i += 1; continue }
-                if c < 0x80 { o[w] = c; w += 1; i += 1; continue }
-                let l = validUTF8Length(p + i, n - i)
-                if l == 0 { o[w] = 0xEF; o[w + 1] = 0xBF; o[w + 2] = 0xBD; w += 3; i += 1; continue }
-                for k in 0..<l { o[w + k] = p[i + k] }
-                w += l; i += l
+                if c == 0x20 { o[w] = 0xE2; o[w &+ 1] = 0x96; o[w &+ 2] = 0x81; w &+= 3; i &+= 1; continue }
+                if c < 0x80 { o[w] = c; w &+= 1; i &+= 1; continue }
+                let l = validUTF8Length(p + i, n &- i)
+                if l == 0 { o[w] = 0xEF; o[w &+ 1] = 0xBF; o[w &+ 2] = 0xBD; w &+= 3; i &+= 1; continue }
+                for k in 0..<l { o[w &+ k] = p[i &+ k] }
+                w &+= l; i &+= l
             }
             out.append(contentsOf: UnsafeBufferPointer(start: o, count: w))
         }
