@@ -179,17 +179,24 @@ public enum TemporaryFiles {
             paths.append(strdup(path))
             if !installed {
                 installed = true
-                // A parent may have spawned us with these blocked (Foundation's Process does); a
-                // command that cleans up on them must be able to receive them.
-                var set = sigset_t()
-                sigemptyset(&set)
+                acceptTerminationSignals()
                 for sig in [SIGINT, SIGTERM, SIGHUP] {
-                    signal(sig, onSignal)
-                    sigaddset(&set, sig)
+                    // A signal the parent set to be ignored stays ignored (nohup's SIGHUP): the run goes on.
+                    let previous = signal(sig, onSignal)
+                    if unsafeBitCast(previous, to: Int.self) == unsafeBitCast(SIG_IGN, to: Int.self) { signal(sig, SIG_IGN) }
                 }
-                pthread_sigmask(SIG_UNBLOCK, &set, nil)
             }
         }
+    }
+
+    /// Lets SIGINT, SIGTERM and SIGHUP reach this thread (and the threads it starts later) even when the
+    /// parent spawned the process with them blocked, as Foundation's `Process` and some supervisors do:
+    /// a blocked SIGTERM would leave a stalled run unstoppable but by SIGKILL. `spindle` calls it first thing.
+    public static func acceptTerminationSignals() {
+        var set = sigset_t()
+        sigemptyset(&set)
+        for sig in [SIGINT, SIGTERM, SIGHUP] { sigaddset(&set, sig) }
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
     }
 
     static func unregister(_ path: String) {

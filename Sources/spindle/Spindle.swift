@@ -36,6 +36,7 @@ struct Spindle: ParsableCommand {
     /// Parses, answers `--print-config`, runs, and reports any failure through `Failure`: the one
     /// place where errors become messages and exit codes.
     static func main() {
+        TemporaryFiles.acceptTerminationSignals()   // before any thread starts, so all inherit it
         var command: ParsableCommand
         do { command = try parseAsRoot() } catch { exit(withError: error) }
         let name = Failure.commandName(type(of: command))

@@ -86,6 +86,58 @@ enum CLI {
         if signal == SIGTERM { #expect(left.isEmpty, "SIGTERM removes the temporary file: \(left)") }
     }
 
+    /// A stalled run that writes to stdout (no temporary file) still dies of SIGTERM when its parent
+    /// spawned it with SIGTERM blocked; before the fix it ignored SIGTERM until stdin closed.
+    @Test func terminateStopsARunSpawnedWithTheSignalBlocked() throws {
+        var block = sigset_t(), saved = sigset_t()
+        sigemptyset(&block); sigaddset(&block, SIGTERM)
+        pthread_sigmask(SIG_BLOCK, &block, &saved)   // the child inherits this thread's mask
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: CLI.binary)
+        p.arguments = ["ingest", "--format", "jsonl"]
+        let input = Pipe()
+        p.standardInput = input
+        p.standardOutput = Pipe(); p.standardError = Pipe()
+        let started = Result { try p.run() }
+        pthread_sigmask(SIG_SETMASK, &saved, nil)
+        try started.get()
+        defer { try? input.fileHandleForWriting.close() }
+        input.fileHandleForWriting.write(Data("{\"text\":\"one record\"}\n".utf8))
+        usleep(300_000)
+        kill(p.processIdentifier, SIGTERM)
+        var waited = 0
+        while p.isRunning && waited < 100 { usleep(50_000); waited += 1 }
+        let stopped = !p.isRunning
+        if !stopped { kill(p.processIdentifier, SIGKILL) }
+        p.waitUntilExit()
+        #expect(stopped, "SIGTERM did not stop the run within 5 s")
+        #expect(p.terminationReason == .uncaughtSignal && p.terminationStatus == SIGTERM)
+    }
+
+    /// `nohup spindle … -o FILE`: an ignored SIGHUP stays ignored, and the run completes.
+    @Test func ignoredHangupStaysIgnored() throws {
+        let tmp = TempDir("cli"); defer { tmp.cleanup() }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/sh")
+        p.arguments = ["-c", "trap '' HUP; exec \"$0\" ingest --format jsonl -o \"$1\"", CLI.binary, tmp.path + "/out.jsonl"]
+        let input = Pipe()
+        p.standardInput = input
+        p.standardError = Pipe()
+        try p.run()
+        input.fileHandleForWriting.write(Data("{\"text\":\"before the hangup\"}\n".utf8))
+        var tries = 0
+        while tries < 200, (try FileManager.default.contentsOfDirectory(atPath: tmp.path)).isEmpty { usleep(10_000); tries += 1 }
+        kill(p.processIdentifier, SIGHUP)
+        usleep(200_000)
+        #expect(p.isRunning, "SIGHUP stopped a run whose parent ignores it")
+        if p.isRunning { try input.fileHandleForWriting.write(contentsOf: Data("{\"text\":\"after the hangup\"}\n".utf8)) }
+        try input.fileHandleForWriting.close()
+        p.waitUntilExit()
+        #expect(p.terminationReason == .exit && p.terminationStatus == 0)
+        let out = try String(contentsOfFile: tmp.path + "/out.jsonl", encoding: .utf8)
+        #expect(out.split(separator: "\n").count == 2)
+    }
+
     @Test func printConfigShowsTheResolvedConfiguration() throws {
         let r = try CLI.run(["convert", "hh", "--aspect", "safety", "--print-config"])
         #expect(r.status == 0)
