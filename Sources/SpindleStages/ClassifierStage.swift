@@ -28,9 +28,10 @@ public struct ClassifierStage {
         return Double(h >> 11) * 0x1.0p-53 < fraction
     }
 
-    /// Scores documents, adding `field` with the factual probability (4 decimals).
+    /// Scores documents, adding `field` with the factual probability (4 decimals); `skipped` counts the
+    /// lines `--on-error skip` left out.
     public static func score(model: ClassifierModel, inputs: [String], field: String, textField: String,
-                             output: OutputFile, policy: ErrorPolicy, rejects: String?) throws -> (documents: Int, above: Int, mean: Double) {
+                             output: OutputFile, policy: ErrorPolicy, rejects: String?) throws -> (documents: Int, above: Int, mean: Double, skipped: Int) {
         var text: [UInt8] = [], norm: [UInt8] = [], words: [UInt64] = []
         var n = 0, above = 0, sum = 0.0
         let records = try StageInput(paths: inputs, canonicalOrder: false, policy: policy, rejectsPath: rejects)
@@ -44,6 +45,6 @@ public struct ClassifierStage {
             try output.write(StageText.setting(json, field: field, rawJSON: Array(JSONValue.format(r).utf8)))
         }
         try records.finish(command: "classify score")
-        return (n, above, n > 0 ? sum / Double(n) : 0)
+        return (n, above, n > 0 ? sum / Double(n) : 0, records.skippedTotal)
     }
 }

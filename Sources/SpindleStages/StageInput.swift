@@ -2,6 +2,7 @@
 // one JSONL record at a time in constant memory, each with its file and line, the error policy applied.
 
 import SpindleIO
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -24,9 +25,11 @@ public final class StageInput {
     }
 
     /// Calls `body(path, line, record)` for each valid record. An `InputError` thrown by `body` is
-    /// located and handled by the policy like a parse error.
+    /// located and handled by the policy like a parse error. A spool of standard input is named "-",
+    /// as stdin itself is: ids derived from the position are the same whether a stage spooled or not.
     public func forEach(_ body: (String, Int, JSONLine) throws -> Void) throws {
-        try input.forEachLine { json in try body(paths[input.currentInput], input.currentLine, json) }
+        let names = paths.map { StageSpool.isSpool($0) ? "-" : $0 }
+        try input.forEachLine { json in try body(names[input.currentInput], input.currentLine, json) }
     }
 
     /// Valid records read so far, and lines skipped by the policy.
@@ -40,9 +43,14 @@ public final class StageInput {
 /// Standard input copied to a temporary file, for stages that read their input twice.
 public final class StageSpool {
     public let path: String
+    /// Paths of the spools alive in this process (StageInput names their records "-").
+    private static let live = Mutex<Set<String>>([])
+    static func isSpool(_ path: String) -> Bool { live.withLock { $0.contains(path) } }
+
     public init(from input: String?) throws {
         let dir = getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp"
         path = "\(dir)/spindle-spool-\(getpid())-\(UInt64.random(in: 0..<UInt64.max)).jsonl"
+        Self.live.withLock { _ = $0.insert(path) }
         let inp = try InputFile(path: input)
         let out = try OutputFile(path: path, compress: false)
         var chunk = [UInt8](repeating: 0, count: 1 << 20)
@@ -53,7 +61,10 @@ public final class StageSpool {
         }
         try out.commit()
     }
-    deinit { unlink(path) }
+    deinit {
+        unlink(path)
+        Self.live.withLock { _ = $0.remove(path) }
+    }
 }
 
 /// Peak resident memory of this process in bytes (VmHWM), 0 when unknown.

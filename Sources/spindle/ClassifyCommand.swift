@@ -93,10 +93,11 @@ struct ClassifyScore: Configurable {
 
     func run() throws {
         let m = try ClassifierModel(bytes: try InputFile.readAll(path: model), name: model)
-        try StageRun(command: "classify score", config: configJSON, inputs: [model] + files).run(out) { output in
+        try StageRun(command: "classify score", config: configJSON, inputs: [model] + files, allowEmpty: input.allowEmpty).run(out) { output in
             let r = try ClassifierStage.score(model: m, inputs: files, field: field, textField: textField, output: output,
                                               policy: input.onError, rejects: input.rejects)
-            return StageOutcome(summary: "classify score: \(r.documents) documents, \(r.above) scored >= 0.5, mean \(Progress.format(r.mean, 3))")
+            return StageOutcome(summary: "classify score: \(r.documents) documents, \(r.above) scored >= 0.5, mean \(Progress.format(r.mean, 3))",
+                                records: (r.documents + r.skipped, r.documents))
         }
     }
 }

@@ -24,6 +24,10 @@ struct InputOptions: ParsableArguments {
 
     @Flag(help: "Show progress on stderr even when it is not a terminal.")
     var progress = false
+
+    @Flag(name: .customLong("allow-empty"),
+          help: "Succeed when records are read but none is written (default: say so on stderr, exit 65).")
+    var allowEmpty = false
 }
 
 /// `--print-config`: every command can show the fully resolved configuration it would run with.

@@ -51,9 +51,10 @@ struct ConvertCommand: Configurable {
     func run() throws {
         let converter = Converter(format: format, defaultDegree: degree, aspect: aspect, safety: safety,
                                   idPrefix: idPrefix ?? format.rawValue)
-        try StageRun(command: "convert", config: configJSON, inputs: files).run(out) { output in
+        try StageRun(command: "convert", config: configJSON, inputs: files, allowEmpty: input.allowEmpty).run(out) { output in
             let (count, skipped) = try converter.run(paths: files, output: output, policy: input.onError, rejectsPath: input.rejects)
-            return StageOutcome(summary: "convert: \(count) records" + (skipped > 0 ? ", \(skipped) skipped" : ""))
+            return StageOutcome(summary: "convert: \(count) records" + (skipped > 0 ? ", \(skipped) skipped" : ""),
+                                records: (count + skipped, count))
         }
     }
 }

@@ -141,9 +141,10 @@ struct DedupRun: Configurable {
             let size = ByteSize.parse(inputSize) ?? 0
             return StandardError.line(o.memoryEstimate(inputBytes: size, inputSize: inputSize, averageDocumentBytes: avgDocBytes))
         }
-        try StageRun(command: "dedup", config: o.json, inputs: files, report: report, seed: o.mode == .near ? o.seed : nil).run(out) { output in
+        try StageRun(command: "dedup", config: o.json, inputs: files, report: report, seed: o.mode == .near ? o.seed : nil,
+                     allowEmpty: input.allowEmpty).run(out) { output in
             let r = try DedupStage(options: o).run(inputs: files, output: output)
-            return StageOutcome(summary: r.summary, report: r.json)
+            return StageOutcome(summary: r.summary, report: r.json, records: (r.documentsIn + r.skipped, r.documentsOut))
         }
     }
 }
@@ -208,8 +209,10 @@ struct DedupApply: Configurable {
     var files: [String] = []
 
     func run() throws {
-        try StageRun(command: "dedup apply", config: configJSON, inputs: [removals] + files).run(out) { output in
-            StageOutcome(summary: try dedupApply(removalsFile: removals, inputs: files, output: output, policy: input.onError))
+        try StageRun(command: "dedup apply", config: configJSON, inputs: [removals] + files, allowEmpty: input.allowEmpty).run(out) { output in
+            let set = try DedupClusterReducer.readRemovals(removals)
+            let (kept, removed) = try dedupApply(removals: set, inputs: files, output: output, policy: input.onError)
+            return StageOutcome(summary: "dedup apply: \(kept) kept, \(removed) removed", records: (kept + removed, kept))
         }
     }
 }

@@ -58,22 +58,26 @@ struct IngestCommand: Configurable {
     }
 
     func run() throws {
-        try StageRun(command: "ingest", config: configJSON, inputs: files).run(out) { output in
-            var count = 0
+        try StageRun(command: "ingest", config: configJSON, inputs: files, allowEmpty: input.allowEmpty).run(out) { output in
+            var count = 0, seen = 0
             let progress = Progress(label: "ingest", force: input.progress)
             let emit: (Document) throws -> Void = { doc in
+                seen += 1
                 guard doc.textUTF8Count >= minChars else { return }
                 try output.write(doc.jsonLine())
                 count += 1
                 progress.update(records: count, bytes: output.bytesWritten)
             }
-            try ingest(emit)
+            let dropped = try ingest(emit)
             progress.finish()
-            return StageOutcome(summary: "ingest: \(count) documents")
+            return StageOutcome(summary: "ingest: \(count) documents", records: (seen + dropped, count))
         }
     }
 
-    func ingest(_ emit: (Document) throws -> Void) throws {
+    /// Emits every document; returns the units read that never became one (skipped lines, redirects
+    /// and other-namespace pages, pages without main text), for the empty-output check.
+    func ingest(_ emit: (Document) throws -> Void) throws -> Int {
+        var dropped = 0
         let paths: [String?] = files.isEmpty ? [nil] : files.map { $0 }
         switch format {
         case .text:
@@ -84,11 +88,13 @@ struct IngestCommand: Configurable {
             let records = try RecordInput(paths: files, policy: input.onError, rejectsPath: input.rejects)
             try records.forEachLine { try emit(try ingest.document($0, input: records)) }
             try records.finish(command: "ingest")
+            dropped = records.skippedTotal
         case .wikiXML:
             let ns = Set(namespaces.split(separator: ",").compactMap { Int($0.trimmingCharacters()) })
             let ingest = WikiXMLIngest(source: resolvedSource, namespaces: ns)
             for p in paths {
                 let s = try ingest.run(path: p, emit: emit)
+                dropped += s.pages - s.documents
                 StandardError.line("ingest: \(p ?? "<stdin>"): \(s.pages) pages, \(s.documents) documents, "
                                    + "\(s.redirects) redirects and \(s.otherNamespaces) other-namespace pages skipped")
             }
@@ -99,10 +105,11 @@ struct IngestCommand: Configurable {
                 let page = try extractor.extract(try InputFile.readAll(path: p), name: name)
                 var doc = Document(id: "\(resolvedSource):\(p ?? "stdin")", text: page.text, source: resolvedSource)
                 if let title = page.title { doc.setExtra("title", .string(title)) }
-                if page.text.isEmpty { StandardError.line("ingest: \(name): no main text found"); continue }
+                if page.text.isEmpty { StandardError.line("ingest: \(name): no main text found"); dropped += 1; continue }
                 try emit(doc)
             }
         }
+        return dropped
     }
 }
 

@@ -82,9 +82,9 @@ struct PIICommand: Configurable {
 
     func run() throws {
         let o = try options
-        try StageRun(command: "pii", config: o.json, inputs: files, report: report).run(out) { output in
+        try StageRun(command: "pii", config: o.json, inputs: files, report: report, allowEmpty: input.allowEmpty).run(out) { output in
             let r = try PIIStage(options: o).run(inputs: files, output: output)
-            return StageOutcome(summary: r.summary, report: r.json)
+            return StageOutcome(summary: r.summary, report: r.json, records: (r.documentsIn + r.skipped, r.documentsOut))
         }
     }
 }

@@ -6,6 +6,20 @@ import SpindleIO
 struct StageOutcome {
     var summary: String
     var report: JSONValue? = nil
+    /// Records read (skipped bad ones included) and records written, for the empty-output check;
+    /// nil for stages whose output is not records (a removal list may rightly be empty).
+    var records: (read: Int, written: Int)? = nil
+}
+
+/// A run that read records and wrote none: the whole input vanished, which a unix filter must never
+/// do silently. Exit 65 unless `--allow-empty`.
+struct EmptyOutputError: SpindleError {
+    var read: Int
+    var exitCode: Int32 { ExitStatus.dataError }
+    var description: String {
+        "\(read) record\(read == 1 ? "" : "s") read, none written: every one was filtered out or skipped " +
+        "(--allow-empty accepts an empty output)"
+    }
 }
 
 /// The runner every data command goes through: opens the output, runs the stage, commits the output,
@@ -20,6 +34,8 @@ struct StageRun {
     var seed: UInt64? = nil
     /// The output is a directory (shards): its manifest goes inside it as manifest.json.
     var outputIsDirectory = false
+    /// `--allow-empty`: an output with no records out of a non-empty input is a success.
+    var allowEmpty = false
 
     /// A stage writing records to stdout or `-o`.
     func run(_ out: OutputOptions, _ body: (OutputFile) throws -> StageOutcome) throws {
@@ -31,13 +47,28 @@ struct StageRun {
         try OutputTarget.checkDistinct(path, option: "-o", from: inputs)
         let output = try open()
         let outcome = try body(output)
+        try checkNotEmptied(outcome)   // before the commit: a refused run leaves no output file
         try output.commit()
         try finish(outcome, output: path)
     }
 
     /// A stage writing its own output file (a model, a removal list) at `output`.
     func run(output: String?, _ body: () throws -> StageOutcome) throws {
-        try finish(try body(), output: output)
+        let outcome = try body()
+        try checkNotEmptied(outcome)
+        try finish(outcome, output: output)
+    }
+
+    /// The one empty-output rule every data command shares: records in, none out, is an error
+    /// (stderr names the counts) unless `--allow-empty`.
+    private func checkNotEmptied(_ outcome: StageOutcome) throws {
+        guard let r = outcome.records, r.read > 0, r.written == 0 else { return }
+        if allowEmpty {
+            StandardError.line("\(command): \(r.read) record\(r.read == 1 ? "" : "s") read, none written (--allow-empty)")
+            return
+        }
+        StandardError.line(outcome.summary)
+        throw EmptyOutputError(read: r.read)
     }
 
     private func finish(_ outcome: StageOutcome, output: String?) throws {

@@ -71,9 +71,10 @@ struct UpsampleCommand: Configurable {
 
     func run() throws {
         let o = options
-        try StageRun(command: "upsample", config: o.json, inputs: files, report: report, seed: seed).run(out) { output in
+        try StageRun(command: "upsample", config: o.json, inputs: files, report: report, seed: seed, allowEmpty: input.allowEmpty).run(out) { output in
             let r = try UpsampleStage(options: o).run(inputs: files, output: output)
-            return StageOutcome(summary: r.summary, report: r.json)
+            let read = r.before.values.reduce(r.skipped) { $0 + $1.documents }
+            return StageOutcome(summary: r.summary, report: r.json, records: (read, r.after.values.reduce(0) { $0 + $1.documents }))
         }
     }
 }

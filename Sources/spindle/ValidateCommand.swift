@@ -27,7 +27,7 @@ struct ValidateCommand: Configurable {
 
     func run() throws {
         let records = try RecordInput(paths: files, policy: input.onError, rejectsPath: input.rejects)
-        try StageRun(command: "validate", config: configJSON, inputs: files).run(open: { try OutputFile(path: nil) }, path: nil) { output in
+        try StageRun(command: "validate", config: configJSON, inputs: files, allowEmpty: input.allowEmpty).run(open: { try OutputFile(path: nil) }, path: nil) { output in
             func handle<R: JSONRecord>(_ type: R.Type) throws {
                 try records.forEach(type) { r in if echo { try output.write(r.jsonLine()) } }
             }
@@ -38,7 +38,8 @@ struct ValidateCommand: Configurable {
             }
             try records.finish(command: "validate")
             return StageOutcome(summary: "validate: \(records.records) valid \(kind.rawValue) records" +
-                                (records.skippedTotal > 0 ? ", \(records.skippedTotal) invalid" : ""))
+                                (records.skippedTotal > 0 ? ", \(records.skippedTotal) invalid" : ""),
+                                records: (records.records + records.skippedTotal, records.records))
         }
         if records.skippedTotal > 0 { throw ExitCode(ExitStatus.dataError) }
     }

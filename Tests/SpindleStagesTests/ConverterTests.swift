@@ -56,4 +56,29 @@ import SpindleTestSupport
             #expect(ok == expected, "\(file)")
         }
     }
+
+    /// A JSON array and the same records as JSONL convert alike; a bad element is skipped into
+    /// --rejects whole, named by its position.
+    @Test func arrayAndJSONLConvertAlikeAndRejectsKeepBadElements() throws {
+        let tmp = TempDir("convert"); defer { tmp.cleanup() }
+        let good = #"{"instruction":"Sum","input":"1 2","output":"3"}"#, bad = #"{"instruction":"No answer"}"#
+        let array = try tmp.write("a.json", "[\n  \(good),\n  \(bad),\n  \(good)\n]\n")
+        let jsonl = try tmp.write("a.jsonl", [good, bad, good].joined(separator: "\n") + "\n")
+        let c = Converter(format: .alpaca, idPrefix: "a")
+        var outputs: [String] = []
+        for input in [array, jsonl] {
+            let out = tmp.sub("out-\(outputs.count)"), rejects = tmp.sub("rejects-\(outputs.count)")
+            let file = try OutputFile(path: out)
+            let (n, skipped) = try c.run(paths: [input], output: file, policy: .skip, rejectsPath: rejects)
+            try file.commit()
+            #expect(n == 2 && skipped == 1)
+            #expect(try tmp.read("rejects-\(outputs.count)") == bad + "\n")
+            outputs.append(try tmp.read("out-\(outputs.count)"))
+        }
+        #expect(outputs[0] == outputs[1] && outputs[0].contains("\"id\":\"a:2\""))
+        let file = try OutputFile(path: tmp.sub("fail"))
+        #expect { _ = try c.run(paths: [array], output: file, policy: .fail, rejectsPath: nil) } throws: { error in
+            "\(error)".contains("a.json: field '[1].output'")
+        }
+    }
 }
