@@ -9,7 +9,7 @@ Usage:
 Documents (250-600 words) are cut from Wikipedia articles, WikiText paragraphs, C4 pages, Shakespeare and
 enwiki pages. A third of the bases grow a cluster: each new copy is an edit of a random EARLIER member
 (so copies of copies, i.e. chains, exist), at the cluster's edit level:
-  L1 1% / L2 2% / L3 4% / L4 7% of words inserted, deleted or substituted, plus, per copy and at random,
+  L1 0.5% / L2 1% / L3 2% / L4 3% of words inserted, deleted or substituted, plus, per copy and at random,
   sentence swaps, a paragraph move, a boilerplate header or footer, whitespace and case changes, and
   truncation of the last 2-6% of words.
 The other two thirds are distinct hard negatives from the same sources (neighbouring chunks of the same
@@ -25,7 +25,7 @@ ceil(n / (max degree + 1)) is used, which can only lower the recall printed.
 """
 import argparse, gzip, itertools, json, os, random, re, sys, unicodedata
 
-LEVELS = {"L1": 0.01, "L2": 0.02, "L3": 0.04, "L4": 0.07}
+LEVELS = {"L1": 0.005, "L2": 0.01, "L3": 0.02, "L4": 0.03}
 BOILER_HEAD = ["Home | News | Sport | Weather | Contact us", "Advertisement - scroll down to continue reading",
                "You are reading the free edition. Sign in to read more."]
 BOILER_FOOT = ["Share this article on Facebook, Twitter and LinkedIn.", "All rights reserved. Terms of use. Privacy policy.",
@@ -217,7 +217,8 @@ class Truth:
 
 def print_table(name, fig):
     rows = [lv for lv in LEVELS if lv in fig] + ["all"]
-    cells = "  ".join(f"{lv} P {fig[lv]['precision']:.3f} R {fig[lv]['recall']:.3f}" for lv in rows)
+    def r(x): return "  -  " if x is None else f"{x:.3f}"
+    cells = "  ".join(f"{lv} P {r(fig[lv]['precision'])} R {r(fig[lv]['recall'])}" for lv in rows)
     d = fig["distinct"]
     print(f"  {name:<26} {cells}  distinct removed {d['removals']}/{d['documents']} ({100 * d['removed_fraction']:.2f}%)"
           f"  bad witnesses {fig['witness_below_threshold_or_removed']}")

@@ -3,10 +3,11 @@ import SpindleIO
 @testable import SpindleStages
 import SpindleTestSupport
 
-/// Near-duplicate quality on edited real text (Wikipedia articles and C4 pages from ../shared/data):
-/// each base document gets edited variants, each made from a random earlier member (so chains exist) (word insertions, deletions, substitutions, sentence
-/// reordering, added boilerplate, whitespace and case changes, look-alike letters), the true 5-gram
-/// Jaccard of every variant against its base is computed exactly, and the one-shot index is scored.
+/// Near-duplicate quality on edited real text (Wikipedia articles and C4 pages from ../shared/data): each
+/// base document grows edited variants, each made from a random earlier member so that chains exist (word
+/// insertions, deletions, substitutions, sentence reordering, added boilerplate, whitespace and case
+/// changes, look-alike letters); true 5-gram Jaccard within each cluster is computed exactly and the
+/// one-shot index is scored with the definitions of docs/STAGES.md.
 @Suite struct NearDupQualityTests {
     static func bases(limit: Int) throws -> [String] {
         let data = TestPaths.shared + "/data"
