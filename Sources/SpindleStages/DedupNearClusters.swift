@@ -145,6 +145,7 @@ public struct NearDupIndex {
     public mutating func clusters(keep: KeepRule, select: SelectMode = .greedy) -> (removals: [Removal], comparisons: Int, edges: Int) {
         entries.sort()
         var pairs: [UInt64] = []
+        var compacted = 0
         var members: [Int] = []
         var i = 0
         while i < entries.count {
@@ -154,15 +155,16 @@ public struct NearDupIndex {
                 members.removeAll(keepingCapacity: true)
                 for e in entries[i..<j] { members.append(Int(e.doc)) }
                 bucketCandidates(members, maxComparisons: maxComparisons) { a, b in pairs.append(UInt64(a) << 32 | UInt64(b)) }
+                // A pair sharing several bands is listed once per band: fold repeats as the list grows, so
+                // it stays at most ~64 pairs per document even for large buckets of copies.
+                if pairs.count > 2 * compacted + (1 << 20) { Self.sortUnique(&pairs); compacted = pairs.count }
             }
             i = j
         }
-        pairs.sort()
+        Self.sortUnique(&pairs)
         var edges: [VerifiedEdge] = []
         var comparisons = 0
-        var last: UInt64? = nil
-        for p in pairs where p != last {
-            last = p
+        for p in pairs {
             comparisons += 1
             let a = Int(p >> 32), b = Int(p & 0xFFFF_FFFF)
             if let s = verified(a, b) { edges.append(VerifiedEdge(a, b, s)) }
@@ -170,5 +172,12 @@ public struct NearDupIndex {
         let graph = SimilarityGraph(count: count, edges: edges)
         let removals = selectKeepers(graph, select: select, keep: keep, length: lengths, score: scores)
         return (removals, comparisons, graph.edgeCount)
+    }
+
+    static func sortUnique(_ a: inout [UInt64]) {
+        a.sort()
+        var w = 0
+        for r in 0..<a.count where w == 0 || a[w - 1] != a[r] { a[w] = a[r]; w += 1 }
+        a.removeLast(a.count - w)
     }
 }

@@ -15,6 +15,12 @@ struct DedupCommand: ParsableCommand {
           spindle dedup docs.jsonl > unique.jsonl       exact, normalised text
           spindle dedup --lines | spindle dedup --near  boilerplate, then copies
 
+        --near removes a document only when a KEPT document is similar enough
+        (verified >= --threshold); the report's duplicate_of names that document.
+        --select greedy (default) keeps a small dominating set of each cluster,
+        ties by --keep; --select first-seen keeps streaming semantics (removed
+        only for an earlier kept document).
+
         Several FILEs dedup against each other, read in sorted path order: the
         result does not depend on the order they are listed in.
         Beyond one machine, three phases keep exactly what --near keeps:
