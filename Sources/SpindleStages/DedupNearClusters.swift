@@ -1,10 +1,12 @@
-// Near-duplicate clustering: LSH band buckets -> verified edges -> union-find clusters -> one keeper each.
+// Near-duplicate clustering: LSH band buckets -> candidate pairs -> verified-similarity graph -> the
+// kept set (DedupSelection.swift: greedy dominating set, or first-seen) with a kept witness per removal.
 //
-// The edge rule is a pure function of each bucket's members, so the partition does not depend on the
+// The candidate rule is a pure function of each bucket's members, so the graph does not depend on the
 // order buckets are visited in. That is what lets the one-shot command and the three-phase map/sort/reduce
 // mode (`dedup signatures | sort | dedup clusters`) keep exactly the same documents:
-//   members of a bucket sorted by document order; member j is compared with members 0, 1, ... j-1 in
-//   turn (at most `maxComparisons` of them) and joined to the first one that verifies.
+//   members of a bucket sorted by document order; member j is a candidate with members 0, 1, ...
+//   min(j, maxComparisons) - 1 (the bucket's earliest members, so a large bucket of copies stays a star
+//   around its first documents); every candidate pair is verified and, when it verifies, is an edge.
 
 /// How candidates are verified before two documents are joined.
 public enum VerifyMode: String, Sendable, Codable {
@@ -32,8 +34,8 @@ public enum KeepRule: Sendable, Equatable {
     }
 }
 
-/// One removed document: its index, the index of its cluster's keeper, and the verified similarity of
-/// the edge that joined it (to the member it matched, not necessarily the keeper).
+/// One removed document: its index, the kept document that witnesses it (a neighbour in the verified
+/// graph) and their verified similarity.
 public struct Removal: Sendable, Equatable {
     public var doc: Int
     public var keptDoc: Int
@@ -48,18 +50,17 @@ public struct BandEntry: Sendable, Comparable {
     public static func < (a: BandEntry, b: BandEntry) -> Bool { (a.key, a.doc) < (b.key, b.doc) }
 }
 
-/// The verified-edge rule over one bucket. `verify(k, j)` returns the similarity if it verifies.
-public func bucketEdges(_ members: [Int], maxComparisons: Int,
-                        verify: (Int, Int) -> Double?, edge: (Int, Int, Double) -> Void) {
+/// The candidate rule over one bucket (members in document order): `pair(k, j)` for every member j and
+/// each of the first min(j, maxComparisons) members k before it.
+@inline(__always)
+public func bucketCandidates(_ members: [Int], maxComparisons: Int, pair: (Int, Int) -> Void) {
     if members.count < 2 { return }
     for j in 1..<members.count {
-        for k in 0..<min(j, maxComparisons) {
-            if let s = verify(members[k], members[j]) { edge(members[k], members[j], s); break }
-        }
+        for k in 0..<min(j, maxComparisons) { pair(members[k], members[j]) }
     }
 }
 
-/// Choose keepers in union-find clusters and list removals. `length[d]` and `score[d]` feed the keep rule.
+/// Exact mode with --keep longest|FIELD: one keeper per cluster of identical documents (similarity 1). `length[d]` and `score[d]` feed the keep rule.
 public func chooseKeepers(_ uf: inout UnionFind, keep: KeepRule, length: [Int], score: [Double],
                           edgeSimilarity: [Int: Double]) -> [Removal] {
     let n = uf.count
@@ -139,38 +140,44 @@ public struct NearDupIndex {
         return s >= threshold + (verify == .estimate ? estimateMargin : 0) ? s : nil
     }
 
-    /// Cluster and choose keepers. Returns removals sorted by document index and the candidate-pair count.
-    public mutating func clusters(keep: KeepRule) -> (removals: [Removal], comparisons: Int, edges: Int) {
+    /// Candidate pairs, verified into the similarity graph, then the kept set. Returns the removals
+    /// sorted by document index, the number of distinct candidate pairs verified and the edge count.
+    public mutating func clusters(keep: KeepRule, select: SelectMode = .greedy) -> (removals: [Removal], comparisons: Int, edges: Int) {
         entries.sort()
-        var uf = UnionFind(count: count)
-        var sim: [Int: Double] = [:]
-        var comparisons = 0, edges = 0
-        var cache: [UInt64: Double?] = [:]
-        var i = 0
+        var pairs: [UInt64] = []
+        var compacted = 0
         var members: [Int] = []
+        var i = 0
         while i < entries.count {
             var j = i + 1
             while j < entries.count && entries[j].key == entries[i].key { j += 1 }
             if j - i > 1 {
                 members.removeAll(keepingCapacity: true)
                 for e in entries[i..<j] { members.append(Int(e.doc)) }
-                bucketEdges(members, maxComparisons: maxComparisons, verify: { a, b in
-                    let pk = UInt64(a) << 32 | UInt64(b)
-                    if let c = cache[pk] { return c }
-                    comparisons += 1
-                    let v = verified(a, b)
-                    cache[pk] = v
-                    return v
-                }, edge: { a, b, s in
-                    edges += 1
-                    uf.union(a, b)
-                    if sim[a] == nil { sim[a] = s }
-                    if sim[b] == nil { sim[b] = s }
-                })
+                bucketCandidates(members, maxComparisons: maxComparisons) { a, b in pairs.append(UInt64(a) << 32 | UInt64(b)) }
+                // A pair sharing several bands is listed once per band: fold repeats as the list grows, so
+                // it stays at most ~64 pairs per document even for large buckets of copies.
+                if pairs.count > 2 * compacted + (1 << 20) { Self.sortUnique(&pairs); compacted = pairs.count }
             }
             i = j
         }
-        let removals = chooseKeepers(&uf, keep: keep, length: lengths, score: scores, edgeSimilarity: sim)
-        return (removals, comparisons, edges)
+        Self.sortUnique(&pairs)
+        var edges: [VerifiedEdge] = []
+        var comparisons = 0
+        for p in pairs {
+            comparisons += 1
+            let a = Int(p >> 32), b = Int(p & 0xFFFF_FFFF)
+            if let s = verified(a, b) { edges.append(VerifiedEdge(a, b, s)) }
+        }
+        let graph = SimilarityGraph(count: count, edges: edges)
+        let removals = selectKeepers(graph, select: select, keep: keep, length: lengths, score: scores)
+        return (removals, comparisons, graph.edgeCount)
+    }
+
+    static func sortUnique(_ a: inout [UInt64]) {
+        a.sort()
+        var w = 0
+        for r in 0..<a.count where w == 0 || a[w - 1] != a[r] { a[w] = a[r]; w += 1 }
+        a.removeLast(a.count - w)
     }
 }

@@ -17,6 +17,8 @@ public struct DedupOptions: Sendable {
     public var lsh: LSHParameters? = nil
     public var verify: VerifyMode = .estimate
     public var keep: KeepRule = .first
+    /// Near mode: which verified near-duplicates survive (DedupSelection.swift).
+    public var select: SelectMode = .greedy
     /// Lines/paragraphs mode: keep a document when at least this fraction of its bytes remains.
     public var minRemaining = 0.0
     public var textField = "text"
@@ -42,7 +44,7 @@ public struct DedupOptions: Sendable {
             let l = resolvedLSH
             m += [("threshold", JSONValue(threshold)), ("ngram", JSONValue(ngram)), ("num_perm", JSONValue(numPerm)),
                   ("seed", .number(String(seed))), ("bands", JSONValue(l.bands)), ("rows", JSONValue(l.rows)),
-                  ("verify", .string(verify.rawValue)), ("estimate_margin", JSONValue(estimateMargin)),
+                  ("verify", .string(verify.rawValue)), ("select", .string(select.rawValue)), ("estimate_margin", JSONValue(estimateMargin)),
                   ("max_comparisons", JSONValue(maxComparisons))]
             if let b = memoryBudget { m.append(("memory_budget", JSONValue(b))) }
         }
@@ -309,7 +311,8 @@ public struct DedupStage {
                 try w.close()
                 let sorted = try StageSpillFile(suffix: "sorted")
                 try externalSort(input: f.path, output: sorted.path, memory: options.memoryBudget ?? (256 << 20))
-                var reducer = DedupClusterReducer(threshold: options.threshold, keep: options.keep, maxComparisons: options.maxComparisons)
+                var reducer = DedupClusterReducer(threshold: options.threshold, keep: options.keep, maxComparisons: options.maxComparisons,
+                                                  select: options.select)
                 reducer.estimateMargin = options.estimateMargin
                 try reducer.consume(path: sorted.path)
                 let rem = reducer.removals()
@@ -322,7 +325,7 @@ public struct DedupStage {
                     return Removal(doc: d, keptDoc: k, similarity: r.similarity)
                 }
             } else {
-                let c = index.clusters(keep: options.keep)
+                let c = index.clusters(keep: options.keep, select: options.select)
                 removals = c.removals
                 report.comparisons = c.comparisons; report.edges = c.edges
             }

@@ -1,7 +1,8 @@
 // The three-phase near-duplicate mode for data beyond one machine (and the one-shot command's spill path):
 //   signatures (map):  one line per document and band:  KEY \t PATH \t LINE \t LENGTH \t SCORE \t ID \t SIGNATURE
 //   any sort groups equal KEYs (GNU sort here, Spark or Hadoop streaming at scale)
-//   clusters (reduce): buckets -> verified edges -> union-find -> removal list  PATH \t LINE \t ID \t KEPT_ID \t SIMILARITY
+//   clusters (reduce): buckets -> verified edges (each bucket carries its members' signatures) -> the
+//                      kept set (greedy or first-seen) -> removal list  PATH \t LINE \t ID \t KEPT_ID \t SIMILARITY
 //   apply (filter):    drop the listed (PATH, LINE) records.
 // PATH and ID are JSON strings (so tabs and newlines inside them are escaped); KEY is 16 hex digits;
 // SIGNATURE is base64 of the little-endian 32-bit MinHash values; SCORE is the --keep FIELD value or -inf.
@@ -86,21 +87,28 @@ public struct LocatedRemoval: Sendable, Equatable {
     public var keptLine: Int { kept.line }
 }
 
-/// The reduce phase: consumes sorted signature lines, bucket by bucket.
+/// The reduce phase: consumes sorted signature lines, bucket by bucket. Each bucket holds its members'
+/// signatures, so every candidate pair is verified there; only the verified edges (and each document's
+/// location, id, length and score) are kept until the end, when the kept set is chosen on the graph.
 public struct DedupClusterReducer {
     public let threshold: Double
     public let keep: KeepRule
     public let maxComparisons: Int
+    public var select: SelectMode = .greedy
     public var estimateMargin = NearDupIndex.defaultEstimateMargin
     struct Node { var id: String; var length: Int; var score: Double }
-    var nodes: [DocLocation: Node] = [:]
-    var edgeList: [(DocLocation, DocLocation, Double)] = []
+    var index: [DocLocation: Int] = [:]
+    var locations: [DocLocation] = []
+    var nodes: [Node] = []
+    var edgeList: [VerifiedEdge] = []
     public private(set) var comparisons = 0
-    public private(set) var edges = 0
     public private(set) var lines = 0
+    /// Distinct verified edges (known after `removals()`).
+    public private(set) var edges = 0
+    var compactedAt = 0
 
-    public init(threshold: Double, keep: KeepRule, maxComparisons: Int = 64) {
-        self.threshold = threshold; self.keep = keep; self.maxComparisons = maxComparisons
+    public init(threshold: Double, keep: KeepRule, maxComparisons: Int = 64, select: SelectMode = .greedy) {
+        self.threshold = threshold; self.keep = keep; self.maxComparisons = maxComparisons; self.select = select
     }
 
     struct Member { var loc: DocLocation; var node: Node; var sig: [UInt32] }
@@ -150,38 +158,47 @@ public struct DedupClusterReducer {
     mutating func bucket(_ g: [Member]) {
         guard g.count > 1 else { return }
         let members = g.sorted { $0.loc < $1.loc }
-        for m in members where nodes[m.loc] == nil { nodes[m.loc] = m.node }
-        var cmp = 0
-        var found: [(DocLocation, DocLocation, Double)] = []
+        var at: [Int] = []
+        for m in members {
+            if let k = index[m.loc] { at.append(k); continue }
+            index[m.loc] = nodes.count
+            at.append(nodes.count)
+            locations.append(m.loc); nodes.append(m.node)
+        }
         let th = threshold + estimateMargin
-        bucketEdges(Array(0..<members.count), maxComparisons: maxComparisons, verify: { a, b in
+        var cmp = 0
+        bucketCandidates(Array(0..<members.count), maxComparisons: maxComparisons) { a, b in
             cmp += 1
             let s = MinHasher.estimate(members[a].sig, members[b].sig)
-            return s >= th ? s : nil
-        }, edge: { a, b, s in found.append((members[a].loc, members[b].loc, s)) })
+            if s >= th { edgeList.append(VerifiedEdge(at[a], at[b], s)) }
+        }
         comparisons += cmp
-        edges += found.count
-        edgeList += found
+        // A pair sharing several bands verifies once per band: fold repeats away as the list grows.
+        if edgeList.count > 2 * compactedAt + (1 << 20) { Self.compact(&edgeList); compactedAt = edgeList.count }
     }
 
-    /// Union-find over every document seen in a shared bucket, then the keep rule.
+    static func compact(_ e: inout [VerifiedEdge]) {
+        e.sort { ($0.a, $0.b) < ($1.a, $1.b) }
+        var w = 0
+        for r in 0..<e.count where w == 0 || e[w - 1].a != e[r].a || e[w - 1].b != e[r].b { e[w] = e[r]; w += 1 }
+        e.removeLast(e.count - w)
+    }
+
+    /// The kept set over every document seen in a shared bucket (in (path, line) order, the one-shot
+    /// run's document order), and the removals with their kept witnesses.
     public mutating func removals() -> [LocatedRemoval] {
-        let locs = nodes.keys.sorted()
-        var index: [DocLocation: Int] = [:]
-        for (k, l) in locs.enumerated() { index[l] = k }
-        var uf = UnionFind(count: locs.count)
-        var sim: [Int: Double] = [:]
-        for (a, b, s) in edgeList {
-            let x = index[a]!, y = index[b]!
-            uf.union(x, y)
-            if sim[x] == nil { sim[x] = s }
-            if sim[y] == nil { sim[y] = s }
-        }
-        let length = locs.map { nodes[$0]!.length }
-        let score = locs.map { nodes[$0]!.score }
-        return chooseKeepers(&uf, keep: keep, length: length, score: score, edgeSimilarity: sim).map { r in
-            LocatedRemoval(location: locs[r.doc], id: nodes[locs[r.doc]]!.id, kept: locs[r.keptDoc],
-                           keptID: nodes[locs[r.keptDoc]]!.id, similarity: r.similarity)
+        let order = (0..<locations.count).sorted { locations[$0] < locations[$1] }
+        var rank = [Int](repeating: 0, count: order.count)
+        for (r, k) in order.enumerated() { rank[k] = r }
+        let edges = edgeList.map { VerifiedEdge(rank[Int($0.a)], rank[Int($0.b)], $0.similarity) }
+        let graph = SimilarityGraph(count: order.count, edges: edges)
+        self.edges = graph.edgeCount
+        let length = order.map { nodes[$0].length }
+        let score = order.map { nodes[$0].score }
+        return selectKeepers(graph, select: select, keep: keep, length: length, score: score).map { r in
+            let d = order[r.doc], k = order[r.keptDoc]
+            return LocatedRemoval(location: locations[d], id: nodes[d].id, kept: locations[k],
+                                  keptID: nodes[k].id, similarity: r.similarity)
         }
     }
 

@@ -15,6 +15,12 @@ struct DedupCommand: ParsableCommand {
           spindle dedup docs.jsonl > unique.jsonl       exact, normalised text
           spindle dedup --lines | spindle dedup --near  boilerplate, then copies
 
+        --near removes a document only when a KEPT document is similar enough
+        (verified >= --threshold); the report's duplicate_of names that document.
+        --select greedy (default) keeps a small dominating set of each cluster,
+        ties by --keep; --select first-seen keeps streaming semantics (removed
+        only for an earlier kept document).
+
         Several FILEs dedup against each other, read in sorted path order: the
         result does not depend on the order they are listed in.
         Beyond one machine, three phases keep exactly what --near keeps:
@@ -83,6 +89,8 @@ struct DedupRun: Configurable {
     var minRemaining = 0.0
     @Flag(name: .customLong("no-normalize"), help: "Exact mode: hash raw bytes instead of normalised text.")
     var noNormalize = false
+    @Option(help: "Near: which verified near-duplicates survive: greedy (a small dominating set of each cluster, ties by --keep) or first-seen (streaming: removed only when an earlier kept document is similar).")
+    var select = "greedy"
     @Option(help: "Near: verify candidates by the signatures' estimate, or by exact shingle-set Jaccard (exact keeps ~8 bytes per word in memory).")
     var verify: String = "estimate"
     @Option(name: .customLong("memory-budget"), help: "Near: spill the index to disk (external sort) past this size, e.g. 2G.")
@@ -109,6 +117,7 @@ struct DedupRun: Configurable {
             throw ValidationError("choose one of --near, --lines, --paragraphs (pipe two dedup runs to combine them)")
         }
         guard VerifyMode(rawValue: verify) != nil else { throw ValidationError("--verify must be estimate or exact") }
+        try checkSelect(select, keep: minhash.keep)
         if let m = memoryBudget, ByteSize.parse(m) == nil { throw ValidationError("--memory-budget \(m): expected \(ByteSize.expected)") }
         if ByteSize.parse(inputSize) == nil { throw ValidationError("--input-size \(inputSize): expected \(ByteSize.expected)") }
         guard minRemaining >= 0 && minRemaining <= 1 else { throw ValidationError("--min-remaining must be in [0, 1]") }
@@ -123,6 +132,7 @@ struct DedupRun: Configurable {
         o.normalize = !noNormalize
         minhash.apply(to: &o)
         o.verify = VerifyMode(rawValue: verify)!
+        o.select = SelectMode(rawValue: select)!
         o.minRemaining = minRemaining
         o.memoryBudget = memoryBudget.flatMap(ByteSize.parse)
         o.policy = input.onError
@@ -181,14 +191,18 @@ struct DedupClusters: Configurable {
     var keep = "first"
     @Option(name: .customLong("estimate-margin"), help: "Accept a pair at --threshold plus this margin (as in the one-shot run).")
     var estimateMargin = NearDupIndex.defaultEstimateMargin
+    @Option(help: "Which verified near-duplicates survive: greedy or first-seen (as in the one-shot run).")
+    var select = "greedy"
     @OptionGroup var out: OutputOptions
     @OptionGroup var config: ConfigOptions
     @Argument(help: "Signature files sorted by their first column (default: stdin).")
     var files: [String] = []
 
+    func validate() throws { try checkSelect(select, keep: keep) }
+
     func run() throws {
         try StageRun(command: "dedup clusters", config: configJSON, inputs: files).run(out) { output in
-            var reducer = DedupClusterReducer(threshold: threshold, keep: KeepRule(keep))
+            var reducer = DedupClusterReducer(threshold: threshold, keep: KeepRule(keep), select: SelectMode(rawValue: select)!)
             reducer.estimateMargin = estimateMargin
             return StageOutcome(summary: try reducer.runPhase(inputs: files, output: output))
         }
@@ -214,5 +228,15 @@ struct DedupApply: Configurable {
             let (kept, removed) = try dedupApply(removals: set, inputs: files, output: output, policy: input.onError)
             return StageOutcome(summary: "dedup apply: \(kept) kept, \(removed) removed", records: (kept + removed, kept))
         }
+    }
+}
+
+/// `--select` names a mode, and first-seen (which keeps the earliest document by definition) takes no --keep rule.
+func checkSelect(_ select: String, keep: String) throws {
+    guard let mode = SelectMode(rawValue: select) else {
+        throw ValidationError("--select must be \(SelectMode.allCases.map(\.rawValue).joined(separator: " or "))")
+    }
+    if mode == .firstSeen && keep != "first" {
+        throw ValidationError("--select first-seen keeps the earliest document; --keep \(keep) needs --select greedy")
     }
 }

@@ -270,6 +270,21 @@ import SpindleIO
         #expect(run([Self.base, near, Self.base], keep: .field("q"), scores: [1, 0, 5]).map(\.doc) == [0, 1])
     }
 
+    @Test(arguments: SelectMode.allCases)
+    func aLargeBucketOfCopiesKeepsOne(select: SelectMode) {
+        // 300 copies (case changes only): past the 64-comparison cap every copy still meets the first ones.
+        var pipe = MinHashPipeline()
+        var idx = NearDupIndex(lsh: LSHParameters.optimal(threshold: 0.8, numPerm: 128), numPerm: 128, threshold: 0.8, verify: .estimate)
+        for i in 0..<300 {
+            let t = i % 2 == 0 ? Self.base : Self.base.uppercased()
+            let sig = pipe.signature(of: t)
+            sig.withUnsafeBufferPointer { idx.add(signature: $0, shingles: nil, length: t.utf8.count, score: 0) }
+        }
+        let c = idx.clusters(keep: .first, select: select)
+        #expect(c.removals.count == 299 && c.removals.allSatisfy { $0.keptDoc == 0 && $0.similarity == 1 })
+        #expect(c.comparisons == 64 * 63 / 2 + 64 * (300 - 64))   // each pair once, however many bands it shares
+    }
+
     @Test func belowThresholdIsKept() {
         // Replace every fourth word: 5-gram Jaccard far below 0.8.
         let w = Self.base.split(separator: " ")
