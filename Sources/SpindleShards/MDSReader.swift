@@ -89,6 +89,20 @@ public final class MDSReader {
         return try MDSShardView(bytes: raw, path: rawPath, columns: info.columns, expectedSamples: info.samples)
     }
 
+    /// Checks that every shard file listed in index.json is there with the recorded size (one `stat`
+    /// each, no reading): a truncated or missing shard is refused when the data set is opened rather
+    /// than when training first reaches it. Hashes are checked as each shard is loaded.
+    public func checkFileSizes() throws(ShardError) {
+        for info in index.shards {
+            let rawPath = ShardFiles.join(directory, info.rawData.basename)
+            let (file, field) = info.zipData.map { z in ShardFiles.exists(rawPath) ? (info.rawData, "raw_data") : (z, "zip_data") }
+                ?? (info.rawData, "raw_data")
+            let path = ShardFiles.join(directory, file.basename)
+            guard ShardFiles.exists(path) else { throw .io(path: path, message: "shard file listed in index.json is missing") }
+            try ShardLoading.checkSize(path, info: file, field: field)
+        }
+    }
+
     /// Shard files whose index.json entry records no hash Spindle can check (sha256 or xxh64): opening
     /// them with `verifyHashes` checks only their sizes and structure.
     public var unhashedShards: [String] {

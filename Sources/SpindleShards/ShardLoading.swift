@@ -88,7 +88,7 @@ enum ShardLoading {
 
     /// The file on disk against index.json's `field.bytes`, before anything is read. Returns its size.
     @discardableResult
-    private static func checkSize(_ path: String, info: MDSFileInfo, field: String) throws(ShardError) -> Int {
+    static func checkSize(_ path: String, info: MDSFileInfo, field: String) throws(ShardError) -> Int {
         let onDisk = try ShardFiles.size(path)
         try checkCount(onDisk, path, info: info, field: field)
         return onDisk
