@@ -1,7 +1,9 @@
 // Loading one shard file into memory with its sizes and hashes checked as the bytes stream in: a raw
-// `.mds` is read into a buffer sized by the file on disk; a `.mds.zstd` is read and decompressed in
-// bounded chunks, the output growing only as decompressed bytes really arrive (never reserved from
-// index.json's claim), and stopped the moment it passes `raw_data.bytes`.
+// `.mds` is read into a buffer sized by the file on disk (which must match index.json) and hashed chunk
+// by chunk as it arrives; a `.mds.zstd` is read and decompressed in bounded chunks and stopped the
+// moment its output passes `raw_data.bytes`. When hashes are checked, a zstd shard is first verified
+// in a pass that keeps nothing, then decompressed into a buffer of its verified size; unverified, the
+// output grows only as decompressed bytes really arrive (never reserved from index.json's claim).
 
 enum ShardLoading {
     /// zstd cannot plausibly expand a file by more than this (`raw_data.bytes` / compressed size).
@@ -29,6 +31,8 @@ enum ShardLoading {
     }
 
     /// Reads and decompresses a `.mds.zstd` file, checking both files' sizes and (with `verify`) hashes.
+    /// With `verify` a first pass checks everything keeping nothing (bounded buffers only), and only a
+    /// file that passed is decompressed into memory: no claim, true or false, allocates before that.
     static func zstd(_ path: String, zip: MDSFileInfo, raw: MDSFileInfo, verify: Bool) throws(ShardError) -> [UInt8] {
         let onDisk = try checkSize(path, info: zip, field: "zip_data")
         let bound = plausibleRawBytes(compressed: onDisk)
@@ -37,12 +41,21 @@ enum ShardLoading {
                              reason: "index.json records \(raw.bytes) bytes for a \(onDisk)-byte zstd file, more than the \(bound) "
                                  + "it can plausibly hold (\(maxRatio)x); refused before allocating")
         }
-        var zipDigests = ShardDigests(zip, field: "zip_data", path: path, enabled: verify)
-        var rawDigests = ShardDigests(raw, field: "raw_data", path: path + " (decompressed)", enabled: verify)
+        guard verify else { return try decode(path, zip: zip, raw: raw, hashes: false, keep: true) }
+        _ = try decode(path, zip: zip, raw: raw, hashes: true, keep: false)
+        return try decode(path, zip: zip, raw: raw, hashes: false, keep: true, reserve: raw.bytes)
+    }
+
+    /// One streaming pass over a `.mds.zstd` file: sizes always, hashes when asked; the output is kept
+    /// (growing only as bytes arrive, from `reserve`) or only counted.
+    private static func decode(_ path: String, zip: MDSFileInfo, raw: MDSFileInfo, hashes: Bool, keep: Bool,
+                               reserve: Int = 4 * ShardFiles.chunkSize) throws(ShardError) -> [UInt8] {
+        var zipDigests = ShardDigests(zip, field: "zip_data", path: path, enabled: hashes)
+        var rawDigests = ShardDigests(raw, field: "raw_data", path: path + " (decompressed)", enabled: hashes)
         let decoder = try ZstdDecoder(path: path)
         var out: [UInt8] = []
-        out.reserveCapacity(min(raw.bytes, 4 * ShardFiles.chunkSize))
-        var read = 0
+        if keep { out.reserveCapacity(min(raw.bytes, reserve)) }
+        var read = 0, produced = 0
         var failure: ShardError?
         try ShardFiles.stream(path) { (chunk: UnsafeRawBufferPointer) throws(ShardError) in
             read += chunk.count
@@ -54,16 +67,17 @@ enum ShardLoading {
             do throws(ShardError) {
                 if read == chunk.count { try ShardZstd.checkHeader(chunk, path: path, maxSize: raw.bytes) }
                 try decoder.feed(chunk) { (piece: UnsafeRawBufferPointer) throws(ShardError) in
-                    guard piece.count <= raw.bytes - out.count else {
+                    guard piece.count <= raw.bytes - produced else {
                         throw .sizeClaim(path: path, field: "raw_data.bytes",
-                                         reason: "decompresses to more than the \(raw.bytes) bytes index.json records (stopped at \(out.count + piece.count))")
+                                         reason: "decompresses to more than the \(raw.bytes) bytes index.json records (stopped at \(produced + piece.count))")
                     }
+                    produced += piece.count
                     rawDigests.update(piece)
-                    append(piece, to: &out, bound: raw.bytes)
+                    if keep { append(piece, to: &out, bound: raw.bytes) }
                 }
             } catch {
                 // Without hashes to check, stop now; with them, a changed file is the better answer.
-                guard verify else { throw error }
+                guard hashes else { throw error }
                 failure = error
             }
         }
@@ -72,8 +86,8 @@ enum ShardLoading {
         try zipDigests.check()
         if let failure { throw failure }
         try decoder.finish()
-        guard out.count == raw.bytes else {
-            throw .sizeClaim(path: path, field: "raw_data.bytes", reason: "decompresses to \(out.count) bytes, index.json records \(raw.bytes)")
+        guard produced == raw.bytes else {
+            throw .sizeClaim(path: path, field: "raw_data.bytes", reason: "decompresses to \(produced) bytes, index.json records \(raw.bytes)")
         }
         try rawDigests.check()
         return out
