@@ -44,8 +44,9 @@ enum ShardFiles {
             }
         }
         if failed { throw .io(path: path, message: "read error: " + String(cString: strerror(errno))) }
-        if out.count == onDisk {
-            // The file grew while we read it, or is not a regular file: the rest in chunks, still bounded.
+        // The file grew while we read it, or is not a regular file: the rest in chunks, still bounded.
+        if out.count == onDisk, case let c = fgetc(f), c != EOF {
+            ungetc(c, f)
             try stream(f, path: path) { (chunk: UnsafeRawBufferPointer) throws(ShardError) in
                 if out.count + chunk.count > limit {
                     throw .corrupt(path: path, offset: limit, reason: "file is larger than the \(limit) bytes expected")
