@@ -1,5 +1,5 @@
 // Reads an MDS shard directory: index.json, then shards on demand (raw `.mds`, or `.mds.zstd`
-// decompressed in memory), each checked against index.json before any sample is returned.
+// decompressed in bounded chunks), each checked against index.json before any sample is returned.
 
 /// Random access to the samples of an MDS shard directory.
 public final class MDSReader {
@@ -67,51 +67,48 @@ public final class MDSReader {
         return v
     }
 
-    /// Reads, hashes (when asked), decompresses and parses one shard.
+    /// Reads, hashes (when asked), decompresses and parses one shard. Hashes are computed as the bytes
+    /// stream in (no second pass); sizes are checked against the files before anything is allocated.
     public func loadShard(_ s: Int, verifyHashes: Bool? = nil) throws(ShardError) -> MDSShardView {
         let info = index.shards[s]
         let check = verifyHashes ?? self.verifyHashes
         let rawPath = ShardFiles.join(directory, info.rawData.basename)
-        var raw: [UInt8]
+        let raw: [UInt8]
         if let zip = info.zipData, !ShardFiles.exists(rawPath) {
             let zipPath = ShardFiles.join(directory, zip.basename)
             guard ShardFiles.exists(zipPath) else {
                 throw .io(path: zipPath, message: "shard file listed in index.json is missing")
             }
-            let z = try ShardFiles.read(zipPath, limit: zip.bytes)
-            try Self.checkFile(z, info: zip, path: zipPath, hashes: check)
-            raw = try ShardZstd.decompress(z, path: zipPath, maxSize: info.rawData.bytes)
-            if check { try Self.checkHashes(raw, info: info.rawData, path: zipPath + " (decompressed)") }
-            guard raw.count == info.rawData.bytes else {
-                throw .corrupt(path: zipPath, offset: 0, reason: "decompresses to \(raw.count) bytes, index.json says \(info.rawData.bytes)")
-            }
+            raw = try ShardLoading.zstd(zipPath, zip: zip, raw: info.rawData, verify: check)
         } else {
             guard ShardFiles.exists(rawPath) else {
                 throw .io(path: rawPath, message: "shard file listed in index.json is missing")
             }
-            raw = try ShardFiles.read(rawPath, limit: info.rawData.bytes)
-            try Self.checkFile(raw, info: info.rawData, path: rawPath, hashes: check)
+            raw = try ShardLoading.raw(rawPath, info: info.rawData, verify: check)
         }
         return try MDSShardView(bytes: raw, path: rawPath, columns: info.columns, expectedSamples: info.samples)
     }
 
-    static func checkFile(_ data: [UInt8], info: MDSFileInfo, path: String, hashes: Bool) throws(ShardError) {
-        if data.count < info.bytes {
-            throw .truncated(path: path, reason: "\(data.count) bytes, index.json records \(info.bytes)")
+    /// Checks that every shard file listed in index.json is there with the recorded size (one `stat`
+    /// each, no reading): a truncated or missing shard is refused when the data set is opened rather
+    /// than when training first reaches it. Hashes are checked as each shard is loaded.
+    public func checkFileSizes() throws(ShardError) {
+        for info in index.shards {
+            let rawPath = ShardFiles.join(directory, info.rawData.basename)
+            let (file, field) = info.zipData.map { z in ShardFiles.exists(rawPath) ? (info.rawData, "raw_data") : (z, "zip_data") }
+                ?? (info.rawData, "raw_data")
+            let path = ShardFiles.join(directory, file.basename)
+            guard ShardFiles.exists(path) else { throw .io(path: path, message: "shard file listed in index.json is missing") }
+            try ShardLoading.checkSize(path, info: file, field: field)
         }
-        guard data.count == info.bytes else {
-            throw .corrupt(path: path, offset: info.bytes, reason: "\(data.count) bytes, index.json records \(info.bytes)")
-        }
-        if hashes { try checkHashes(data, info: info, path: path) }
     }
 
-    static func checkHashes(_ data: [UInt8], info: MDSFileInfo, path: String) throws(ShardError) {
-        for (algo, expected) in info.hashes.sorted(by: { $0.key < $1.key }) {
-            guard let h = ShardHash(rawValue: algo) else { continue }  // other algorithms: not ours to check
-            let actual = data.withUnsafeBytes { h.hex($0) }
-            guard actual == expected.lowercased() else {
-                throw .hashMismatch(path: path, algorithm: algo, expected: expected, actual: actual)
-            }
+    /// Shard files whose index.json entry records no hash Spindle can check (sha256 or xxh64): opening
+    /// them with `verifyHashes` checks only their sizes and structure.
+    public var unhashedShards: [String] {
+        index.shards.compactMap { s in
+            let file = s.zipData ?? s.rawData
+            return ShardDigests.unchecked(file) && ShardDigests.unchecked(s.rawData) ? file.basename : nil
         }
     }
 }

@@ -63,6 +63,8 @@ public final class ShardDataset {
     /// - Parameters:
     ///   - kind: refuse other kinds (e.g. preference shards given to SFT training).
     ///   - tokenizer: refuse shards packed with another tokenizer (fingerprint or vocabulary differ).
+    ///   - verifyHashes: check each shard's hashes as it is loaded (streaming, once per load, never per
+    ///     sample) and every shard file's size now, so training reads only verified data.
     public init(directory: String, kind: ShardKind? = nil, tokenizer: TokenizerStamp? = nil,
                 verifyHashes: Bool = false) throws(ShardError) {
         let reader = try MDSReader(directory: directory, verifyHashes: verifyHashes)
@@ -83,6 +85,7 @@ public final class ShardDataset {
         guard reader.columns == expected || reader.index.shards.isEmpty else {
             throw .malformedIndex(path: indexPath, reason: "columns \(reader.columns.names) do not match \(metadata.kind.rawValue) shards (\(expected.names))")
         }
+        if verifyHashes { try reader.checkFileSizes() }
         self.reader = reader
         self.metadata = metadata
     }

@@ -13,8 +13,11 @@ public enum ShardError: Error, Equatable, Sendable, CustomStringConvertible {
     case truncated(path: String, reason: String)
     /// The file's structure is inconsistent (offsets out of order, sizes that do not add up, bad frame).
     case corrupt(path: String, offset: Int, reason: String)
-    /// A file's hash differs from the one index.json records.
-    case hashMismatch(path: String, algorithm: String, expected: String, actual: String)
+    /// A file's hash differs from the one index.json records (`field`: "raw_data" or "zip_data").
+    case hashMismatch(path: String, field: String, algorithm: String, expected: String, actual: String)
+    /// A file's size (on disk or decompressed) contradicts index.json's `field` (e.g. "raw_data.bytes"),
+    /// or the recorded size is implausible for the file it comes from: refused before it is allocated.
+    case sizeClaim(path: String, field: String, reason: String)
     /// The shards were packed with a different tokenizer than the one supplied to read them.
     case tokenizerMismatch(directory: String, packedWith: String, readingWith: String)
     /// The vocabulary does not fit the token column's integer type.
@@ -48,8 +51,10 @@ public enum ShardError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(path): truncated: \(reason) (was the file cut short by an interrupted copy?)"
         case .corrupt(let path, let offset, let reason):
             return "\(path): corrupt at byte \(offset): \(reason)"
-        case .hashMismatch(let path, let algo, let expected, let actual):
-            return "\(path): \(algo) is \(actual) but index.json records \(expected) — the file changed after packing"
+        case .hashMismatch(let path, let field, let algo, let expected, let actual):
+            return "\(path): \(field).hashes.\(algo): the file hashes to \(actual), index.json records \(expected) — the file changed after packing"
+        case .sizeClaim(let path, let field, let reason):
+            return "\(path): \(field): \(reason)"
         case .tokenizerMismatch(let dir, let packed, let reading):
             return "\(dir): shards were packed with tokenizer \(packed) but are being read with \(reading); "
                 + "re-pack with this tokenizer or pass the one they were packed with"

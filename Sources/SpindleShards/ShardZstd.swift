@@ -1,7 +1,8 @@
 import CZstd
 
-// Whole-buffer zstd for `.mds.zstd` shards (streaming's `zstd` compression: one frame, content size in
-// the header). Shards are bounded by the size limit, so one-shot calls are the simple, fast choice.
+// zstd for `.mds.zstd` shards (streaming's `zstd` compression: one frame, content size in the header).
+// Writing compresses a whole shard in one call; reading decompresses in bounded chunks (ZstdDecoder),
+// so a forged size or a zstd bomb is stopped before it is allocated.
 
 enum ShardZstd {
     /// Compresses `data` into one zstd frame at `level` (streaming's default level is 3). Deterministic:
@@ -21,51 +22,71 @@ enum ShardZstd {
         return out
     }
 
-    /// Decompresses one or more frames. The declared content size must not exceed `maxSize`, so a
-    /// corrupt header cannot make us allocate gigabytes.
-    static func decompress(_ data: [UInt8], path: String, maxSize: Int) throws(ShardError) -> [UInt8] {
-        guard data.count >= 4, data[0] == 0x28, data[1] == 0xB5, data[2] == 0x2F, data[3] == 0xFD else {
+    /// Checks the first bytes of a `.mds.zstd` file: the zstd magic number and, when the frame header
+    /// declares its content size, that it does not exceed the `maxSize` index.json records.
+    static func checkHeader(_ head: UnsafeRawBufferPointer, path: String, maxSize: Int) throws(ShardError) {
+        guard head.count >= 4, head[0] == 0x28, head[1] == 0xB5, head[2] == 0x2F, head[3] == 0xFD else {
             throw .corrupt(path: path, offset: 0, reason: "not a zstd frame (bad magic number)")
         }
-        let declared = data.withUnsafeBytes { ZSTD_getFrameContentSize($0.baseAddress, $0.count) }
+        let declared = ZSTD_getFrameContentSize(head.baseAddress, head.count)
         // ZSTD_CONTENTSIZE_UNKNOWN = UInt64.max, ZSTD_CONTENTSIZE_ERROR = UInt64.max - 1
         if declared == UInt64.max - 1 {
             throw .corrupt(path: path, offset: 0, reason: "invalid zstd frame header")
         }
-        if declared != UInt64.max {
-            guard declared <= UInt64(maxSize) else {
-                throw .corrupt(path: path, offset: 0, reason: "zstd frame declares \(declared) bytes, more than the \(maxSize) index.json records")
-            }
+        if declared != UInt64.max && declared > UInt64(maxSize) {
+            throw .sizeClaim(path: path, field: "raw_data.bytes",
+                             reason: "the zstd frame declares \(declared) bytes, more than the \(maxSize) index.json records")
         }
-        // Stream-decompress into a growing buffer, bounded by maxSize.
-        guard let ctx = ZSTD_createDStream() else { throw .io(path: path, message: "zstd: out of memory") }
-        defer { ZSTD_freeDStream(ctx) }
-        ZSTD_initDStream(ctx)
-        var out = [UInt8]()
-        // Reserve what the frame declares, within reason: the size is checked as the data arrives.
-        out.reserveCapacity(min(declared != UInt64.max ? Int(declared) : data.count * 4, maxSize, 1 << 28))
-        var chunk = [UInt8](repeating: 0, count: 1 << 17)
-        var lastRet = 0
-        var failure: String? = nil
-        var tooBig = false
-        data.withUnsafeBytes { src in
-            var input = ZSTD_inBuffer(src: src.baseAddress, size: src.count, pos: 0)
-            while true {
-                let (ret, produced) = chunk.withUnsafeMutableBytes { dst -> (Int, Int) in
-                    var output = ZSTD_outBuffer(dst: dst.baseAddress, size: dst.count, pos: 0)
-                    let r = ZSTD_decompressStream(ctx, &output, &input)
-                    return (r, output.pos)
-                }
-                if ZSTD_isError(ret) != 0 { failure = String(cString: ZSTD_getErrorName(ret)); return }
-                lastRet = ret
-                out.append(contentsOf: chunk[0..<produced])
-                if out.count > maxSize { tooBig = true; return }
-                if input.pos == input.size && produced < chunk.count { return }
+    }
+}
+
+/// Streaming zstd decompression through one fixed output buffer: compressed chunks go in, decompressed
+/// chunks of at most `outputSize` bytes come out, so no claim (index.json's or the frame's) decides
+/// how much is allocated. Handles concatenated frames.
+final class ZstdDecoder {
+    let path: String
+    private let ctx: OpaquePointer
+    private let out: UnsafeMutableRawBufferPointer
+    /// Compressed bytes consumed so far (the offset errors report).
+    private(set) var consumed = 0
+    /// zstd's last hint: 0 when the last frame is complete.
+    private var remaining = 0
+
+    init(path: String, outputSize: Int = 1 << 20) throws(ShardError) {
+        guard let ctx = ZSTD_createDCtx() else { throw .io(path: path, message: "zstd: out of memory") }
+        // Frames needing a window above 128 MiB are refused (zstd's default, stated: the window is
+        // the decoder's own allocation).
+        ZSTD_DCtx_setParameter(ctx, ZSTD_d_windowLogMax, 27)
+        self.ctx = ctx
+        self.path = path
+        self.out = .allocate(byteCount: outputSize, alignment: 16)
+    }
+
+    deinit {
+        ZSTD_freeDCtx(ctx)
+        out.deallocate()
+    }
+
+    /// Decompresses `input` whole, handing each produced chunk to `emit` (which may throw to stop).
+    func feed(_ input: UnsafeRawBufferPointer, _ emit: (UnsafeRawBufferPointer) throws(ShardError) -> Void) throws(ShardError) {
+        var inBuf = ZSTD_inBuffer(src: input.baseAddress, size: input.count, pos: 0)
+        var full = false
+        repeat {
+            var outBuf = ZSTD_outBuffer(dst: out.baseAddress, size: out.count, pos: 0)
+            let before = inBuf.pos
+            let ret = ZSTD_decompressStream(ctx, &outBuf, &inBuf)
+            consumed += inBuf.pos - before
+            if ZSTD_isError(ret) != 0 {
+                throw .corrupt(path: path, offset: consumed, reason: "zstd: " + String(cString: ZSTD_getErrorName(ret)))
             }
-        }
-        if let failure { throw .corrupt(path: path, offset: 0, reason: "zstd: \(failure)") }
-        if tooBig { throw .corrupt(path: path, offset: 0, reason: "decompresses to more than the \(maxSize) bytes index.json records") }
-        if lastRet != 0 { throw .truncated(path: path, reason: "the zstd frame ends early") }
-        return out
+            remaining = ret
+            if outBuf.pos > 0 { try emit(UnsafeRawBufferPointer(rebasing: out[0..<outBuf.pos])) }
+            full = outBuf.pos == outBuf.size
+        } while inBuf.pos < inBuf.size || full
+    }
+
+    /// After the last chunk: the last frame must be complete.
+    func finish() throws(ShardError) {
+        if remaining != 0 { throw .truncated(path: path, reason: "the zstd frame ends early") }
     }
 }

@@ -28,10 +28,11 @@ public struct SamplingPrompt: Sendable, Equatable {
 
 public enum PostTrainData {
     /// Opens a shard directory of `kind`, checking it against the model's vocabulary and, when known,
-    /// the tokenizer the model was trained with.
+    /// the tokenizer the model was trained with. Every shard file's size is checked now and its hashes
+    /// as it is loaded (a corrupt shard stops training with exit 65 before any of its rows is used).
     public static func open(_ dir: String, kind: ShardKind, model: LlamaConfig, stamp: TokenizerStamp?) throws -> ShardDataset {
         let ds: ShardDataset
-        do { ds = try ShardDataset(directory: dir, kind: kind, tokenizer: stamp) } catch {
+        do { ds = try ShardDataset(directory: dir, kind: kind, tokenizer: stamp, verifyHashes: true) } catch {
             // The shard error names the directory itself; don't say it twice.
             throw TrainerError.data(file: dir, line: nil, message: "\(error)".replacingOccurrences(of: dir + ": ", with: ""))
         }
@@ -40,6 +41,12 @@ public enum PostTrainData {
             throw TrainerError.data(file: dir, line: nil, message: "shards were packed with a tokenizer of \(v) tokens, the model has a vocabulary of \(model.vocabSize): another tokenizer?")
         }
         guard ds.count > 0 else { throw TrainerError.data(file: dir, line: nil, message: "no samples") }
+        let unhashed = ds.reader.unhashedShards
+        if !unhashed.isEmpty {
+            StandardError.line("spindle: warning: \(dir): \(unhashed.count) of \(ds.reader.index.shards.count) shard file(s) have no "
+                + "sha256 or xxh64 hash in index.json (\(unhashed.prefix(3).joined(separator: ", "))\(unhashed.count > 3 ? ", …" : "")): "
+                + "their sizes and structure are checked, their bytes cannot be")
+        }
         return ds
     }
 
