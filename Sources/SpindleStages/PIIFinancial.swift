@@ -95,8 +95,19 @@ extension PIIScanner {
         return nil
     }
 
-    /// A US SSN "AAA-GG-SSSS" (area 001-899 except 666, group 01-99, serial 0001-9999). Nine bare
-    /// digits count only right after "SSN" or "social security".
+    /// Words that announce a US social security number (lower case).
+    static let ssnContextWords: [StaticString] = ["ssn", "social security", "ss#", "ss #", "ss no", "ss-nr", "soc. sec", "soc sec", "socsec"]
+
+    static func ssnContextBefore(_ t: PIIText, _ i: Int) -> Bool {
+        var s = i
+        while s > 0 && i - s < 48 && t[s - 1] != 0x0A { s -= 1 }
+        for w in ssnContextWords where t.containsFolded(s..<i, w) { return true }
+        return false
+    }
+
+    /// A US SSN "AAA-GG-SSSS", "AAA GG SSSS" or "AAAGGSSSS" (area 001-899 except 666, group 01-99, serial
+    /// 0001-9999). The dashed form stands alone; the spaced and bare forms need "SSN", "social security"
+    /// or "SS#" in the 48 bytes before them.
     static func ssn(_ t: PIIText, at i: Int) -> Range<Int>? {
         if gluedBefore(t, i) { return nil }
         var j = i
@@ -106,16 +117,15 @@ extension PIIScanner {
             return v
         }
         guard let area = num(3) else { return nil }
-        let dashed = t[j] == 0x2D
-        if dashed { j += 1 }
+        let sep: UInt8 = (t[j] == 0x2D || t[j] == 0x20) ? t[j] : 0
+        if sep != 0 { j += 1 }
         guard let group = num(2) else { return nil }
-        if dashed { guard t[j] == 0x2D else { return nil }; j += 1 }
+        if sep != 0 { guard t[j] == sep else { return nil }; j += 1 }
         guard let serial = num(4) else { return nil }
-        if gluedAfter(t, j) { return nil }
+        if gluedAfter(t, j) || (sep == 0x20 && t[j] == 0x20 && isDigit(t[j + 1])) { return nil }
         guard area >= 1 && area <= 899 && area != 666 && group >= 1 && serial >= 1 else { return nil }
-        if !dashed {
-            guard t.lowercasedWindow(before: i, within: 32).contains("ssn")
-                    || t.lowercasedWindow(before: i, within: 40).contains("social security") else { return nil }
+        if sep != 0x2D {
+            guard ssnContextBefore(t, i) else { return nil }
         } else if identifierContextBefore(t, i) {
             return nil
         }

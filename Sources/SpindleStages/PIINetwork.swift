@@ -1,12 +1,36 @@
 // IPv4 and IPv6 addresses, and URLs that carry a user name and password.
 
 extension PIIScanner {
-    /// Words before a dotted quad that make it a version number, not an address.
+    /// Words before a dotted quad that make it a version, section, OID, price or identifier, not an address.
     static let versionContext: Set<String> = [
-        "version", "versions", "ver", "v", "release", "build", "firmware", "kernel", "update", "patch", "rev",
-        "revision", "python", "java", "node", "rust", "swift", "chrome", "firefox", "windows", "ios", "android",
-        "macos", "linux", "sdk", "api", "driver", "bios", "agent", "upgrade", "upgraded", "package", "library",
-        "changelog", "tag", "branch", "oid", "snmp", "section", "chapter", "figure", "table", "step", "rule",
+        "version", "versions", "ver", "v", "vers", "release", "releases", "released", "build", "firmware", "kernel",
+        "update", "patch", "rev", "revision", "upgrade", "upgraded", "downgrade", "package", "library", "changelog",
+        "tag", "branch", "requires", "required", "require", "requirement", "requirements", "depends", "dependency",
+        "dependencies", "pin", "pinned", "install", "installed", "installing", "bump", "bumped", "using", "sdk", "api",
+        "driver", "bios", "agent", "oid", "mib", "snmp", "arc", "section", "sections", "sec", "chapter", "figure",
+        "fig", "table", "step", "rule", "clause", "article", "art", "para", "paragraph", "appendix", "annex", "eq",
+        "equation", "theorem", "lemma", "definition", "item", "isbn", "serial", "order", "sku", "lot", "batch",
+        "model", "part", "ref", "invoice", "ticket", "price", "cost", "usd", "eur", "gbp", "chf", "inr", "jpy",
+        "cny", "rmb", "aud", "cad", "nzd", "sek", "nok", "dkk", "pln", "brl", "mxn", "zar", "krw",
+    ]
+    /// Software whose name before a dotted quad makes it a version ("OpenSSL 1.0.2.21", "numpy 1.21.0.1").
+    static let softwareNames: Set<String> = [
+        "python", "java", "node", "nodejs", "rust", "swift", "go", "golang", "ruby", "perl", "php", "kotlin", "scala",
+        "chrome", "chromium", "firefox", "safari", "edge", "opera", "windows", "ios", "android", "macos", "osx",
+        "linux", "ubuntu", "debian", "fedora", "centos", "rhel", "alpine", "openssl", "openssh", "nginx", "apache",
+        "tomcat", "mysql", "postgresql", "postgres", "sqlite", "redis", "mongodb", "docker", "kubernetes", "helm",
+        "terraform", "ansible", "git", "curl", "wget", "bash", "gcc", "clang", "llvm", "cuda", "cudnn", "nvidia",
+        "tensorflow", "pytorch", "torch", "numpy", "pandas", "scipy", "django", "flask", "rails", "react", "angular",
+        "vue", "jquery", "bootstrap", "npm", "pip", "maven", "gradle", "spring", "hibernate", "jdk", "jre", "openjdk",
+        "dotnet", "net", "unity", "wordpress", "drupal", "joomla", "magento", "excel", "office", "photoshop", "xcode",
+        "vscode", "electron", "qt", "gtk", "boost", "cmake", "elasticsearch", "kafka", "spark", "hadoop", "jenkins",
+        "grafana", "prometheus", "vim", "emacs", "requests", "urllib", "setuptools", "wheel", "transformers", "keras",
+        "matplotlib", "webpack", "typescript", "lodash", "express", "laravel", "symfony", "minecraft", "steam",
+    ]
+    /// Words after a dotted quad that make it a version.
+    static let versionAfter: Set<String> = [
+        "release", "released", "version", "build", "beta", "alpha", "rc", "update", "patch", "firmware", "changelog",
+        "final", "lts", "later", "newer", "higher", "above", "required",
     ]
     /// Words before a dotted quad that make it an address even when every octet has one digit.
     static let addressContext: Set<String> = [
@@ -37,15 +61,55 @@ extension PIIScanner {
         }
         if gluedAfter(t, j) || gluedBefore(t, i) { return nil }
         if octets[0] == 0 || octets[0] == 255 { return nil }
-        let (w, _) = t.previousWord(before: i)
-        if versionContext.contains(w) || versionContext.contains(t.nextWord(after: j)) { return nil }
-        if !addressContext.contains(w) {
-            // Two words back: "upgrade to 2.10.11.12".
-            let w2 = t.previousWord(before: i - w.utf8.count - 1).word
-            if versionContext.contains(w2) { return nil }
-        }
-        if allSingle && !addressContext.contains(w) { return nil }
+        if notAddressContext(t, i, j) { return nil }
+        let w = t.previousWord(before: i).word
+        let address = addressContext.contains(w)
+        if allSingle && !address { return nil }
+        // OID-shaped quads (first arc 0-2, second below 40: "2.5.4.10", "1.3.6.1") need an address word.
+        if octets[0] <= 2 && octets[1] < 40 && !address { return nil }
         return i..<j
+    }
+
+    /// Version, dependency, section, price or identifier context around the dotted quad at `i..<j`.
+    static func notAddressContext(_ t: PIIText, _ i: Int, _ j: Int) -> Bool {
+        let (w, hash) = t.previousWord(before: i)
+        if addressContext.contains(w) { return false }  // "ip=10.1.2.3", "host: 10.1.2.3"
+        // Dependency and version syntax glued before: "pkg==1.2.3.4", ">= 1.2.3.4", "Chrome/1.2.3.4",
+        // "§ 1.2.3.4", "$1.2.3.4", "~1.2.3.4", "^1.2.3.4", "#1.2.3.4" (not "http://1.2.3.4").
+        var k = i - 1
+        if t[k] == 0x20 { k -= 1 }
+        switch t[k] {
+        case 0x3D, 0x3C, 0x3E, 0x7E, 0x5E, 0x24, 0x23: return true
+        case 0x2F: if isAlnum(t[k - 1]) { return true }
+        case 0xA7, 0xAC, 0xA3, 0xA5: if t[k - 1] == 0xC2 || t[k - 1] == 0x82 { return true }  // § € £ ¥
+        default: break
+        }
+        if hash || versionContext.contains(w) || softwareNames.contains(w) || identifierContext.contains(w) { return true }
+        // An identifier with "-" or "_" right before ("python-dateutil 2.8.2.1", "libfoo_dev 1.2.3.4").
+        var s = i - 1
+        if t[s] == 0x20 {
+            s -= 1
+            var sawJoin = false, sawLetter = false
+            while s >= 0 && s > i - 40 && (isAlnum(t[s]) || t[s] == 0x2D || t[s] == 0x5F) {
+                if t[s] == 0x2D || t[s] == 0x5F { sawJoin = true } else if isAlpha(t[s]) { sawLetter = true }
+                s -= 1
+            }
+            if sawJoin && sawLetter && !(isDigit(t[i - 2])) { return true }
+        }
+        if !addressContext.contains(w) {
+            // "1.2.3.4 release", "1.2.3.4 or later", "1.2.3.4 is required".
+            let next = t.nextWord(after: j)
+            if versionAfter.contains(next) { return true }
+            if next == "or" || next == "and" || next == "is" || next == "ou" || next == "oder" {
+                if versionAfter.contains(t.nextWord(after: j + 1 + next.utf8.count, maxAhead: 4)) { return true }
+            }
+        }
+        if !addressContext.contains(w) && w.utf8.count < i {
+            // Two words back: "upgrade to 2.10.11.12", "numpy version 1.21.0.1", "requires at least ...".
+            let w2 = t.previousWord(before: i - w.utf8.count - 1).word
+            if versionContext.contains(w2) || softwareNames.contains(w2) { return true }
+        }
+        return false
     }
 
     /// An IPv6 address: eight 1-4 digit hex groups, or fewer with one "::", optionally ending in a dotted
