@@ -41,13 +41,21 @@ extension PIIScanner {
 
     /// Context words before a number that make it an identifier rather than a phone/card/SSN.
     static let identifierContext: Set<String> = [
-        "order", "invoice", "ref", "reference", "tracking", "isbn", "sku", "part", "serial", "no", "nr",
-        "confirmation", "ticket", "case", "id", "item", "model", "issn", "doi", "patent", "receipt", "po",
+        "order", "invoice", "ref", "reference", "tracking", "isbn", "sku", "serial", "no", "nr",
+        "confirmation", "ticket", "id", "issn", "doi", "patent", "receipt", "po",
     ]
 
     static func identifierContextBefore(_ t: PIIText, _ i: Int) -> Bool {
         let (w, hash) = t.previousWord(before: i)
-        return hash || identifierContext.contains(w)
+        if hash { return true }
+        guard identifierContext.contains(w) else { return false }
+        // "no", "nr" and "id" are identifiers as abbreviations ("No. 123", "ID: 123"), not as words ("no (123)").
+        if w == "no" || w == "nr" || w == "id" {
+            var k = i - 1
+            while k > 0 && t[k] == 0x20 { k -= 1 }
+            return t[k] == 0x2E || t[k] == 0x3A
+        }
+        return true
     }
 
     /// True when the number at `i` continues an earlier number ("12-555-..." or "3.555...").

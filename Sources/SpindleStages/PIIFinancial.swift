@@ -122,13 +122,10 @@ extension PIIScanner {
         guard let group = num(2) else { return nil }
         if sep != 0 { guard t[j] == sep else { return nil }; j += 1 }
         guard let serial = num(4) else { return nil }
-        if gluedAfter(t, j) || (sep == 0x20 && t[j] == 0x20 && isDigit(t[j + 1])) { return nil }
+        if gluedAfter(t, j) { return nil }
         guard area >= 1 && area <= 899 && area != 666 && group >= 1 && serial >= 1 else { return nil }
-        if sep != 0x2D {
-            guard ssnContextBefore(t, i) else { return nil }
-        } else if identifierContextBefore(t, i) {
-            return nil
-        }
+        if ssnContextBefore(t, i) { return i..<j }
+        if sep != 0x2D || identifierContextBefore(t, i) { return nil }
         return i..<j
     }
 

@@ -9,8 +9,9 @@ extension PIIScanner {
         "dependencies", "pin", "pinned", "install", "installed", "installing", "bump", "bumped", "using", "sdk", "api",
         "driver", "bios", "agent", "oid", "mib", "snmp", "arc", "section", "sections", "sec", "chapter", "figure",
         "fig", "table", "step", "rule", "clause", "article", "art", "para", "paragraph", "appendix", "annex", "eq",
-        "equation", "theorem", "lemma", "definition", "item", "isbn", "serial", "order", "sku", "lot", "batch",
-        "model", "part", "ref", "invoice", "ticket", "price", "cost", "usd", "eur", "gbp", "chf", "inr", "jpy",
+        "equation", "theorem", "lemma", "definition", "isbn", "serial", "order", "sku", "ref", "invoice", "ticket",
+        "abschnitt", "kapitel", "absatz", "artikel", "ziffer", "chapitre", "paragraphe", "capitolo", "sezione",
+        "articolo", "hoofdstuk", "rozdzial", "kap", "abs", "price", "cost", "usd", "eur", "gbp", "chf", "inr", "jpy",
         "cny", "rmb", "aud", "cad", "nzd", "sek", "nok", "dkk", "pln", "brl", "mxn", "zar", "krw",
     ]
     /// Software whose name before a dotted quad makes it a version ("OpenSSL 1.0.2.21", "numpy 1.21.0.1").
@@ -34,7 +35,8 @@ extension PIIScanner {
     ]
     /// Words before a dotted quad that make it an address even when every octet has one digit.
     static let addressContext: Set<String> = [
-        "ip", "ipv", "address", "addr", "host", "server", "gateway", "dns", "from", "ping", "connect",
+        "ip", "ipv", "address", "addr", "host", "server", "gateway", "dns", "from", "ping", "connect", "adresse", "adres",
+        "indirizzo", "direccion", "endereco", "adresa", "ipadresse",
         "proxy", "router", "client", "peer", "resolver", "nameserver", "inet", "src", "dst",
     ]
 
@@ -84,18 +86,12 @@ extension PIIScanner {
         case 0xA7, 0xAC, 0xA3, 0xA5: if t[k - 1] == 0xC2 || t[k - 1] == 0x82 { return true }  // § € £ ¥
         default: break
         }
-        if hash || versionContext.contains(w) || softwareNames.contains(w) || identifierContext.contains(w) { return true }
-        // An identifier with "-" or "_" right before ("python-dateutil 2.8.2.1", "libfoo_dev 1.2.3.4").
-        var s = i - 1
-        if t[s] == 0x20 {
-            s -= 1
-            var sawJoin = false, sawLetter = false
-            while s >= 0 && s > i - 40 && (isAlnum(t[s]) || t[s] == 0x2D || t[s] == 0x5F) {
-                if t[s] == 0x2D || t[s] == 0x5F { sawJoin = true } else if isAlpha(t[s]) { sawLetter = true }
-                s -= 1
-            }
-            if sawJoin && sawLetter && !(isDigit(t[i - 2])) { return true }
-        }
+        if hash || versionContext.contains(w) || softwareNames.contains(w) || identifierContextBefore(t, i) { return true }
+        if packageNameBefore(t, i) { return true }
+        // A dependency list on the same line: "dependencies: foo 1.2.3.4, bar 2.3.4.5".
+        var s = i
+        while s > 0 && i - s < 80 && t[s - 1] != 0x0A { s -= 1 }
+        for word in dependencyWords where t.containsFolded(s..<i, word) { return true }
         if !addressContext.contains(w) {
             // "1.2.3.4 release", "1.2.3.4 or later", "1.2.3.4 is required".
             let next = t.nextWord(after: j)
@@ -104,13 +100,40 @@ extension PIIScanner {
                 if versionAfter.contains(t.nextWord(after: j + 1 + next.utf8.count, maxAhead: 4)) { return true }
             }
         }
-        if !addressContext.contains(w) && w.utf8.count < i {
-            // Two words back: "upgrade to 2.10.11.12", "numpy version 1.21.0.1", "requires at least ...".
-            let w2 = t.previousWord(before: i - w.utf8.count - 1).word
-            if versionContext.contains(w2) || softwareNames.contains(w2) { return true }
-        }
+        // Two words back: "upgrade to 2.10.11.12", "numpy version 1.21.0.1", "requires at least ...".
+        let w2 = t.wordBefore(t.previousWordStart(before: i))
+        if versionContext.contains(w2) || softwareNames.contains(w2) { return true }
         return false
     }
+
+    static let dependencyWords: [StaticString] = ["depends", "dependenc", "requirements", "requires:", "install_requires", "packages:",
+                                                  "pip install", "npm install", "apt install", "apt-get", "gem install", "cargo add"]
+
+    /// A lower-case package-like token right before (one space): "python-dateutil", "libssl-dev",
+    /// "urllib3", "my_pkg" — joined with "-"/"_" or ending in a digit, and not capitalised like prose.
+    static func packageNameBefore(_ t: PIIText, _ i: Int) -> Bool {
+        guard t[i - 1] == 0x20 else { return false }
+        let e = i - 1
+        var s = e
+        var join = false, letters = false, upper = false
+        while s > 0 && e - s < 40 && (isAlnum(t[s - 1]) || t[s - 1] == 0x2D || t[s - 1] == 0x5F || t[s - 1] == 0x2E) {
+            let b = t[s - 1]
+            if b == 0x2D || b == 0x5F { join = true } else if isUpper(b) { upper = true } else if isLower(b) { letters = true }
+            s -= 1
+        }
+        guard letters, !upper, e - s >= 3, t[s - 1] < 0x80, isAlpha(t[s]), t[e - 1] != 0x2D, t[e - 1] != 0x2E else { return false }
+        if isDigit(t[e - 1]) || t.containsFolded(s..<e, "_") { return true }
+        guard join else { return false }
+        for a in packageAffixes where t.containsFolded(s..<e, a) { return true }
+        return false
+    }
+
+    /// Parts of hyphenated package names ("libssl-dev", "python-dateutil", "node-fetch", "react-dom").
+    static let packageAffixes: [StaticString] = [
+        "lib", "python", "py", "node-", "php-", "perl-", "ruby-", "golang-", "rust-", "-dev", "-util", "-core", "-cli",
+        "-sdk", "-js", "-common", "-tools", "-api", "-server", "-client", "-plugin", "-bin", "-data", "-fetch", "-dom",
+        "-config", "-loader", "-parser", "-runtime",
+    ]
 
     /// An IPv6 address: eight 1-4 digit hex groups, or fewer with one "::", optionally ending in a dotted
     /// quad. Not PII: clock times (12:30:45), MAC addresses (six groups), C++ scopes (std::x), and
@@ -155,7 +178,8 @@ extension PIIScanner {
             }
             break
         }
-        if isWordByte(t[j]) || t[j] == 0x3A || (t[j] == 0x2E && isAlnum(t[j + 1])) { return nil }
+        // A colon right after is part of a longer token unless it ends a phrase ("address fe80::1:2:3:4: ...").
+        if isWordByte(t[j]) || (t[j] == 0x3A && (isWordByte(t[j + 1]) || t[j + 1] == 0x3A)) || (t[j] == 0x2E && isAlnum(t[j + 1])) { return nil }
         if doubleColon {
             guard groups <= 7, hexDigits >= 4, groups >= 1 else { return nil }
         } else {

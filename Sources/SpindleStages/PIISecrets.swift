@@ -31,7 +31,7 @@ extension PIIScanner {
     // *apikey, *accesskey, *privatekey, key, *secret*, *passw* (password, passwd), *pwd*, *token*, *credential*.
     static let placeholderWords = ["your", "example", "xxxx", "changeme", "placeholder", "redacted", "dummy",
                                    "****", "....", "none", "null", "true", "false", "undefined", "secret", "password",
-                                   "token", "sample", "<", "${", "{{", "env"]
+                                   "token", "sample", "<", "${", "{{"]
 
     /// Parts of key names that name something public or derived even when the name also says key or
     /// token: hashes, ids, public keys, tokenizer settings, counts, paths (`cache_key`, `token_id`,
@@ -80,6 +80,7 @@ extension PIIScanner {
         let named = t.containsFolded(kr, "apikey") || t.containsFolded(kr, "_key") || t.containsFolded(kr, "-key")
             || t.containsFolded(kr, "accesskey") || t.containsFolded(kr, "privatekey") || (kr.count == 3 && t.containsFolded(kr, "key")) || t.containsFolded(kr, "secret") || t.containsFolded(kr, "passw")
             || t.containsFolded(kr, "pwd") || t.containsFolded(kr, "token") || t.containsFolded(kr, "credential")
+            || (kr.count > 3 && t.matches("Key", at: kr.upperBound - 3) && isLower(t[kr.upperBound - 4]))  // camelCase "stripeKey"
         guard named, !notSecretKey(t, kr) else { return nil }
         // Value: after "=", "=>", ":" or ":=", spaces and one opening quote.
         var v = i + 1
@@ -96,7 +97,7 @@ extension PIIScanner {
         if t[e] == 0x28 || t[e] == 0x5B { return nil }
         if hashLabelled(t, v) { return nil }
         let value = String(decoding: (v..<e).map { isUpper(t[$0]) ? t[$0] | 0x20 : t[$0] }, as: UTF8.self)
-        if placeholderWords.contains(where: { value.contains($0) }) { return nil }
+        if placeholderWords.contains(where: { value.contains($0) }) || value.hasPrefix("env") { return nil }
         var classes = 0
         var hasLower = false, hasUpper = false, hasDigit = false, hasOther = false
         for q in v..<e {
@@ -106,8 +107,9 @@ extension PIIScanner {
         }
         classes = (hasLower ? 1 : 0) + (hasUpper ? 1 : 0) + (hasDigit ? 1 : 0) + (hasOther ? 1 : 0)
         guard classes >= 2 else { return nil }
-        // Letters, "_" and "." only: an identifier (`password = user.password`), not a value.
-        if !hasDigit && !(v..<e).contains(where: { let b = t[$0]; return !isAlpha(b) && b != 0x5F && b != 0x2E }) { return nil }
+        // Letters with "_" or "." and nothing else: an identifier (`password = user.password`), not a value.
+        if !hasDigit && (v..<e).contains(where: { t[$0] == 0x5F || t[$0] == 0x2E })
+            && !(v..<e).contains(where: { let b = t[$0]; return !isAlpha(b) && b != 0x5F && b != 0x2E }) { return nil }
         guard shannonEntropy(t.p, v..<e) >= 3.0 else { return nil }
         return v..<e
     }

@@ -59,11 +59,11 @@ extension PIIScanner {
         case 0x73, 0x72:  // "s", "r"
             if (t.matches("sk_live_", at: i) || t.matches("sk_test_", at: i) || t.matches("rk_live_", at: i) || t.matches("rk_test_", at: i)) {
                 let n = runLength(t, i + 8, isAlnum)
-                if n >= 16 && mixedCase(t, (i + 8)..<(i + 8 + n), digits: 1) { return end(i + 8 + n) }
+                if n >= 16 && mixedCase(t, (i + 8)..<(i + 8 + n), digits: 0) { return end(i + 8 + n) }
             }
             if b == 0x73 && t.matches("sk-", at: i) {
                 let n = runLength(t, i + 3, isTokenByte)
-                if n >= 32 && n <= 200 && mixedCase(t, (i + 3)..<(i + 3 + n), digits: 3) { return end(i + 3 + n) }
+                if n >= 32 && n <= 200 && mixedCase(t, (i + 3)..<(i + 3 + n), digits: 1) { return end(i + 3 + n) }
             }
         case 0x68:  // "h"
             if t.matches("hf_", at: i) {

@@ -119,6 +119,19 @@ struct PIIText {
         return String(decoding: p[s..<max(s, min(i, p.count))].map { isUpper($0) ? $0 | 0x20 : $0 }, as: UTF8.self)
     }
 
+    /// Where the word found by `previousWord(before:)` starts (or `i` when there is none).
+    func previousWordStart(before i: Int, maxBack: Int = 24) -> Int {
+        var j = i - 1
+        let stop = max(0, i - maxBack)
+        while j >= stop && !isAlnum(p[j]) && p[j] != 0x0A { j -= 1 }
+        if j < stop || !isAlpha(p[j]) { return i }
+        while j >= stop && isAlpha(p[j]) { j -= 1 }
+        return j + 1
+    }
+
+    /// The previous word before `i`, or "" when `i` is not after one (convenience for two words back).
+    func wordBefore(_ i: Int) -> String { i <= 0 ? "" : previousWord(before: i).word }
+
     /// The lower-cased ASCII word ending just before `i` after skipping spaces and `#:`-like punctuation,
     /// at most `maxBack` bytes back. Used for context keywords ("version 1.2.3.4", "order #").
     func previousWord(before i: Int, maxBack: Int = 24) -> (word: String, sawHash: Bool) {

@@ -50,8 +50,8 @@ extension PIIScanner {
                 break
             }
             g.groups.append(j - s); g.ends.append(j)
-            if intl && !g.skippedTrunk && g.groups.count == 1 {
-                // "+49 (0)30 ..." or "+49(0)30".
+            if intl && g.groups.count == 1 {
+                // "+49 (0)30 ..." or "+49(0)30" (a trunk prefix to skip), "+55 (11) 9..." (an area code).
                 var k = j
                 if t[k] == 0x20 { k += 1 }
                 if t[k] == 0x28 && t[k + 1] == 0x30 && t[k + 2] == 0x29 {
@@ -60,48 +60,78 @@ extension PIIScanner {
                     guard isDigit(t[k]) else { return nil }
                     g.skippedTrunk = true; g.seps.append(0x20); j = k; continue
                 }
+                if t[k] == 0x28 && k > j && isDigit(t[k + 1]) {
+                    var e = k + 1
+                    while isDigit(t[e]) && e - k <= 4 { e += 1 }
+                    guard t[e] == 0x29, e - k >= 2 else { break }
+                    g.seps.append(0x20)
+                    for q in (k + 1)..<e { g.digits.append(t[q] - 0x30) }
+                    g.groups.append(e - k - 1); g.ends.append(e + 1)
+                    j = e + 1
+                    if t[j] == 0x20 || t[j] == 0x2D { g.seps.append(t[j]); j += 1 } else { g.seps.append(0x20) }
+                    guard isDigit(t[j]) else { return nil }
+                    continue
+                }
             }
             let b = t[j]
             guard isPhoneSep(b), isDigit(t[j + 1]) else { g.seps.append(0); break }
             g.seps.append(b); j += 1
         }
+        // One kind of separator (dots or not): cut at the first change ("01.23.45.67.89 1959").
+        if let cut = g.seps.prefix(g.groups.count - 1).indices.first(where: { (g.seps[$0] == 0x2E) != (g.seps[0] == 0x2E) }) {
+            g.digits.removeSubrange(g.digitCount(cut + 1)...)
+            g.groups.removeSubrange((cut + 1)...); g.ends.removeSubrange((cut + 1)...); g.seps.removeSubrange((cut + 1)...)
+        }
         // Dots only as the one separator of 3 or more groups ("01.23.45.67.89"); "030.1234567" is a decimal.
         let used = g.seps.prefix(g.groups.count - 1)
         if used.contains(0x2E) && (used.contains(where: { $0 != 0x2E }) || g.groups.count < 3) { return nil }
+        // Dotted thousands ("63.892.470"): every group after the first has three digits.
+        if used.contains(0x2E) && g.groups.dropFirst().allSatisfy({ $0 == 3 }) { return nil }
         return g
     }
 
     /// Dates written with one separator ("05.12.2023", "2023-12-05", "12/05/23").
     static func looksLikeDate(_ g: DigitGroups, _ k: Int) -> Bool {
-        guard k == 3, g.seps[0] == g.seps[1], g.seps[0] != 0x20 else { return false }
+        guard k == 3, g.seps[0] == g.seps[1] else { return false }
         let l = g.groups
-        return (l[0] <= 2 && l[1] <= 2 && (l[2] == 2 || l[2] == 4)) || (l[0] == 4 && l[1] <= 2 && l[2] <= 2)
+        if g.seps[0] == 0x20 && l[0] != 4 && l[2] != 4 { return false }
+        func v(_ a: Int) -> Int { let s = g.digitCount(a); return g.digits[s..<(s + l[a])].reduce(0) { $0 * 10 + Int($1) } }
+        if l[0] <= 2 && l[1] <= 2 && (l[2] == 2 || l[2] == 4) { return v(1) >= 1 && v(1) <= 12 && v(0) >= 1 && v(0) <= 31 }
+        if l[0] == 4 && l[1] <= 2 && l[2] <= 2 { return v(1) >= 1 && v(1) <= 12 && v(2) >= 1 && v(2) <= 31 }
+        return false
     }
 
-    enum PhoneStrength: Int { case none = 0, needsContext, strong }
+    /// `strong`: accepted alone; `listed`: needs context, written in one of the plan's groupings;
+    /// `needsContext`: needs context.
+    enum PhoneStrength: Int, Comparable {
+        case none = 0, needsContext, listed, strong
+        static func < (a: Self, b: Self) -> Bool { a.rawValue < b.rawValue }
+    }
 
     /// How well the first `k` groups read as a national-format number of some plan.
     static func nationalStrength(_ g: DigitGroups, _ k: Int) -> PhoneStrength {
         let n = g.digitCount(k)
-        guard n >= 7, n <= 13, !looksLikeDate(g, k) else { return .none }
+        guard n >= 7, n <= 17, !looksLikeDate(g, k) else { return .none }
         let d = g.digits[0..<n]
         let shape = Array(g.groups[0..<k])
-        if d[0] == 0 && d[d.startIndex + 1] == 0 {
+        if d[0] == 0 && d[1] == 0 {
             // "00" international prefix: the calling code follows.
             guard let (plan, ccLen) = PhonePlans.byCallingCode(d.dropFirst(2)), plan.validNSN(d.dropFirst(2 + ccLen)) else { return .none }
             return k >= 2 ? .strong : .needsContext
         }
+        guard n <= 13 else { return .none }
         var best = PhoneStrength.none
         for plan in PhonePlans.all {
+            let listed = plan.groupings.contains(shape)
             if let tr = plan.trunk, d.first == tr, plan.validNSN(d.dropFirst()) {
-                if k >= 2 && (plan.groupings.contains(shape) || g.paren) { return .strong }
-                best = .needsContext
+                if k >= 2 && (listed || g.paren) { return .strong }
+                best = max(best, listed ? .listed : .needsContext)
             }
             if plan.validNSN(d) {
                 // Without a trunk prefix (Italian fixed numbers keep their 0, which reads as one).
                 let distinctive = (d.first == 0 && plan.trunk == nil) || g.paren
-                if k >= 2 && distinctive && plan.groupings.contains(shape) { return .strong }
-                best = .needsContext
+                if k >= 2 && distinctive && listed { return .strong }
+                best = max(best, listed ? .listed : .needsContext)
             }
         }
         return best
@@ -110,23 +140,41 @@ extension PIIScanner {
     /// A national-format (or "00"-prefixed) phone number at `i`: the longest group prefix that some plan
     /// accepts, if its shape is distinctive or a context word precedes it.
     static func nationalPhone(_ t: PIIText, at i: Int) -> Range<Int>? {
-        // Digits right after "1234 " continue a longer number (a card or account split in groups).
+        // Digits right after "1234 " continue a longer number (a card or account split in groups); a
+        // currency before makes an amount.
         if t[i - 1] == 0x20 && isDigit(t[i - 2]) { return nil }
-        guard let g = digitGroups(t, at: i) else { return nil }
-        var context: Bool? = nil
+        if currencyBefore(t, i) { return nil }
+        guard let g = digitGroups(t, at: i, maxDigits: 17) else { return nil }
+        // The longest group prefix at each strength, strongest first; a last group of one digit is the
+        // next number in the text ("... 4567 8901 2"), a "," and digits after make a decimal amount.
+        var best: [PhoneStrength: Int] = [:]
         for k in stride(from: g.groups.count, through: 1, by: -1) {
             let end = g.ends[k - 1]
             if k == g.groups.count ? gluedAfter(t, end) : g.seps[k - 1] != 0x20 { continue }
-            switch nationalStrength(g, k) {
-            case .none: continue
-            case .strong: if identifierContextBefore(t, i) { return nil }; return i..<end
-            case .needsContext:
-                if context == nil { context = phoneContextBefore(t, i) }
-                if context! { return i..<end }
-            }
+            if k > 1 && g.groups[k - 1] < 2 { continue }
+            if t[end] == 0x2C && isDigit(t[end + 1]) { continue }
+            var s = nationalStrength(g, k)
+            // Without a distinctive shape, the whole run must be the number, in one kind of separator.
+            if s < .strong && (k < g.groups.count || Set(g.seps.prefix(k - 1)).count > 1) { s = .none }
+            if s != .none && best[s] == nil { best[s] = end }
         }
-        return nil
+        if let end = best[.strong] { return identifierContextBefore(t, i) ? nil : i..<end }
+        guard let end = best[.listed] ?? best[.needsContext], phoneContextBefore(t, i), !ssnContextBefore(t, i) else { return nil }
+        return i..<end
     }
+
+    /// A currency symbol or code right before: "$ 1 234", "R$ 63.892.470", "EUR 1 234 567".
+    static func currencyBefore(_ t: PIIText, _ i: Int) -> Bool {
+        var k = i - 1
+        if t[k] == 0x20 { k -= 1 }
+        let b = t[k]
+        if b == 0x24 || (b >= 0x80 && (t.matches("€", at: k - 2) || t.matches("£", at: k - 1) || t.matches("¥", at: k - 1))) { return true }
+        let w = t.previousWord(before: i).word
+        return w.utf8.count == 3 && currencyCodes.contains(w)
+    }
+
+    static let currencyCodes: Set<String> = ["usd", "eur", "gbp", "chf", "jpy", "cny", "rmb", "inr", "aud", "cad", "nzd", "sek", "nok",
+                                             "dkk", "pln", "brl", "mxn", "zar", "krw", "rub", "try", "huf", "czk"]
 
     /// "+CC ..." checked against the plan of its calling code; codes outside the table fall back to the
     /// E.164 shape (8-15 digits in groups).
@@ -137,6 +185,7 @@ extension PIIScanner {
         for k in stride(from: g.groups.count, through: 1, by: -1) {
             let end = g.ends[k - 1]
             if k == g.groups.count ? gluedAfter(t, end) : g.seps[k - 1] != 0x20 { continue }
+            if k > 1 && g.groups[k - 1] < 2 && k > 2 { continue }
             let n = g.digitCount(k)
             let d = g.digits[0..<n]
             if let (plan, ccLen) = PhonePlans.byCallingCode(d) {

@@ -71,7 +71,7 @@ enum PhonePlans {
     /// The plans. Leading-digit lists are prefixes of the NSN; lengths are NSN lengths.
     static let all: [PhonePlan] = [
         PhonePlan("US", "1", trunk: nil, 10...10, mobile: "", fixed: "2 3 4 5 6 7 8 9", [[3, 3, 4], [10]]),
-        PhonePlan("GB", "44", trunk: "0", 10...10, mobile: "71 72 73 74 75 77 78 79",
+        PhonePlan("GB", "44", trunk: "0", 10...10, mobile: "71 72 73 74 75 76 77 78 79",
                   fixed: "1 2 3 5 8:9-10 9", [[3, 4, 4], [4, 3, 4], [5, 6], [5, 3, 3], [4, 6], [3, 3, 4], [4, 7]]),
         PhonePlan("IE", "353", trunk: "0", 7...9, mobile: "83 85 86 87 89", 9...9,
                   fixed: "1:8 2 4 5 6 7 9", [[2, 3, 4], [3, 3, 4], [3, 7], [2, 7], [3, 6], [4, 5], [3, 3, 3]]),
