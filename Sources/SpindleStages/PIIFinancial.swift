@@ -40,18 +40,22 @@ extension PIIScanner {
         }
     }
 
-    /// A payment card number: 13-19 digits, contiguous or in groups split by one kind of separator
-    /// (space or dash; groups of four, or Amex 4-6-5 / Diners 4-6-4), issuer-plausible and Luhn-valid.
-    static func creditCard(_ t: PIIText, at i: Int) -> Range<Int>? {
-        if gluedBefore(t, i) { return nil }
-        // Digits that continue a grouped IBAN ("DE00 6011 7273 ...": walking back over 4-character groups
-        // reaches a country code and check digits) are not a card.
+    /// Digits that continue a grouped IBAN ("DE00 6011 7273 ...": walking back over 4-character groups
+    /// reaches a country code and check digits) are not a card or a phone.
+    static func continuesGroupedIBAN(_ t: PIIText, _ i: Int) -> Bool {
         var k = i - 1
         for _ in 0..<8 {
             guard t[k] == 0x20, (1...4).allSatisfy({ isUpper(t[k - $0]) || isDigit(t[k - $0]) }), !isAlnum(t[k - 5]) else { break }
-            if isUpper(t[k - 4]) && isUpper(t[k - 3]) && isDigit(t[k - 2]) && isDigit(t[k - 1]) { return nil }
+            if isUpper(t[k - 4]) && isUpper(t[k - 3]) && isDigit(t[k - 2]) && isDigit(t[k - 1]) { return true }
             k -= 5
         }
+        return false
+    }
+
+    /// A payment card number: 13-19 digits, contiguous or in groups split by one kind of separator
+    /// (space or dash; groups of four, or Amex 4-6-5 / Diners 4-6-4), issuer-plausible and Luhn-valid.
+    static func creditCard(_ t: PIIText, at i: Int) -> Range<Int>? {
+        if gluedBefore(t, i) || continuesGroupedIBAN(t, i) { return nil }
         var groups: [Int] = []   // group lengths
         var ends: [Int] = []     // end offsets of each group
         var digits: [UInt8] = []
@@ -175,7 +179,9 @@ extension PIIScanner {
             }
         }
         if isAlnum(t[j]) || isWordByte(t[j]) { return nil }
-        guard ibanChecksumValid(chars) else { return nil }
+        // Check digits run 02-98 (ISO 13616); "00", "01" and "99" pass mod-97 only by chance.
+        let check = Int(chars[2] - 0x30) * 10 + Int(chars[3] - 0x30)
+        guard check >= 2 && check <= 98, ibanChecksumValid(chars) else { return nil }
         return i..<j
     }
 }

@@ -67,8 +67,9 @@ extension PIIScanner {
         let w = t.previousWord(before: i).word
         let address = addressContext.contains(w)
         if allSingle && !address { return nil }
-        // OID-shaped quads (first arc 0-2, second below 40: "2.5.4.10", "1.3.6.1") need an address word.
-        if octets[0] <= 2 && octets[1] < 40 && !address { return nil }
+        // OID-shaped quads (first arc 0-2, second below 40: "2.5.4.10", "1.3.6.1") need an address word
+        // other than "from".
+        if octets[0] <= 2 && octets[1] < 40 && (!address || w == "from") { return nil }
         return i..<j
     }
 

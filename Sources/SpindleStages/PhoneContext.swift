@@ -26,9 +26,13 @@ extension PIIScanner {
     /// identifier word ("order", "invoice", "#") sits right before the number.
     static func phoneContextBefore(_ t: PIIText, _ i: Int) -> Bool {
         if identifierContextBefore(t, i) { return false }
-        // The window ends at the start of the line or of the clause (",", ";", "!", "?").
-        var s = i
-        while s > 0 && i - s < 40 && t[s - 1] != 0x0A && t[s - 1] != 0x2C && t[s - 1] != 0x3B && t[s - 1] != 0x21 && t[s - 1] != 0x3F { s -= 1 }
+        // The window: at most three words back, ending at the start of the line or of the clause
+        // (",", ";", "!", "?").
+        var s = i, spaces = 0
+        while s > 0 && i - s < 40 && t[s - 1] != 0x0A && t[s - 1] != 0x2C && t[s - 1] != 0x3B && t[s - 1] != 0x21 && t[s - 1] != 0x3F {
+            if t[s - 1] == 0x20 && s < i && t[s] != 0x20 { spaces += 1; if spaces > 3 { break } }
+            s -= 1
+        }
         if s == i { return false }
         var w = [UInt8](repeating: 0, count: i - s)
         for k in 0..<w.count { let b = t[s + k]; w[k] = isUpper(b) ? b | 0x20 : b }

@@ -92,7 +92,7 @@ extension PIIScanner {
 
     /// Dates written with one separator ("05.12.2023", "2023-12-05", "12/05/23").
     static func looksLikeDate(_ g: DigitGroups, _ k: Int) -> Bool {
-        guard k == 3, g.seps[0] == g.seps[1] else { return false }
+        guard k >= 3, g.seps[0] == g.seps[1] else { return false }
         let l = g.groups
         if g.seps[0] == 0x20 && l[0] != 4 && l[2] != 4 { return false }
         func v(_ a: Int) -> Int { let s = g.digitCount(a); return g.digits[s..<(s + l[a])].reduce(0) { $0 * 10 + Int($1) } }
@@ -127,7 +127,7 @@ extension PIIScanner {
                 if k >= 2 && (listed || g.paren) { return .strong }
                 best = max(best, listed ? .listed : .needsContext)
             }
-            if plan.validNSN(d) {
+            if (plan.trunk == nil || plan.trunkOptional || g.paren) && plan.validNSN(d) {
                 // Without a trunk prefix (Italian fixed numbers keep their 0, which reads as one).
                 let distinctive = (d.first == 0 && plan.trunk == nil) || g.paren
                 if k >= 2 && distinctive && listed { return .strong }
@@ -142,7 +142,8 @@ extension PIIScanner {
     static func nationalPhone(_ t: PIIText, at i: Int) -> Range<Int>? {
         // Digits right after "1234 " continue a longer number (a card or account split in groups); a
         // currency before makes an amount.
-        if t[i - 1] == 0x20 && isDigit(t[i - 2]) { return nil }
+        if t[i - 1] == 0x2B { return nil }  // inside a "+" number that failed its plan
+        if (t[i - 1] == 0x20 && isDigit(t[i - 2])) || continuesGroupedIBAN(t, i) { return nil }
         if currencyBefore(t, i) { return nil }
         guard let g = digitGroups(t, at: i, maxDigits: 17) else { return nil }
         // The longest group prefix at each strength, strongest first; a last group of one digit is the
@@ -155,7 +156,9 @@ extension PIIScanner {
             if t[end] == 0x2C && isDigit(t[end + 1]) { continue }
             var s = nationalStrength(g, k)
             // Without a distinctive shape, the whole run must be the number, in one kind of separator.
-            if s < .strong && (k < g.groups.count || Set(g.seps.prefix(k - 1)).count > 1) { s = .none }
+            // (mixed only in a usual grouping: "11 98506-7103"); dots only in a distinctive shape.
+            let seps = Set(g.seps.prefix(k - 1))
+            if s < .strong && (k < g.groups.count || seps.contains(0x2E) || (s == .needsContext && seps.count > 1)) { s = .none }
             if s != .none && best[s] == nil { best[s] = end }
         }
         if let end = best[.strong] { return identifierContextBefore(t, i) ? nil : i..<end }

@@ -19,12 +19,16 @@ struct PhonePlan: Sendable {
     /// Leading digits of mobile ranges and of geographic/other ranges (each a digit prefix of the NSN).
     let mobile: [PhoneRange]
     let fixed: [PhoneRange]
+    /// True where national numbers are commonly written without the trunk prefix (Chinese and Indian
+    /// mobiles, Brazilian area codes): such a form is then accepted with context.
+    let trunkOptional: Bool
     /// Common national groupings (group lengths of the printed number, trunk included; a parenthesised
     /// area code is one group).
     let groupings: [[Int]]
 
     init(_ iso: String, _ cc: String, trunk: Character?, _ lengths: ClosedRange<Int>, mobile: String, _ mobileLengths: ClosedRange<Int>? = nil,
-         fixed: String, _ groupings: [[Int]]) {
+         fixed: String, _ groupings: [[Int]], trunkOptional: Bool = false) {
+        self.trunkOptional = trunkOptional
         self.iso = iso
         self.cc = Array(cc.utf8).map { $0 - 0x30 }
         self.trunk = trunk.map { UInt8($0.asciiValue! - 0x30) }
@@ -97,16 +101,16 @@ enum PhonePlans {
         PhonePlan("AU", "61", trunk: "0", 9...9, mobile: "4", fixed: "2 3 7 8", [[2, 4, 4], [4, 3, 3], [2, 8], [4, 6]]),
         PhonePlan("NZ", "64", trunk: "0", 8...10, mobile: "2", fixed: "3 4 6 7 9 8", [[2, 3, 4], [3, 3, 4], [3, 3, 3], [3, 7], [2, 7], [3, 4, 4], [4, 3, 3]]),
         PhonePlan("IN", "91", trunk: "0", 10...10, mobile: "6 7 8 9",
-                  fixed: "1 2 3 4 5", [[5, 5], [6, 5], [3, 4, 4], [3, 8], [4, 7], [5, 6], [10], [4, 3, 4], [3, 3, 4]]),
+                  fixed: "1 2 3 4 5", [[5, 5], [6, 5], [3, 4, 4], [3, 8], [4, 7], [5, 6], [10], [4, 3, 4], [3, 3, 4]], trunkOptional: true),
         PhonePlan("JP", "81", trunk: "0", 9...10, mobile: "70 80 90", 10...10,
                   fixed: "1 2 3 4 5 6 7 8 9", [[2, 4, 4], [3, 4, 4], [3, 3, 4], [4, 2, 4], [4, 3, 3], [5, 1, 4], [4, 4, 4]]),
         PhonePlan("KR", "82", trunk: "0", 8...10, mobile: "10 11 16 17 18 19", 9...10,
                   fixed: "2 3 4 5 6 70", [[3, 4, 4], [3, 3, 4], [2, 3, 4], [2, 4, 4], [3, 8], [4, 4]]),
         PhonePlan("CN", "86", trunk: "0", 9...11, mobile: "13 14 15 16 17 18 19", 11...11,
-                  fixed: "10 2 3 4 5 6 7 8 9", [[3, 4, 4], [3, 8], [4, 7], [4, 8], [4, 4, 4], [3, 4, 4], [11]]),
+                  fixed: "10 2 3 4 5 6 7 8 9", [[3, 4, 4], [3, 8], [4, 7], [4, 8], [4, 4, 4], [11]], trunkOptional: true),
         PhonePlan("BR", "55", trunk: "0", 10...10, mobile: "119 129 139 149 159 169 179 189 199 219 229 249 279 289 319 329 339 349 359 379 389 419 429 439 449 459 469 479 489 499 519 539 549 559 619 629 639 649 659 669 679 689 699 719 739 749 759 779 799 819 829 839 849 859 869 879 889 899 919 929 939 949 959 969 979 989 999", 11...11,
                   fixed: "11 12 13 14 15 16 17 18 19 21 22 24 27 28 31 32 33 34 35 37 38 41 42 43 44 45 46 47 48 49 51 53 54 55 61 62 63 64 65 66 67 68 69 71 73 74 75 77 79 81 82 83 84 85 86 87 88 89 91 92 93 94 95 96 97 98 99",
-                  [[2, 5, 4], [2, 4, 4], [2, 9], [2, 8], [3, 5, 4], [3, 4, 4]]),
+                  [[2, 5, 4], [2, 4, 4], [2, 9], [2, 8], [3, 5, 4], [3, 4, 4]], trunkOptional: true),
         PhonePlan("MX", "52", trunk: nil, 10...10, mobile: "", fixed: "2 3 4 5 6 7 8 9", [[2, 4, 4], [3, 3, 4], [10]]),
         PhonePlan("ZA", "27", trunk: "0", 9...9, mobile: "6 7 8", fixed: "1 2 3 4 5", [[3, 3, 4], [2, 3, 4], [3, 7]]),
     ]
