@@ -107,6 +107,8 @@ extension PIIScanner {
         }
         classes = (hasLower ? 1 : 0) + (hasUpper ? 1 : 0) + (hasDigit ? 1 : 0) + (hasOther ? 1 : 0)
         guard classes >= 2 else { return nil }
+        // Letters and hyphens only: a word ("Secret: Top-secret", "key: High-quality"), not a value.
+        if !(v..<e).contains(where: { !isAlpha(t[$0]) && t[$0] != 0x2D }) && !hasDigit && (v..<e).contains(where: { t[$0] == 0x2D }) { return nil }
         // Letters with "_" or "." and nothing else: an identifier (`password = user.password`), not a value.
         if !hasDigit && (v..<e).contains(where: { t[$0] == 0x5F || t[$0] == 0x2E })
             && !(v..<e).contains(where: { let b = t[$0]; return !isAlpha(b) && b != 0x5F && b != 0x2E }) { return nil }

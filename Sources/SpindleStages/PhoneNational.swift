@@ -90,14 +90,23 @@ extension PIIScanner {
         return g
     }
 
-    /// Dates written with one separator ("05.12.2023", "2023-12-05", "12/05/23").
+    /// Dates written with one separator ("05.12.2023", "2023-12-05", "12/05/23", "2005 01 09 07"), or
+    /// compact ("20231205").
     static func looksLikeDate(_ g: DigitGroups, _ k: Int) -> Bool {
-        guard k >= 3, g.seps[0] == g.seps[1] else { return false }
         let l = g.groups
-        if g.seps[0] == 0x20 && l[0] != 4 && l[2] != 4 { return false }
         func v(_ a: Int) -> Int { let s = g.digitCount(a); return g.digits[s..<(s + l[a])].reduce(0) { $0 * 10 + Int($1) } }
-        if l[0] <= 2 && l[1] <= 2 && (l[2] == 2 || l[2] == 4) { return v(1) >= 1 && v(1) <= 12 && v(0) >= 1 && v(0) <= 31 }
-        if l[0] == 4 && l[1] <= 2 && l[2] <= 2 { return v(1) >= 1 && v(1) <= 12 && v(2) >= 1 && v(2) <= 31 }
+        if k == 1 && l[0] == 8 {
+            let y = v(0) / 10000, m = v(0) / 100 % 100, d = v(0) % 100
+            return (1900...2099).contains(y) && (1...12).contains(m) && (1...31).contains(d)
+        }
+        guard k >= 3, g.seps[0] == g.seps[1] else { return false }
+        if g.seps[0] == 0x20 && l[0] != 4 && l[2] != 4 { return false }
+        // Past three groups only a date with its year and then a time: "2005 01 09 07".
+        if k > 3 && !((l[0] == 4 && l[1] == 2 && l[2] == 2) || (l[0] == 2 && l[1] == 2 && l[2] == 4)) { return false }
+        if l[0] <= 2 && l[1] <= 2 && (l[2] == 2 || l[2] == 4) {  // day-month or month-day
+            return (1...31).contains(v(0)) && (1...31).contains(v(1)) && (v(0) <= 12 || v(1) <= 12)
+        }
+        if l[0] == 4 && l[1] <= 2 && l[2] <= 2 { return (1...12).contains(v(1)) && (1...31).contains(v(2)) }
         return false
     }
 
