@@ -11,7 +11,7 @@
       TAGGED is GOLD after `spindle pii --action tag` (field "pii"). A detection is a true positive only
       with the right type and exactly the gold span; anything else it reports is a false positive.
   bench SPINDLE SHARED_DATA OUTDIR
-      generate (if missing), tag with SPINDLE, score, print one line per type (for `make bench`).
+      generate (seed 13), tag with SPINDLE, score, print one line per type (for `make bench`).
 Host passages are kept only when a conservative pattern finds nothing PII-like in them, so that a
 detection outside the inserted value is a false positive of the detector, not PII in the source text.
 """
@@ -200,8 +200,7 @@ def main(argv):
     elif len(argv) == 4 and argv[0] == "bench":
         spindle, data, outdir = argv[1:]
         gold, tagged = os.path.join(outdir, "pii_quality.jsonl"), os.path.join(outdir, "pii_quality.tagged.jsonl")
-        if not os.path.exists(gold):
-            generate(data, gold)
+        generate(data, gold)
         subprocess.run([spindle, "pii", "--action", "tag", "-o", tagged, gold], check=True, stderr=subprocess.DEVNULL)
         res = score(gold, tagged)
         json.dump(as_json(res), open(os.path.join(outdir, "pii_quality.json"), "w"), indent=1)

@@ -82,8 +82,8 @@ public struct PIIScanner: Sendable {
                         if wV6 && b <= 0x46 && hexThenColon(i), let r = Self.ipv6(t, at: i) { i = add(.ipv6, r)!; continue }
                     case 9:
                         if wV6 && hexThenColon(i), let r = Self.ipv6(t, at: i) { i = add(.ipv6, r)!; continue }
-                    default:  // 10, 11: g, x
-                        if wSecret, let r = Self.shapedToken(t, at: i) { i = add(.secret, r)!; continue }
+                    default:  // 10, 11: g h n r s x; every shape has "_" or "-" within its first seven bytes
+                        if wSecret && Self.joinSoon(t, i), let r = Self.shapedToken(t, at: i) { i = add(.secret, r)!; continue }
                     }
                     // No match at this word start: skip the rest of the word.
                     i = start + 1
@@ -117,6 +117,11 @@ public struct PIIScanner: Sendable {
             }
         }
         return Self.resolve(found, text)
+    }
+
+    @inline(__always) static func joinSoon(_ t: PIIText, _ i: Int) -> Bool {
+        for k in 2...6 { let b = t[i + k]; if b == 0x5F || b == 0x2D { return true }; if !isAlnum(b) { return false } }
+        return false
     }
 
     public func scan(_ s: String) -> [PIISpan] {

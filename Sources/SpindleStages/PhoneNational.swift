@@ -151,10 +151,8 @@ extension PIIScanner {
     static func nationalPhone(_ t: PIIText, at i: Int) -> Range<Int>? {
         // Digits right after "1234 " continue a longer number (a card or account split in groups); a
         // currency before makes an amount.
-        if t[i - 1] == 0x2B { return nil }  // inside a "+" number that failed its plan
-        if (t[i - 1] == 0x20 && isDigit(t[i - 2])) || continuesGroupedIBAN(t, i) { return nil }
-        if currencyBefore(t, i) { return nil }
-        guard let g = digitGroups(t, at: i, maxDigits: 17) else { return nil }
+        if t[i - 1] == 0x2B || (t[i - 1] == 0x20 && isDigit(t[i - 2])) { return nil }  // inside a "+" number that failed its plan
+        guard let g = digitGroups(t, at: i, maxDigits: 17), !continuesGroupedIBAN(t, i), !currencyBefore(t, i) else { return nil }
         // The longest group prefix at each strength, strongest first; a last group of one digit is the
         // next number in the text ("... 4567 8901 2"), a "," and digits after make a decimal amount.
         var best: [PhoneStrength: Int] = [:]
