@@ -68,6 +68,15 @@ public struct PIIScanner: Sendable {
                     let start = i
                     switch cls {
                     case 1:
+                        // A short digit run that nothing continues ("1990 ", "15,") cannot start any detector:
+                        // all need 7+ digits, or a ".", "-", "/", " " or ":" followed by more.
+                        var q = i + 1
+                        while q < n && isDigit(text[q]) { q += 1 }
+                        if q - i < 7 {
+                            let c = q < n ? text[q] : 0x20, c2 = q + 1 < n ? text[q + 1] : 0x20
+                            let sep = c == 0x2E || c == 0x2D || c == 0x2F || c == 0x20 || c == 0x3A
+                            if !isWordByte(c) && !(sep && (isDigit(c2) || c2 == 0x28 || (c == 0x3A && (isHex(c2) || c2 == 0x3A)))) { i = q; continue }
+                        }
                         if wCard, let e = add(.creditCard, Self.creditCard(t, at: i)) { i = e; continue }
                         if wSSN, let e = add(.ssn, Self.ssn(t, at: i)) { i = e; continue }
                         if wV4, let e = add(.ipv4, Self.ipv4(t, at: i)) { i = e; continue }

@@ -34,8 +34,13 @@ extension PIIScanner {
             s -= 1
         }
         if s == i { return false }
-        var w = [UInt8](repeating: 0, count: i - s)
-        for k in 0..<w.count { let b = t[s + k]; w[k] = isUpper(b) ? b | 0x20 : b }
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: i - s) { w in
+            for k in 0..<w.count { let b = t[s + k]; w[k] = isUpper(b) ? b | 0x20 : b }
+            return containsContextWord(UnsafeBufferPointer(w))
+        }
+    }
+
+    static func containsContextWord(_ w: UnsafeBufferPointer<UInt8>) -> Bool {
         for word in phoneContextWords where word.count <= w.count {
             var p = 0
             while p + word.count <= w.count {

@@ -25,11 +25,22 @@ extension PIIScanner {
     /// separator is a dot), at most 6 groups and `maxDigits` digits; a first group may be in parentheses.
     /// `intl` allows one "(0)" after the first group. Returns nil for a single group shorter than `minSingle`.
     static func digitGroups(_ t: PIIText, at i: Int, maxDigits: Int = 13, minSingle: Int = 7, intl: Bool = false) -> DigitGroups? {
-        // Cheap rejection first: one short group that no separator continues (years, counts).
+        // Cheap rejection first, without allocating: fewer than 7 digits in the run (years, counts, "10 000").
         var q = i + (t[i] == 0x28 ? 1 : 0)
         while isDigit(t[q]) && q - i < 20 { q += 1 }
         if t[i] != 0x28 && !(isPhoneSep(t[q]) && isDigit(t[q + 1])) && !(intl && t[q] == 0x28) && !(t[q] == 0x20 && t[q + 1] == 0x28) && q - i < minSingle { return nil }
+        if t[i] != 0x28 && !intl {
+            var total = q - i, groups = 1
+            while groups < 6 && total < 7 && isPhoneSep(t[q]) && isDigit(t[q + 1]) {
+                q += 1
+                let s = q
+                while isDigit(t[q]) && q - s < 20 { q += 1 }
+                total += q - s; groups += 1
+            }
+            if total < 7 { return nil }
+        }
         var g = DigitGroups()
+        g.digits.reserveCapacity(maxDigits + 1); g.groups.reserveCapacity(7); g.ends.reserveCapacity(7); g.seps.reserveCapacity(7)
         var j = i
         if t[j] == 0x28 {
             j += 1
