@@ -75,7 +75,8 @@ public struct PIIScanner: Sendable {
                         if q - i < 7 {
                             let c = q < n ? text[q] : 0x20, c2 = q + 1 < n ? text[q + 1] : 0x20
                             let sep = c == 0x2E || c == 0x2D || c == 0x2F || c == 0x20 || c == 0x3A
-                            if !isWordByte(c) && !(sep && (isDigit(c2) || c2 == 0x28 || (c == 0x3A && (isHex(c2) || c2 == 0x3A)))) { i = q; continue }
+                            let spaced = c == 0x20 && (c2 == 0x2D || c2 == 0x2F) && q + 2 < n && text[q + 2] == 0x20  // "030 - 123"
+                            if !isWordByte(c) && !spaced && !(sep && (isDigit(c2) || c2 == 0x28 || (c == 0x3A && (isHex(c2) || c2 == 0x3A)))) { i = q; continue }
                         }
                         if wCard, let e = add(.creditCard, Self.creditCard(t, at: i)) { i = e; continue }
                         if wSSN, let e = add(.ssn, Self.ssn(t, at: i)) { i = e; continue }

@@ -21,6 +21,14 @@ struct DigitGroups {
 extension PIIScanner {
     @inline(__always) static func isPhoneSep(_ b: UInt8) -> Bool { b == 0x20 || b == 0x2D || b == 0x2E || b == 0x2F }
 
+    /// Length of the separator at `q` before more digits: 1 for " ", "-", ".", "/"; 3 for " - " and " / "
+    /// (German style, only after a trunk-prefixed area code: `zeroLed`); 0 for none.
+    @inline(__always) static func sepLength(_ t: PIIText, _ q: Int, zeroLed: Bool) -> Int {
+        if isPhoneSep(t[q]) && isDigit(t[q + 1]) { return 1 }
+        if zeroLed && t[q] == 0x20 && (t[q + 1] == 0x2D || t[q + 1] == 0x2F) && t[q + 2] == 0x20 && isDigit(t[q + 3]) { return 3 }
+        return 0
+    }
+
     /// Groups of digits from `i` separated by single spaces, dashes, dots or slashes (dots only when every
     /// separator is a dot), at most 6 groups and `maxDigits` digits; a first group may be in parentheses.
     /// `intl` allows one "(0)" after the first group. Returns nil for a single group shorter than `minSingle`.
@@ -28,11 +36,12 @@ extension PIIScanner {
         // Cheap rejection first, without allocating: fewer than 7 digits in the run (years, counts, "10 000").
         var q = i + (t[i] == 0x28 ? 1 : 0)
         while isDigit(t[q]) && q - i < 20 { q += 1 }
-        if t[i] != 0x28 && !(isPhoneSep(t[q]) && isDigit(t[q + 1])) && !(intl && t[q] == 0x28) && !(t[q] == 0x20 && t[q + 1] == 0x28) && q - i < minSingle { return nil }
+        let zeroLed = !intl && t[i] == 0x30
+        if t[i] != 0x28 && sepLength(t, q, zeroLed: zeroLed) == 0 && !(intl && t[q] == 0x28) && !(t[q] == 0x20 && t[q + 1] == 0x28) && q - i < minSingle { return nil }
         if t[i] != 0x28 && !intl {
             var total = q - i, groups = 1
-            while groups < 6 && total < 7 && isPhoneSep(t[q]) && isDigit(t[q + 1]) {
-                q += 1
+            while groups < 6 && total < 7, case let l = sepLength(t, q, zeroLed: zeroLed), l > 0 {
+                q += l
                 let s = q
                 while isDigit(t[q]) && q - s < 20 { q += 1 }
                 total += q - s; groups += 1
@@ -84,9 +93,9 @@ extension PIIScanner {
                     continue
                 }
             }
-            let b = t[j]
-            guard isPhoneSep(b), isDigit(t[j + 1]) else { g.seps.append(0); break }
-            g.seps.append(b); j += 1
+            let l = sepLength(t, j, zeroLed: zeroLed && g.groups.count == 1)
+            guard l > 0 else { g.seps.append(0); break }
+            g.seps.append(t[j + l / 2]); j += l
         }
         // One kind of separator (dots or not): cut at the first change ("01.23.45.67.89 1959").
         if let cut = g.seps.prefix(g.groups.count - 1).indices.first(where: { (g.seps[$0] == 0x2E) != (g.seps[0] == 0x2E) }) {
