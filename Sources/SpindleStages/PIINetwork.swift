@@ -6,7 +6,7 @@ extension PIIScanner {
         "version", "versions", "ver", "v", "vers", "release", "releases", "released", "build", "firmware", "kernel",
         "update", "patch", "rev", "revision", "upgrade", "upgraded", "downgrade", "package", "library", "changelog",
         "tag", "branch", "requires", "required", "require", "requirement", "requirements", "depends", "dependency",
-        "dependencies", "pin", "pinned", "install", "installed", "installing", "bump", "bumped", "using", "sdk", "api",
+        "dependencies", "pin", "pinned", "install", "installed", "installing", "bump", "bumped", "sdk", "api",
         "driver", "bios", "agent", "oid", "mib", "snmp", "arc", "section", "sections", "sec", "chapter", "figure",
         "fig", "table", "step", "rule", "clause", "article", "art", "para", "paragraph", "appendix", "annex", "eq",
         "equation", "theorem", "lemma", "definition", "isbn", "serial", "order", "sku", "ref", "invoice", "ticket",
@@ -77,6 +77,7 @@ extension PIIScanner {
     static func notAddressContext(_ t: PIIText, _ i: Int, _ j: Int) -> Bool {
         let (w, hash) = t.previousWord(before: i)
         if addressContext.contains(w) { return false }  // "ip=10.1.2.3", "host: 10.1.2.3"
+        if t[i - 1] == 0x2F && t[i - 2] == 0x2F && t[i - 3] == 0x3A { return false }  // "http://10.1.2.3/"
         // Dependency and version syntax glued before: "pkg==1.2.3.4", ">= 1.2.3.4", "Chrome/1.2.3.4",
         // "§ 1.2.3.4", "$1.2.3.4", "~1.2.3.4", "^1.2.3.4", "#1.2.3.4" (not "http://1.2.3.4").
         var k = i - 1
@@ -92,7 +93,7 @@ extension PIIScanner {
         // A dependency list on the same line: "dependencies: foo 1.2.3.4, bar 2.3.4.5".
         var s = i
         while s > 0 && i - s < 80 && t[s - 1] != 0x0A { s -= 1 }
-        for word in dependencyWords where t.containsFolded(s..<i, word) { return true }
+        for word in dependencyWords where t.containsFoldedWord(s..<i, word) { return true }
         if !addressContext.contains(w) {
             // "1.2.3.4 release", "1.2.3.4 or later", "1.2.3.4 is required".
             let next = t.nextWord(after: j)

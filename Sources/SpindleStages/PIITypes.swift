@@ -113,6 +113,17 @@ struct PIIText {
         return false
     }
 
+    /// Like `containsFolded`, but only where `needle` starts a word (no ASCII letter before it).
+    func containsFoldedWord(_ r: Range<Int>, _ needle: StaticString) -> Bool {
+        let n = needle.utf8CodeUnitCount
+        var s = r.lowerBound
+        while s + n <= r.upperBound {
+            if containsFolded(s..<(s + n), needle) && (s == 0 || !isAlpha(p[s - 1])) { return true }
+            s += 1
+        }
+        return false
+    }
+
     /// The `within` bytes before `i`, lower-cased, as a String (for context phrases).
     func lowercasedWindow(before i: Int, within: Int) -> String {
         let s = max(0, i - within)
