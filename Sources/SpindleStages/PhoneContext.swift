@@ -28,9 +28,13 @@ extension PIIScanner {
         if identifierContextBefore(t, i) { return false }
         // The window: at most three words back, ending at the start of the line or of the clause
         // (",", ";", "!", "?").
-        var s = i, spaces = 0
+        var s = i, words = 0, third = 0
         while s > 0 && i - s < 40 && t[s - 1] != 0x0A && t[s - 1] != 0x2C && t[s - 1] != 0x3B && t[s - 1] != 0x21 && t[s - 1] != 0x3F {
-            if t[s - 1] == 0x20 && s < i && t[s] != 0x20 { spaces += 1; if spaces > 3 { break } }
+            if t[s - 1] == 0x20 && s < i && t[s] != 0x20 {
+                words += 1
+                if words == 3 { third = s }
+                if words > 3 { s = third; break }
+            }
             s -= 1
         }
         if s == i { return false }

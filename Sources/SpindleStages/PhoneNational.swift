@@ -153,7 +153,7 @@ extension PIIScanner {
         for plan in PhonePlans.all {
             let listed = plan.groupings.contains(shape)
             if let tr = plan.trunk, d.first == tr, plan.validNSN(d.dropFirst()) {
-                if k >= 2 && (listed || g.paren) { return .strong }
+                if k >= 2 && listed { return .strong }
                 best = max(best, listed ? .listed : .needsContext)
             }
             if (plan.trunk == nil || plan.trunkOptional || g.paren) && plan.validNSN(d) {
