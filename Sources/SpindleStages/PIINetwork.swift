@@ -28,6 +28,8 @@ extension PIIScanner {
         "grafana", "prometheus", "vim", "emacs", "requests", "urllib", "setuptools", "wheel", "transformers", "keras",
         "matplotlib", "webpack", "typescript", "lodash", "express", "laravel", "symfony", "minecraft", "steam",
     ]
+    static let upgradeWords: Set<String> = ["upgrade", "upgraded", "update", "updated", "bump", "bumped", "pin", "pinned", "downgrade", "downgraded"]
+
     /// Words after a dotted quad that make it a version.
     static let versionAfter: Set<String> = [
         "release", "released", "version", "build", "beta", "alpha", "rc", "update", "patch", "firmware", "changelog",
@@ -102,9 +104,12 @@ extension PIIScanner {
                 if versionAfter.contains(t.nextWord(after: j + 1 + next.utf8.count, maxAhead: 4)) { return true }
             }
         }
-        // Two words back: "upgrade to 2.10.11.12", "numpy version 1.21.0.1", "requires at least ...".
-        let w2 = t.wordBefore(t.previousWordStart(before: i))
-        if versionContext.contains(w2) || softwareNames.contains(w2) { return true }
+        // Two words back: "upgrade to 2.10.11.12", "requires at least ..."; three back after "to":
+        // "upgrade numpy to 1.21.0.1" (but "Requests to 203.0.113.5" is an address).
+        let s2 = t.previousWordStart(before: i)
+        let w2 = t.wordBefore(s2)
+        if versionContext.contains(w2) { return true }
+        if w == "to" && upgradeWords.contains(t.wordBefore(t.previousWordStart(before: s2))) { return true }
         return false
     }
 

@@ -137,6 +137,7 @@ import Testing
         ("Adresse 64.241.193.226 erreicht", "64.241.193.226"), ("http://138.211.250.181/admin", "138.211.250.181"),
         ("nur bei vor, 192.168.226.228 zudem", "192.168.226.228"), ("ssh root@10.20.30.40 now", "10.20.30.40"),
         ("host 2001:db8::8a2e:370:7334: down", "2001:db8::8a2e:370:7334"),
+        ("Requests to 203.0.113.5:8080 are forwarded", "203.0.113.5"),
     ])
     func addresses(text: String, match: String) { expectOne(text, text.contains("::") ? .ipv6 : .ipv4, match) }
 
