@@ -1,4 +1,4 @@
-// E-mail addresses and phone numbers (NANP and international/E.164).
+// E-mail addresses and NANP phone numbers (other plans: PhoneNational.swift).
 
 extension PIIScanner {
     @inline(__always) static func isLocalChar(_ b: UInt8) -> Bool {
@@ -41,13 +41,21 @@ extension PIIScanner {
 
     /// Context words before a number that make it an identifier rather than a phone/card/SSN.
     static let identifierContext: Set<String> = [
-        "order", "invoice", "ref", "reference", "tracking", "isbn", "sku", "part", "serial", "no", "nr",
-        "confirmation", "ticket", "case", "id", "item", "model", "issn", "doi", "patent", "receipt", "po",
+        "order", "invoice", "ref", "reference", "tracking", "isbn", "sku", "serial", "no", "nr",
+        "confirmation", "ticket", "id", "issn", "doi", "patent", "receipt", "po",
     ]
 
     static func identifierContextBefore(_ t: PIIText, _ i: Int) -> Bool {
         let (w, hash) = t.previousWord(before: i)
-        return hash || identifierContext.contains(w)
+        if hash { return true }
+        guard identifierContext.contains(w) else { return false }
+        // "no", "nr" and "id" are identifiers as abbreviations ("No. 123", "ID: 123"), not as words ("no (123)").
+        if w == "no" || w == "nr" || w == "id" {
+            var k = i - 1
+            while k > 0 && t[k] == 0x20 { k -= 1 }
+            return t[k] == 0x2E || t[k] == 0x3A
+        }
+        return true
     }
 
     /// True when the number at `i` continues an earlier number ("12-555-..." or "3.555...").
@@ -112,37 +120,6 @@ extension PIIScanner {
         j += 4
         if sep == 0 && !paren && !plusOne { return nil }
         if gluedAfter(t, j) { return nil }
-        return i..<j
-    }
-
-    /// An international number: "+" country code then digit groups separated by single spaces, dashes,
-    /// dots or one "(0)"; 8 to 15 digits in all (E.164's maximum).
-    static func internationalPhone(_ t: PIIText, at i: Int) -> Range<Int>? {
-        guard t[i] == 0x2B, isDigit(t[i + 1]), t[i + 1] != 0x30 else { return nil }
-        var j = i + 1
-        var digits = 0
-        var usedTrunk = false
-        while true {
-            let s = j
-            while isDigit(t[j]) { j += 1 }
-            digits += j - s
-            if digits > 15 { return nil }
-            let b = t[j]
-            // A space after 10 or more digits ends the number: what follows is more likely the next
-            // number in the text than another group (E.164 numbers rarely exceed 12 digits).
-            if (b == 0x20 || b == 0x2D || b == 0x2E) && isDigit(t[j + 1]) && !(b == 0x20 && digits >= 10) { j += 1; continue }
-            if !usedTrunk && b == 0x20 && t[j + 1] == 0x28 && t[j + 2] == 0x30 && t[j + 3] == 0x29 {
-                usedTrunk = true; j += 4
-                if t[j] == 0x20 { j += 1 }
-                guard isDigit(t[j]) else { return nil }
-                continue
-            }
-            if !usedTrunk && b == 0x28 && t[j + 1] == 0x30 && t[j + 2] == 0x29 && isDigit(t[j + 3]) {
-                usedTrunk = true; j += 3; continue
-            }
-            break
-        }
-        guard digits >= 8, !gluedAfter(t, j) else { return nil }
         return i..<j
     }
 }

@@ -40,18 +40,22 @@ extension PIIScanner {
         }
     }
 
-    /// A payment card number: 13-19 digits, contiguous or in groups split by one kind of separator
-    /// (space or dash; groups of four, or Amex 4-6-5 / Diners 4-6-4), issuer-plausible and Luhn-valid.
-    static func creditCard(_ t: PIIText, at i: Int) -> Range<Int>? {
-        if gluedBefore(t, i) { return nil }
-        // Digits that continue a grouped IBAN ("DE00 6011 7273 ...": walking back over 4-character groups
-        // reaches a country code and check digits) are not a card.
+    /// Digits that continue a grouped IBAN ("DE00 6011 7273 ...": walking back over 4-character groups
+    /// reaches a country code and check digits) are not a card or a phone.
+    static func continuesGroupedIBAN(_ t: PIIText, _ i: Int) -> Bool {
         var k = i - 1
         for _ in 0..<8 {
             guard t[k] == 0x20, (1...4).allSatisfy({ isUpper(t[k - $0]) || isDigit(t[k - $0]) }), !isAlnum(t[k - 5]) else { break }
-            if isUpper(t[k - 4]) && isUpper(t[k - 3]) && isDigit(t[k - 2]) && isDigit(t[k - 1]) { return nil }
+            if isUpper(t[k - 4]) && isUpper(t[k - 3]) && isDigit(t[k - 2]) && isDigit(t[k - 1]) { return true }
             k -= 5
         }
+        return false
+    }
+
+    /// A payment card number: 13-19 digits, contiguous or in groups split by one kind of separator
+    /// (space or dash; groups of four, or Amex 4-6-5 / Diners 4-6-4), issuer-plausible and Luhn-valid.
+    static func creditCard(_ t: PIIText, at i: Int) -> Range<Int>? {
+        if gluedBefore(t, i) || continuesGroupedIBAN(t, i) { return nil }
         var groups: [Int] = []   // group lengths
         var ends: [Int] = []     // end offsets of each group
         var digits: [UInt8] = []
@@ -95,8 +99,19 @@ extension PIIScanner {
         return nil
     }
 
-    /// A US SSN "AAA-GG-SSSS" (area 001-899 except 666, group 01-99, serial 0001-9999). Nine bare
-    /// digits count only right after "SSN" or "social security".
+    /// Words that announce a US social security number (lower case).
+    static let ssnContextWords: [StaticString] = ["ssn", "social security", "ss#", "ss #", "ss no", "ss-nr", "soc. sec", "soc sec", "socsec"]
+
+    static func ssnContextBefore(_ t: PIIText, _ i: Int) -> Bool {
+        var s = i
+        while s > 0 && i - s < 48 && t[s - 1] != 0x0A { s -= 1 }
+        for w in ssnContextWords where t.containsFolded(s..<i, w) { return true }
+        return false
+    }
+
+    /// A US SSN "AAA-GG-SSSS", "AAA GG SSSS" or "AAAGGSSSS" (area 001-899 except 666, group 01-99, serial
+    /// 0001-9999). The dashed form stands alone; the spaced and bare forms need "SSN", "social security"
+    /// or "SS#" in the 48 bytes before them.
     static func ssn(_ t: PIIText, at i: Int) -> Range<Int>? {
         if gluedBefore(t, i) { return nil }
         var j = i
@@ -106,19 +121,15 @@ extension PIIScanner {
             return v
         }
         guard let area = num(3) else { return nil }
-        let dashed = t[j] == 0x2D
-        if dashed { j += 1 }
+        let sep: UInt8 = (t[j] == 0x2D || t[j] == 0x20) ? t[j] : 0
+        if sep != 0 { j += 1 }
         guard let group = num(2) else { return nil }
-        if dashed { guard t[j] == 0x2D else { return nil }; j += 1 }
+        if sep != 0 { guard t[j] == sep else { return nil }; j += 1 }
         guard let serial = num(4) else { return nil }
         if gluedAfter(t, j) { return nil }
         guard area >= 1 && area <= 899 && area != 666 && group >= 1 && serial >= 1 else { return nil }
-        if !dashed {
-            guard t.lowercasedWindow(before: i, within: 32).contains("ssn")
-                    || t.lowercasedWindow(before: i, within: 40).contains("social security") else { return nil }
-        } else if identifierContextBefore(t, i) {
-            return nil
-        }
+        if ssnContextBefore(t, i) { return i..<j }
+        if sep != 0x2D || identifierContextBefore(t, i) { return nil }
         return i..<j
     }
 
@@ -168,7 +179,9 @@ extension PIIScanner {
             }
         }
         if isAlnum(t[j]) || isWordByte(t[j]) { return nil }
-        guard ibanChecksumValid(chars) else { return nil }
+        // Check digits run 02-98 (ISO 13616); "00", "01" and "99" pass mod-97 only by chance.
+        let check = Int(chars[2] - 0x30) * 10 + Int(chars[3] - 0x30)
+        guard check >= 2 && check <= 98, ibanChecksumValid(chars) else { return nil }
         return i..<j
     }
 }

@@ -8,7 +8,7 @@ public struct PIIScanner: Sendable {
     public init(types: Set<PIIType> = Set(PIIType.allCases)) { self.types = types }
 
     // Per byte: the trigger class in the low 4 bits (0 none, 1 digit, 2 '@', 3 ':', 4 '=', 5 '-', 6 '+',
-    // 7 '(', 8 uppercase, 9 lowercase hex a-f, 10 'g', 11 'x') and 0x10 for a word byte (letter, digit,
+    // 7 '(', 8 uppercase, 9 lowercase hex a-f, 10 'g' 'h' 'n' 'r' 's', 11 'x') and 0x10 for a word byte (letter, digit,
     // '_', non-ASCII), so the skip loops need one table load per byte.
     static let trigger: [UInt8] = (0..<256).map { b -> UInt8 in
         let cls: UInt8
@@ -22,7 +22,7 @@ public struct PIIScanner: Sendable {
         case 0x28: cls = 7
         case 0x41...0x5A: cls = 8
         case 0x61...0x66: cls = 9
-        case 0x67: cls = 10
+        case 0x67, 0x68, 0x6E, 0x72, 0x73: cls = 10
         case 0x78: cls = 11
         default: cls = 0
         }
@@ -68,21 +68,32 @@ public struct PIIScanner: Sendable {
                     let start = i
                     switch cls {
                     case 1:
+                        // A short digit run that nothing continues ("1990 ", "15,") cannot start any detector:
+                        // all need 7+ digits, or a ".", "-", "/", " " or ":" followed by more.
+                        var q = i + 1
+                        while q < n && isDigit(text[q]) { q += 1 }
+                        if q - i < 7 {
+                            let c = q < n ? text[q] : 0x20, c2 = q + 1 < n ? text[q + 1] : 0x20
+                            let sep = c == 0x2E || c == 0x2D || c == 0x2F || c == 0x20 || c == 0x3A
+                            let spaced = c == 0x20 && (c2 == 0x2D || c2 == 0x2F) && q + 2 < n && text[q + 2] == 0x20  // "030 - 123"
+                            if !isWordByte(c) && !spaced && !(sep && (isDigit(c2) || c2 == 0x28 || (c == 0x3A && (isHex(c2) || c2 == 0x3A)))) { i = q; continue }
+                        }
                         if wCard, let e = add(.creditCard, Self.creditCard(t, at: i)) { i = e; continue }
                         if wSSN, let e = add(.ssn, Self.ssn(t, at: i)) { i = e; continue }
                         if wV4, let e = add(.ipv4, Self.ipv4(t, at: i)) { i = e; continue }
                         if wV6 && hexThenColon(i), let e = add(.ipv6, Self.ipv6(t, at: i)) { i = e; continue }
-                        if wPhone && !Self.gluedBefore(t, i), let r = Self.nanp(t, at: i), !Self.identifierContextBefore(t, i) {
+                        if wPhone && !Self.gluedBefore(t, i),
+                           let r = Self.nanp(t, at: i).flatMap({ Self.identifierContextBefore(t, i) ? nil : $0 }) ?? Self.nationalPhone(t, at: i) {
                             i = add(.phone, r)!; continue
                         }
                     case 8:
-                        if wSecret && b == 0x41, let r = Self.shapedToken(t, at: i) { i = add(.secret, r)!; continue }
+                        if wSecret && (b == 0x41 || b == 0x53), let r = Self.shapedToken(t, at: i) { i = add(.secret, r)!; continue }
                         if wIBAN && isUpper(text[min(i + 1, n - 1)]), let r = Self.iban(t, at: i) { i = add(.iban, r)!; continue }
                         if wV6 && b <= 0x46 && hexThenColon(i), let r = Self.ipv6(t, at: i) { i = add(.ipv6, r)!; continue }
                     case 9:
                         if wV6 && hexThenColon(i), let r = Self.ipv6(t, at: i) { i = add(.ipv6, r)!; continue }
-                    default:  // 10, 11: g, x
-                        if wSecret, let r = Self.shapedToken(t, at: i) { i = add(.secret, r)!; continue }
+                    default:  // 10, 11: g h n r s x; every shape has "_" or "-" within its first seven bytes
+                        if wSecret && Self.joinSoon(t, i), let r = Self.shapedToken(t, at: i) { i = add(.secret, r)!; continue }
                     }
                     // No match at this word start: skip the rest of the word.
                     i = start + 1
@@ -106,7 +117,7 @@ public struct PIIScanner: Sendable {
                     }
                 case 6, 7:
                     if wPhone && wordStart {
-                        if !Self.gluedBefore(t, i), let r = Self.nanp(t, at: i) ?? (cls == 6 ? Self.internationalPhone(t, at: i) : nil) {
+                        if !Self.gluedBefore(t, i), let r = Self.nanp(t, at: i) ?? (cls == 6 ? Self.internationalPhone(t, at: i) : Self.nationalPhone(t, at: i)) {
                             i = add(.phone, r)!; continue
                         }
                     }
@@ -116,6 +127,11 @@ public struct PIIScanner: Sendable {
             }
         }
         return Self.resolve(found, text)
+    }
+
+    @inline(__always) static func joinSoon(_ t: PIIText, _ i: Int) -> Bool {
+        for k in 2...6 { let b = t[i + k]; if b == 0x5F || b == 0x2D { return true }; if !isAlnum(b) { return false } }
+        return false
     }
 
     public func scan(_ s: String) -> [PIISpan] {

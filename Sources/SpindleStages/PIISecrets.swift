@@ -2,49 +2,6 @@
 // whose values look random.
 
 extension PIIScanner {
-    static let awsPrefixes: [StaticString] = ["AKIA", "ASIA", "AGPA", "AIDA", "AROA", "AIPA", "ANPA", "ANVA", "ABIA", "ACCA"]
-
-    @inline(__always) static func runLength(_ t: PIIText, _ i: Int, _ pred: (UInt8) -> Bool) -> Int {
-        var j = i
-        while pred(t[j]) { j += 1 }
-        return j - i
-    }
-
-    /// Tokens with a documented shape: AWS access key ids (AKIA... 20 chars), GitHub (ghp_/gho_/ghu_/ghs_/
-    /// ghr_ + 36, github_pat_ + 22+), GitLab (glpat- + 20), Slack (xoxb-/xoxp-/xoxa-/xoxr-/xoxs- ...).
-    static func shapedToken(_ t: PIIText, at i: Int) -> Range<Int>? {
-        let b = t[i]
-        if b == 0x41 {  // "A"
-            for pre in awsPrefixes where t.matches(pre, at: i) {
-                let n = runLength(t, i + 4) { isUpper($0) || isDigit($0) }
-                if n == 16 && !isWordByte(t[i + 20]) { return i..<(i + 20) }
-            }
-            return nil
-        }
-        if b == 0x67 {  // "g"
-            if t[i + 1] == 0x68 && t[i + 3] == 0x5F && [0x70, 0x6F, 0x75, 0x73, 0x72].contains(t[i + 2]) {
-                let n = runLength(t, i + 4, isAlnum)
-                if n >= 36 && n <= 255 && !isWordByte(t[i + 4 + n]) { return i..<(i + 4 + n) }
-            }
-            if t.matches("github_pat_", at: i) {
-                let n = runLength(t, i + 11) { isAlnum($0) || $0 == 0x5F }
-                if n >= 22 { return i..<(i + 11 + n) }
-            }
-            if t.matches("glpat-", at: i) {
-                let n = runLength(t, i + 6) { isAlnum($0) || $0 == 0x5F || $0 == 0x2D }
-                if n >= 20 { return i..<(i + 6 + n) }
-            }
-            return nil
-        }
-        if b == 0x78 && t.matches("xox", at: i) && [0x62, 0x70, 0x61, 0x72, 0x73].contains(t[i + 3]) && t[i + 4] == 0x2D {
-            let n = runLength(t, i + 5) { isAlnum($0) || $0 == 0x2D }
-            var digits = 0
-            for k in (i + 5)..<(i + 5 + n) where isDigit(t[k]) { digits += 1 }
-            if n >= 20 && digits >= 6 { return i..<(i + 5 + n) }
-        }
-        return nil
-    }
-
     /// A PEM/OpenSSH private-key block from "-----BEGIN ... PRIVATE KEY-----" to its END line
     /// (or to the end of the text when the block is cut off).
     static func privateKeyBlock(_ t: PIIText, at i: Int) -> Range<Int>? {
@@ -74,7 +31,31 @@ extension PIIScanner {
     // *apikey, *accesskey, *privatekey, key, *secret*, *passw* (password, passwd), *pwd*, *token*, *credential*.
     static let placeholderWords = ["your", "example", "xxxx", "changeme", "placeholder", "redacted", "dummy",
                                    "****", "....", "none", "null", "true", "false", "undefined", "secret", "password",
-                                   "token", "sample", "<", "${", "{{", "env"]
+                                   "token", "sample", "<", "${", "{{"]
+
+    /// Parts of key names that name something public or derived even when the name also says key or
+    /// token: hashes, ids, public keys, tokenizer settings, counts, paths (`cache_key`, `token_id`,
+    /// `public_key`, `password_hash`, `max_tokens`, `eos_token`, `secret_name`).
+    static let notSecretKeyParts: [StaticString] = [
+        "public", "publishable", "cache", "hash", "checksum", "digest", "fingerprint", "tokenizer", "_id", "-id",
+        "keyid", "tokenid", "uuid", "guid", "page_token", "pagetoken", "next_page", "idempot", "etag", "sha1", "sha2",
+        "sha5", "md5", "_count", "count_", "max_", "_max", "min_", "_min", "num_", "length", "size", "limit", "_type",
+        "type_", "_name", "name_", "path", "_file", "file_", "filename", "_url", "url_", "_uri", "uri_", "version", "format",
+        "pad_", "bos_", "eos_", "unk_", "mask_", "sep_", "cls_", "special",
+    ]
+
+    static func notSecretKey(_ t: PIIText, _ kr: Range<Int>) -> Bool {
+        // camelCase ids: "clientId", "keyID".
+        let e = kr.upperBound
+        if kr.count > 3 && t[e - 2] == 0x49 && (t[e - 1] | 0x20) == 0x64 && isLower(t[e - 3]) { return true }
+        for part in notSecretKeyParts where t.containsFolded(kr, part) { return true }
+        return false
+    }
+
+    /// A value that labels itself as a digest: "sha256:...", "sha512-...", "md5:...".
+    static func hashLabelled(_ t: PIIText, _ v: Int) -> Bool {
+        (t.matches("sha", at: v, fold: true) && isDigit(t[v + 3])) || t.matches("md5", at: v, fold: true)
+    }
 
     @inline(__always) static func isValueByte(_ b: UInt8) -> Bool {
         isAlnum(b) || b == 0x2B || b == 0x2F || b == 0x5F || b == 0x2D || b == 0x2E || b == 0x3D || b == 0x21
@@ -99,7 +80,8 @@ extension PIIScanner {
         let named = t.containsFolded(kr, "apikey") || t.containsFolded(kr, "_key") || t.containsFolded(kr, "-key")
             || t.containsFolded(kr, "accesskey") || t.containsFolded(kr, "privatekey") || (kr.count == 3 && t.containsFolded(kr, "key")) || t.containsFolded(kr, "secret") || t.containsFolded(kr, "passw")
             || t.containsFolded(kr, "pwd") || t.containsFolded(kr, "token") || t.containsFolded(kr, "credential")
-        guard named else { return nil }
+            || (kr.count > 3 && t.matches("Key", at: kr.upperBound - 3) && isLower(t[kr.upperBound - 4]))  // camelCase "stripeKey"
+        guard named, !notSecretKey(t, kr) else { return nil }
         // Value: after "=", "=>", ":" or ":=", spaces and one opening quote.
         var v = i + 1
         if t[v] == 0x3E || (t[i] == 0x3A && t[v] == 0x3D) { v += 1 }
@@ -111,8 +93,11 @@ extension PIIScanner {
         while e > v && (t[e - 1] == 0x2E || t[e - 1] == 0x21) { e -= 1 }
         let n = e - v
         guard n >= 8 && n <= 200 else { return nil }
+        // A call or subscript (`token = get_token()`, `key = cfg["key"]`) is code, not a value.
+        if t[e] == 0x28 || t[e] == 0x5B { return nil }
+        if hashLabelled(t, v) { return nil }
         let value = String(decoding: (v..<e).map { isUpper(t[$0]) ? t[$0] | 0x20 : t[$0] }, as: UTF8.self)
-        if placeholderWords.contains(where: { value.contains($0) }) { return nil }
+        if placeholderWords.contains(where: { value.contains($0) }) || value.hasPrefix("env") { return nil }
         var classes = 0
         var hasLower = false, hasUpper = false, hasDigit = false, hasOther = false
         for q in v..<e {
@@ -122,6 +107,11 @@ extension PIIScanner {
         }
         classes = (hasLower ? 1 : 0) + (hasUpper ? 1 : 0) + (hasDigit ? 1 : 0) + (hasOther ? 1 : 0)
         guard classes >= 2 else { return nil }
+        // Letters and hyphens only: a word ("Secret: Top-secret", "key: High-quality"), not a value.
+        if !(v..<e).contains(where: { !isAlpha(t[$0]) && t[$0] != 0x2D }) && !hasDigit && (v..<e).contains(where: { t[$0] == 0x2D }) { return nil }
+        // Letters with "_" or "." and nothing else: an identifier (`password = user.password`), not a value.
+        if !hasDigit && (v..<e).contains(where: { t[$0] == 0x5F || t[$0] == 0x2E })
+            && !(v..<e).contains(where: { let b = t[$0]; return !isAlpha(b) && b != 0x5F && b != 0x2E }) { return nil }
         guard shannonEntropy(t.p, v..<e) >= 3.0 else { return nil }
         return v..<e
     }

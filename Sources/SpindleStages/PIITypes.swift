@@ -113,11 +113,35 @@ struct PIIText {
         return false
     }
 
+    /// Like `containsFolded`, but only where `needle` starts a word (no ASCII letter before it).
+    func containsFoldedWord(_ r: Range<Int>, _ needle: StaticString) -> Bool {
+        let n = needle.utf8CodeUnitCount
+        var s = r.lowerBound
+        while s + n <= r.upperBound {
+            if containsFolded(s..<(s + n), needle) && (s == 0 || !isAlpha(p[s - 1])) { return true }
+            s += 1
+        }
+        return false
+    }
+
     /// The `within` bytes before `i`, lower-cased, as a String (for context phrases).
     func lowercasedWindow(before i: Int, within: Int) -> String {
         let s = max(0, i - within)
         return String(decoding: p[s..<max(s, min(i, p.count))].map { isUpper($0) ? $0 | 0x20 : $0 }, as: UTF8.self)
     }
+
+    /// Where the word found by `previousWord(before:)` starts (or `i` when there is none).
+    func previousWordStart(before i: Int, maxBack: Int = 24) -> Int {
+        var j = i - 1
+        let stop = max(0, i - maxBack)
+        while j >= stop && !isAlnum(p[j]) && p[j] != 0x0A { j -= 1 }
+        if j < stop || !isAlpha(p[j]) { return i }
+        while j >= stop && isAlpha(p[j]) { j -= 1 }
+        return j + 1
+    }
+
+    /// The previous word before `i`, or "" when `i` is not after one (convenience for two words back).
+    func wordBefore(_ i: Int) -> String { i <= 0 ? "" : previousWord(before: i).word }
 
     /// The lower-cased ASCII word ending just before `i` after skipping spaces and `#:`-like punctuation,
     /// at most `maxBack` bytes back. Used for context keywords ("version 1.2.3.4", "order #").
