@@ -2,7 +2,7 @@
 # Near-duplicate quality and speed, beside the speed figure of bench/stages.sh (run after it by `make bench`).
 #   quality: bench/dedup_quality.py builds a labelled set from the real text in ../shared/data (clusters of
 #            edited copies with chains, and distinct documents from the same sources), then scores
-#            `spindle dedup --near` (greedy and first-seen selection, estimated and exact verification) and
+#            `spindle dedup --near` (greedy and first-seen selection; hybrid (default), estimated and exact verification) and
 #            datasketch's keep-first MinHashLSH with the definitions of docs/STAGES.md: precision, recall
 #            per edit level, distinct documents removed, and witnesses under the threshold.
 #   speed:   the same four spindle runs on the cluster-rich stages corpus (35% of documents are copies),
@@ -30,7 +30,7 @@ SET=$OUT/dedup_quality.jsonl
 [ -s "$SET" ] || python3 bench/dedup_quality.py make "$SHARED/data" "$OUT"
 echo "near-dup quality: $SET ($(wc -l < "$SET") documents; t = 0.8; P = precision, R = recall per edit level)"
 reports=()
-for verify in estimate exact; do
+for verify in hybrid estimate exact; do
   for select in greedy first-seen; do
     "$SPINDLE" dedup --near --verify "$verify" --select "$select" --report "$OUT/dq_${verify}_$select.json" "$SET" \
       > /dev/null 2> "$OUT/dq_${verify}_$select.err" || { cat "$OUT/dq_${verify}_$select.err" >&2; exit 1; }
@@ -56,7 +56,7 @@ if [ ! -s "$OUT/py_near.time" ] && [ -n "$PY" ]; then
     "$OUT/datasketch_kept.txt" --num-perm 128 --threshold 0.8 --ngram 5 > /dev/null
 fi
 echo "near-dup speed: $CORPUS ($TEXT_MB MB of text, one core)"
-for verify in estimate exact; do
+for verify in hybrid estimate exact; do
   for select in greedy first-seen; do
     /usr/bin/time -f "%e %U %S %M" -o "$OUT/ds_${verify}_$select.time" "$SPINDLE" dedup --near --verify "$verify" \
       --select "$select" "$CORPUS" > "$OUT/ds_${verify}_$select.out" 2> "$OUT/ds_${verify}_$select.err"

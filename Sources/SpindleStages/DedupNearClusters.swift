@@ -8,14 +8,6 @@
 //   min(j, maxComparisons) - 1 (the bucket's earliest members, so a large bucket of copies stays a star
 //   around its first documents); every candidate pair is verified and, when it verifies, is an edge.
 
-/// How candidates are verified before two documents are joined.
-public enum VerifyMode: String, Sendable, Codable {
-    /// Jaccard estimated from the signatures (fraction of equal positions).
-    case estimate
-    /// Exact Jaccard of the two documents' shingle sets (kept in memory: ~8 bytes per word).
-    case exact
-}
-
 /// Which member of a duplicate cluster survives.
 public enum KeepRule: Sendable, Equatable {
     case first, longest
@@ -40,6 +32,8 @@ public struct Removal: Sendable, Equatable {
     public var doc: Int
     public var keptDoc: Int
     public var similarity: Double
+    /// `similarity` is the exact shingle Jaccard (else the MinHash estimate).
+    public var exact = false
 }
 
 /// A bucket entry: band key and document index (in canonical order).
@@ -83,6 +77,18 @@ public func chooseKeepers(_ uf: inout UnionFind, keep: KeepRule, length: [Int], 
     return out
 }
 
+/// What near-duplicate clustering found.
+public struct NearClusters: Sendable {
+    public var removals: [Removal] = []
+    /// Distinct candidate pairs verified.
+    public var comparisons = 0
+    /// Distinct verified edges.
+    public var edges = 0
+    /// Candidate pairs verified by exact Jaccard, and the documents whose shingle sets that needed.
+    public var exactPairs = 0
+    public var exactDocuments = 0
+}
+
 /// In-memory near-duplicate index for the one-shot command.
 public struct NearDupIndex {
     public let lsh: LSHParameters
@@ -94,6 +100,8 @@ public struct NearDupIndex {
     /// error of ~0.035 at J = 0.8, and pairs just under the threshold outnumber those just over it.
     public var estimateMargin = NearDupIndex.defaultEstimateMargin
     public static let defaultEstimateMargin = 0.02
+    /// Hybrid verification: half-width of the ambiguous band, in standard errors of the estimate.
+    public var sigmas = PairVerifier.defaultSigmas
     public private(set) var signatures: [UInt32] = []   // numPerm per document
     public private(set) var entries: [BandEntry] = []
     public private(set) var shingleSets: [[UInt64]] = []
@@ -119,30 +127,27 @@ public struct NearDupIndex {
         signatures.append(contentsOf: sig)
         lsh.bandKeys(sig, into: &keys)
         for k in keys { entries.append(BandEntry(key: k, doc: UInt32(d))) }
-        if verify == .exact { shingleSets.append(Shingler.sortedUnique(shingles ?? [])) }
+        if let s = shingles { shingleSets.append(Shingler.sortedUnique(s)) }
         lengths.append(length)
         scores.append(score)
         return d
     }
 
-    /// Similarity of two documents if it reaches the threshold.
-    public func verified(_ x: Int, _ y: Int) -> Double? {
-        let s: Double
-        switch verify {
-        case .estimate:
-            s = signatures.withUnsafeBufferPointer { p in
-                MinHasher.estimate(UnsafeBufferPointer(rebasing: p[(x * numPerm)..<((x + 1) * numPerm)]),
-                                   UnsafeBufferPointer(rebasing: p[(y * numPerm)..<((y + 1) * numPerm)]))
-            }
-        case .exact:
-            s = Shingler.jaccard(shingleSets[x], shingleSets[y])
-        }
-        return s >= threshold + (verify == .estimate ? estimateMargin : 0) ? s : nil
+    /// The decision rule of this index (`verify`, threshold, margin, `sigmas`).
+    public var verifier: PairVerifier {
+        PairVerifier(mode: verify, threshold: threshold, numPerm: numPerm, margin: estimateMargin, sigmas: sigmas)
     }
 
-    /// Candidate pairs, verified into the similarity graph, then the kept set. Returns the removals
-    /// sorted by document index, the number of distinct candidate pairs verified and the edge count.
-    public mutating func clusters(keep: KeepRule, select: SelectMode = .greedy) -> (removals: [Removal], comparisons: Int, edges: Int) {
+    /// MinHash estimate of two documents' Jaccard.
+    public func estimate(_ x: Int, _ y: Int) -> Double {
+        signatures.withUnsafeBufferPointer { p in
+            MinHasher.estimate(UnsafeBufferPointer(rebasing: p[(x * numPerm)..<((x + 1) * numPerm)]),
+                               UnsafeBufferPointer(rebasing: p[(y * numPerm)..<((y + 1) * numPerm)]))
+        }
+    }
+
+    /// The distinct candidate pairs (a < b, as a << 32 | b), ascending.
+    public mutating func candidatePairs() -> [UInt64] {
         entries.sort()
         var pairs: [UInt64] = []
         var compacted = 0
@@ -162,16 +167,51 @@ public struct NearDupIndex {
             i = j
         }
         Self.sortUnique(&pairs)
+        return pairs
+    }
+
+    /// Candidate pairs, verified into the similarity graph, then the kept set. Pairs the estimate cannot
+    /// decide are verified exactly with the shingle sets `exactSets(documents)` returns (one per listed
+    /// document, in order). Returns the removals sorted by document index and the counts.
+    public mutating func clusters(keep: KeepRule, select: SelectMode = .greedy,
+                                  exactSets: ([Int]) throws -> [[UInt64]]) rethrows -> NearClusters {
+        let pairs = candidatePairs()
+        let rule = verifier
         var edges: [VerifiedEdge] = []
-        var comparisons = 0
+        var ambiguous = ExactPairs()
         for p in pairs {
-            comparisons += 1
             let a = Int(p >> 32), b = Int(p & 0xFFFF_FFFF)
-            if let s = verified(a, b) { edges.append(VerifiedEdge(a, b, s)) }
+            let e = estimate(a, b)
+            switch rule.decide(e) {
+            case .duplicate: edges.append(VerifiedEdge(a, b, e))
+            case .distinct: break
+            case .needsExact: ambiguous.add(a, b)
+            }
+        }
+        ambiguous.finish()
+        var result = NearClusters(comparisons: pairs.count, exactPairs: ambiguous.pairs.count)
+        if !ambiguous.isEmpty {
+            let docs = ambiguous.documents
+            var slot = [Int32](repeating: -1, count: count)
+            for (k, d) in docs.enumerated() { slot[d] = Int32(k) }
+            let sets = try exactSets(docs)
+            precondition(sets.count == docs.count, "dedup: exact verification needs one shingle set per document")
+            edges += ambiguous.edges(threshold: threshold, sets: sets) { Int(slot[$0]) }
+            result.exactDocuments = docs.count
         }
         let graph = SimilarityGraph(count: count, edges: edges)
-        let removals = selectKeepers(graph, select: select, keep: keep, length: lengths, score: scores)
-        return (removals, comparisons, graph.edgeCount)
+        result.removals = selectKeepers(graph, select: select, keep: keep, length: lengths, score: scores)
+        result.edges = graph.edgeCount
+        return result
+    }
+
+    /// As above, with the shingle sets given to `add` (tests and small in-memory runs).
+    public mutating func clusters(keep: KeepRule, select: SelectMode = .greedy) -> NearClusters {
+        let stored = shingleSets, n = count
+        return clusters(keep: keep, select: select) { docs in
+            precondition(stored.count == n, "dedup: exact verification needs the shingles of every document given to add")
+            return docs.map { stored[$0] }
+        }
     }
 
     static func sortUnique(_ a: inout [UInt64]) {

@@ -15,9 +15,9 @@ extension DedupClusterReducer {
     /// written to `output`; returns the summary line.
     public mutating func runPhase(inputs: [String], output: OutputFile) throws -> String {
         for f in (inputs.isEmpty ? ["-"] : inputs) { try consume(path: f) }
-        let removals = removals()
+        let removals = try removals()
         try Self.write(removals, to: output)
-        return "dedup clusters: \(lines) signature lines, \(comparisons) comparisons, \(removals.count) documents to remove"
+        return "dedup clusters: \(lines) signature lines, \(comparisons) comparisons (\(exactPairs) verified exactly), \(removals.count) documents to remove"
     }
 }
 

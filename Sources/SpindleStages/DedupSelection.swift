@@ -26,8 +26,10 @@ public struct VerifiedEdge: Sendable, Equatable {
     public var a: Int32
     public var b: Int32
     public var similarity: Double
-    public init(_ a: Int, _ b: Int, _ similarity: Double) {
-        self.a = Int32(min(a, b)); self.b = Int32(max(a, b)); self.similarity = similarity
+    /// The similarity is the exact shingle Jaccard (else the MinHash estimate).
+    public var exact: Bool
+    public init(_ a: Int, _ b: Int, _ similarity: Double, exact: Bool = false) {
+        self.a = Int32(min(a, b)); self.b = Int32(max(a, b)); self.similarity = similarity; self.exact = exact
     }
 }
 
@@ -37,6 +39,7 @@ public struct SimilarityGraph: Sendable {
     var offsets: [Int]
     var neighbours: [Int32]
     var similarities: [Double]
+    var exact: [Bool]
 
     /// Builds the graph over `count` nodes; repeated pairs (the same pair met in several buckets) count once.
     public init(count: Int, edges: [VerifiedEdge]) {
@@ -53,15 +56,16 @@ public struct SimilarityGraph: Sendable {
         var fill = Array(degree.dropLast())
         neighbours = [Int32](repeating: 0, count: unique.count * 2)
         similarities = [Double](repeating: 0, count: unique.count * 2)
+        exact = [Bool](repeating: false, count: unique.count * 2)
         // Edges are sorted by (a, b): each node first gets its smaller neighbours (as b, ascending a),
         // then its larger ones (as a, ascending b), so every list comes out ascending.
         for x in unique {
             let b = Int(x.b)
-            neighbours[fill[b]] = x.a; similarities[fill[b]] = x.similarity; fill[b] += 1
+            neighbours[fill[b]] = x.a; similarities[fill[b]] = x.similarity; exact[fill[b]] = x.exact; fill[b] += 1
         }
         for x in unique {
             let a = Int(x.a)
-            neighbours[fill[a]] = x.b; similarities[fill[a]] = x.similarity; fill[a] += 1
+            neighbours[fill[a]] = x.b; similarities[fill[a]] = x.similarity; exact[fill[a]] = x.exact; fill[a] += 1
         }
     }
 
@@ -74,14 +78,22 @@ public struct SimilarityGraph: Sendable {
     }
 
     /// Similarity of the edge (v, w), or nil when they are not neighbours.
-    public func similarity(_ v: Int, _ w: Int) -> Double? {
+    /// Whether the edge (v, w) was verified exactly (false when not neighbours).
+    public func isExact(_ v: Int, _ w: Int) -> Bool {
+        guard let k = edgeSlot(v, w) else { return false }
+        return exact[k]
+    }
+
+    func edgeSlot(_ v: Int, _ w: Int) -> Int? {
         var lo = offsets[v], hi = offsets[v + 1]
         while lo < hi {
             let m = (lo + hi) / 2
             if Int(neighbours[m]) < w { lo = m + 1 } else { hi = m }
         }
-        return lo < offsets[v + 1] && Int(neighbours[lo]) == w ? similarities[lo] : nil
+        return lo < offsets[v + 1] && Int(neighbours[lo]) == w ? lo : nil
     }
+
+    public func similarity(_ v: Int, _ w: Int) -> Double? { edgeSlot(v, w).map { similarities[$0] } }
 }
 
 /// Orders documents for the keep rule: true when `x` should be kept rather than `y` at equal coverage.
@@ -111,7 +123,7 @@ public func selectKeepers(_ graph: SimilarityGraph, select: SelectMode, keep: Ke
             if kept[w] && s > bestSim && (select == .greedy || w < d) { best = w; bestSim = s }
         }
         precondition(best >= 0, "dedup: removed document \(d) has no kept neighbour")
-        out.append(Removal(doc: d, keptDoc: best, similarity: bestSim))
+        out.append(Removal(doc: d, keptDoc: best, similarity: bestSim, exact: graph.isExact(d, best)))
     }
     return out
 }

@@ -15,7 +15,10 @@ public struct DedupOptions: Sendable {
     public var seed: UInt64 = 1
     /// Bands x rows; nil chooses them from the threshold.
     public var lsh: LSHParameters? = nil
-    public var verify: VerifyMode = .estimate
+    public var verify: VerifyMode = .hybrid
+    /// Hybrid verification: pairs whose estimate is within this many standard errors of the threshold
+    /// are verified exactly (DedupVerify.swift).
+    public var sigmas = PairVerifier.defaultSigmas
     public var keep: KeepRule = .first
     /// Near mode: which verified near-duplicates survive (DedupSelection.swift).
     public var select: SelectMode = .greedy
@@ -45,6 +48,7 @@ public struct DedupOptions: Sendable {
             m += [("threshold", JSONValue(threshold)), ("ngram", JSONValue(ngram)), ("num_perm", JSONValue(numPerm)),
                   ("seed", .number(String(seed))), ("bands", JSONValue(l.bands)), ("rows", JSONValue(l.rows)),
                   ("verify", .string(verify.rawValue)), ("select", .string(select.rawValue)), ("estimate_margin", JSONValue(estimateMargin)),
+                  ("exact_band_sigmas", JSONValue(sigmas)),
                   ("max_comparisons", JSONValue(maxComparisons))]
             if let b = memoryBudget { m.append(("memory_budget", JSONValue(b))) }
         }
@@ -67,6 +71,8 @@ public struct DedupRemoved: Sendable, Equatable {
     public var id: String
     public var duplicateOf: String
     public var similarity: Double
+    /// Near mode: `similarity` is the exact shingle Jaccard (else the MinHash estimate).
+    public var exact = false
 }
 
 /// What a dedup run did.
@@ -83,6 +89,9 @@ public struct DedupReport: Sendable {
     public var documentsEmptied = 0
     public var comparisons = 0
     public var edges = 0
+    /// Near mode: candidate pairs verified by exact Jaccard and the documents read again for them.
+    public var exactPairs = 0
+    public var exactDocuments = 0
     public var spilled = false
     public var seconds = 0.0
     public var peakRSS = 0
@@ -104,14 +113,22 @@ public struct DedupReport: Sendable {
                 ("bands", JSONValue(l.bands)), ("rows", JSONValue(l.rows)), ("knee", JSONValue(l.knee)),
                 ("p_candidate_at_threshold", JSONValue(l.candidateProbability(options.threshold))),
                 ("false_positive_area", JSONValue(fp)), ("false_negative_area", JSONValue(fn)),
-            ])), ("comparisons", JSONValue(comparisons)), ("verified_edges", JSONValue(edges)), ("spilled_to_disk", .bool(spilled))]
+            ])), ("comparisons", JSONValue(comparisons)), ("verified_edges", JSONValue(edges)),
+                  ("exact_pairs", JSONValue(exactPairs)), ("exact_documents", JSONValue(exactDocuments)),
+                  ("spilled_to_disk", .bool(spilled))]
+            let v = PairVerifier(mode: options.verify, threshold: options.threshold, numPerm: options.numPerm,
+                                 margin: options.estimateMargin, sigmas: options.sigmas)
+            if options.verify == .hybrid { m.append(("exact_band", .array([JSONValue(v.lower), JSONValue(v.upper)]))) }
         }
         if options.mode == .lines || options.mode == .paragraphs {
             m += [("units_removed", JSONValue(unitsRemoved)), ("unit_bytes_removed", JSONValue(unitBytesRemoved)),
                   ("documents_below_min_remaining", JSONValue(documentsEmptied))]
         }
+        let near = options.mode == .near
         m.append(("removed", .array(removed.map {
-            .object([("id", .string($0.id)), ("duplicate_of", .string($0.duplicateOf)), ("similarity", JSONValue($0.similarity))])
+            var r: [(String, JSONValue)] = [("id", .string($0.id)), ("duplicate_of", .string($0.duplicateOf)), ("similarity", JSONValue($0.similarity))]
+            if near { r.append(("verified", .string($0.exact ? "exact" : "estimate"))) }
+            return .object(r)
         })))
         return .object(m)
     }
@@ -266,74 +283,13 @@ public struct DedupStage {
             for (d, h) in digests.enumerated() { if let f = first[h] { uf.union(f, d) } else { first[h] = d } }
             removals = chooseKeepers(&uf, keep: options.keep, length: lengths, score: scores, edgeSimilarity: [:])
         } else {
-            let lsh = options.resolvedLSH
-            var index = NearDupIndex(lsh: lsh, numPerm: options.numPerm, threshold: options.threshold, verify: options.verify)
-            index.maxComparisons = options.maxComparisons
-            index.estimateMargin = options.estimateMargin
-            var pipe = MinHashPipeline(ngram: options.ngram, numPerm: options.numPerm, seed: options.seed)
-            var sig = [UInt32](repeating: 0, count: options.numPerm)
-            var spill: DedupSignatureWriter? = nil
-            var spillFile: StageSpillFile? = nil
-            var locations: [(String, Int)] = []
-            try records.forEach { path, line, json in
-                try StageText.text(of: json, field: options.textField, into: &text)
-                text.withUnsafeBufferPointer { t in sig.withUnsafeMutableBufferPointer { pipe.signature(of: t, into: $0) } }
-                let id = StageText.id(of: json, fallback: "\(path):\(line)")
-                let fieldScore = fieldName.flatMap { StageText.number(of: json, field: $0) }
-                if fieldScore != nil { scored += 1 }
-                let score = fieldScore ?? -.infinity
-                report.bytesIn += text.count
-                if spill == nil, let budget = options.memoryBudget,
-                   (index.count + 1) * options.bytesPerDocument > budget {
-                    // Past the budget: move what the index holds to disk and continue there.
-                    spillFile = try StageSpillFile(suffix: "sig")
-                    spill = try DedupSignatureWriter(path: spillFile!.path, lsh: lsh)
-                    for d in 0..<index.count {
-                        try index.signatures.withUnsafeBufferPointer { s in
-                            try spill!.write(path: locations[d].0, line: locations[d].1, id: ids[d], length: index.lengths[d],
-                                             score: index.scores[d],
-                                             signature: UnsafeBufferPointer(rebasing: s[(d * options.numPerm)..<((d + 1) * options.numPerm)]))
-                        }
-                    }
-                    index = NearDupIndex(lsh: lsh, numPerm: options.numPerm, threshold: options.threshold, verify: options.verify)
-                    index.estimateMargin = options.estimateMargin
-                    report.spilled = true
-                }
-                if let w = spill {
-                    try sig.withUnsafeBufferPointer { try w.write(path: path, line: line, id: id, length: text.count, score: score, signature: $0) }
-                    ids.append(id); lengths.append(text.count); scores.append(score); locations.append((path, line))
-                    return
-                }
-                sig.withUnsafeBufferPointer { _ = index.add(signature: $0, shingles: options.verify == .exact ? pipe.shingles : nil, length: text.count, score: score) }
-                ids.append(id); lengths.append(text.count); scores.append(score); locations.append((path, line))
-            }
-            if let w = spill, let f = spillFile {
-                try w.close()
-                let sorted = try StageSpillFile(suffix: "sorted")
-                try externalSort(input: f.path, output: sorted.path, memory: options.memoryBudget ?? (256 << 20))
-                var reducer = DedupClusterReducer(threshold: options.threshold, keep: options.keep, maxComparisons: options.maxComparisons,
-                                                  select: options.select)
-                reducer.estimateMargin = options.estimateMargin
-                try reducer.consume(path: sorted.path)
-                let rem = reducer.removals()
-                report.comparisons = reducer.comparisons; report.edges = reducer.edges
-                // Map (path, line) back to document indices.
-                var at: [String: Int] = [:]
-                for (d, loc) in locations.enumerated() { at["\(loc.0)\t\(loc.1)"] = d }
-                removals = rem.compactMap { r in
-                    guard let d = at["\(r.path)\t\(r.line)"], let k = at["\(r.keptPath)\t\(r.keptLine)"] else { return nil }
-                    return Removal(doc: d, keptDoc: k, similarity: r.similarity)
-                }
-            } else {
-                let c = index.clusters(keep: options.keep, select: options.select)
-                removals = c.removals
-                report.comparisons = c.comparisons; report.edges = c.edges
-            }
+            let near = try nearPass(records, readPaths: readPaths, fieldName: fieldName, &report)
+            ids = near.ids; removals = near.removals; scored = near.scored
         }
         try records.finish(command: "dedup")
         report.documentsIn = ids.count
         report.skipped = records.skippedTotal
-        report.removed = removals.map { DedupRemoved(id: ids[$0.doc], duplicateOf: ids[$0.keptDoc], similarity: $0.similarity) }
+        report.removed = removals.map { DedupRemoved(id: ids[$0.doc], duplicateOf: ids[$0.keptDoc], similarity: $0.similarity, exact: $0.exact) }
 
         if let fieldName, scored == 0, !ids.isEmpty {
             // A misspelt field would otherwise keep documents by nothing, silently.

@@ -1,8 +1,11 @@
 // The three-phase near-duplicate mode for data beyond one machine (and the one-shot command's spill path):
 //   signatures (map):  one line per document and band:  KEY \t PATH \t LINE \t LENGTH \t SCORE \t ID \t SIGNATURE
 //   any sort groups equal KEYs (GNU sort here, Spark or Hadoop streaming at scale)
-//   clusters (reduce): buckets -> verified edges (each bucket carries its members' signatures) -> the
-//                      kept set (greedy or first-seen) -> removal list  PATH \t LINE \t ID \t KEPT_ID \t SIMILARITY
+//   clusters (reduce): buckets -> candidate pairs decided by their estimate (each bucket carries its
+//                      members' signatures); pairs in the ambiguous band (DedupVerify.swift) are verified
+//                      exactly after reading their documents again from the PATHs the lines name -> the
+//                      kept set (greedy or first-seen) -> removal list
+//                      PATH \t LINE \t ID \t KEPT_ID \t SIMILARITY \t VERIFIED (exact | estimate)
 //   apply (filter):    drop the listed (PATH, LINE) records.
 // PATH and ID are JSON strings (so tabs and newlines inside them are escaped); KEY is 16 hex digits;
 // SIGNATURE is base64 of the little-endian 32-bit MinHash values; SCORE is the --keep FIELD value or -inf.
@@ -81,6 +84,7 @@ public struct LocatedRemoval: Sendable, Equatable {
     public var kept: DocLocation
     public var keptID: String
     public var similarity: Double
+    public var exact = false
     public var path: String { location.path }
     public var line: Int { location.line }
     public var keptPath: String { kept.path }
@@ -96,6 +100,17 @@ public struct DedupClusterReducer {
     public let maxComparisons: Int
     public var select: SelectMode = .greedy
     public var estimateMargin = NearDupIndex.defaultEstimateMargin
+    public var verify: VerifyMode = .hybrid
+    public var sigmas = PairVerifier.defaultSigmas
+    /// Exact verification re-reads documents: their shingle size and text field (as given to `signatures`).
+    public var ngram = 5
+    public var textField = "text"
+    /// Files to read for a signature PATH that is not itself readable (a spooled stdin, named "-").
+    public var sources: [String: String] = [:]
+    /// Candidate pairs (node indices) the estimate left to exact verification.
+    var ambiguous = ExactPairs()
+    public internal(set) var exactPairs = 0
+    public internal(set) var exactDocuments = 0
     struct Node { var id: String; var length: Int; var score: Double }
     var index: [DocLocation: Int] = [:]
     var locations: [DocLocation] = []
@@ -165,12 +180,16 @@ public struct DedupClusterReducer {
             at.append(nodes.count)
             locations.append(m.loc); nodes.append(m.node)
         }
-        let th = threshold + estimateMargin
+        let rule = PairVerifier(mode: verify, threshold: threshold, numPerm: members[0].sig.count, margin: estimateMargin, sigmas: sigmas)
         var cmp = 0
         bucketCandidates(Array(0..<members.count), maxComparisons: maxComparisons) { a, b in
             cmp += 1
             let s = MinHasher.estimate(members[a].sig, members[b].sig)
-            if s >= th { edgeList.append(VerifiedEdge(at[a], at[b], s)) }
+            switch rule.decide(s) {
+            case .duplicate: edgeList.append(VerifiedEdge(at[a], at[b], s))
+            case .distinct: break
+            case .needsExact: ambiguous.add(at[a], at[b])
+            }
         }
         comparisons += cmp
         // A pair sharing several bands verifies once per band: fold repeats away as the list grows.
@@ -186,11 +205,12 @@ public struct DedupClusterReducer {
 
     /// The kept set over every document seen in a shared bucket (in (path, line) order, the one-shot
     /// run's document order), and the removals with their kept witnesses.
-    public mutating func removals() -> [LocatedRemoval] {
+    public mutating func removals() throws -> [LocatedRemoval] {
+        try verifyAmbiguous()
         let order = (0..<locations.count).sorted { locations[$0] < locations[$1] }
         var rank = [Int](repeating: 0, count: order.count)
         for (r, k) in order.enumerated() { rank[k] = r }
-        let edges = edgeList.map { VerifiedEdge(rank[Int($0.a)], rank[Int($0.b)], $0.similarity) }
+        let edges = edgeList.map { VerifiedEdge(rank[Int($0.a)], rank[Int($0.b)], $0.similarity, exact: $0.exact) }
         let graph = SimilarityGraph(count: order.count, edges: edges)
         self.edges = graph.edgeCount
         let length = order.map { nodes[$0].length }
@@ -198,11 +218,11 @@ public struct DedupClusterReducer {
         return selectKeepers(graph, select: select, keep: keep, length: length, score: score).map { r in
             let d = order[r.doc], k = order[r.keptDoc]
             return LocatedRemoval(location: locations[d], id: nodes[d].id, kept: locations[k],
-                                  keptID: nodes[k].id, similarity: r.similarity)
+                                  keptID: nodes[k].id, similarity: r.similarity, exact: r.exact)
         }
     }
 
-    /// Removal lines: PATH \t LINE \t ID \t KEPT_ID \t SIMILARITY (JSON strings for PATH and IDs).
+    /// Removal lines: PATH \t LINE \t ID \t KEPT_ID \t SIMILARITY \t VERIFIED (JSON strings for PATH and IDs).
     public static func write(_ removals: [LocatedRemoval], to out: OutputFile) throws {
         for r in removals {
             var line: [UInt8] = []
@@ -211,7 +231,7 @@ public struct DedupClusterReducer {
             JSONString.append(r.id, to: &line)
             line.append(0x09)
             JSONString.append(r.keptID, to: &line)
-            line.append(contentsOf: "\t\(r.similarity)\n".utf8)
+            line.append(contentsOf: "\t\(r.similarity)\t\(r.exact ? "exact" : "estimate")\n".utf8)
             try out.write(line)
         }
     }

@@ -144,4 +144,16 @@ public struct MinHashPipeline {
         t.withUTF8 { u in out.withUnsafeMutableBufferPointer { signature(of: u, into: $0) } }
         return out
     }
+
+    /// Sorted, de-duplicated shingle hashes of UTF-8 text (the shingles its signature is made of).
+    public mutating func shingleSet(of text: UnsafeBufferPointer<UInt8>) -> [UInt64] {
+        TextNormalizer.wordHashes(text, into: &words, scratch: &norm)
+        shingler.shingles(words: words, into: &shingles)
+        var s = shingles
+        s.sort()
+        var w = 0
+        for r in 0..<s.count where w == 0 || s[w - 1] != s[r] { s[w] = s[r]; w += 1 }
+        s.removeLast(s.count - w)
+        return s
+    }
 }

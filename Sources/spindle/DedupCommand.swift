@@ -21,6 +21,17 @@ struct DedupCommand: ParsableCommand {
         ties by --keep; --select first-seen keeps streaming semantics (removed
         only for an earlier kept document).
 
+        --verify hybrid (default): a candidate pair whose MinHash estimate is
+        at least threshold + 3 standard errors (sqrt(t(1-t)/num-perm); 0.906
+        at 0.8 with 128 permutations) is a duplicate, one under threshold - 3
+        standard errors (0.694) is not, and pairs in between are verified by
+        exact 5-gram Jaccard after a second read of the input that computes
+        shingle sets for those pairs' documents only. The report's similarity
+        is then the exact Jaccard ("verified": "exact") or the estimate
+        ("verified": "estimate"). --verify exact verifies every candidate
+        pair exactly; --verify estimate decides every pair by its estimate
+        (at threshold + --estimate-margin), reading the input once less.
+
         Several FILEs dedup against each other, read in sorted path order: the
         result does not depend on the order they are listed in.
         Beyond one machine, three phases keep exactly what --near keeps:
@@ -28,6 +39,11 @@ struct DedupCommand: ParsableCommand {
           LC_ALL=C sort sig.tsv > sorted.tsv        (or Spark, Hadoop streaming)
           spindle dedup clusters sorted.tsv > removals.tsv         (reduce)
           spindle dedup apply --removals removals.tsv shard-*.jsonl > kept.jsonl
+        `clusters` verifies the ambiguous pairs exactly by reading their
+        documents from the PATHs named in the signature lines, so it runs
+        where the inputs are readable, with the same --ngram and --text-field
+        (signatures made from stdin need `clusters --verify estimate`, or
+        the same --verify estimate in the one-shot run to match it).
         """,
         subcommands: [DedupRun.self, DedupSignatures.self, DedupClusters.self, DedupApply.self],
         defaultSubcommand: DedupRun.self)
@@ -91,8 +107,10 @@ struct DedupRun: Configurable {
     var noNormalize = false
     @Option(help: "Near: which verified near-duplicates survive: greedy (a small dominating set of each cluster, ties by --keep) or first-seen (streaming: removed only when an earlier kept document is similar).")
     var select = "greedy"
-    @Option(help: "Near: verify candidates by the signatures' estimate, or by exact shingle-set Jaccard (exact keeps ~8 bytes per word in memory).")
-    var verify: String = "estimate"
+    @Option(help: "Near: hybrid (estimate outside the ambiguous band around --threshold, exact Jaccard inside), exact (every candidate pair) or estimate (no second read).")
+    var verify: String = "hybrid"
+    @Option(name: .customLong("exact-band"), help: "Near, hybrid: half-width of the ambiguous band in standard errors of the estimate.")
+    var exactBand = PairVerifier.defaultSigmas
     @Option(name: .customLong("memory-budget"), help: "Near: spill the index to disk (external sort) past this size, e.g. 2G.")
     var memoryBudget: String?
     @Flag(name: .customLong("dry-run"), help: "Print the LSH choice and the memory estimate for --input-size, then exit.")
@@ -116,14 +134,11 @@ struct DedupRun: Configurable {
         if [near, lines, paragraphs].filter({ $0 }).count > 1 {
             throw ValidationError("choose one of --near, --lines, --paragraphs (pipe two dedup runs to combine them)")
         }
-        guard VerifyMode(rawValue: verify) != nil else { throw ValidationError("--verify must be estimate or exact") }
+        try checkVerify(verify, band: exactBand)
         try checkSelect(select, keep: minhash.keep)
         if let m = memoryBudget, ByteSize.parse(m) == nil { throw ValidationError("--memory-budget \(m): expected \(ByteSize.expected)") }
         if ByteSize.parse(inputSize) == nil { throw ValidationError("--input-size \(inputSize): expected \(ByteSize.expected)") }
         guard minRemaining >= 0 && minRemaining <= 1 else { throw ValidationError("--min-remaining must be in [0, 1]") }
-        if memoryBudget != nil && verify == "exact" {
-            throw ValidationError("--memory-budget spills with estimated verification; drop --verify exact")
-        }
     }
 
     var options: DedupOptions {
@@ -132,6 +147,7 @@ struct DedupRun: Configurable {
         o.normalize = !noNormalize
         minhash.apply(to: &o)
         o.verify = VerifyMode(rawValue: verify)!
+        o.sigmas = exactBand
         o.select = SelectMode(rawValue: select)!
         o.minRemaining = minRemaining
         o.memoryBudget = memoryBudget.flatMap(ByteSize.parse)
@@ -185,8 +201,16 @@ struct DedupClusters: Configurable {
         commandName: "clusters",
         abstract: "Reduce phase: sorted signature lines in, removal list out (PATH, LINE, ID, KEPT_ID, SIMILARITY).")
 
-    @Option(help: "Jaccard threshold for the estimated verification.")
+    @Option(help: "Jaccard threshold (as in the one-shot run).")
     var threshold = 0.8
+    @Option(help: "hybrid, exact or estimate (as in the one-shot run); hybrid and exact read the documents of ambiguous pairs again from the PATHs the signatures name.")
+    var verify = "hybrid"
+    @Option(name: .customLong("exact-band"), help: "Hybrid: half-width of the ambiguous band in standard errors of the estimate.")
+    var exactBand = PairVerifier.defaultSigmas
+    @Option(help: "Words per shingle for exact verification (the --ngram given to `signatures`).")
+    var ngram = 5
+    @Option(name: .customLong("text-field"), help: "The field holding the text, for exact verification (as given to `signatures`).")
+    var textField = "text"
     @Option(help: "Which duplicate survives: first, longest, or the FIELD given to `signatures`.")
     var keep = "first"
     @Option(name: .customLong("estimate-margin"), help: "Accept a pair at --threshold plus this margin (as in the one-shot run).")
@@ -198,12 +222,20 @@ struct DedupClusters: Configurable {
     @Argument(help: "Signature files sorted by their first column (default: stdin).")
     var files: [String] = []
 
-    func validate() throws { try checkSelect(select, keep: keep) }
+    func validate() throws {
+        try checkSelect(select, keep: keep)
+        try checkVerify(verify, band: exactBand)
+        try Check.int("--ngram", ngram, min: 1, max: 64)
+    }
 
     func run() throws {
         try StageRun(command: "dedup clusters", config: configJSON, inputs: files).run(out) { output in
             var reducer = DedupClusterReducer(threshold: threshold, keep: KeepRule(keep), select: SelectMode(rawValue: select)!)
             reducer.estimateMargin = estimateMargin
+            reducer.verify = VerifyMode(rawValue: verify)!
+            reducer.sigmas = exactBand
+            reducer.ngram = ngram
+            reducer.textField = textField
             return StageOutcome(summary: try reducer.runPhase(inputs: files, output: output))
         }
     }
@@ -229,6 +261,14 @@ struct DedupApply: Configurable {
             return StageOutcome(summary: "dedup apply: \(kept) kept, \(removed) removed", records: (kept + removed, kept))
         }
     }
+}
+
+/// `--verify` names a mode and `--exact-band` is a width.
+func checkVerify(_ verify: String, band: Double) throws {
+    guard VerifyMode(rawValue: verify) != nil else {
+        throw ValidationError("--verify must be \(VerifyMode.allCases.map(\.rawValue).joined(separator: ", "))")
+    }
+    try Check.real("--exact-band", band, 0, 10)
 }
 
 /// `--select` names a mode, and first-seen (which keeps the earliest document by definition) takes no --keep rule.

@@ -255,7 +255,7 @@ import SpindleIO
         return idx.clusters(keep: keep).removals
     }
 
-    @Test(arguments: [VerifyMode.estimate, .exact])
+    @Test(arguments: VerifyMode.allCases)
     func findsNearCopiesAndKeepsFirst(verify: VerifyMode) {
         let near = Self.base.uppercased() + " today"   // one word added at the end, case changed
         let other = "A completely different sentence about the weather in the mountains which has nothing in common with the others"
