@@ -65,11 +65,11 @@ extension DedupStage {
             result.removals = try reduceSpilled(f, locations: locations, readPaths: readPaths, &report)
         } else {
             let c = try index.clusters(keep: options.keep, select: options.select) { docs in
-                // Second read: shingle sets for the documents of ambiguous pairs only (by valid-record ordinal).
-                var slot: [Int: Int] = [:]
-                for (k, d) in docs.enumerated() { slot[d] = k }
+                // Second read: shingle sets for the documents of ambiguous pairs only, found by (input, line).
+                var slot: [String: [Int: Int]] = [:]
+                for (k, d) in docs.enumerated() { slot[locations[d].0, default: [:]][locations[d].1] = k }
                 return try exactShingleSets(paths: readPaths, slots: docs.count, textField: options.textField,
-                                            ngram: options.ngram) { _, _, ordinal in slot[ordinal] }
+                                            ngram: options.ngram) { name, line in slot[name]?[line] }
             }
             result.removals = c.removals
             report.comparisons = c.comparisons; report.edges = c.edges

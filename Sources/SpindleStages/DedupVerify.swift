@@ -114,25 +114,42 @@ public struct ExactPairs: Sendable {
     }
 }
 
-/// The second pass of exact verification: reads `paths` again (as the first pass did, records that
-/// failed there are skipped here) and returns the shingle sets of the records `want(path, line, ordinal)`
-/// gives a slot, by slot. `ordinal` counts valid records across all paths in reading order.
+/// The second pass of exact verification: reads `paths` again and returns, by slot, the shingle sets of
+/// the records `want(name, line)` gives a slot (`name` as the first pass saw it: a spool of stdin is
+/// "-"). Only those lines are parsed; the others are skipped as raw bytes, so the pass costs little more
+/// than reading the input (measured: the full JSON parse of every record was most of hybrid's extra CPU).
+/// Throws when a wanted line is gone or no longer a record (the input changed between the reads).
 public func exactShingleSets(paths: [String], slots: Int, textField: String, ngram: Int,
-                             want: (String, Int, Int) -> Int?) throws -> [[UInt64]] {
+                             want: (String, Int) -> Int?) throws -> [[UInt64]] {
     var sets = [[UInt64]](repeating: [], count: slots)
     if slots == 0 { return sets }
     var pipe = MinHashPipeline(ngram: ngram, numPerm: 8)
     var text: [UInt8] = []
-    var ordinal = 0
-    let records = try StageInput(paths: paths, policy: .skip)
-    try records.forEach { path, line, json in
-        try StageText.requireString(json, field: textField)
-        defer { ordinal += 1 }
-        guard let s = want(path, line, ordinal) else { return }
-        try StageText.text(of: json, field: textField, into: &text)
-        sets[s] = text.withUnsafeBufferPointer { pipe.shingleSet(of: $0) }
+    var found = 0
+    for path in paths {
+        let name = StageSpool.isSpool(path) ? "-" : path
+        let reader = try LineReader(path: path == "-" ? nil : path)
+        while let line = try reader.next() {
+            let number = line.number
+            guard let s = want(name, number) else { continue }
+            do { try recordText(line.bytes, field: textField, into: &text) } catch let error as InputError {
+                throw error.at(file: reader.name, line: number)
+            }
+            sets[s] = text.withUnsafeBufferPointer { pipe.shingleSet(of: $0) }
+            found += 1
+        }
+    }
+    guard found == slots else {
+        throw InputError(.invalidValue, file: paths.joined(separator: ","), field: "verify",
+                         "\(slots - found) of the \(slots) records to verify exactly are missing on the second read (was the input changed?)")
     }
     return sets
+}
+
+/// The text field of one JSONL line, into `text`.
+private func recordText(_ bytes: UnsafeBufferPointer<UInt8>, field: String, into text: inout [UInt8]) throws {
+    let json = try JSONLine(bytes)
+    try StageText.text(of: json, field: field, into: &text)
 }
 
 extension DedupClusterReducer {
@@ -159,17 +176,12 @@ extension DedupClusterReducer {
                                  "\(lines.count) documents read from stdin by `dedup signatures` need exact verification, "
                                  + "which reads them again: run `signatures` on the files, or `clusters --verify estimate`")
             }
-            var found = 0
-            let part = try exactShingleSets(paths: [file], slots: docs.count, textField: textField, ngram: ngram) { _, line, _ in
-                guard let k = lines[line] else { return nil }
-                found += 1
-                return k
-            }
-            guard found == lines.count else {
-                throw InputError(.invalidValue, file: file, field: "verify",
-                                 "\(lines.count - found) of the \(lines.count) records the signatures name here are missing (was the file changed?)")
-            }
-            for k in lines.values { sets[k] = part[k] }
+            // Slots local to this file, so the second read can check that it found every one.
+            var local: [Int: Int] = [:]
+            var global: [Int] = []
+            for (line, k) in lines.sorted(by: { $0.key < $1.key }) { local[line] = global.count; global.append(k) }
+            let part = try exactShingleSets(paths: [file], slots: global.count, textField: textField, ngram: ngram) { _, line in local[line] }
+            for (j, k) in global.enumerated() { sets[k] = part[j] }
         }
         edgeList += ambiguous.edges(threshold: threshold, sets: sets) { Int(slot[$0]) }
         ambiguous = ExactPairs()

@@ -136,10 +136,66 @@ public struct Shingler: Sendable {
 
     public static func sortedUnique(_ a: [UInt64]) -> [UInt64] {
         var s = a
-        s.sort()
+        sortUnique(&s)
+        return s
+    }
+
+    /// Sorts shingle hashes ascending and drops repeats, in place. Hashes are uniform over 64 bits, so a
+    /// counting pass on their top bits (about one value per bucket) plus an insertion sort inside each
+    /// bucket sorts them in linear time. Measured (callgrind, hybrid near-dedup of 49 MB, 1,776 documents
+    /// shingled exactly): `Array.sort` was 237 M of the 663 M instructions exact verification added.
+    /// `sortedUniqueNaive` is its test oracle.
+    public static func sortUnique(_ s: inout [UInt64]) {
+        let n = s.count
+        if n < 2 { return }
+        var bits = 1
+        while bits < 22 && (1 << bits) < n { bits += 1 }   // ~1 value per bucket, up to 4M buckets
+        let shift = UInt64(64 - bits), buckets = 1 << bits
+        var start = [Int](repeating: 0, count: buckets + 1)
+        var out = [UInt64](repeating: 0, count: n)
+        s.withUnsafeBufferPointer { src in
+            start.withUnsafeMutableBufferPointer { st in
+                out.withUnsafeMutableBufferPointer { dst in
+                    // Bucket of x: its top `bits` bits (< buckets); every index below stays in range.
+                    for x in src { st[Int(x >> shift) &+ 1] &+= 1 }
+                    for b in 0..<buckets { st[b &+ 1] &+= st[b] }
+                    for x in src {
+                        let b = Int(x >> shift)
+                        dst[st[b]] = x
+                        st[b] &+= 1
+                    }
+                    // Buckets are now in order (bucket b ends at st[b]); an insertion sort finishes a small
+                    // one (they hold ~1 value), the library sort a large one (values sharing their top bits:
+                    // never for real hashes, but the worst case stays n log n).
+                    var lo = 0
+                    for b in 0..<buckets {
+                        let hi = st[b]
+                        if hi &- lo > 32 {
+                            var bucket = UnsafeMutableBufferPointer(rebasing: dst[lo..<hi])
+                            bucket.sort()
+                        } else if hi &- lo > 1 {
+                            for i in (lo &+ 1)..<hi {
+                                let x = dst[i]
+                                var j = i
+                                while j > lo && dst[j &- 1] > x { dst[j] = dst[j &- 1]; j &-= 1 }
+                                dst[j] = x
+                            }
+                        }
+                        lo = hi
+                    }
+                }
+            }
+        }
+        var w = 1
+        for r in 1..<n where out[r] != out[w - 1] { out[w] = out[r]; w += 1 }
+        out.removeLast(n - w)
+        s = out
+    }
+
+    /// The plain sort-and-unique `sortUnique` must equal.
+    public static func sortedUniqueNaive(_ a: [UInt64]) -> [UInt64] {
         var out: [UInt64] = []
-        out.reserveCapacity(s.count)
-        for x in s where out.last != x { out.append(x) }
+        for x in a.sorted() where out.last != x { out.append(x) }
         return out
     }
 

@@ -150,10 +150,7 @@ public struct MinHashPipeline {
         TextNormalizer.wordHashes(text, into: &words, scratch: &norm)
         shingler.shingles(words: words, into: &shingles)
         var s = shingles
-        s.sort()
-        var w = 0
-        for r in 0..<s.count where w == 0 || s[w - 1] != s[r] { s[w] = s[r]; w += 1 }
-        s.removeLast(s.count - w)
+        Shingler.sortUnique(&s)
         return s
     }
 }

@@ -158,6 +158,20 @@ import SpindleIO
         #expect(a == b && a.count == 6)
     }
 
+    /// The bucket sort of shingle sets against its naive twin: random hashes with repeats, values that
+    /// share their top bits, all-equal runs, and sizes around the bucket-count steps.
+    @Test(arguments: [0, 1, 2, 3, 17, 256, 1000, 4097, 70_000])
+    func sortUniqueMatchesNaive(count: Int) {
+        var rng = SeededRandom(seed: UInt64(count) &+ 5)
+        var random = (0..<count).map { _ in rng.next() }
+        if count > 4 { for i in stride(from: 0, to: count, by: 3) { random[i] = random[i / 2] } }   // repeats
+        let clustered = (0..<count).map { i in UInt64(0xABCD) << 48 | UInt64(i % 97) }            // one top-bits bucket
+        let equal = [UInt64](repeating: 42, count: count)
+        for input in [random, clustered, equal] {
+            #expect(Shingler.sortedUnique(input) == Shingler.sortedUniqueNaive(input))
+        }
+    }
+
     @Test(arguments: [8, 64, 128, 256])
     func simdMatchesNaive(numPerm: Int) {
         let mh = MinHasher(numPerm: numPerm, seed: 3)
