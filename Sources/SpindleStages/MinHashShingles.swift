@@ -25,15 +25,16 @@ public struct Shingler: Sendable {
         var h: UInt64 = 0xCBF2_9CE4_8422_2325
         var i = start
         let base = UnsafeRawPointer(p.baseAddress!)
-        while i + 8 <= end {
+        // Offsets stay inside start..<end: wrapping arithmetic, no overflow checks in the per-word loop.
+        while i &+ 8 <= end {
             let c = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: i, as: UInt64.self))
             h = (h ^ c) &* 0x9E37_79B1_85EB_CA87
             h = (h << 31) | (h >> 33)
-            i += 8
+            i &+= 8
         }
         var tail: UInt64 = 0, shift: UInt64 = 0
-        while i < end { tail |= UInt64(p[i]) << shift; shift += 8; i += 1 }
-        h = (h ^ tail ^ (UInt64(end - start) << 56)) &* 0xC2B2_AE3D_27D4_EB4F
+        while i < end { tail |= UInt64(p[i]) << shift; shift &+= 8; i &+= 1 }
+        h = (h ^ tail ^ (UInt64(truncatingIfNeeded: end &- start) << 56)) &* 0xC2B2_AE3D_27D4_EB4F
         return mix64(h)
     }
 
@@ -103,10 +104,10 @@ public struct Shingler: Sendable {
                 for k in 0..<n { h = h &* Shingler.poly &+ w[k] }
                 dst[0] = mix64(h ^ UInt64(n))
                 var i = n
-                while i < m {
-                    h = (h &- w[i - n] &* pp) &* Shingler.poly &+ w[i]
-                    dst[i - n + 1] = mix64(h ^ UInt64(n))
-                    i += 1
+                while i < m {   // n <= i < m: wrapping offsets
+                    h = (h &- w[i &- n] &* pp) &* Shingler.poly &+ w[i]
+                    dst[i &- n &+ 1] = mix64(h ^ UInt64(n))
+                    i &+= 1
                 }
             }
             count = m - n + 1
