@@ -6,14 +6,8 @@ import Testing
 import SpindleTestSupport
 
 @Suite(.requires(.spindleBinary), .serialized) struct KillDuringSaveTests {
-    static let config = """
-    {"model": {"dim": 64, "n_layers": 2, "n_heads": 4, "n_kv_heads": 2, "hidden_dim": 172, "vocab_size": 4000,
-               "max_seq_len": 64, "norm_eps": 1e-5, "rope_theta": 10000.0, "tie_embeddings": false},
-     "training": {"seq_len": 64, "batch_size": 2, "grad_accum": 1, "steps": 8, "lr": 3e-3, "warmup_steps": 2,
-                  "min_lr_ratio": 0.1, "weight_decay": 0.1, "beta1": 0.9, "beta2": 0.95, "eps": 1e-5, "grad_clip": 1.0,
-                  "seed": 5, "threads": 1, "log_every": 1},
-     "eval": {"every": 0, "batches": 1}, "data": {"format": "ids"}, "output": {"dir": "unused", "checkpoint_every": 1}}
-    """
+    static let config = TinyTrainConfig(dim: 64, layers: 2, heads: 4, kvHeads: 2, hidden: 172, vocab: 4000,
+                                        steps: 8, checkpointEvery: 1).json
 
     static func ids() -> String {
         var s = "", x: UInt64 = 12345

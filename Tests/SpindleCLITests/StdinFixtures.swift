@@ -72,14 +72,7 @@ struct StdinFixtures {
     }
 
     /// A two-step pretraining run on the small tokenizer's ids: a real checkpoint for `score`.
-    static let checkpointConfig = """
-    {"model": {"dim": 32, "n_layers": 1, "n_heads": 2, "n_kv_heads": 2, "hidden_dim": 64, "vocab_size": 600,
-               "max_seq_len": 32, "norm_eps": 1e-5, "rope_theta": 10000.0, "tie_embeddings": false},
-     "training": {"seq_len": 32, "batch_size": 2, "grad_accum": 1, "steps": 2, "lr": 3e-3, "warmup_steps": 1,
-                  "min_lr_ratio": 0.1, "weight_decay": 0.1, "beta1": 0.9, "beta2": 0.95, "eps": 1e-5, "grad_clip": 1.0,
-                  "seed": 5, "threads": 1, "log_every": 1},
-     "eval": {"every": 0, "batches": 1}, "data": {"format": "ids"}, "output": {"dir": "unused", "checkpoint_every": 2}}
-    """
+    static let checkpointConfig = TinyTrainConfig(vocab: 600, seqLen: 32, steps: 2, warmup: 1, checkpointEvery: 2).json
 
     /// `dedup signatures ARGS | sort | dedup clusters` into the fixture `list`.
     func removals(signaturesArgs: [String], stdin: Data?, to list: String) throws {

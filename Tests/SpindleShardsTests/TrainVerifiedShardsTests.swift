@@ -9,14 +9,7 @@ import SpindleTestSupport
 
 @Suite("Training reads verified shards", .requires(.spindleBinary))
 struct TrainVerifiedShardsTests {
-    static let config = """
-    {"model": {"dim": 32, "n_layers": 1, "n_heads": 2, "n_kv_heads": 2, "hidden_dim": 64, "vocab_size": 300,
-               "max_seq_len": 64, "norm_eps": 1e-5, "rope_theta": 10000.0, "tie_embeddings": false},
-     "training": {"seq_len": 64, "batch_size": 2, "grad_accum": 1, "steps": 24, "lr": 3e-3, "warmup_steps": 2,
-                  "min_lr_ratio": 0.1, "weight_decay": 0.1, "beta1": 0.9, "beta2": 0.95, "eps": 1e-5, "grad_clip": 1.0,
-                  "seed": 5, "threads": 1, "log_every": 1},
-     "eval": {"every": 0, "batches": 1}, "data": {"format": "ids"}, "output": {"dir": "unused", "checkpoint_every": 0}}
-    """
+    static let config = TinyTrainConfig(steps: 24).json
 
     /// Pretrain shards of the fake byte tokenizer: ~40 rows of 64 tokens in several shard files.
     func packShards(_ dir: String) throws {

@@ -2,24 +2,8 @@ import Testing
 @testable import SpindleStages
 
 /// Each type: sentences with exactly one positive (the expected span text), and look-alikes with none.
-@Suite struct PIIDetectorTests {
+@Suite struct PIIDetectorTests: PIIProbe {
     let scanner = PIIScanner()
-
-    func spans(_ s: String) -> [(PIIType, String)] {
-        let bytes = Array(s.utf8)
-        return scanner.scan(s).map { ($0.type, String(decoding: bytes[$0.byteStart..<$0.byteEnd], as: UTF8.self)) }
-    }
-
-    func expectOne(_ text: String, _ type: PIIType, _ match: String, sourceLocation: SourceLocation = #_sourceLocation) {
-        let got = spans(text)
-        #expect(got.count == 1 && got.first?.0 == type && got.first?.1 == match,
-                "\(text.debugDescription): got \(got)", sourceLocation: sourceLocation)
-    }
-
-    func expectNone(_ text: String, sourceLocation: SourceLocation = #_sourceLocation) {
-        let got = spans(text)
-        #expect(got.isEmpty, "\(text.debugDescription): got \(got)", sourceLocation: sourceLocation)
-    }
 
     @Test(arguments: [
         ("Write to jane.doe+news@example.co.uk today.", "jane.doe+news@example.co.uk"),

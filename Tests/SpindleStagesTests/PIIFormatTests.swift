@@ -4,23 +4,8 @@ import Testing
 /// The formats of issue 13: national and international phone numbers of the 24 plans, SSNs with and
 /// without separators, and every look-alike class (versions, OIDs, sections, dates, coordinates, prices,
 /// serial/order numbers, ISBNs, UUIDs, hashes, Luhn-invalid runs, ids in code) that must stay untouched.
-@Suite struct PIIFormatTests {
+@Suite struct PIIFormatTests: PIIProbe {
     let scanner = PIIScanner()
-
-    func spans(_ s: String) -> [(PIIType, String)] {
-        let bytes = Array(s.utf8)
-        return scanner.scan(s).map { ($0.type, String(decoding: bytes[$0.byteStart..<$0.byteEnd], as: UTF8.self)) }
-    }
-
-    func expectOne(_ text: String, _ type: PIIType, _ match: String, sourceLocation: SourceLocation = #_sourceLocation) {
-        let got = spans(text)
-        #expect(got.count == 1 && got.first?.0 == type && got.first?.1 == match, "\(text.debugDescription): got \(got)", sourceLocation: sourceLocation)
-    }
-
-    func expectNone(_ text: String, sourceLocation: SourceLocation = #_sourceLocation) {
-        let got = spans(text)
-        #expect(got.isEmpty, "\(text.debugDescription): got \(got)", sourceLocation: sourceLocation)
-    }
 
     /// Distinctive shapes: accepted with no context word (trunk prefix and usual grouping, parenthesised
     /// area code, "+CC", "00CC").
