@@ -137,12 +137,12 @@ public final class ContinuationScorer {
         return a
     }
 
-    /// log softmax(row)[target], and whether target is the first argmax (torch's `argmax`).
+    /// log softmax(row)[target], and whether target is the first argmax (torch's `argmax`): the
+    /// max and the sum are the cross-entropy kernels; only a target at the max scans for an earlier tie.
     func logProb(_ row: UnsafeMutablePointer<Float>, target: Int32) -> (Float, Bool) {
-        let vocab = model.config.vocabSize
-        var best = 0
-        for i in 1..<vocab where row[i] > row[best] { best = i }
-        let mx = row[best]
-        return (row[Int(target)] - mx - logf(sumExp(row, vocab, shift: mx)), best == Int(target))
+        let vocab = model.config.vocabSize, t = Int(target)
+        let mx = maxOf(row, vocab)
+        let greedy = row[t] == mx && !(0..<t).contains { row[$0] == mx }
+        return (row[t] - mx - logf(sumExp(row, vocab, shift: mx)), greedy)
     }
 }

@@ -1,0 +1,121 @@
+// Cross-check with lm-evaluation-harness 0.4.x's `hf` backend (setup: `.ci/python-env`, which installs
+// lm-eval and accelerate into the peers' venv; or `pip install "lm-eval==0.4.*" accelerate torch
+// transformers sentencepiece` and SPINDLE_PYTHON pointing at that interpreter). lm_eval_crosscheck.py
+// writes a tiny random HF Llama (Llama 2 vocabulary, context 256), the rows and custom task YAMLs
+// (`dataset_path: json`), and runs the harness with --log_samples; here Spindle scores the same rows.
+// Asserted: the same prompts, per-request log-likelihoods within 1e-4 (or, for |ll| above ~800, two
+// float32 ulps of it: the harness returns `float(logits.sum())` of a float32 tensor, so its own value
+// is only that fine), identical acc and acc_norm, and the same rolling-window perplexities.
+import Foundation
+import Testing
+import SpindleIO
+import SpindleTokenizer
+@testable import SpindleEval
+@testable import SpindleTrainer
+import SpindleTestSupport
+
+extension Requirement {
+    static var lmEval: Requirement {
+        let all = [Requirement.python("lm_eval", "accelerate", "torch", "transformers", "sentencepiece"), .llama2Tokenizer,
+                   .sharedData("eval/arc_easy.jsonl.gz"), .sharedData("eval/hellaswag.jsonl.gz"), .sharedData("eval/piqa.jsonl.gz"),
+                   .sharedData("eval/boolq.jsonl.gz"), .sharedData("eval/mmlu_dev.jsonl.gz"), .sharedData("pretrain/en/wikitext-2/valid.txt")]
+        let missing = all.filter { !$0.isMet }
+        return Requirement(missing.isEmpty, missing.map(\.reason).joined(separator: "; "))
+    }
+}
+
+struct CrossCheckFailure: Error, CustomStringConvertible { var message: String; var description: String { message } }
+
+struct HarnessRecord: Decodable {
+    var acc: Double?
+    var acc_norm: Double?
+    var lls: [[Double]]
+    var contexts: [String]
+}
+
+struct HarnessPPL: Decodable {
+    var lls: [Double]
+    var word_perplexity: Double, byte_perplexity: Double, bits_per_byte: Double
+}
+
+@Suite(.requires(.lmEval), .serialized)
+struct EvalCrossCheckTests {
+    static let work: Result<String, Error> = Result {
+        let dir = TempDir("lmevalx").path
+        let r = try Python.run([TestPaths.package("Tests/SpindleEvalTests/lm_eval_crosscheck.py"), dir,
+                                SharedData.path("tokenizers/llama2/tokenizer.model"), SharedData.path("eval"),
+                                SharedData.path("pretrain/en/wikitext-2/valid.txt")])
+        guard r.status == 0 else { throw CrossCheckFailure(message: "lm_eval_crosscheck.py exited \(r.status): \(r.stderr.suffix(3000))") }
+        return dir
+    }
+
+    func setup() throws -> (String, LMEvaluator) {
+        let dir = try Self.work.get()
+        let model = try Checkpoint.load(dir + "/model")
+        let tok = try SentencePieceModel(contentsOf: SharedData.path("tokenizers/llama2/tokenizer.model"))
+        return (dir, try LMEvaluator(model: model, tokenizer: tok, rows: 8))
+    }
+
+    /// Compares one (sub)task; returns the max |Δ ll| and the request count.
+    func compare(_ name: String, _ o: TaskOutcome, subtask: String?, harness: HarnessRecord) -> (Double, Int) {
+        let idx = o.docs.indices.filter { subtask == nil || o.docs[$0].subtask == subtask }
+        #expect(idx.count == harness.lls.count, "\(name): \(idx.count) documents, the harness \(harness.lls.count)")
+        var worst = 0.0, worstRel = 0.0, n = 0
+        for (k, i) in idx.enumerated() where k < harness.lls.count {
+            #expect(o.requests[i][0].context == harness.contexts[k], "\(name) doc \(k): prompts differ")
+            for (a, b) in zip(o.docs[i].logLikelihoods, harness.lls[k]) {
+                let d = abs(a - b)
+                #expect(d <= max(1e-4, 2 * Double(Float(b).ulp)), "\(name) doc \(k): ll \(a), the harness \(b)")
+                worst = max(worst, d); worstRel = max(worstRel, d / abs(b)); n += 1
+            }
+        }
+        let acc = o.metric("acc", subtask: subtask).value
+        #expect(acc == harness.acc, "\(name): acc \(acc), the harness \(harness.acc ?? .nan)")
+        if let h = harness.acc_norm {
+            let accNorm = o.metric("acc_norm", subtask: subtask).value
+            #expect(accNorm == h, "\(name): acc_norm \(accNorm), the harness \(h)")
+        }
+        print("lm-eval cross-check \(name): acc \(acc) acc_norm \(harness.acc_norm.map { "\($0)" } ?? "-") · max |Δ ll| \(worst) (relative \(worstRel)) over \(n) requests")
+        return (worst, n)
+    }
+
+    func harness<T: Decodable>(_ dir: String, _ name: String) throws -> T {
+        try JSONDecoder().decode(T.self, from: Data(contentsOf: URL(fileURLWithPath: "\(dir)/harness/\(name).json")))
+    }
+
+    @Test(arguments: ["arc_easy", "hellaswag", "piqa", "boolq"])
+    func zeroShotTask(_ name: String) throws {
+        let (dir, ev) = try setup()
+        let task = HarnessTask.named(name)!
+        let docs = try EvalRows.documents("\(dir)/data/\(name).jsonl", task: task)
+        let o = try ev.run(task: task, docs: docs, shots: docs.map { _ in [] })
+        let (_, n) = compare(name, o, subtask: nil, harness: try harness(dir, name))
+        #expect(n >= 40)
+    }
+
+    @Test func mmluFiveShot() throws {
+        let (dir, ev) = try setup()
+        let task = HarnessTask.mmlu
+        let docs = try EvalRows.documents("\(dir)/data/mmlu.jsonl", task: task)
+        let pool = try EvalRows.documents("\(dir)/data/mmlu_dev.jsonl", task: task)
+        let o = try ev.run(task: task, docs: docs, shots: try fewShotExemplars(task: task, docs: docs, pool: pool, shots: 5))
+        #expect(o.subtasks.count == 3)
+        for s in o.subtasks { _ = compare(s, o, subtask: s, harness: try harness(dir, s)) }
+        // The four choices share their (truncated) 5-shot context: one forward per question, no steps.
+        #expect(o.scorerForwards == docs.count && o.scorerSteps == 0)
+    }
+
+    @Test func wikitextPerplexity() throws {
+        let (dir, ev) = try setup()
+        let h: HarnessPPL = try harness(dir, "wikitext")
+        let pages = try EvalRows.read("\(dir)/data/wikitext.jsonl").map { $0.value["page"]!.stringValue! }
+        let o = try RollingPerplexity.run(pages.map { (wikitextDetokenize($0), $0) }, encoder: ev.encoder, scorer: ev.scorer)
+        #expect(o.logLikelihoods.count == h.lls.count)
+        let worst = zip(o.logLikelihoods, h.lls).map { abs($0 - $1) }.max() ?? .infinity
+        #expect(worst <= 1e-4 * Double(o.windows), "max |Δ ll| per document \(worst) over \(o.windows) windows")
+        for (got, want, m) in [(o.wordPerplexity, h.word_perplexity, "word"), (o.bytePerplexity, h.byte_perplexity, "byte"), (o.bitsPerByte, h.bits_per_byte, "bpb")] {
+            #expect(abs(got - want) <= 1e-6 * want, "\(m): \(got) vs the harness \(want)")
+        }
+        print("lm-eval cross-check wikitext: word_perplexity \(o.wordPerplexity) vs \(h.word_perplexity), bits_per_byte \(o.bitsPerByte) vs \(h.bits_per_byte); max |Δ ll| per doc \(worst), \(o.windows) windows, \(o.tokens) tokens")
+    }
+}

@@ -1,0 +1,123 @@
+#!/usr/bin/env python3
+"""lm-evaluation-harness 0.4.x (hf backend) on a tiny random Hugging Face Llama, for EvalCrossCheckTests.
+
+usage: lm_eval_crosscheck.py WORKDIR TOKENIZER_MODEL SHARED_EVAL_DIR WIKITEXT_VALID
+
+Writes WORKDIR/model (config.json + model.safetensors, fp32, seed 0, vocab of TOKENIZER_MODEL,
+max_position_embeddings 256 so long prompts are left-truncated and documents span several windows),
+WORKDIR/data/TASK.jsonl (the rows both sides read), one custom task YAML per task pointing lm-eval at
+them (`dataset_path: json` + `data_files`, everything else `include`d from the harness's own YAML),
+and WORKDIR/harness/TASK.json: {"acc", "acc_norm", "lls": [[ll per choice] per doc]} from lm-eval's
+results and logged samples; for wikitext {"lls": [per doc], "word_perplexity", "byte_perplexity",
+"bits_per_byte"}.
+
+Tokens: lm-eval's HFLM calls the HF tokenizer's encode (with its default add_special_tokens, so a Llama
+tokenizer adds BOS); here that call is SentencePiece itself (the .model Spindle reads) plus BOS, so the
+comparison is of prompts, request splitting, truncation, windows, scoring and metrics; that Spindle's
+encoder equals SentencePiece is the tokenizer parity tests' job.
+"""
+import gzip, json, os, re, sys
+import torch, sentencepiece as spm
+import transformers
+from transformers import LlamaConfig, LlamaForCausalLM
+
+work, tok_path, eval_dir, wiki = sys.argv[1:5]
+LM_EVAL = os.path.dirname(__import__("lm_eval").__file__) + "/tasks"
+sp = spm.SentencePieceProcessor(model_file=tok_path)
+
+# --- model -------------------------------------------------------------------------------------
+torch.manual_seed(0)
+cfg = LlamaConfig(vocab_size=sp.get_piece_size(), hidden_size=64, intermediate_size=172, num_hidden_layers=2,
+                  num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=256, rms_norm_eps=1e-5,
+                  tie_word_embeddings=False, initializer_range=0.2, bos_token_id=sp.bos_id(), eos_token_id=sp.eos_id())
+model = LlamaForCausalLM(cfg).float().eval()
+model.save_pretrained(work + "/model", safe_serialization=True)
+
+# --- data: the rows both sides read ------------------------------------------------------------
+os.makedirs(work + "/data", exist_ok=True)
+os.makedirs(work + "/tasks", exist_ok=True)
+os.makedirs(work + "/harness", exist_ok=True)
+
+def rows(name, n):
+    with gzip.open(f"{eval_dir}/{name}.jsonl.gz", "rt", encoding="utf-8") as f:
+        return [json.loads(l) for _, l in zip(range(n), f)]
+
+def write(path, rs):
+    with open(path, "w", encoding="utf-8") as f:
+        for r in rs:
+            f.write(json.dumps(r, ensure_ascii=False) + "\n")
+
+def yaml(task, include, files, extra=""):
+    files_yaml = "".join(f"    {k}: {v}\n" for k, v in files.items())
+    with open(f"{work}/tasks/x_{task}.yaml", "w") as f:
+        f.write(f"include: {include}\ntask: x_{task}\ntag: []\ndataset_path: json\ndataset_name: null\n"
+                f"dataset_kwargs:\n  data_files:\n{files_yaml}{extra}")
+
+tasks = {}
+for name, n, inc in [("arc_easy", 40, "arc/arc_easy.yaml"), ("hellaswag", 30, "hellaswag/hellaswag.yaml"),
+                     ("piqa", 40, "piqa/piqa.yaml")]:
+    write(f"{work}/data/{name}.jsonl", rows(name, n))
+    yaml(name, f"{LM_EVAL}/{inc}", {"validation": f"{work}/data/{name}.jsonl"},
+         "training_split: null\nvalidation_split: validation\ntest_split: null\n")
+    tasks[name] = 0
+# BoolQ as SuperGLUE has it: label 0/1 (google/boolq's answer true/false).
+write(f"{work}/data/boolq.jsonl", [dict(r, label=int(r["answer"])) for r in rows("boolq", 20)])
+yaml("boolq", f"{LM_EVAL}/super_glue/boolq/default.yaml", {"validation": f"{work}/data/boolq.jsonl"},
+     "training_split: null\nvalidation_split: validation\ntest_split: null\n")
+tasks["boolq"] = 0
+# MMLU, three subjects, 5-shot from dev (first_n): the dev rows serve as test rows too.
+dev = rows("mmlu_dev", 10**6)
+subjects = ["abstract_algebra", "anatomy", "high_school_biology"]
+write(f"{work}/data/mmlu.jsonl", [r for r in dev if r["subject"] in subjects])
+write(f"{work}/data/mmlu_dev.jsonl", dev)
+for s in subjects:
+    write(f"{work}/data/mmlu_{s}.jsonl", [r for r in dev if r["subject"] == s])
+    yaml(f"mmlu_{s}", f"{LM_EVAL}/mmlu/default/mmlu_{s}.yaml",
+         {"test": f"{work}/data/mmlu_{s}.jsonl", "dev": f"{work}/data/mmlu_{s}.jsonl"})
+    tasks[f"mmlu_{s}"] = 5
+# WikiText-like documents: the first articles of WikiText-2's valid split (" = Title = " starts one).
+docs, cur = [], []
+for line in open(wiki, encoding="utf-8"):
+    if re.match(r"^ = [^=].* = $", line) and cur:
+        docs.append("".join(cur)); cur = []
+        if len(docs) == 3: break
+    cur.append(line)
+write(f"{work}/data/wikitext.jsonl", [{"page": d} for d in docs])
+yaml("wikitext", f"{LM_EVAL}/wikitext/wikitext.yaml", {"test": f"{work}/data/wikitext.jsonl"},
+     "training_split: null\nvalidation_split: null\ntest_split: test\n")
+
+# --- the harness --------------------------------------------------------------------------------
+import lm_eval
+from lm_eval.models.huggingface import HFLM
+from lm_eval.tasks import TaskManager
+
+
+class SentencePieceHFLM(HFLM):
+    """HFLM whose tokenizer encode is SentencePiece's (+ BOS, a Llama tokenizer's default)."""
+    def tok_encode(self, string, add_special_tokens=None, left_truncate_len=None, **kwargs):
+        ids = sp.encode(string)
+        if add_special_tokens is None or add_special_tokens:
+            ids = [sp.bos_id()] + ids
+        return ids[-left_truncate_len:] if left_truncate_len else ids
+
+
+tokenizer = transformers.PreTrainedTokenizerFast(tokenizer_object=__import__("tokenizers").Tokenizer(
+    __import__("tokenizers").models.WordLevel({"<unk>": 0, "<s>": 1, "</s>": 2}, unk_token="<unk>")),
+    bos_token="<s>", eos_token="</s>", unk_token="<unk>")
+lm = SentencePieceHFLM(pretrained=model, tokenizer=tokenizer, batch_size=8, device="cpu")
+assert lm.max_length == 256 and lm.prefix_token_id == sp.bos_id()
+tm = TaskManager(include_path=work + "/tasks")
+for task, shots in list(tasks.items()) + [("wikitext", 0)]:
+    out = lm_eval.simple_evaluate(model=lm, tasks=[f"x_{task}"], num_fewshot=shots, task_manager=tm,
+                                  log_samples=True, bootstrap_iters=0)
+    res = out["results"][f"x_{task}"]
+    samples = sorted(out["samples"][f"x_{task}"], key=lambda s: s["doc_id"])
+    if task == "wikitext":
+        rec = {"lls": [s["resps"][0][0] for s in samples],
+               **{m: res[f"{m},none"] for m in ["word_perplexity", "byte_perplexity", "bits_per_byte"]}}
+    else:
+        rec = {"acc": res["acc,none"], "acc_stderr": res["acc_stderr,none"], "acc_norm": res.get("acc_norm,none"),
+               "lls": [[r[0][0] for r in s["resps"]] for s in samples],
+               "contexts": [s["arguments"][0][0] for s in samples]}
+    json.dump(rec, open(f"{work}/harness/{task}.json", "w"))
+print("ok")
