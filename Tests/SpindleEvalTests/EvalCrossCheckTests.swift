@@ -1,7 +1,8 @@
 // Cross-check with lm-evaluation-harness 0.4.x's `hf` backend (setup: `.ci/python-env`, which installs
 // lm-eval and accelerate into the peers' venv; or `pip install "lm-eval==0.4.*" accelerate torch
 // transformers sentencepiece` and SPINDLE_PYTHON pointing at that interpreter). lm_eval_crosscheck.py
-// writes a tiny random HF Llama (Llama 2 vocabulary, context 256), the rows and custom task YAMLs
+// trains a 1024-piece BPE (Llama 2's SentencePiece
+// settings), writes a tiny random HF Llama (context 256), the rows and custom task YAMLs
 // (`dataset_path: json`), and runs the harness with --log_samples; here Spindle scores the same rows.
 // Asserted: the same prompts, per-request log-likelihoods within 1e-4 (or, for |ll| above ~800, two
 // float32 ulps of it: the harness returns `float(logits.sum())` of a float32 tensor, so its own value
@@ -16,7 +17,7 @@ import SpindleTestSupport
 
 extension Requirement {
     static var lmEval: Requirement {
-        let all = [Requirement.python("lm_eval", "accelerate", "torch", "transformers", "sentencepiece"), .llama2Tokenizer,
+        let all = [Requirement.python("lm_eval", "accelerate", "torch", "transformers", "sentencepiece"),
                    .sharedData("eval/arc_easy.jsonl.gz"), .sharedData("eval/hellaswag.jsonl.gz"), .sharedData("eval/piqa.jsonl.gz"),
                    .sharedData("eval/boolq.jsonl.gz"), .sharedData("eval/mmlu_dev.jsonl.gz"), .sharedData("pretrain/en/wikitext-2/valid.txt")]
         let missing = all.filter { !$0.isMet }
@@ -42,8 +43,7 @@ struct HarnessPPL: Decodable {
 struct EvalCrossCheckTests {
     static let work: Result<String, Error> = Result {
         let dir = TempDir("lmevalx").path
-        let r = try Python.run([TestPaths.package("Tests/SpindleEvalTests/lm_eval_crosscheck.py"), dir,
-                                SharedData.path("tokenizers/llama2/tokenizer.model"), SharedData.path("eval"),
+        let r = try Python.run([TestPaths.package("Tests/SpindleEvalTests/lm_eval_crosscheck.py"), dir, SharedData.path("eval"),
                                 SharedData.path("pretrain/en/wikitext-2/valid.txt")])
         guard r.status == 0 else { throw CrossCheckFailure(message: "lm_eval_crosscheck.py exited \(r.status): \(r.stderr.suffix(3000))") }
         return dir
@@ -52,7 +52,7 @@ struct EvalCrossCheckTests {
     func setup() throws -> (String, LMEvaluator) {
         let dir = try Self.work.get()
         let model = try Checkpoint.load(dir + "/model")
-        let tok = try SentencePieceModel(contentsOf: SharedData.path("tokenizers/llama2/tokenizer.model"))
+        let tok = try SentencePieceModel(contentsOf: dir + "/tokenizer.model")
         return (dir, try LMEvaluator(model: model, tokenizer: tok, rows: 8))
     }
 

@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """lm-evaluation-harness 0.4.x (hf backend) on a tiny random Hugging Face Llama, for EvalCrossCheckTests.
 
-usage: lm_eval_crosscheck.py WORKDIR TOKENIZER_MODEL SHARED_EVAL_DIR WIKITEXT_VALID
+usage: lm_eval_crosscheck.py WORKDIR SHARED_EVAL_DIR WIKITEXT_VALID
 
-Writes WORKDIR/model (config.json + model.safetensors, fp32, seed 0, vocab of TOKENIZER_MODEL,
-max_position_embeddings 256 so long prompts are left-truncated and documents span several windows),
+Writes WORKDIR/tokenizer.model (a 1024-piece SentencePiece BPE with Llama 2's trainer settings, trained
+on WIKITEXT_VALID: a small vocabulary keeps the debug-build test fast), WORKDIR/model (config.json +
+model.safetensors, fp32, seed 0, max_position_embeddings 256 so long prompts are left-truncated and
+documents span several windows),
 WORKDIR/data/TASK.jsonl (the rows both sides read), one custom task YAML per task pointing lm-eval at
 them (`dataset_path: json` + `data_files`, everything else `include`d from the harness's own YAML),
 and WORKDIR/harness/TASK.json: {"acc", "acc_norm", "lls": [[ll per choice] per doc]} from lm-eval's
@@ -21,8 +23,17 @@ import torch, sentencepiece as spm
 import transformers
 from transformers import LlamaConfig, LlamaForCausalLM
 
-work, tok_path, eval_dir, wiki = sys.argv[1:5]
+work, eval_dir, wiki = sys.argv[1:4]
 LM_EVAL = os.path.dirname(__import__("lm_eval").__file__) + "/tasks"
+tok_path = work + "/tokenizer.model"
+spm.SentencePieceTrainer.train(
+    input=wiki, model_prefix=work + "/tokenizer", model_type="bpe", vocab_size=1024, character_coverage=0.99995,
+    input_sentence_size=0, shuffle_input_sentence=False, max_sentence_length=4192, max_sentencepiece_length=16,
+    num_threads=1, split_by_unicode_script=True, split_by_whitespace=True, split_by_number=True, split_digits=True,
+    treat_whitespace_as_suffix=False, allow_whitespace_only_pieces=True, byte_fallback=True,
+    vocabulary_output_piece_score=True, hard_vocab_limit=True, normalization_rule_name="identity",
+    add_dummy_prefix=True, remove_extra_whitespaces=False, unk_id=0, bos_id=1, eos_id=2, pad_id=-1,
+    unk_surface=" \u2047 ", minloglevel=2)
 sp = spm.SentencePieceProcessor(model_file=tok_path)
 
 # --- model -------------------------------------------------------------------------------------
@@ -79,7 +90,9 @@ for s in subjects:
 docs, cur = [], []
 for line in open(wiki, encoding="utf-8"):
     if re.match(r"^ = [^=].* = $", line) and cur:
-        docs.append("".join(cur)); cur = []
+        if "".join(cur).strip():
+            docs.append("".join(cur))
+        cur = []
         if len(docs) == 3: break
     cur.append(line)
 write(f"{work}/data/wikitext.jsonl", [{"page": d} for d in docs])
