@@ -76,6 +76,46 @@ write(f"{work}/data/boolq.jsonl", [dict(r, label=int(r["answer"])) for r in rows
 yaml("boolq", f"{LM_EVAL}/super_glue/boolq/default.yaml", {"validation": f"{work}/data/boolq.jsonl"},
      "training_split: null\nvalidation_split: validation\ntest_split: null\n")
 tasks["boolq"] = 0
+# Tasks without data in ../shared: rows written here in each Hugging Face dataset's layout, with the
+# edge cases their templates meet (numeric ARC labels, a stem ending in spaces, an empty or padded
+# support, string SIQA labels, non-ASCII text).
+handwritten = {
+    "arc_challenge": ("arc/arc_challenge.yaml", [
+        {"id": "a1", "question": "Which gas do plants take in?", "choices": {"text": ["oxygen", "carbon dioxide", "helium", "neon"], "label": ["1", "2", "3", "4"]}, "answerKey": "2"},
+        {"id": "a2", "question": "What melts ice fastest?", "choices": {"text": ["salt", "sand", "sawdust"], "label": ["A", "B", "C"]}, "answerKey": "A"},
+        {"id": "a3", "question": "Café owners measure temperature in °C with a", "choices": {"text": ["thermometer", "barometer", "ruler", "scale"], "label": ["A", "B", "C", "D"]}, "answerKey": "A"},
+        {"id": "a4", "question": "Sound travels fastest through", "choices": {"text": ["air", "water", "steel", "a vacuum"], "label": ["A", "B", "C", "D"]}, "answerKey": "C"}]),
+    "openbookqa": ("openbookqa/openbookqa.yaml", [
+        {"id": "o1", "question_stem": "The sun is responsible for  ", "choices": {"text": ["puppies learning new tricks", "plants sprouting, blooming and wilting", "children growing up", "flowers wilting in a vase"], "label": ["A", "B", "C", "D"]}, "answerKey": "B"},
+        {"id": "o2", "question_stem": "When standing miles away from Mount Rushmore", "choices": {"text": ["the mountains seem very close", "the mountains are boring", "the mountains look the same as from up close", "the mountains seem smaller than in photographs"], "label": ["A", "B", "C", "D"]}, "answerKey": " D"},
+        {"id": "o3", "question_stem": "A magnet will stick to", "choices": {"text": ["a plastic cup", "an iron nail", "a glass jar", "a wooden spoon"], "label": ["A", "B", "C", "D"]}, "answerKey": "B"},
+        {"id": "o4", "question_stem": "Which is a renewable resource?", "choices": {"text": ["coal", "oil", "wind", "natural gas"], "label": ["A", "B", "C", "D"]}, "answerKey": "C"}]),
+    "sciq": ("sciq/sciq.yaml", [
+        {"question": "What type of organism is commonly used in preparation of foods such as cheese and yogurt?", "distractor3": "viruses", "distractor1": "protozoa", "distractor2": "gymnosperms", "correct_answer": "mesophilic organisms", "support": "\n Mesophiles grow best in moderate temperature, typically between 25°C and 40°C."},
+        {"question": "What is the least dangerous radioactive decay?", "distractor3": "zeta decay", "distractor1": "beta decay", "distractor2": "gamma decay", "correct_answer": "alpha decay", "support": ""},
+        {"question": "Kilauea in Hawaii is the world's most continuously active what?", "distractor3": "mountain", "distractor1": "river", "distractor2": "lake", "correct_answer": "volcano", "support": "Example: Kilauea."},
+        {"question": "What do plants use to make food?", "distractor3": "soil", "distractor1": "rocks", "distractor2": "wind", "correct_answer": "sunlight", "support": "  Plants photosynthesize. "}]),
+    "copa": ("super_glue/copa/default.yaml", [
+        {"premise": "My body cast a shadow over the grass.", "choice1": "The sun was rising.", "choice2": "The grass was cut.", "question": "cause", "idx": 0, "label": 0},
+        {"premise": "The woman tolerated her friend's difficult behavior.", "choice1": "The woman knew her friend was going through a hard time.", "choice2": "The woman felt that her friend took advantage of her kindness.", "question": "cause", "idx": 1, "label": 0},
+        {"premise": "The women met for coffee.", "choice1": "The cafe reopened in a new location.", "choice2": "They wanted to catch up with each other.", "question": "cause", "idx": 2, "label": 1},
+        {"premise": "The runner wore shorts. ", "choice1": "The forecast predicted high temperatures.", "choice2": "She planned to run along the beach.", "question": "effect", "idx": 3, "label": 0}]),
+    "social_iqa": ("siqa/siqa.yaml", [
+        {"context": "Tracy didn't go home that evening and resisted Riley's attacks.", "question": "What does Tracy need to do before this?", "answerA": "make a new plan", "answerB": "Go home and see Riley", "answerC": "Find somewhere to go", "label": "3"},
+        {"context": "Sydney walked past a homeless woman asking for change but did not have any money they could give to her.", "question": "How would you describe Sydney?", "answerA": "sympathetic", "answerB": "like a person who was unable to help", "answerC": "incredulous", "label": "1"},
+        {"context": "Sasha protected the patients' rights by making new laws regarding cancer drug trials.", "question": "What will patients want to do next?", "answerA": "write new laws", "answerB": "get petitions signed", "answerC": "live longer", "label": "3"},
+        {"context": "Jordan was in charge of taking the food on the camping trip.", "question": "How would Jordan feel afterwards?", "answerA": "horrible that he let his friends down", "answerB": "happy", "answerC": "proud", "label": "1"}]),
+    "commonsense_qa": ("commonsense_qa/default.yaml", [
+        {"id": "c1", "question": "The sanctions against the school were a punishing blow, and they seemed to what the efforts the school had made to change? ", "question_concept": "punishing", "choices": {"label": ["A", "B", "C", "D", "E"], "text": ["ignore", "enforce", "authoritarian", "yell at", "avoid"]}, "answerKey": "A"},
+        {"id": "c2", "question": "Sammy wanted to go to where the people were.  Where might he go?", "question_concept": "people", "choices": {"label": ["A", "B", "C", "D", "E"], "text": ["race track", "populated areas", "the desert", "apartment", "roadblock"]}, "answerKey": "B"},
+        {"id": "c3", "question": "To locate a choker not located in a jewelry box or boutique where would you go?", "question_concept": "choker", "choices": {"label": ["A", "B", "C", "D", "E"], "text": ["jewelry store", "neck", "jewlery box", "jewelry box", "boutique"]}, "answerKey": "A"},
+        {"id": "c4", "question": "Google Maps and other highway and street GPS services have replaced what?", "question_concept": "highway", "choices": {"label": ["A", "B", "C", "D", "E"], "text": ["united states", "mexico", "countryside", "atlas", "oceans"]}, "answerKey": "D"}]),
+}
+for name, (inc, rs) in handwritten.items():
+    write(f"{work}/data/{name}.jsonl", rs)
+    yaml(name, f"{LM_EVAL}/{inc}", {"validation": f"{work}/data/{name}.jsonl"},
+         "training_split: null\nvalidation_split: validation\ntest_split: null\n")
+    tasks[name] = 0
 # MMLU, three subjects, 5-shot from dev (first_n): the dev rows serve as test rows too.
 dev = rows("mmlu_dev", 10**6)
 subjects = ["abstract_algebra", "anatomy", "high_school_biology"]
