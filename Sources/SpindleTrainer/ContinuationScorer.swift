@@ -39,21 +39,20 @@ public final class ContinuationScorer {
         generator = Generator(model: model, batch: max(1, rows))
     }
 
-    /// Scores spans; spans sharing a token prefix (the choices of one question) share its forward pass.
+    /// Scores spans. Consecutive spans with the same context tokens (a question's choices: the shared
+    /// prefix covers the shorter context) share its forward pass, `generator.batch` at a time.
     public func score(_ spans: [ScoredSpan]) throws -> [SpanScore] {
         for s in spans { try validate(s) }
-        var out = [SpanScore?](repeating: nil, count: spans.count)
+        var out: [SpanScore] = []
         var i = 0
         while i < spans.count {
-            let chunk = Array(i..<min(spans.count, i + generator.batch))
-            if sharedPrefix(chunk.map { spans[$0] }) == 0 {
-                for j in chunk { out[j] = scoreGroup([spans[j]])[0] }
-            } else {
-                for (j, s) in zip(chunk, scoreGroup(chunk.map { spans[$0] })) { out[j] = s }
-            }
-            i += chunk.count
+            var j = i + 1
+            while j < spans.count && j - i < generator.batch
+                    && sharedPrefix([spans[i], spans[j]]) >= min(spans[i].start, spans[j].start) { j += 1 }
+            out += scoreGroup(Array(spans[i..<j]))
+            i = j
         }
-        return out.map { $0! }
+        return out
     }
 
     func validate(_ s: ScoredSpan) throws {
@@ -81,7 +80,7 @@ public final class ContinuationScorer {
         return p
     }
 
-    /// Spans (at most `generator.batch`) with a shared prefix of at least one token.
+    /// Spans (at most `generator.batch`); one span alone is a single forward over its input.
     func scoreGroup(_ spans: [ScoredSpan]) -> [SpanScore] {
         let p = sharedPrefix(spans), vocab = model.config.vocabSize
         let a = prefill(Array(spans[0].tokens[0..<p]))
