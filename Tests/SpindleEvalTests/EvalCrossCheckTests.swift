@@ -128,4 +128,36 @@ struct EvalCrossCheckTests {
         }
         print("lm-eval cross-check wikitext: word_perplexity \(o.wordPerplexity) vs \(h.word_perplexity), bits_per_byte \(o.bitsPerByte) vs \(h.bits_per_byte); max |Δ ll| per doc \(worst), \(o.windows) windows, \(o.tokens) tokens")
     }
+
+    /// The command line end to end: `eval lm` (mmlu 5-shot, the group and its subjects) and `eval ppl`
+    /// write the harness's results layout with the harness's numbers.
+    @Test(.requires(.spindleBinary)) func commandLineWritesTheHarnessLayout() throws {
+        let dir = try Self.work.get()
+        let base = ["--checkpoint", dir + "/model", "--tokenizer", dir + "/tokenizer.model"]
+        let lm = try runProcess(SpindleBinary.path, ["eval", "lm"] + base + ["--task", "mmlu", "--data", dir + "/data/mmlu.jsonl",
+            "--fewshot-data", dir + "/data/mmlu_dev.jsonl", "--shots", "5", "--output", dir + "/mmlu.json", "--samples", dir + "/mmlu.samples.jsonl"])
+        #expect(lm.status == 0, "\(lm.stderr)")
+        let json = try JSONValue.parse(String(contentsOfFile: dir + "/mmlu.json", encoding: .utf8))
+        var sizes: [Double] = [], accs: [Double] = []
+        for s in ["abstract_algebra", "anatomy", "high_school_biology"] {
+            let h: HarnessRecord = try harness(dir, "mmlu_" + s)
+            let r = json["results"]?["mmlu_" + s]
+            #expect(r?["acc,none"]?.doubleValue == h.acc && r?["alias"]?.stringValue == " - " + s)
+            #expect(json["n-shot"]?["mmlu_" + s]?.intValue == 5 && json["configs"]?["mmlu_" + s]?["num_fewshot"]?.intValue == 5)
+            sizes.append(Double(json["n-samples"]?["mmlu_" + s]?["effective"]?.intValue ?? 0)); accs.append(h.acc ?? .nan)
+        }
+        let pooled = zip(sizes, accs).map(*).reduce(0, +) / sizes.reduce(0, +)
+        #expect(abs((json["results"]?["mmlu"]?["acc,none"]?.doubleValue ?? .nan) - pooled) < 1e-12)
+        #expect(json["chance"]?["mmlu"]?.doubleValue == 0.25)
+        let lines = try String(contentsOfFile: dir + "/mmlu.samples.jsonl", encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 15)
+        #expect(lm.stdout.contains("mmlu  5-shot  acc "))
+
+        let ppl = try runProcess(SpindleBinary.path, ["eval", "ppl"] + base + ["--data", dir + "/data/wikitext.jsonl", "--output", dir + "/ppl.json"])
+        #expect(ppl.status == 0, "\(ppl.stderr)")
+        let h: HarnessPPL = try harness(dir, "wikitext")
+        let p = try JSONValue.parse(String(contentsOfFile: dir + "/ppl.json", encoding: .utf8))
+        let wp = p["results"]?["wikitext"]?["word_perplexity,none"]?.doubleValue ?? .nan
+        #expect(abs(wp - h.word_perplexity) <= 1e-6 * h.word_perplexity, "word_perplexity \(wp) vs the harness \(h.word_perplexity)")
+    }
 }
