@@ -22,6 +22,7 @@ public enum EvalRows {
             do throws(DocError) {
                 var d = try task.render(row.value)
                 d.line = row.line
+                d.row = row.value
                 guard d.choices.indices.contains(d.gold) else {
                     throw DocError(field: "label", reason: "gold choice \(d.gold) is not one of the \(d.choices.count) choices")
                 }

@@ -69,19 +69,36 @@ public func harnessContext(_ doc: ChoiceDoc, shots: [ChoiceDoc]) -> String {
     return s + doc.text
 }
 
-/// Few-shot exemplars for each document: `first_n` takes the first K rows of the same subtask (the
-/// fewshot split differs from the test split, so the document itself is not excluded).
-public func fewShotExemplars(task: HarnessTask, docs: [ChoiceDoc], pool: [ChoiceDoc], shots: Int) throws -> [[ChoiceDoc]] {
+/// Few-shot exemplars for each document, drawn as the harness's samplers draw them, the documents
+/// taken in order. `first_n` (mmlu): the first K rows of the same subtask. `default`: one
+/// `random.Random(seed)` for the whole task, `rnd.sample(pool, K)` per document. When the pool is the
+/// evaluated split itself (`sameSplit`), the document is left out: first_n drops it from the pool,
+/// default samples K + 1 and drops it (resampling from the pool without it if that leaves fewer than K).
+public func fewShotExemplars(task: HarnessTask, docs: [ChoiceDoc], pool: [ChoiceDoc], shots: Int,
+                             seed: UInt64 = 1234, sameSplit: Bool = false) throws -> [[ChoiceDoc]] {
     guard shots > 0 else { return docs.map { _ in [] } }
-    guard task.sampler == .firstN else {
-        throw EvalError.fewShot("--shots with \(task.name) needs the harness's seeded random sampler over a training split; only first_n (mmlu) is implemented")
-    }
     var bySubtask: [String: [ChoiceDoc]] = [:]
     for p in pool { bySubtask[p.subtask ?? task.name, default: []].append(p) }
+    var rnd = PythonRandom(seed: seed)
     return try docs.map { d in
         let key = d.subtask ?? task.name
         let avail = bySubtask[key] ?? []
-        guard avail.count >= shots else { throw EvalError.fewShot("\(shots) shots asked for \(key), the few-shot data has \(avail.count) rows of it") }
-        return Array(avail.prefix(shots))
+        let without = sameSplit ? avail.filter { $0.row != d.row } : avail
+        guard without.count >= shots else {
+            throw EvalError.fewShot("\(shots) shots asked for \(key), the few-shot data has \(without.count) rows for it")
+        }
+        switch task.sampler {
+        case .firstN:
+            return Array(without.prefix(shots))
+        case .random:
+            guard sameSplit else { return rnd.sample(populationSize: avail.count, count: shots).map { avail[$0] } }
+            if avail.count >= shots + 1 {
+                let picked = rnd.sample(populationSize: avail.count, count: shots + 1).map { avail[$0] }.filter { $0.row != d.row }
+                if picked.count >= shots { return Array(picked.prefix(shots)) }
+            } else {
+                throw EvalError.fewShot("\(shots) shots from the evaluated split need \(shots + 1) rows, it has \(avail.count)")
+            }
+            return rnd.sample(populationSize: without.count, count: shots).map { without[$0] }
+        }
     }
 }

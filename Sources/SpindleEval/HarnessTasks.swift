@@ -12,6 +12,7 @@ public struct ChoiceDoc: Sendable, Equatable {
     public var description = ""
     public var subtask: String? = nil
     public var line = 0            // the row's line in its file, for error messages
+    public var row: JSONValue = .null   // the row itself (the sampler leaves out an exemplar equal to the question)
 }
 
 /// A row that does not fit the task's template.

@@ -14,8 +14,10 @@ struct EvalLM: Configurable {
         Tasks (the harness's names and default templates, docs/EVAL.md): \(HarnessTask.all.map(\.name).joined(separator: ", ")).
         Rows are JSON Lines (.gz/.zst ok) with the fields of the Hugging Face dataset. Each choice is
         scored by its log-likelihood after the prompt; acc takes the most likely choice, acc_norm the most
-        likely per character. mmlu reads its few-shot exemplars (the first --shots rows of each subject)
-        from --fewshot-data. Prints one line per (sub)task; --output writes the harness's results JSON.
+        likely per character. --shots K puts K exemplars from --fewshot-data before each question, drawn
+        as the harness draws them (mmlu: the first K rows of the subject; other tasks: random.Random(--seed)
+        sampling; the same file as --data leaves the question out). Prints one line per (sub)task;
+        --output writes the harness's results JSON.
 
         example:
           spindle eval lm --checkpoint runs/sft/checkpoint --tokenizer tokenizer.model --task arc_easy \\
@@ -28,6 +30,8 @@ struct EvalLM: Configurable {
     @Option(help: "The task's rows (JSONL, .gz or .zst).") var data: String
     @Option(help: "Rows the few-shot exemplars come from (mmlu: the dev split).") var fewshotData: String?
     @Option(help: "Few-shot exemplars before each question.") var shots = 0
+    @Option(help: "Seed of the few-shot draw (the harness's --fewshot_random_seed; mmlu takes the first rows instead).")
+    var seed: UInt64 = 1234
     @Option(help: "Score only the first N rows (per subject for mmlu, as the harness's --limit).") var limit: Int?
     @Option(help: "Choices scored together after their shared context (rows of one decode step).") var batchSize = 8
     @Option(help: "Threads.") var threads = 2
@@ -38,14 +42,14 @@ struct EvalLM: Configurable {
     @OptionGroup var config: ConfigOptions
 
     func validate() throws {
-        guard let t = HarnessTask.named(task) else {
+        guard HarnessTask.named(task) != nil else {
             throw ValidationError("--task \(task) is not one of \(HarnessTask.all.map(\.name).joined(separator: ", "))")
         }
         try Check.int("--shots", shots, min: 0, max: 64)
         try Check.int("--limit", limit, min: 1)
         try Check.int("--batch-size", batchSize, min: 1, max: 4096)
         try Check.threads(threads)
-        if shots > 0 && t.sampler == .firstN && fewshotData == nil { throw ValidationError("--shots \(shots) with \(task) needs --fewshot-data") }
+        if shots > 0 && fewshotData == nil { throw ValidationError("--shots \(shots) needs --fewshot-data (the split exemplars come from)") }
     }
 
     func run() throws {
@@ -58,7 +62,8 @@ struct EvalLM: Configurable {
         let docs = EvalRows.limit(try EvalRows.documents(data, task: t), to: limit)
         guard !docs.isEmpty else { throw InputError(.format, file: data, "no rows") }
         let pool = try fewshotData.map { try EvalRows.documents($0, task: t) } ?? []
-        let shotsPerDoc = try fewShotExemplars(task: t, docs: docs, pool: pool, shots: shots)
+        let sameSplit = fewshotData.map { URL(fileURLWithPath: $0).standardized.path == URL(fileURLWithPath: data).standardized.path } ?? false
+        let shotsPerDoc = try fewShotExemplars(task: t, docs: docs, pool: pool, shots: shots, seed: seed, sameSplit: sameSplit)
         let evaluator = try LMEvaluator(model: model, tokenizer: tok, addBOS: !noBOS, rows: batchSize)
         let progress = Progress(label: "eval \(task)")
         let outcome = try evaluator.run(task: t, docs: docs, shots: shotsPerDoc, file: data) { progress.update(records: $0, bytes: 0) }

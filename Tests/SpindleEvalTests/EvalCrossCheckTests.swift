@@ -94,6 +94,18 @@ struct EvalCrossCheckTests {
         try zeroShot(name, minRequests: 8)
     }
 
+    /// The harness's seeded sampler: exemplars from a training split, and from the evaluated split itself.
+    @Test(arguments: [("arc_easy_3shot", "arc_easy", "arc_easy_train", 3), ("piqa_2shot_same", "piqa", "piqa", 2)])
+    func seededFewShot(_ name: String, _ taskName: String, _ poolFile: String, _ shots: Int) throws {
+        let (dir, ev) = try setup()
+        let task = HarnessTask.named(taskName)!
+        let docs = try EvalRows.documents("\(dir)/data/\(taskName).jsonl", task: task)
+        let pool = try EvalRows.documents("\(dir)/data/\(poolFile).jsonl", task: task)
+        let ex = try fewShotExemplars(task: task, docs: docs, pool: pool, shots: shots, seed: 1234, sameSplit: poolFile == taskName)
+        let o = try ev.run(task: task, docs: docs, shots: ex)
+        _ = compare(name, o, subtask: nil, harness: try harness(dir, name))
+    }
+
     func zeroShot(_ name: String, minRequests: Int) throws {
         let (dir, ev) = try setup()
         let task = HarnessTask.named(name)!

@@ -149,6 +149,19 @@ func smallModel(maxSeqLen: Int = 48) throws -> LlamaModel {
         let shots = try fewShotExemplars(task: t, docs: [row("x", "q")], pool: pool, shots: 2)
         #expect(shots[0].map(\.text.first) == ["1", "3"])
         #expect(throws: EvalError.self) { try fewShotExemplars(task: t, docs: [row("y", "q")], pool: pool, shots: 2) }
-        #expect(throws: EvalError.self) { try fewShotExemplars(task: HarnessTask.named("piqa")!, docs: [], pool: [], shots: 1) }
+    }
+
+    /// Values from CPython: random.Random(1234).getrandbits(32) ×3; .sample(range(10), 3), then
+    /// (range(10), 4); Random(1234).sample(range(1000), 5) (the set path), then (range(30), 7).
+    @Test func pythonRandomMatchesCPython() {
+        var r = PythonRandom(seed: 1234)
+        #expect((0..<3).map { _ in r.getrandbits(32) } == [4150886329, 3342196574, 1892932127])
+        r = PythonRandom(seed: 1234)
+        #expect(r.sample(populationSize: 10, count: 3) == [7, 1, 0] && r.sample(populationSize: 10, count: 4) == [1, 0, 9, 8])
+        r = PythonRandom(seed: 1234)
+        #expect(r.sample(populationSize: 1000, count: 5) == [989, 796, 451, 119, 7])
+        #expect(r.sample(populationSize: 30, count: 7) == [2, 25, 18, 1, 21, 22, 29])
+        r = PythonRandom(seed: 42)
+        #expect(r.sample(populationSize: 5, count: 5) == [0, 4, 2, 1, 3])
     }
 }

@@ -76,6 +76,16 @@ write(f"{work}/data/boolq.jsonl", [dict(r, label=int(r["answer"])) for r in rows
 yaml("boolq", f"{LM_EVAL}/super_glue/boolq/default.yaml", {"validation": f"{work}/data/boolq.jsonl"},
      "training_split: null\nvalidation_split: validation\ntest_split: null\n")
 tasks["boolq"] = 0
+# Seeded few-shot draws (the `default` sampler, random.Random(1234)): arc_easy 3-shot from a training
+# split (rows 40-99), and piqa 2-shot from the evaluated split itself, where the question is left out.
+write(f"{work}/data/arc_easy_train.jsonl", rows("arc_easy", 100)[40:])
+yaml("arc_easy_3shot", f"{LM_EVAL}/arc/arc_easy.yaml",
+     {"validation": f"{work}/data/arc_easy.jsonl", "train": f"{work}/data/arc_easy_train.jsonl"},
+     "training_split: train\nvalidation_split: validation\ntest_split: null\nfewshot_split: train\n")
+tasks["arc_easy_3shot"] = 3
+yaml("piqa_2shot_same", f"{LM_EVAL}/piqa/piqa.yaml", {"test": f"{work}/data/piqa.jsonl"},
+     "training_split: null\nvalidation_split: null\ntest_split: test\nfewshot_split: test\n")
+tasks["piqa_2shot_same"] = 2
 # Tasks without data in ../shared: rows written here in each Hugging Face dataset's layout, with the
 # edge cases their templates meet (numeric ARC labels, a stem ending in spaces, an empty or padded
 # support, string SIQA labels, non-ASCII text).
