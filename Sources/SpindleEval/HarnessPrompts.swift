@@ -8,7 +8,7 @@ import SpindleTokenizer
 import SpindleTrainer
 
 /// The harness's `tok_encode`: SentencePiece ids, with BOS first when the HF tokenizer would add it
-/// (lm_eval ≥ 0.4.10 calls `encode` with the tokenizer's own default: a Llama tokenizer adds BOS).
+/// (lm_eval 0.4.13 calls `encode` with the tokenizer's own default: a Llama tokenizer adds BOS).
 public struct HarnessEncoder: Sendable {
     public let tokenizer: SentencePieceModel
     public let addBOS: Bool
