@@ -35,7 +35,7 @@ struct EvalLM: Configurable {
     @Option(help: "Score only the first N rows (per subject for mmlu, as the harness's --limit).") var limit: Int?
     @Option(help: "Choices scored together after their shared context (rows of one decode step).") var batchSize = 8
     @Option(help: "Threads.") var threads = 2
-    @Flag(name: .customLong("no-bos"), help: "Do not start prompts with BOS (lm-eval before 0.4.10, or a tokenizer without add_bos).")
+    @Flag(name: .customLong("no-bos"), help: "Do not start prompts with BOS (older lm-eval 0.4 releases, or a tokenizer without add_bos).")
     var noBOS = false
     @Option(name: [.short, .long], help: "Write the results JSON (lm-eval's layout) here.") var output: String?
     @Option(help: "Write one JSON line per question with its requests' log-likelihoods (lm-eval's samples).") var samples: String?

@@ -29,7 +29,7 @@ struct EvalPPL: Configurable {
     @Option(help: "wikitext (field page, detokenised) or text (field text, as is).") var format: Format = .wikitext
     @Option(help: "Score only the first N documents.") var limit: Int?
     @Option(help: "Threads.") var threads = 2
-    @Flag(name: .customLong("no-bos"), help: "Do not start documents with BOS (lm-eval before 0.4.10).") var noBOS = false
+    @Flag(name: .customLong("no-bos"), help: "Do not start documents with BOS (older lm-eval 0.4 releases).") var noBOS = false
     @Option(name: [.short, .long], help: "Write the results JSON (lm-eval's layout) here.") var output: String?
     @OptionGroup var config: ConfigOptions
 
