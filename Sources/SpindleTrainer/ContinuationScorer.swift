@@ -24,9 +24,15 @@ public struct SpanScore: Sendable, Equatable {
 }
 
 public final class ContinuationScorer {
+    /// When a question's choices share their prefix through the KV cache. Each lockstep step reads every
+    /// weight for a few rows, so it costs several tokens of a batched forward: `auto` shares when the
+    /// tokens after the prefix are fewer than half the prefix (MMLU's letters: always; long endings: not)
+    /// and otherwise runs the choices as rows of one batched forward, as the harness does.
+    public enum Sharing: Sendable { case auto, always, never }
+    public var sharing = Sharing.auto
     public let model: LlamaModel
     let generator: Generator
-    private var acts: [Int: Activations] = [:]   // prefill activations by padded length
+    private var acts: [Int: Activations] = [:]   // forward activations by rows × padded length
     /// Forward passes and lockstep steps run so far (for reports and tests of the sharing).
     public private(set) var prefills = 0, steps = 0
 
@@ -83,6 +89,8 @@ public final class ContinuationScorer {
     /// Spans (at most `generator.batch`); one span alone is a single forward over its input.
     func scoreGroup(_ spans: [ScoredSpan]) -> [SpanScore] {
         let p = sharedPrefix(spans), vocab = model.config.vocabSize
+        let rest = spans.map { $0.tokens.count - 1 }.max()! - p
+        if spans.count > 1 && (sharing == .never || (sharing == .auto && 2 * rest > p)) { return scoreBatched(spans) }
         let a = prefill(Array(spans[0].tokens[0..<p]))
         var lps = spans.map { [Float](repeating: 0, count: $0.tokens.count - $0.start) }
         var greedy = [Bool](repeating: true, count: spans.count)
@@ -122,17 +130,43 @@ public final class ContinuationScorer {
     /// One forward over `tokens` (padded at the end to a length bucket: causal attention keeps the
     /// padding out of every real position). Logits and K/V of position i are row i.
     func prefill(_ tokens: [Int32]) -> Activations {
-        var t = 16
-        while t < tokens.count { t *= 2 }
-        t = min(t, model.config.maxSeqLen)
-        if acts[t] == nil {
-            if acts.count >= 4, let big = acts.keys.max() { acts[big] = nil }   // bound the memory kept
-            acts[t] = Activations(config: model.config, b: 1, t: t)
-        }
-        let a = acts[t]!
-        a.load(tokens: tokens + [Int32](repeating: 0, count: t - tokens.count))
+        let a = activations(rows: 1, length: tokens.count)
+        a.load(tokens: tokens + [Int32](repeating: 0, count: a.t - tokens.count))
         model.forward(a)
         prefills += 1
+        return a
+    }
+
+    /// Each span's input as a row of one padded batch (the harness's way): one forward for the group.
+    func scoreBatched(_ spans: [ScoredSpan]) -> [SpanScore] {
+        let a = activations(rows: spans.count, length: spans.map { $0.tokens.count - 1 }.max()!)
+        a.load(tokens: spans.flatMap { s in s.tokens.dropLast() + [Int32](repeating: 0, count: a.t - s.tokens.count + 1) })
+        model.forward(a)
+        prefills += 1
+        let vocab = model.config.vocabSize
+        var lps: [[Float]] = [], greedy: [Bool] = []
+        for (r, s) in spans.enumerated() {
+            var lp: [Float] = [], g = true
+            for k in s.start..<s.tokens.count {
+                let (l, top) = logProb(a.logits.p + (r * a.t + k - 1) * vocab, target: s.tokens[k])
+                lp.append(l); g = g && top
+            }
+            lps.append(lp); greedy.append(g)
+        }
+        return finish(lps, greedy)
+    }
+
+    /// Activations for `rows` × a power-of-two length ≥ `length` (at most the model's context), kept
+    /// for reuse (a few shapes at a time).
+    func activations(rows: Int, length: Int) -> Activations {
+        var t = 16
+        while t < length { t *= 2 }
+        t = min(t, model.config.maxSeqLen)
+        let key = rows << 32 | t
+        if let a = acts[key] { return a }
+        if acts.count >= 4 { acts.removeAll() }   // bound the memory kept
+        let a = Activations(config: model.config, b: rows, t: t)
+        acts[key] = a
         return a
     }
 

@@ -14,14 +14,15 @@ func smallModel(maxSeqLen: Int = 48) throws -> LlamaModel {
 @Suite struct ContinuationScorerTests {
     /// Every span's per-token log-probs equal a full forward over it (Scorer), with or without a
     /// shared prefix, with more spans than rows, and with a continuation starting before the prefix ends.
-    @Test(arguments: [1, 2, 8])
-    func sharedPrefixEqualsFullForward(rows: Int) throws {
+    @Test(arguments: [1, 2, 8], [ContinuationScorer.Sharing.always, .never, .auto])
+    func sharedPrefixEqualsFullForward(rows: Int, sharing: ContinuationScorer.Sharing) throws {
         let m = try smallModel()
         let ctx: [Int32] = [1, 7, 3, 9, 4, 4, 12]
         let spans = [ScoredSpan(tokens: ctx + [5], start: 7), ScoredSpan(tokens: ctx + [6, 8, 30, 2], start: 7),
                      ScoredSpan(tokens: ctx + [5, 5], start: 7), ScoredSpan(tokens: ctx + [9], start: 3),
                      ScoredSpan(tokens: [2, 3, 4, 5, 6], start: 2)]
         let sc = try ContinuationScorer(model: m, rows: rows)
+        sc.sharing = sharing
         let got = try sc.score(spans)
         let full = Scorer(model: m)
         for (s, g) in zip(spans, got) {
@@ -31,8 +32,8 @@ func smallModel(maxSeqLen: Int = 48) throws -> LlamaModel {
             #expect(worst < 1e-5, "\(s.tokens): max |Δ log p| \(worst)")
             #expect(abs(g.logLikelihood - want.reduce(0.0) { $0 + Double($1) }) < 1e-4)
         }
-        if rows == 8 {   // the four choices of the context share one prefill; the odd one out gets its own
-            #expect(sc.prefills == 2 && sc.steps == 3)
+        if rows == 8 {   // the four choices of the context share one forward; the odd one out gets its own
+            #expect(sc.prefills == 2 && sc.steps == (sharing == .never ? 0 : 3))   // auto: 3 tokens after a 7-token prefix share
         }
     }
 
