@@ -2,6 +2,7 @@
 // `configs`, `versions`, `n-shot`, `higher_is_better`, `n-samples`), so tools that read lm-eval's
 // results read Spindle's; plus `chance` (per task, beside the harness's keys) and the samples file
 // (one line per document with its requests' log-likelihoods, as `--log_samples` writes).
+import Foundation
 import SpindleIO
 
 public enum HarnessResults {
@@ -70,6 +71,19 @@ public enum HarnessResults {
                 ("filtered_resps", resps), ("acc", .double(d.acc)), ("acc_norm", .double(d.accNorm)),
             ])
             return v.bytes(.compact) + [10]
+        }
+    }
+
+    /// One line per (sub)task: `arc_easy  0-shot  acc 0.2456 ± 0.0180  acc_norm …  chance 0.2500  n 570`.
+    public static func summaryLines(_ o: TaskOutcome) -> [String] {
+        func fmt(_ v: MetricValue) -> String {
+            String(format: "%.4f ± %@", v.value, v.stderr.isFinite ? String(format: "%.4f", v.stderr) : "N/A")
+        }
+        let names: [(String, String?)] = [(o.task.name, nil)] + o.subtasks.map { ($0, $0) }
+        return names.map { name, sub in
+            let metrics = o.task.metrics.map { m in "\(m) \(fmt(sub == nil ? o.headline(m) : o.metric(m, subtask: sub)))" }
+            let docs = o.docs.filter { sub == nil || $0.subtask == sub }
+            return "\(name)  \(o.shots)-shot  " + metrics.joined(separator: "  ") + String(format: "  chance %.4f  n %d", chanceLevel(docs), docs.count)
         }
     }
 }

@@ -7,6 +7,7 @@
 //   bits_per_byte = −Σ ll / Σ bytes / ln 2
 // with words = len(re.split(r"\s+", page)) and bytes = UTF-8 bytes of the page before detokenising.
 import Foundation
+import SpindleIO
 import SpindleTrainer
 
 public enum RollingWindows {
@@ -74,5 +75,38 @@ public enum RollingPerplexity {
             progress?(i + 1)
         }
         return o
+    }
+}
+
+/// What `eval ppl` reads: `wikitext` rows (`page`, EleutherAI/wikitext_document_level) are scored
+/// detokenised and counted as they are; `text` rows are scored and counted as they are.
+public enum PerplexityFormat: String, CaseIterable, Sendable {
+    case wikitext, text
+
+    /// The first `limit` documents of `path` as (scored text, counted text).
+    public func documents(_ path: String, limit: Int?) throws -> [(text: String, original: String)] {
+        let field = self == .wikitext ? "page" : "text"
+        return try EvalRows.read(path).prefix(limit ?? .max).map { row in
+            guard let s = row.value[field]?.stringValue else {
+                throw InputError(.missingField, file: path, line: row.line, field: field, "a string is required")
+            }
+            return (self == .wikitext ? wikitextDetokenize(s) : s, s)
+        }
+    }
+}
+
+extension PerplexityOutcome {
+    /// The harness's results layout for a loglikelihood_rolling task (stderr "N/A", as it reports for
+    /// perplexities), plus each document's log-likelihood.
+    public func resultsJSON(task name: String) -> JSONValue {
+        let metrics: [(String, Double)] = [("word_perplexity", wordPerplexity), ("byte_perplexity", bytePerplexity), ("bits_per_byte", bitsPerByte)]
+        let members: [(String, JSONValue)] = [("alias", .string(name))] + metrics.flatMap { m, v -> [(String, JSONValue)] in
+            [("\(m),none", .double(v)), ("\(m)_stderr,none", .string("N/A"))]
+        }
+        return .object([
+            ("results", .object([(name, .object(members))])),
+            ("n-samples", .object([(name, .object([("original", .int(logLikelihoods.count)), ("effective", .int(logLikelihoods.count))]))])),
+            ("log_likelihoods", .array(logLikelihoods.map { .double($0) })),
+        ])
     }
 }

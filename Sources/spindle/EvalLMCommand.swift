@@ -68,7 +68,7 @@ struct EvalLM: Configurable {
         let progress = Progress(label: "eval \(task)")
         let outcome = try evaluator.run(task: t, docs: docs, shots: shotsPerDoc, file: data) { progress.update(records: $0, bytes: 0) }
         progress.finish()
-        for line in summaryLines(outcome) { print(line) }
+        for line in HarnessResults.summaryLines(outcome) { print(line) }
         if let output {
             let json = HarnessResults.json([outcome], dataFiles: [task: data], limit: limit, model: "checkpoint=\(checkpoint)")
             let f = try OutputFile(path: output)
@@ -82,18 +82,6 @@ struct EvalLM: Configurable {
         }
     }
 
-    func summaryLines(_ o: TaskOutcome) -> [String] {
-        func fmt(_ v: MetricValue) -> String {
-            String(format: "%.4f ± %@", v.value, v.stderr.isFinite ? String(format: "%.4f", v.stderr) : "N/A")
-        }
-        var names: [(String, String?)] = [(o.task.name, nil)]
-        names += o.subtasks.map { ($0, $0) }
-        return names.map { name, sub in
-            let metrics = o.task.metrics.map { m in "\(m) \(fmt(sub == nil ? o.headline(m) : o.metric(m, subtask: sub)))" }
-            let docs = o.docs.filter { sub == nil || $0.subtask == sub }
-            return "\(name)  \(o.shots)-shot  " + metrics.joined(separator: "  ") + String(format: "  chance %.4f  n %d", chanceLevel(docs), docs.count)
-        }
-    }
 }
 
 /// A checkpoint with a language-model head whose vocabulary is the tokenizer's.

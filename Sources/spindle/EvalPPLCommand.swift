@@ -21,12 +21,10 @@ struct EvalPPL: Configurable {
           spindle eval ppl --checkpoint runs/pretrain/checkpoint --tokenizer tokenizer.model --data wikitext_test.jsonl
         """)
 
-    enum Format: String, ExpressibleByArgument, CaseIterable { case wikitext, text }
-
     @Option(help: "Checkpoint directory (Spindle's, or any Hugging Face Llama).") var checkpoint: String
     @Option(help: "The SentencePiece .model of the checkpoint.") var tokenizer: String
     @Option(help: "Documents (JSONL, .gz or .zst).") var data: String
-    @Option(help: "wikitext (field page, detokenised) or text (field text, as is).") var format: Format = .wikitext
+    @Option(help: "wikitext (field page, detokenised) or text (field text, as is).") var format: PerplexityFormat = .wikitext
     @Option(help: "Score only the first N documents.") var limit: Int?
     @Option(help: "Threads.") var threads = 2
     @Flag(name: .customLong("no-bos"), help: "Do not start documents with BOS (older lm-eval 0.4 releases).") var noBOS = false
@@ -44,14 +42,7 @@ struct EvalPPL: Configurable {
         let model = try loadLanguageModel(checkpoint: checkpoint, tokenizer: tok, tokenizerPath: tokenizer)
         model.parallel = Parallel(threads: threads)
         BLASBackend.shared.threads = threads
-        let field = format == .wikitext ? "page" : "text"
-        var docs: [(text: String, original: String)] = []
-        for row in try EvalRows.read(data).prefix(limit ?? .max) {
-            guard let s = row.value[field]?.stringValue else {
-                throw InputError(.missingField, file: data, line: row.line, field: field, "a string is required")
-            }
-            docs.append((format == .wikitext ? wikitextDetokenize(s) : s, s))
-        }
+        let docs = try format.documents(data, limit: limit)
         guard !docs.isEmpty else { throw InputError(.format, file: data, "no documents") }
         let enc = HarnessEncoder(tokenizer: tok, addBOS: !noBOS, maxLength: model.config.maxSeqLen)
         let progress = Progress(label: "eval ppl")
@@ -62,18 +53,11 @@ struct EvalPPL: Configurable {
         print(String(format: "word_perplexity %.6f  byte_perplexity %.6f  bits_per_byte %.6f  documents %d  tokens %d  windows %d",
                      o.wordPerplexity, o.bytePerplexity, o.bitsPerByte, docs.count, o.tokens, o.windows))
         if let output {
-            let name = format == .wikitext ? "wikitext" : "text"
-            let json: JSONValue = .object([
-                ("results", .object([(name, .object([("alias", .string(name)), ("word_perplexity,none", .double(o.wordPerplexity)),
-                                                     ("word_perplexity_stderr,none", .string("N/A")), ("byte_perplexity,none", .double(o.bytePerplexity)),
-                                                     ("byte_perplexity_stderr,none", .string("N/A")), ("bits_per_byte,none", .double(o.bitsPerByte)),
-                                                     ("bits_per_byte_stderr,none", .string("N/A"))]))])),
-                ("n-samples", .object([(name, .object([("original", .int(docs.count)), ("effective", .int(docs.count))]))])),
-                ("log_likelihoods", .array(o.logLikelihoods.map { .double($0) })),
-            ])
             let f = try OutputFile(path: output)
-            try f.write(json.bytes(.indented) + [10])
+            try f.write(o.resultsJSON(task: format.rawValue).bytes(.indented) + [10])
             try f.commit()
         }
     }
 }
+
+extension PerplexityFormat: ExpressibleByArgument {}
