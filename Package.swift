@@ -37,6 +37,7 @@ let package = Package(
         .library(name: "SpindleTokenizer", targets: ["SpindleTokenizer"]),
         .library(name: "SpindleShards", targets: ["SpindleShards"]),
         .library(name: "SpindleTrainer", targets: ["SpindleTrainer"]),
+        .library(name: "SpindleEval", targets: ["SpindleEval"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -64,10 +65,12 @@ let package = Package(
         .target(name: "SpindleShards", dependencies: ["SpindleIO", "SpindleTokenizer", "CZstd"], swiftSettings: releaseTuning),
         .target(name: "SpindleTrainer", dependencies: ["SpindleIO", "SpindleShards", "COpenBLAS", "CSpindleCPU", "CSpindleSys"],
                 swiftSettings: releaseTuning),
+        // lm-evaluation-harness tasks, prompts, metrics and results layout over SpindleTrainer's scorer.
+        .target(name: "SpindleEval", dependencies: ["SpindleIO", "SpindleTokenizer", "SpindleTrainer"], swiftSettings: releaseTuning),
         .executableTarget(
             name: "spindle",
             dependencies: [
-                "SpindleIO", "SpindleStages", "SpindleTokenizer", "SpindleShards", "SpindleTrainer",
+                "SpindleIO", "SpindleStages", "SpindleTokenizer", "SpindleShards", "SpindleTrainer", "SpindleEval",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -82,6 +85,8 @@ let package = Package(
         .testTarget(name: "SpindleShardsTests",
                     dependencies: ["SpindleShards", "SpindleTokenizer", "SpindleIO", "SpindleTestSupport", "spindle"]),
         .testTarget(name: "SpindleTrainerTests", dependencies: ["SpindleTrainer", "SpindleShards", "SpindleTestSupport"]),
+        .testTarget(name: "SpindleEvalTests", dependencies: ["SpindleEval", "SpindleTrainer", "SpindleTokenizer", "SpindleIO", "SpindleTestSupport", "spindle"],
+                    exclude: ["lm_eval_crosscheck.py"]),
         .testTarget(name: "SpindleCLITests", dependencies: ["SpindleIO", "SpindleTestSupport", "spindle"]),
     ]
 )

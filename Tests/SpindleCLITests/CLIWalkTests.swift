@@ -43,6 +43,8 @@ import SpindleTestSupport
             "train ppo": ["--init", m, "--prompts", m, "--helpfulness-rm", m, "-o", "OUT/run"],
             "generate": ["--checkpoint", m, "--ids", "1"],
             "score": ["--checkpoint", m, m],
+            "eval lm": ["--checkpoint", m, "--tokenizer", m, "--task", "arc_easy", "--data", m],
+            "eval ppl": ["--checkpoint", m, "--tokenizer", m, "--data", m],
             "eval rm": ["--checkpoint", m, "--tokenizer", m],
             "report": [m],
             "bench sgemm": ["--config", m],

@@ -20,7 +20,7 @@ struct StdinFixtures {
         .sharedData("wiki/enwiki-pages-articles-shortened.xml.gz"), .sharedData("html/trafilatura/pages/blog.python.org.html"),
         .sharedData("sft/alpaca_en_demo.json"), .sharedData("sft/chat/fastchat_dummy_conversation.json"),
         .sharedData("preference/dpo_en_demo.json"), .sharedData("preference/hh-rlhf/harmless-base-part-a.jsonl.gz"),
-        .llama2Tokenizer,
+        .sharedData("eval/arc_easy.jsonl.gz"), .llama2Tokenizer,
     ]
 
     /// Builds every sample; fails the test (through `#require`) when a preparation step fails.
@@ -53,6 +53,7 @@ struct StdinFixtures {
         try write("hh.jsonl", try Self.lines(data("preference/hh-rlhf/harmless-base-part-a.jsonl.gz"), count: 30))
         try spindle(["convert", "alpaca", at("alpaca.json"), "-o", at("sft.jsonl")])
         try spindle(["convert", "dpo", at("dpo.json"), "-o", at("pairs.jsonl")])
+        try write("arc.jsonl", try Self.lines(data("eval/arc_easy.jsonl.gz"), count: 12))   // eval lm rows
         // Models: the Llama 2 tokenizer, a small one trained here, a classifier, token ids.
         try FileManager.default.copyItem(atPath: SharedData.llama2Model, toPath: at("llama2.model"))
         try spindle(["tokenizer", "train", "--input", at("text.txt"), "--model_prefix", at("tok"), "--vocab_size", "600"])

@@ -76,6 +76,11 @@ struct StdinParityTests {
         ParityCase("pack sft", ["--tokenizer", "FIX/llama2.model", "--seq-len", "256", "-o", "OUT/shards", "IN"], "sft.jsonl"),
         ParityCase("pack preference", ["--tokenizer", "FIX/llama2.model", "--seq-len", "256", "-o", "OUT/shards", "IN"], "pairs.jsonl"),
         ParityCase("score", ["--checkpoint", "FIX/run/checkpoint", "IN"], "ids.txt"),
+        ParityCase("eval lm", ["--checkpoint", "FIX/run/checkpoint", "--tokenizer", "FIX/tok.model", "--task", "arc_easy",
+                               "--output", "OUT/results.json", "--samples", "OUT/samples.jsonl", "--data", "IN"], "arc.jsonl", dash: true,
+                   stdin: [("\"data_files\": \"-\"", "\"data_files\": \"<IN>\"")]),   // the results name their data file
+        ParityCase("eval ppl", ["--checkpoint", "FIX/run/checkpoint", "--tokenizer", "FIX/tok.model", "--format", "text",
+                               "--output", "OUT/results.json", "--data", "IN"], "docs.jsonl", dash: true),
     ]
 
     /// Commands that take no record input, each with the reason. Anything else must be covered.
