@@ -43,9 +43,7 @@ public struct GenerateRun {
 
     /// Refuses a tokenizer other than the one `checkpoint` was trained with (when it records one).
     public static func checkTokenizer(_ encoder: any TokenEncoder, name: String, checkpoint: String) throws {
-        if let stamp = try PostTrainData.readStamp(checkpoint), stamp.fingerprint != encoder.fingerprint {
-            throw TrainerError.config(field: "--tokenizer", message: "\(name) is not the tokenizer \(checkpoint) was trained with (fingerprint \(stamp.fingerprint))")
-        }
+        try Checkpoint.checkStamp(of: checkpoint, tokenizer: encoder, tokenizerName: name)
     }
 
     /// Which end of a prompt longer than the context is dropped (as transformers' truncation_side).

@@ -56,7 +56,7 @@ struct EvalLM: Configurable {
         BLASBackend.prepareProcess()   // before any input is read: it may re-exec
         let t = HarnessTask.named(task)!
         let tok = try SentencePieceModel(contentsOf: tokenizer)
-        let model = try loadLanguageModel(checkpoint: checkpoint, tokenizer: tok, tokenizerPath: tokenizer)
+        let model = try Checkpoint.load(checkpoint, head: .languageModel, tokenizer: tok, tokenizerName: tokenizer)
         model.parallel = Parallel(threads: threads)
         BLASBackend.shared.threads = threads
         let docs = EvalRows.limit(try EvalRows.documents(data, task: t), to: limit)
@@ -81,20 +81,4 @@ struct EvalLM: Configurable {
             try f.commit()
         }
     }
-
-}
-
-/// A checkpoint with a language-model head whose vocabulary is the tokenizer's.
-func loadLanguageModel(checkpoint: String, tokenizer tok: SentencePieceModel, tokenizerPath: String) throws -> LlamaModel {
-    let m = try Checkpoint.load(checkpoint)
-    guard m.layout.head >= 0 else {
-        throw TrainerError.config(field: "checkpoint", message: "\(checkpoint) is a reward model (score head), not a language model")
-    }
-    guard tok.vocabSize == m.config.vocabSize else {
-        throw TrainerError.config(field: "tokenizer", message: "\(tokenizerPath) has \(tok.vocabSize) tokens, the model a vocabulary of \(m.config.vocabSize)")
-    }
-    if let s = try PostTrainData.readStamp(checkpoint), s.fingerprint != tok.fingerprint {
-        throw TrainerError.config(field: "tokenizer", message: "\(checkpoint) was trained on shards from tokenizer \(s.fingerprint.prefix(16))…, not \(tokenizerPath)")
-    }
-    return m
 }

@@ -39,7 +39,7 @@ struct EvalPPL: Configurable {
     func run() throws {
         BLASBackend.prepareProcess()   // before any input is read: it may re-exec
         let tok = try SentencePieceModel(contentsOf: tokenizer)
-        let model = try loadLanguageModel(checkpoint: checkpoint, tokenizer: tok, tokenizerPath: tokenizer)
+        let model = try Checkpoint.load(checkpoint, head: .languageModel, tokenizer: tok, tokenizerName: tokenizer)
         model.parallel = Parallel(threads: threads)
         BLASBackend.shared.threads = threads
         let docs = try format.documents(data, limit: limit)

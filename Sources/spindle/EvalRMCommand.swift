@@ -37,27 +37,13 @@ struct EvalRM: Configurable {
     func run() throws {
         BLASBackend.prepareProcess()   // before any input is read: it may re-exec
         let tok = try SentencePieceModel(contentsOf: tokenizer)
-        let model = try loadRewardModel(tokenizer: tok)
+        let model = try Checkpoint.load(checkpoint, head: .score, tokenizer: tok, tokenizerName: tokenizer)
         let pairs = try readPairs(template: Llama2ChatTemplate(encoder: tok))
         guard !pairs.isEmpty else { throw InputError(.format, file: files.isEmpty ? "<stdin>" : files.joined(separator: ","), "no preference records in the input") }
         model.parallel = Parallel(threads: threads)
         BLASBackend.shared.threads = threads
         let t = min(seqLen ?? model.config.maxSeqLen, model.config.maxSeqLen)
         print(RewardAccuracy.measure(RewardModel(model: model, rows: rows, seqLen: t), pairs: pairs).text)
-    }
-
-    func loadRewardModel(tokenizer tok: SentencePieceModel) throws -> LlamaModel {
-        let m = try Checkpoint.load(checkpoint)
-        guard m.layout.score >= 0 else {
-            throw TrainerError.config(field: "checkpoint", message: "\(checkpoint) is not a reward model (no score head)")
-        }
-        guard tok.vocabSize == m.config.vocabSize else {
-            throw TrainerError.config(field: "tokenizer", message: "\(tokenizer) has \(tok.vocabSize) tokens, the model a vocabulary of \(m.config.vocabSize)")
-        }
-        if let s = try PostTrainData.readStamp(checkpoint), s.fingerprint != tok.fingerprint {
-            throw TrainerError.config(field: "tokenizer", message: "\(checkpoint) was trained on shards from tokenizer \(s.fingerprint.prefix(16))…, not \(tokenizer)")
-        }
-        return m
     }
 
     /// Each record rendered as `pack preference` renders it.
