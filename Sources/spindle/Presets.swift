@@ -1,10 +1,19 @@
 import Foundation
+import SpindleTrainer
 
 /// Training presets (`--config nano`, `sft-nano`, …): a config path as given, or NAME looked up as
 /// NAME.json in, in order, ./configs, $SPINDLE_CONFIGS, and the configs/ directory of the package the
 /// running binary was built in (found by walking up from the executable), so presets resolve from any
 /// working directory.
 enum Presets {
+    /// The training preset `name` with the command line's seed and thread count, where given.
+    static func trainConfig(_ name: String, seed: UInt64?, threads: Int?) throws -> TrainConfig {
+        var cfg = try TrainConfig.load(resolve(name))
+        if let seed { cfg.seed = seed }
+        if let threads { cfg.threads = threads }
+        return cfg
+    }
+
     static func resolve(_ name: String) -> String {
         let fm = FileManager.default
         if fm.fileExists(atPath: name) { return name }

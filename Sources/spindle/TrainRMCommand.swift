@@ -50,9 +50,7 @@ struct TrainRM: Configurable {
 
     var settings: RewardSettings {
         get throws {
-            var cfg = try TrainConfig.load(Presets.resolve(preset))
-            if let seed { cfg.seed = seed }
-            if let threads { cfg.threads = threads }
+            let cfg = try Presets.trainConfig(preset, seed: seed, threads: threads)
             var s = RewardSettings(config: cfg, trainData: trainData, output: output)
             s.initFrom = initFrom; s.evalData = evalData; s.holdout = holdout; s.margins = margin
             s.epochs = epochs; s.steps = steps; s.resume = resume; s.overwrite = overwrite

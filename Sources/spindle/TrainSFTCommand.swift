@@ -44,9 +44,7 @@ struct TrainSFT: Configurable {
 
     var settings: SFTSettings {
         get throws {
-            var cfg = try TrainConfig.load(Presets.resolve(preset))
-            if let seed { cfg.seed = seed }
-            if let threads { cfg.threads = threads }
+            let cfg = try Presets.trainConfig(preset, seed: seed, threads: threads)
             var s = SFTSettings(config: cfg, trainData: trainData, output: output)
             s.initFrom = initFrom; s.evalData = evalData; s.epochs = epochs; s.steps = steps; s.resume = resume; s.overwrite = overwrite
             return s
