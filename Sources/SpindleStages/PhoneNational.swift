@@ -172,6 +172,7 @@ extension PIIScanner {
         // Digits right after "1234 " continue a longer number (a card or account split in groups); a
         // currency before makes an amount.
         if t[i - 1] == 0x2B || (t[i - 1] == 0x20 && isDigit(t[i - 2])) { return nil }  // inside a "+" number that failed its plan
+        if inURLPath(t, i) { return nil }
         guard let g = digitGroups(t, at: i, maxDigits: 17), !continuesGroupedIBAN(t, i), !currencyBefore(t, i) else { return nil }
         // The longest group prefix at each strength, strongest first; a last group of one digit is the
         // next number in the text ("... 4567 8901 2"), a "," and digits after make a decimal amount.
@@ -191,6 +192,15 @@ extension PIIScanner {
         if let end = best[.strong] { return identifierContextBefore(t, i) ? nil : i..<end }
         guard let end = best[.listed] ?? best[.needsContext], phoneContextBefore(t, i), !ssnContextBefore(t, i) else { return nil }
         return i..<end
+    }
+
+    /// Digits glued to a URL's path, query or escape ("/access/22723287.html", "/journal/120083425/",
+    /// "?id=0171234567", "%28117-134%29"): ids, never a phone number (found on real web text).
+    static func inURLPath(_ t: PIIText, _ i: Int) -> Bool {
+        switch t[i - 1] {
+        case 0x2F, 0x25, 0x3D, 0x26, 0x3F, 0x23, 0x5F: return true   // / % = & ? # _
+        default: return false
+        }
     }
 
     /// A currency symbol or code right before: "$ 1 234", "R$ 63.892.470", "EUR 1 234 567".

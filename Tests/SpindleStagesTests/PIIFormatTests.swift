@@ -97,6 +97,10 @@ import Testing
         "next_page_token = \"Cg0xNjg5NzY1NDMyMTA5EgJ4eQ\"", "api_key = os.environ[\"API_KEY\"]", "token = get_token(user)",
         "password = self.password_field", "tokenizer_hash = \"a94a8fe5ccb19ba61c4c0873d391e987982fbbd3\"", "api_key=YOUR_API_KEY: High-quality food",
         "secret_name: my-app-credentials",
+        // digits in URL paths and escapes (seen on real web text)
+        "http://pqasb.pqarchiver.com/latimes/access/22723287.html?dids=22723287:22723287",
+        "http://www3.interscience.wiley.com/journal/120083425/abstract", "http://www.jolr.ru/files/jlr2010-4%28117-134%29.pdf",
+        "https://example.org/item?id=01712345678",
     ])
     func lookAlikeUntouched(text: String) {
         expectNone("In the text, \(text) appears.")
