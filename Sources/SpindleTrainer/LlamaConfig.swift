@@ -17,6 +17,8 @@ public struct LlamaConfig: Equatable, Sendable {
     public var tieEmbeddings: Bool = false
     /// Reward-model head: `score.weight` [1, dim] instead of `lm_head` (LlamaForSequenceClassification).
     public var scoreHead: Bool = false
+    /// Where the score head's reward is read (`spindle_score_pooling` in config.json when not `last`).
+    public var scorePooling: ScorePooling = .last
     public var bosId: Int = 1
     public var eosId: Int = 2
 
@@ -90,6 +92,12 @@ public struct LlamaConfig: Equatable, Sendable {
         if let arch = f["architectures"]?.arrayValue?.first?.stringValue, arch == "LlamaForSequenceClassification" {
             scoreHead = true
         }
+        if let p = try f.string("spindle_score_pooling") {
+            guard let v = ScorePooling(rawValue: p) else {
+                throw TrainerError.config(field: "spindle_score_pooling", message: "\"\(p)\": expected \(ScorePooling.allCases.map(\.rawValue).joined(separator: " or ")) (\(path))")
+            }
+            scorePooling = v
+        }
         try validate()
     }
 
@@ -109,7 +117,8 @@ public struct LlamaConfig: Equatable, Sendable {
             ("tie_word_embeddings", .bool(tieEmbeddings)), ("torch_dtype", .string("float32")),
             ("dtype", .string("float32")), ("use_cache", .bool(true)), ("vocab_size", .int(vocabSize)),
         ]
-        return .object(fields + (scoreHead ? [("num_labels", .int(1)), ("pad_token_id", .int(0))] : []))
+        let pooling: [(String, JSONValue)] = scoreHead && scorePooling != .last ? [("spindle_score_pooling", .string(scorePooling.rawValue))] : []
+        return .object(fields + (scoreHead ? [("num_labels", .int(1)), ("pad_token_id", .int(0))] : []) + pooling)
     }
 
     /// `huggingFaceValue` as the file text: one field per line, as transformers' `save_pretrained` lays it out.

@@ -184,7 +184,7 @@ public final class PPOTrainer {
         guard !prompts.isEmpty else { return .nan }
         let reps = Array(repeatElement(prompts, count: max(1, settings.evalSamples)).joined())
         let g = generate(reps, seed: mixSeed(settings.seed, -1, 0), temperature: settings.temperature)
-        let r = rewards.score(g.sequences, isSafety: reps.map(\.isSafety))
+        let r = rewards.score(g.sequences, isSafety: reps.map(\.isSafety), responseStarts: g.starts)
         return r.map(\.gated).reduce(0, +) / Double(r.count)
     }
 
@@ -200,7 +200,7 @@ public final class PPOTrainer {
                          logpOld: responseLogProbs(policy, g.sequences, g.starts),
                          logpRef: responseLogProbs(reference, g.sequences, g.starts),
                          values: responseValues(g.sequences, g.starts))
-        ro.rewards = rewards.score(g.sequences, isSafety: batch.map(\.isSafety))
+        ro.rewards = rewards.score(g.sequences, isSafety: batch.map(\.isSafety), responseStarts: g.starts)
         let whitened = batch.count > 1 ? maskedWhiten(ro.rewards.map(\.gated)) : ro.rewards.map(\.gated)
         // 2. Per-token rewards (KL penalty, score on the last token), GAE, whitened advantages.
         var k1s: [Double] = [], k3s: [Double] = []

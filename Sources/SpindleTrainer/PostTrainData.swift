@@ -61,7 +61,8 @@ public enum PostTrainData {
     public static func pairs(_ ds: ShardDataset) throws -> [PreferenceTokens] {
         try (0..<ds.count).map { i in
             let p = try ds.pair(i)
-            return PreferenceTokens(chosen: p.chosenIDs, rejected: p.rejectedIDs, degree: p.degree.rawValue, aspect: p.aspect)
+            return PreferenceTokens(chosen: p.chosenIDs, rejected: p.rejectedIDs, degree: p.degree.rawValue, aspect: p.aspect,
+                                    promptLength: p.promptLength)
         }
     }
 

@@ -26,7 +26,8 @@ public enum RejectionSampling {
             o.seed = mixSeed(seed, round, pi)
             let g = gen.generate(prompts: [[Int32]](repeating: p.tokens, count: k), options: o)
             let responses = g.map { $0.tokens + ($0.stopped ? [eos] : []) }
-            let r = rewards.score(responses.map { p.tokens + $0 }, isSafety: [Bool](repeating: p.isSafety, count: k))
+            let r = rewards.score(responses.map { p.tokens + $0 }, isSafety: [Bool](repeating: p.isSafety, count: k),
+                                  responseStarts: [Int](repeating: p.tokens.count, count: k))
             out.append(zip(responses, r).map { ($0, $1.gated) })
             if (pi + 1) % 10 == 0 { log("  sampled \(pi + 1)/\(prompts.count) prompts") }
         }

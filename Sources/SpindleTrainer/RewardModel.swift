@@ -9,8 +9,11 @@ public struct PreferenceTokens: Sendable, Equatable {
     /// 0 negligibly/unsure … 3 significantly better.
     public var degree: Int
     public var aspect: String
-    public init(chosen: [Int32], rejected: [Int32], degree: Int, aspect: String = "helpfulness") {
+    /// Tokens of the shared prompt (the shards' `prompt_len`); nil: the shared prefix (`responseStart`).
+    public var promptLength: Int?
+    public init(chosen: [Int32], rejected: [Int32], degree: Int, aspect: String = "helpfulness", promptLength: Int? = nil) {
         self.chosen = chosen; self.rejected = rejected; self.degree = degree; self.aspect = aspect
+        self.promptLength = promptLength
     }
 }
 
@@ -40,29 +43,41 @@ public final class RewardModel {
 
     /// A reward model initialised from a language model (Llama 2: from the chat checkpoint): the
     /// same trunk, `lm_head` dropped, a fresh `score.weight` ~ N(0, 0.02) so initial rewards are near 0.
-    public static func fromLanguageModel(_ lm: LlamaModel, seed: UInt64) throws -> LlamaModel {
+    public static func fromLanguageModel(_ lm: LlamaModel, seed: UInt64, head: RewardHead = RewardHead()) throws -> LlamaModel {
         var c = lm.config
         c.scoreHead = true
+        c.scorePooling = head.pooling
         c.tieEmbeddings = false   // no LM head left to tie
         let rm = try LlamaModel(config: c, seed: seed)
         for t in rm.layout.tensors where t.name != "score.weight" {
             guard let src = lm.layout.tensor(named: t.name) else { continue }
             (rm.params.p + t.offset).update(from: lm.params.p + src.offset, count: t.count)
         }
+        if head.initialization == .zero { (rm.params.p + rm.layout.score).update(repeating: 0, count: c.dim) }
         return rm
     }
 
-    /// Scores of whole sequences (the score at each one's last token), in order.
-    public func score(_ sequences: [[Int32]]) -> [Float] {
+    /// How the model pools token scores (its config's `scorePooling`).
+    public var pooling: ScorePooling { model.config.scorePooling }
+
+    /// Scores of whole sequences, in order, pooled as `pooling` says; `responseStarts[i]` is where
+    /// sequence i's response begins (nil: all of it; only mean pooling reads it).
+    public func score(_ sequences: [[Int32]], responseStarts: [Int]? = nil) -> [Float] {
+        precondition(responseStarts == nil || responseStarts!.count == sequences.count)
         var out: [Float] = []
         out.reserveCapacity(sequences.count)
         var i = 0
         while i < sequences.count {
             var batch = SequenceBatch(b: rows, t: seqLen)
+            let first = i
             while i < sequences.count && batch.fits([sequences[i].count]) { batch.append(sequences[i]); i += 1 }
             batch.load(into: acts)
             scores.withUnsafeMutableBufferPointer { model.scoreForward(acts, into: $0.baseAddress!) }
-            for s in batch.spans { out.append(scores[s.last(t: seqLen)]) }
+            for (k, s) in batch.spans.enumerated() {
+                let j = first + k
+                let taps = pooling.taps(s, t: seqLen, length: sequences[j].count, responseStart: responseStarts?[j])
+                out.append(taps.reduce(0) { $0 + $1.weight * scores[$1.index] })
+            }
         }
         return out
     }
@@ -78,14 +93,17 @@ public final class RewardModel {
         for i in dScores.indices { dScores[i] = 0 }
         var lossSum = 0.0, correct = 0, marginSum = 0.0
         for (k, p) in pairs.enumerated() {
-            let ic = batch.spans[2 * k].last(t: seqLen), ir = batch.spans[2 * k + 1].last(t: seqLen)
-            let rc = Double(scores[ic]), rr = Double(scores[ir])
+            let start = p.responseStart
+            let tc = pooling.taps(batch.spans[2 * k], t: seqLen, length: p.chosen.count, responseStart: start)
+            let tr = pooling.taps(batch.spans[2 * k + 1], t: seqLen, length: p.rejected.count, responseStart: start)
+            let rc = Double(tc.reduce(0) { $0 + $1.weight * scores[$1.index] })
+            let rr = Double(tr.reduce(0) { $0 + $1.weight * scores[$1.index] })
             let r = rankingLoss(chosen: rc, rejected: rr, margin: margins.margin(degree: p.degree))
             lossSum += r.loss
             if rc > rr { correct += 1 }
             marginSum += rc - rr
-            dScores[ic] += Float(r.dChosen) * lossScale
-            dScores[ir] += Float(r.dRejected) * lossScale
+            for (i, w) in tc { dScores[i] += Float(r.dChosen) * lossScale * w }
+            for (i, w) in tr { dScores[i] += Float(r.dRejected) * lossScale * w }
         }
         dScores.withUnsafeBufferPointer { model.scoreBackward(acts, dScores: $0.baseAddress!) }
         return (lossSum, correct, marginSum)

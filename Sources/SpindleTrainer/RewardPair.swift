@@ -42,10 +42,11 @@ public final class RewardPair {
         return RewardPair(helpfulness: try one(helpfulness), safety: try safety.map(one), threshold: 0.15)
     }
 
-    /// Scores `sequences` (prompt + response + </s>); `isSafety[i]`: the prompt is a safety prompt.
-    public func score(_ sequences: [[Int32]], isSafety: [Bool]) -> [SampleReward] {
-        let h = helpfulness.score(sequences)
-        let s = safety?.score(sequences)
+    /// Scores `sequences` (prompt + response + </s>); `isSafety[i]`: the prompt is a safety prompt;
+    /// `responseStarts[i]`: the prompt's length (read by mean-pooled models).
+    public func score(_ sequences: [[Int32]], isSafety: [Bool], responseStarts: [Int]) -> [SampleReward] {
+        let h = helpfulness.score(sequences, responseStarts: responseStarts)
+        let s = safety?.score(sequences, responseStarts: responseStarts)
         return sequences.indices.map { i in
             let rh = Double(h[i])
             guard let s else { return SampleReward(helpfulness: rh, safety: .nan, gated: rh, source: .helpfulness) }

@@ -21,6 +21,8 @@ public struct RewardSettings: Sendable {
     /// Output directory: checkpoint/, metrics.jsonl, report.html.
     public var output: String
     public var margins: MarginTable = .small
+    /// Pooling and initialisation of a new score head (ignored when starting from a reward model).
+    public var head = RewardHead()
     /// Passes over the pairs (sets the step count unless `steps` is given).
     public var epochs = 1.0
     public var steps: Int?
@@ -40,7 +42,8 @@ public struct RewardSettings: Sendable {
         .object([
             ("init", initFrom.map { .string($0) } ?? .null), ("train_data", .string(trainData)),
             ("eval_data", evalData.map { .string($0) } ?? .null), ("holdout", .double(holdout)), ("output", .string(output)),
-            ("margin", .string(margins.rawValue)), ("epochs", .double(epochs)), ("steps", steps.map { .int($0) } ?? .null),
+            ("margin", .string(margins.rawValue)),
+            ("pooling", .string(head.pooling.rawValue)), ("score_init", .string(head.initialization.rawValue)), ("epochs", .double(epochs)), ("steps", steps.map { .int($0) } ?? .null),
             ("resume", .bool(resume)), ("config", config.presetJSON),
         ])
     }
@@ -76,7 +79,7 @@ extension RewardTraining {
         cfg.steps = s.steps ?? max(1, Int((s.epochs * Double(pairs.count) / Double(cfg.batchSize)).rounded(.up)))
         cfg.warmupSteps = RewardPreset.warmup(steps: cfg.steps)
         let m = ds.metadata.tokenizer
-        return try run(config: cfg, initFrom: s.initFrom, pairs: pairs, eval: eval, margins: s.margins,
+        return try run(config: cfg, initFrom: s.initFrom, pairs: pairs, eval: eval, margins: s.margins, head: s.head,
                        stamp: TokenizerStamp(fingerprint: m.fingerprint, vocabSize: m.vocabSize, bosID: m.bosID, eosID: m.eosID),
                        resume: s.resume, log: log)
     }

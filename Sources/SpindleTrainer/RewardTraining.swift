@@ -24,7 +24,7 @@ public struct RewardAccuracy: Sendable {
     /// Scores every pair with `rm` and counts r_c > r_r.
     public static func measure(_ rm: RewardModel, pairs: [PreferenceTokens]) -> RewardAccuracy {
         var acc = RewardAccuracy()
-        let s = rm.score(pairs.flatMap { [$0.chosen, $0.rejected] })
+        let s = rm.score(pairs.flatMap { [$0.chosen, $0.rejected] }, responseStarts: pairs.flatMap { [$0.responseStart, $0.responseStart] })
         for (i, p) in pairs.enumerated() {
             let ok = s[2 * i] > s[2 * i + 1]
             acc.total += 1; if ok { acc.correct += 1 }
@@ -42,7 +42,7 @@ public enum RewardTraining {
     /// language model: the trunk is kept and a score head added; or a reward model) unless resuming
     /// from `config.outputDir/checkpoint`. `stopAt` ends the run early (as an interruption would).
     public static func run(config: TrainConfig, initFrom: String?, pairs: [PreferenceTokens], eval: [PreferenceTokens],
-                           margins: MarginTable, stamp: TokenizerStamp?, resume: Bool, stopAt: Int? = nil,
+                           margins: MarginTable, head: RewardHead = RewardHead(), stamp: TokenizerStamp?, resume: Bool, stopAt: Int? = nil,
                            log: (String) -> Void) throws -> (steps: Int, loss: Double, evalAccuracy: Double?) {
         guard !pairs.isEmpty else { throw TrainerError.data(file: "training pairs", line: nil, message: "no preference pairs") }
         BLASBackend.shared.threads = config.threads
@@ -62,11 +62,11 @@ public enum RewardTraining {
         } else {
             guard let initFrom else { throw TrainerError.config(field: "init", message: "a reward model starts from a checkpoint (--init DIR)") }
             let src = try Checkpoint.load(initFrom)
-            model = src.layout.score >= 0 ? src : try RewardModel.fromLanguageModel(src, seed: config.seed)
+            model = src.layout.score >= 0 ? src : try RewardModel.fromLanguageModel(src, seed: config.seed, head: head)
             optimizer = AdamW(layout: model.layout, settings: config.adamw, parallel: parallel)
             state = TrainerState()
             state.rngState = config.seed
-            log("rm: trunk from \(initFrom)\(src.layout.score >= 0 ? " (a reward model)" : " with a new score head")")
+            log("rm: trunk from \(initFrom)\(src.layout.score >= 0 ? " (a reward model)" : " with a new score head (\(head.initialization.rawValue) init)"), pooling \(model.config.scorePooling.rawValue)")
         }
         let longest = pairs.map { max($0.chosen.count, $0.rejected.count) }.max()!
         if longest > config.seqLen {

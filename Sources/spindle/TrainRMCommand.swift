@@ -4,6 +4,8 @@ import SpindleIO
 import SpindleTrainer
 
 extension MarginTable: ExpressibleByArgument {}
+extension ScorePooling: ExpressibleByArgument {}
+extension ScoreInit: ExpressibleByArgument {}
 
 /// `spindle train rm`: a reward model (trunk + scalar head) on preference shards.
 struct TrainRM: Configurable {
@@ -32,6 +34,8 @@ struct TrainRM: Configurable {
     @Option(help: "Hold out this fraction of the training pairs (the last ones) when --eval-data is absent.") var holdout: Double = 0
     @Option(name: [.short, .long], help: "Output directory.") var output: String
     @Option(help: "Margin table: none, small or large.") var margin: MarginTable = .small
+    @Option(help: "Reward read at the last token (last: transformers' LlamaForSequenceClassification) or the mean over the response (mean-response).") var pooling: ScorePooling = .last
+    @Option(help: "A new score head starts at N(0, 0.02) (normal) or zero.") var scoreInit: ScoreInit = .normal
     @Option(help: "Passes over the pairs (Llama 2: 1).") var epochs: Double = 1
     @Option(help: "Optimiser steps (overrides --epochs).") var steps: Int?
     @Option(help: "Seed.") var seed: UInt64?
@@ -53,6 +57,7 @@ struct TrainRM: Configurable {
             let cfg = try Presets.trainConfig(preset, seed: seed, threads: threads)
             var s = RewardSettings(config: cfg, trainData: trainData, output: output)
             s.initFrom = initFrom; s.evalData = evalData; s.holdout = holdout; s.margins = margin
+            s.head = RewardHead(pooling: pooling, initialization: scoreInit)
             s.epochs = epochs; s.steps = steps; s.resume = resume; s.overwrite = overwrite
             return s
         }
