@@ -11,6 +11,7 @@ public struct RewardSettings: Sendable {
     /// checkpoint being resumed), the steps from `steps` or `epochs`, the warm-up from the steps.
     public var config: TrainConfig
     /// The checkpoint to start from (a language model gets a new score head); not read when resuming.
+    /// nil: a model of the preset's shape from its initialisation (`--init` omitted).
     public var initFrom: String?
     /// Preference shard directory (`spindle pack preference`).
     public var trainData: String
@@ -59,12 +60,11 @@ extension RewardTraining {
         if s.resume && !FileManager.default.fileExists(atPath: ckpt + "/trainer_state.json") {
             throw TrainerError.io(file: ckpt, message: "--resume: no checkpoint with trainer_state.json here")
         }
-        guard let shapeFrom = s.resume ? ckpt : s.initFrom else {
-            throw TrainerError.config(field: "init", message: "pass --init DIR (a pretrained or SFT checkpoint) or --resume")
-        }
-        cfg.model = try Checkpoint.loadConfig(shapeFrom)
+        // The shape comes from the checkpoint started from (or resumed); from scratch, from the preset.
+        let shapeFrom = s.resume ? ckpt : s.initFrom
+        if let shapeFrom { cfg.model = try Checkpoint.loadConfig(shapeFrom) }
         cfg.model.scoreHead = true
-        let known = try PostTrainData.readStamp(shapeFrom)
+        let known = try shapeFrom.flatMap { try PostTrainData.readStamp($0) }
         let ds = try PostTrainData.open(s.trainData, kind: .preference, model: cfg.model, stamp: known)
         var pairs = try PostTrainData.pairs(ds)
         var eval: [PreferenceTokens] = []

@@ -60,13 +60,17 @@ public enum RewardTraining {
             optimizer = AdamW(layout: model.layout, settings: config.adamw, parallel: parallel)
             state = try Checkpoint.loadTrainingState(ckpt, into: optimizer, layout: model.layout)
         } else {
-            guard let initFrom else { throw TrainerError.config(field: "init", message: "a reward model starts from a checkpoint (--init DIR)") }
-            let src = try Checkpoint.load(initFrom)
-            model = src.layout.score >= 0 ? src : try RewardModel.fromLanguageModel(src, seed: config.seed, head: head)
+            if let initFrom {
+                let src = try Checkpoint.load(initFrom)
+                model = src.layout.score >= 0 ? src : try RewardModel.fromLanguageModel(src, seed: config.seed, head: head)
+                log("rm: trunk from \(initFrom)\(src.layout.score >= 0 ? " (a reward model)" : " with a new score head (\(head.initialization.rawValue) init)"), pooling \(model.config.scorePooling.rawValue)")
+            } else {
+                model = try RewardModel.untrained(config.model, seed: config.seed, head: head)
+                log("rm: a new \(model.config.dim)-wide, \(model.config.nLayers)-layer model from its initialisation (no --init), pooling \(head.pooling.rawValue)")
+            }
             optimizer = AdamW(layout: model.layout, settings: config.adamw, parallel: parallel)
             state = TrainerState()
             state.rngState = config.seed
-            log("rm: trunk from \(initFrom)\(src.layout.score >= 0 ? " (a reward model)" : " with a new score head (\(head.initialization.rawValue) init)"), pooling \(model.config.scorePooling.rawValue)")
         }
         let longest = pairs.map { max($0.chosen.count, $0.rejected.count) }.max()!
         if longest > config.seqLen {

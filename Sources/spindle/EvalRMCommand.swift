@@ -63,7 +63,8 @@ struct EvalRM: Configurable {
                 }
                 pairs.append(PreferenceTokens(chosen: template.renderResponse(prompt: prompt, answer: ex.chosen),
                                               rejected: template.renderResponse(prompt: prompt, answer: ex.rejected),
-                                              degree: PreferenceDegree(ex.degree).rawValue, aspect: ex.aspect.rawValue))
+                                              degree: PreferenceDegree(ex.degree).rawValue, aspect: ex.aspect.rawValue,
+                                              promptLength: prompt.count))
             }
         }
         return pairs

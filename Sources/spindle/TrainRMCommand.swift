@@ -14,8 +14,10 @@ struct TrainRM: Configurable {
         abstract: "Train a reward model (Llama trunk + score head) on preference shards with the margin ranking loss.",
         discussion: """
         Loss −log σ(r_c − r_r − m(degree)) with Llama 2's margin tables (--margin small: 0, 1/3, 2/3, 1;
-        large: 0, 1, 2, 3; none). The score is read at each sequence's last token; the checkpoint is an HF
-        LlamaForSequenceClassification (score.weight, num_labels 1). Llama 2 trains separate
+        large: 0, 1, 2, 3; none). The score is read at each sequence's last token (--pooling last: the
+        checkpoint is an HF LlamaForSequenceClassification, score.weight, num_labels 1) or averaged over
+        the answer's tokens (--pooling mean-response: Spindle-only, recorded in config.json as
+        spindle_score_pooling; the real-data recipe's choice, docs/POSTTRAIN.md). Llama 2 trains separate
         helpfulness and safety models on their mixes (`spindle pack preference --mix helpfulness|safety`).
 
         Preset (configs/rm-llama2.json; rm-nano.json scaled to the demo): 1 epoch, lr 1e-5 cosine to
@@ -25,10 +27,11 @@ struct TrainRM: Configurable {
         examples:
           spindle train rm --config rm-nano --init runs/sft/checkpoint --train-data shards/rm-helpful -o runs/rm-helpful
           spindle train rm --config rm-nano --train-data shards/rm-helpful -o runs/rm-helpful --resume
+          spindle train rm --config rm-hh --pooling mean-response --epochs 2 --train-data shards/safety -o runs/rm-safety
         """)
 
     @Option(name: .customLong("config"), help: "Training config (JSON file or preset name).") var preset = "rm-nano"
-    @Option(name: .customLong("init"), help: "Checkpoint to start from (a language model: its trunk gets a new score head).") var initFrom: String?
+    @Option(name: .customLong("init"), help: "Checkpoint to start from (a language model: its trunk gets a new score head); without it, a new model of the preset's shape.") var initFrom: String?
     @Option(help: "Preference shard directory (spindle pack preference).") var trainData: String
     @Option(help: "Held-out preference shards (accuracy during training).") var evalData: String?
     @Option(help: "Hold out this fraction of the training pairs (the last ones) when --eval-data is absent.") var holdout: Double = 0
