@@ -61,9 +61,13 @@ extension Generator {
         // A prompt samples only when its first new token fits the context (as in the lockstep loop).
         var live = requests.indices.filter { options.maxNewTokens > 0 && prompts[requests[$0].prompt].count < maxLen }
         if live.isEmpty || isCancelled?() == true { return out }
-        var owners: [Int: [Int]] = [:]   // prompt -> its live requests, in order
-        for r in live { owners[requests[r].prompt, default: []].append(r) }
-        prefill(prompts: prompts, owners: owners)
+        // Requests with the same prompt tokens (K samples, or copies of a prompt) share one prefill.
+        var groups: [(tokens: [Int32], rows: [Int])] = [], groupOf: [[Int32]: Int] = [:]
+        for r in live {
+            let p = prompts[requests[r].prompt]
+            if let g = groupOf[p] { groups[g].rows.append(r) } else { groupOf[p] = groups.count; groups.append((p, [r])) }
+        }
+        prefill(groups)
         let firstRows = live, staged = sampleLogits.p
         var picks = sample(rows: live, logits: { staged + firstRows[$0] * vocab }, rngs: &rngs, options: options)
         while true {
@@ -90,15 +94,15 @@ extension Generator {
         }
     }
 
-    /// Runs every prompt of `owners` through the model once, a chunk of positions per forward, into the
-    /// cache slot of its first request; copies its keys and values into its other requests' slots and
-    /// its last-position logits into `sampleLogits` row r for each of its requests r.
-    func prefill(prompts: [[Int32]], owners: [Int: [Int]]) {
+    /// Runs each group's prompt through the model once, a chunk of positions per forward, into the cache
+    /// slot of the group's first request; copies its keys and values into the other requests' slots and
+    /// its last-position logits into `sampleLogits` row r for every request r of the group.
+    func prefill(_ groups: [(tokens: [Int32], rows: [Int])]) {
         let vocab = model.config.vocabSize, kvd = model.config.kvDim
         var rows: [(token: Int32, slot: Int32, pos: Int32, lastOf: Int?)] = []
-        for (pi, reqs) in owners.sorted(by: { $0.key < $1.key }) {
-            let p = prompts[pi]
-            for (i, t) in p.enumerated() { rows.append((t, Int32(reqs[0]), Int32(i), i == p.count - 1 ? pi : nil)) }
+        for (g, group) in groups.enumerated() {
+            let p = group.tokens
+            for (i, t) in p.enumerated() { rows.append((t, Int32(group.rows[0]), Int32(i), i == p.count - 1 ? g : nil)) }
         }
         var start = 0
         while start < rows.count {
@@ -106,20 +110,20 @@ extension Generator {
             var finished: [Int] = []
             for (j, row) in chunk.enumerated() {
                 tokBuf[j] = row.token; slotBuf[j] = row.slot; posBuf[j] = row.pos
-                if let pi = row.lastOf { outBuf[finished.count] = Int32(j); finished.append(pi) }
+                if let g = row.lastOf { outBuf[finished.count] = Int32(j); finished.append(g) }
             }
             let lg = forward(tokens: tokBuf, slots: slotBuf, positions: posBuf, rows: chunk.count, outputs: outBuf,
                              outputCount: finished.count)
-            for (o, pi) in finished.enumerated() {
-                for r in owners[pi]! { (sampleLogits.p + r * vocab).update(from: lg + o * vocab, count: vocab) }
+            for (o, g) in finished.enumerated() {
+                for r in groups[g].rows { (sampleLogits.p + r * vocab).update(from: lg + o * vocab, count: vocab) }
             }
             start += chunk.count
         }
         // Share each prompt's cache: its first request's slot, positions 0..<count, into the others.
-        for (pi, reqs) in owners where reqs.count > 1 {
-            let count = prompts[pi].count * kvd, src = reqs[0] * maxLen * kvd
+        for group in groups where group.rows.count > 1 {
+            let count = group.tokens.count * kvd, src = group.rows[0] * maxLen * kvd
             for l in 0..<model.config.nLayers {
-                for r in reqs.dropFirst() {
+                for r in group.rows.dropFirst() {
                     (kCache[l].p + r * maxLen * kvd).update(from: kCache[l].p + src, count: count)
                     (vCache[l].p + r * maxLen * kvd).update(from: vCache[l].p + src, count: count)
                 }
