@@ -56,12 +56,35 @@ public final class Generator {
         sortIndex.deallocate(); posBuf.deallocate(); slotBuf.deallocate(); tokBuf.deallocate(); outBuf.deallocate()
     }
 
-    /// y[rows, out] = x[rows, in] · Wᵀ; a matrix-vector product for one row.
+    /// Rows up to which products run through `matRows` on the pool rather than OpenBLAS's sgemm
+    /// (decoding batches; prefill chunks above it are a real matrix product).
+    static let smallRows = 32
+
+    /// y[rows, out] = x[rows, in] · Wᵀ; a matrix-vector product for one row, `matRows` for a few.
     @inline(__always) func project(_ xin: CFPtr, _ w: CFPtr, _ y: FPtr, rows: Int, inDim: Int, outDim: Int, accumulate: Bool = false) {
         if rows == 1 {
             matVec(w, xin, y, rows: 0..<outDim, n: inDim, accumulate: accumulate)
+        } else if rows <= Generator.smallRows {
+            each(piecesOf: outDim) { cols in matRows(w, xin, y, m: rows, cols: cols, n: inDim, ldy: outDim, accumulate: accumulate) }
         } else {
             linearForward(xin, w, y, n: rows, inDim: inDim, outDim: outDim, accumulate: accumulate)
+        }
+    }
+
+    /// `body(range)` on each thread's contiguous piece of 0..<n (the pool's threads, or inline).
+    @inline(__always) func each(piecesOf n: Int, _ body: (Range<Int>) -> Void) {
+        guard let pool else { return body(0..<n) }
+        let T = pool.threads
+        pool.run { t in body(SpinPool.piece(n, t, T, align: 2)) }
+    }
+
+    /// `body(i)` for i in 0..<n, interleaved over the pool's threads (or inline); each i writes only its own outputs.
+    @inline(__always) func each(_ n: Int, _ body: (Int) -> Void) {
+        guard let pool, n > 1 else { for i in 0..<n { body(i) }; return }
+        let T = pool.threads
+        pool.run { t in
+            var i = t
+            while i < n { body(i); i += T }
         }
     }
 
@@ -97,7 +120,7 @@ public final class Generator {
                 (kc + at).update(from: k.p + r * kvd, count: kvd)
                 (vc + at).update(from: v.p + r * kvd, count: kvd)
             }
-            model.parallel.forEach(rows * c.nHeads) { task in
+            each(rows * c.nHeads) { task in
                 let r = task / c.nHeads
                 attend(layer: l, row: r, slot: Int(slots[r]), head: task % c.nHeads, pos: Int(positions[r]))
             }

@@ -139,7 +139,7 @@ extension Generator {
         var picks = [(Int32, Float)](repeating: (0, 0), count: rows.count)
         rngs.withUnsafeMutableBufferPointer { rng in
             picks.withUnsafeMutableBufferPointer { pk in
-                model.parallel.forEach(rows.count) { j in
+                each(rows.count) { j in
                     pk[j] = sampleToken(logits(j), vocab: vocab, options: options, rng: &rng[rows[j]], index: index + j * vocab)
                 }
             }

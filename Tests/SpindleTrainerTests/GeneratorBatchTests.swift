@@ -95,4 +95,26 @@ import SpindleIO
         let full = Generator(model: m, batch: 2).generate(prompts: [[1, 4], [1]], options: o, isCancelled: { false })
         #expect(zip(out, full).allSatisfy { Array($1.tokens.prefix(3)) == $0.tokens })
     }
+
+    @Test(arguments: [19, 40])
+    func matRowsMatchesDoublesAndIgnoresItsBatch(n: Int) {
+        var rng = SeededRandom(seed: 5)
+        let m = 9, cols = 7
+        let x = (0..<(m * n)).map { _ in rng.nextFloat() - 0.5 }, w = (0..<(cols * n)).map { _ in rng.nextFloat() - 0.5 }
+        var y = [Float](repeating: 1, count: m * cols), alone = [Float](repeating: 0, count: cols)
+        x.withUnsafeBufferPointer { xp in w.withUnsafeBufferPointer { wp in
+            y.withUnsafeMutableBufferPointer { matRows(wp.baseAddress!, xp.baseAddress!, $0.baseAddress!, m: m, cols: 0..<cols, n: n, ldy: cols, accumulate: true) }
+            // Row 5 alone, its columns split 3 + 4 as two threads would: the same bits as in the batch of 9.
+            alone.withUnsafeMutableBufferPointer { out in
+                for piece in [0..<3, 3..<cols] { matRows(wp.baseAddress!, xp.baseAddress! + 5 * n, out.baseAddress!, m: 1, cols: piece, n: n, ldy: cols, accumulate: false) }
+            }
+        } }
+        for r in 0..<m {
+            for c in 0..<cols {
+                let ref = 1 + (0..<n).reduce(0.0) { $0 + Double(x[r * n + $1]) * Double(w[c * n + $1]) }
+                #expect(abs(Double(y[r * cols + c]) - ref) < 1e-5)
+            }
+        }
+        #expect((0..<cols).allSatisfy { y[5 * cols + $0].bitPattern == (alone[$0] + 1).bitPattern })
+    }
 }
