@@ -7,6 +7,7 @@
 // rows × 2 weight rows: six loads feed eight FMAs), and the split over W rows runs on the SpinPool.
 // Each output is one SIMD8 accumulator over k then a fixed lane sum, whatever the tile, the number
 // of rows or the thread split: a sequence's logits do not depend on which others share its batch.
+import CSpindleCPU
 
 @inline(__always) private func ld(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
     UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
@@ -25,7 +26,7 @@ func matRows(_ w: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ y: UnsafeMu
     var c = cols.lowerBound
     while c < cols.upperBound {
         let two = c + 1 < cols.upperBound
-        let w0 = w + c * n, w1 = w + (two ? c + 1 : c) * n
+        let w0 = w + c * n, w1 = w + (two ? c + 1 : c) * n, next = w + (c + 2) * n   // prefetches never fault
         var r = 0
         while r + 4 <= m {
             let x0 = x + r * n, x1 = x0 + n, x2 = x1 + n, x3 = x2 + n
@@ -33,6 +34,7 @@ func matRows(_ w: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ y: UnsafeMu
             var a01 = SIMD8<Float>(), a11 = SIMD8<Float>(), a21 = SIMD8<Float>(), a31 = SIMD8<Float>()
             var k = 0
             while k < n8 {
+                spindle_prefetch(UnsafeRawPointer(next + 2 * k))   // one line of the next pair per step
                 let v0 = ld(w0 + k), v1 = ld(w1 + k)
                 let u0 = ld(x0 + k), u1 = ld(x1 + k), u2 = ld(x2 + k), u3 = ld(x3 + k)
                 a00.addProduct(u0, v0); a10.addProduct(u1, v0); a20.addProduct(u2, v0); a30.addProduct(u3, v0)
