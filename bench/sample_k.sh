@@ -3,9 +3,11 @@
 # `spindle generate --prompts P --samples K` (each prompt prefilled once, its KV cache shared by the K
 # samples) against transformers' generate(num_return_sequences=K, do_sample=True), one call per prompt,
 # on the same stories15M-shaped checkpoint (random weights, untied head), the same prompts, K, new
-# tokens, temperature 1, top-p 1 (PPO's rollout setting; top_k off), fp32 and threads. Both count the
-# tokens they generated over wall seconds (spindle's includes loading the checkpoint; transformers' a
-# warm-up call is not timed). Spindle decodes --batch-size K, the rows transformers decodes per call.
+# tokens, temperature 1, top-p 1 (PPO's rollout setting; top_k off), fp32 and threads. Both report the
+# tokens they generated over the wall seconds of sampling (checkpoint loading excluded on both sides;
+# transformers also gets an untimed warm-up call, spindle none). Spindle decodes --batch-size K, the
+# rows transformers decodes per call. Only ratios from one run mean anything on a shared machine:
+# torch's threads degrade far more than spindle's when the cores are oversubscribed.
 # usage: SPINDLE=.build/release/spindle bench/sample_k.sh   (KS="4 16" PROMPTS=2 PROMPT_LEN=32 NEW=64 THREADS=2)
 set -u
 cd "$(dirname "$0")/.."
@@ -36,12 +38,10 @@ awk -v n="$PROMPTS" -v len="$PROMPT_LEN" 'BEGIN { s = 7; for (i = 0; i < n; i++)
 have_peer=0
 "$PYTHON" -c "import torch, transformers" 2>/dev/null && have_peer=1
 for k in $KS; do
-  start=$(date +%s.%N)
   "$SPINDLE" generate --checkpoint "$tmp/lm/checkpoint" --prompts "$tmp/prompts.ids" --samples "$k" --batch-size "$k" \
-    --temperature 1 --top-p 1 --max-new-tokens "$NEW" --threads "$THREADS" > "$tmp/out.ids" 2>/dev/null \
-    || { echo "sample-k bench: spindle generate failed" >&2; exit 1; }
-  end=$(date +%s.%N)
-  sp=$(awk -v n="$(wc -w < "$tmp/out.ids")" -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", n / (b - a) }')
+    --temperature 1 --top-p 1 --max-new-tokens "$NEW" --threads "$THREADS" > "$tmp/out.ids" 2> "$tmp/sp.err" \
+    || { echo "sample-k bench: spindle generate failed" >&2; cat "$tmp/sp.err" >&2; exit 1; }
+  sp=$(sed -n 's/.* tokens in .* s (\([0-9.]*\) tokens\/s)$/\1/p' "$tmp/sp.err")
   what="sampling tokens/s, K=$k per prompt ($PROMPTS prompts of $PROMPT_LEN tokens, $NEW new tokens, stories15M shape, T=1, fp32, $THREADS threads)"
   if [ "$have_peer" = 1 ]; then
     pt=$("$PYTHON" bench/sample_k_peer.py "$tmp/lm/checkpoint" "$tmp/prompts.ids" "$k" "$NEW" "$THREADS" 1.0 1.0 2>"$tmp/peer.err" | sed -n 's/^tokens\/s: //p')

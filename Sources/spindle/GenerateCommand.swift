@@ -100,10 +100,15 @@ struct Generate: Configurable {
 
     func sampleMany(_ run: GenerateRun, path: String) throws {
         let all = try run.fit(TokenIDs.readLines(path), name: path, truncate: truncate, warn: StandardError.line)
+        var tokens = 0
+        let t0 = DispatchTime.now().uptimeNanoseconds
         run.sampleMany(all, samples: samples, batchSize: batchSize) { out in
+            tokens += out.reduce(0) { $0 + $1.tokens.count }
             FileHandle.standardOutput.write(Data(out.map { $0.tokens.map(String.init).joined(separator: " ") + "\n" }.joined().utf8))
         }
-        StandardError.line("\(all.count) prompts sampled\(samples > 1 ? ", \(samples) samples each" : "")")
+        let secs = Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9
+        StandardError.line("\(all.count) prompts sampled\(samples > 1 ? ", \(samples) samples each" : ""): "
+            + String(format: "%d tokens in %.3f s (%.1f tokens/s)", tokens, secs, Double(tokens) / max(secs, 1e-9)))
     }
 }
 
