@@ -7,9 +7,9 @@
 // top-p 1, 2 threads, one locked run on a busy 2-core host, wall time with loading): K = 8 went from
 // 51.6 tokens/s (the old lockstep loop on 8 copies of each prompt, every prompt token a decoding step
 // of 8 rows) to 155 tokens/s (this prefill and `matRows`). Against transformers' generate(
-// num_return_sequences=K) with 1 thread each (bench/sample_k.sh, THREADS=1): 1.35–1.58x at K = 4 and
-// 1.52–1.56x at K = 16; with 2 threads on that busy host torch's threads collapsed (18–52x, not a
-// figure to quote).
+// num_return_sequences=K) with 1 thread each (bench/sample_k.sh, THREADS=1, load 13–17 on 2 cores):
+// 1.35–3.31x at K = 4 and 1.25–1.56x at K = 16 over four runs; with 2 threads torch's threads collapsed
+// on that busy host (17–52x), not a figure to quote until measured on a quiet machine.
 import Foundation
 import SpindleIO
 
