@@ -13,6 +13,8 @@ BATCH=${BATCH:-8}
 THREADS=${THREADS:-2}
 TOK=$SHARED/data/tokenizers/llama2/tokenizer.model
 [ -x "$SPINDLE" ] || { echo "posttrain bench: $SPINDLE not built (swift build -c release)" >&2; exit 1; }
+# K samples per prompt (rejection sampling, PPO rollouts) vs transformers generate: needs no shared data.
+SPINDLE="$SPINDLE" THREADS="$THREADS" bash bench/sample_k.sh
 [ -f "$TOK" ] || { echo "posttrain bench: skipped ($SHARED/data absent)"; exit 0; }
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "n/a" }'; }

@@ -80,18 +80,21 @@ public struct GenerateRun {
         return gen.generate(prompts: [prompt], options: options) { _, tok in onToken?(tok) }[0]
     }
 
-    /// Many prompts, `batchSize` at a time; prompt i samples with seed + i, so the output does not
-    /// depend on the batch size. `write` receives each batch's outputs in order.
-    public func sampleMany(_ prompts: [[Int32]], batchSize: Int, write: ([Generation]) -> Void) {
+    /// Many prompts, `samples` continuations each, `batchSize` sequences decoding together (each prompt
+    /// prefilled once per batch, its cache shared by its samples). Sample j of prompt i draws with seed
+    /// + i·samples + j, so the output does not depend on the batch size and equals that of `samples`
+    /// copies of every prompt. `write` receives each batch's outputs in order (prompt-major).
+    public func sampleMany(_ prompts: [[Int32]], samples: Int = 1, batchSize: Int, write: ([Generation]) -> Void) {
         let longest = prompts.map(\.count).max() ?? 0
-        let gen = Generator(model: model, batch: min(batchSize, max(1, prompts.count)),
+        let gen = Generator(model: model, batch: min(batchSize, max(1, prompts.count * samples)),
                             maxLen: min(model.config.maxSeqLen, longest + options.maxNewTokens))
+        let perBatch = max(1, batchSize / samples)   // prompts per call (a prompt's samples may exceed a batch)
         var start = 0
         while start < prompts.count {
-            let chunk = Array(prompts[start..<min(prompts.count, start + batchSize)])
+            let chunk = Array(prompts[start..<min(prompts.count, start + perBatch)])
             var o = options
-            o.seed = options.seed &+ UInt64(start)
-            write(gen.generate(prompts: chunk, options: o))
+            o.seed = options.seed &+ UInt64(start * samples)
+            write(gen.generate(prompts: chunk, samplesPerPrompt: samples, options: o).flatMap { $0 })
             start += chunk.count
         }
     }

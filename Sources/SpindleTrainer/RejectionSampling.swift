@@ -18,18 +18,26 @@ public enum RejectionSampling {
                               maxNewTokens: Int, seed: UInt64, round: Int, rewards: RewardPair,
                               log: (String) -> Void = { _ in }) -> [[(response: [Int32], reward: Double)]] {
         let eos = Int32(policy.config.eosId)
-        let gen = Generator(model: policy, batch: k, maxLen: min(policy.config.maxSeqLen, (prompts.map(\.tokens.count).max() ?? 1) + maxNewTokens + 1))
+        // About 32 sequences decode together: several prompts' K samples, each prompt prefilled once.
+        let perCall = max(1, 32 / k)
+        let gen = Generator(model: policy, batch: k * min(perCall, max(1, prompts.count)),
+                            maxLen: min(policy.config.maxSeqLen, (prompts.map(\.tokens.count).max() ?? 1) + maxNewTokens + 1))
+        var o = SamplingOptions()
+        o.temperature = temperature; o.topP = topP; o.maxNewTokens = maxNewTokens; o.stopToken = eos
         var out: [[(response: [Int32], reward: Double)]] = []
-        for (pi, p) in prompts.enumerated() {
-            var o = SamplingOptions()
-            o.temperature = temperature; o.topP = topP; o.maxNewTokens = maxNewTokens; o.stopToken = eos
-            o.seed = mixSeed(seed, round, pi)
-            let g = gen.generate(prompts: [[Int32]](repeating: p.tokens, count: k), options: o)
-            let responses = g.map { $0.tokens + ($0.stopped ? [eos] : []) }
-            let r = rewards.score(responses.map { p.tokens + $0 }, isSafety: [Bool](repeating: p.isSafety, count: k),
-                                  responseStarts: [Int](repeating: p.tokens.count, count: k))
-            out.append(zip(responses, r).map { ($0, $1.gated) })
-            if (pi + 1) % 10 == 0 { log("  sampled \(pi + 1)/\(prompts.count) prompts") }
+        var start = 0
+        while start < prompts.count {
+            let chunk = Array(prompts[start..<min(prompts.count, start + perCall)])
+            let seeds = chunk.indices.map { mixSeed(seed, round, start + $0) }
+            let samples = gen.generate(prompts: chunk.map(\.tokens), samplesPerPrompt: k, options: o, promptSeeds: seeds)
+            for (p, g) in zip(chunk, samples) {
+                let responses = g.map { $0.tokens + ($0.stopped ? [eos] : []) }
+                let r = rewards.score(responses.map { p.tokens + $0 }, isSafety: [Bool](repeating: p.isSafety, count: k),
+                                      responseStarts: [Int](repeating: p.tokens.count, count: k))
+                out.append(zip(responses, r).map { ($0, $1.gated) })
+                if out.count % 10 == 0 { log("  sampled \(out.count)/\(prompts.count) prompts") }
+            }
+            start += chunk.count
         }
         return out
     }

@@ -10,11 +10,12 @@ struct Generate: Configurable {
         abstract: "Sample a continuation from a checkpoint with a KV cache (temperature, top-p, seed).",
         discussion: """
         The prompt is text (--prompt "..." --tokenizer T.model, --chat for the Llama 2 chat format, with an
-        optional --system prompt; the answer is printed as text) or token ids (--ids "1 450 4996", ids out). Generated ids go to stdout, space-separated, ending at </s> (id 2) or --max-new-tokens. --prompts FILE (or - for stdin) samples a continuation for every line of ids, --batch-size at a time through the batched sampler, one output line per prompt; prompt i uses seed + i, so the output does not depend on the batch size. --checkpoint also takes a llama2.c .bin file.
+        optional --system prompt; the answer is printed as text) or token ids (--ids "1 450 4996", ids out). Generated ids go to stdout, space-separated, ending at </s> (id 2) or --max-new-tokens. --prompts FILE (or - for stdin) samples a continuation for every line of ids (--samples K: K of them, K output lines per prompt), --batch-size sequences decoding together: each prompt is run through the model once and its KV cache shared by its samples. Sample j of prompt i uses seed + i*K + j, so the output does not depend on the batch size (and equals K copies of each prompt line). --checkpoint also takes a llama2.c .bin file.
 
         examples:
           spindle generate --checkpoint runs/nano/checkpoint --ids "1" --seed 7
           spindle generate --checkpoint DIR --prompts prompts.ids > samples.ids
+          spindle generate --checkpoint DIR --prompts prompts.ids --samples 8 --batch-size 32
           spindle generate --config stories15M --benchmark 256
         """)
 
@@ -26,7 +27,8 @@ struct Generate: Configurable {
     @Flag(help: "With --prompt: render it as a user turn in the Llama 2 chat format ([INST] ... [/INST]).") var chat = false
     @Option(help: "With --chat: a system prompt, folded into the first user turn as <<SYS>>.") var system: String?
     @Option(help: "File of prompts, token ids one prompt per line ('-' = stdin): one output line each.") var prompts: String?
-    @Option(help: "Prompts sampled together with --prompts.") var batchSize = 8
+    @Option(help: "Sequences sampled together with --prompts.") var batchSize = 8
+    @Option(help: "With --prompts: continuations per prompt (one output line each).") var samples = 1
     @Option(help: "Sampling temperature; 0 = greedy.") var temperature: Float = 0.8
     @Option(help: "Nucleus sampling threshold (1 = off).") var topP: Float = 0.9
     @Option(help: "Maximum tokens to generate.") var maxNewTokens = 256
@@ -42,6 +44,8 @@ struct Generate: Configurable {
         if checkpoint == nil && preset == nil { throw ValidationError("give --checkpoint DIR (or --config with --benchmark)") }
         if let benchmark, benchmark < 2 { throw ValidationError("--benchmark needs at least 2 tokens") }
         try Check.int("--batch-size", batchSize, min: 1, max: 4096)
+        try Check.int("--samples", samples, min: 1, max: 4096)
+        if samples > 1 && prompts == nil { throw ValidationError("--samples goes with --prompts FILE") }
         try Check.real("--temperature", temperature, 0, 100)
         try Check.real("--top-p", topP, 0, 1, openLow: true)
         try Check.int("--max-new-tokens", maxNewTokens, min: 1, max: 1 << 20)
@@ -96,10 +100,15 @@ struct Generate: Configurable {
 
     func sampleMany(_ run: GenerateRun, path: String) throws {
         let all = try run.fit(TokenIDs.readLines(path), name: path, truncate: truncate, warn: StandardError.line)
-        run.sampleMany(all, batchSize: batchSize) { out in
+        var tokens = 0
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        run.sampleMany(all, samples: samples, batchSize: batchSize) { out in
+            tokens += out.reduce(0) { $0 + $1.tokens.count }
             FileHandle.standardOutput.write(Data(out.map { $0.tokens.map(String.init).joined(separator: " ") + "\n" }.joined().utf8))
         }
-        StandardError.line("\(all.count) prompts sampled")
+        let secs = Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9
+        StandardError.line("\(all.count) prompts sampled\(samples > 1 ? ", \(samples) samples each" : ""): "
+            + String(format: "%d tokens in %.3f s (%.1f tokens/s)", tokens, secs, Double(tokens) / max(secs, 1e-9)))
     }
 }
 
