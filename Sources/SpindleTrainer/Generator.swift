@@ -147,8 +147,10 @@ public final class Generator {
     }
 
     /// Samples continuations of every prompt (at most `batch` of them), in lockstep; deterministic
-    /// for a given seed (sequence i draws from its own generator seeded with seed + i).
-    public func generate(prompts: [[Int32]], options: SamplingOptions, onToken: ((Int, Int32) -> Void)? = nil) -> [Generation] {
+    /// for a given seed (sequence i draws from its own generator seeded with seed + i). `isCancelled`
+    /// is asked once per decoding step; when it answers true decoding stops and what was sampled is returned.
+    public func generate(prompts: [[Int32]], options: SamplingOptions, onToken: ((Int, Int32) -> Void)? = nil,
+                         isCancelled: (() -> Bool)? = nil) -> [Generation] {
         precondition(!prompts.isEmpty && prompts.count <= batch && prompts.allSatisfy { !$0.isEmpty })
         let rows = prompts.count, vocab = model.config.vocabSize
         var rngs = (0..<rows).map { SeededRandom(seed: options.seed &+ UInt64($0)) }
@@ -158,6 +160,7 @@ public final class Generator {
         let longest = prompts.map(\.count).max()!
         let end = min(maxLen, longest + options.maxNewTokens)
         for pos in 0..<(end - 1) {
+            if isCancelled?() == true { break }
             let lg = input.withUnsafeBufferPointer { step(tokens: $0.baseAddress!, rows: rows, pos: pos) }
             for r in 0..<rows {
                 if pos + 1 < prompts[r].count { input[r] = prompts[r][pos + 1]; continue }
