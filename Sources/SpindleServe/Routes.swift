@@ -1,7 +1,7 @@
 // Routes.swift: the HTTP endpoints. One handler dispatches on method and path, so an unknown route
 // or method gets OpenAI's error body (404/405) like every other refusal.
 //   GET  /                     the chat page
-//   GET  /health               {"status": "ok", "queued", "running", "completed"}
+//   GET  /health               {"status": "ok", "model", "queued", "running", "completed", "cancelled"}
 //   GET  /v1/models            the one model served
 //   POST /v1/chat/completions  chat (Llama 2 chat template), whole or streamed (SSE)
 //   POST /v1/completions       raw text continuation, whole or streamed
@@ -38,7 +38,8 @@ struct Routes: HTTPHandler {
         case "/health":
             let s = scheduler.status
             return Self.json(.object([("status", .string("ok")), ("model", .string(settings.modelName)),
-                                      ("queued", .int(s.queued)), ("running", .int(s.running)), ("completed", .int(s.completed))]))
+                                      ("queued", .int(s.queued)), ("running", .int(s.running)),
+                                      ("completed", .int(s.completed)), ("cancelled", .int(s.cancelled))]))
         case "/v1/models":
             return Self.json(ResponseSchema.models(settings.modelName, created: started))
         default:

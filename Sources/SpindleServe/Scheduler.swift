@@ -80,6 +80,7 @@ public final class Scheduler: @unchecked Sendable {
     private var running: Job?
     private var stopping = false
     private var completed = 0
+    private var cancelledJobs = 0
     private var generators: [Int: Generator] = [:]
 
     public init(model: LlamaModel, tokenizer: SentencePieceModel, threads: Int, maxQueue: Int) {
@@ -122,10 +123,10 @@ public final class Scheduler: @unchecked Sendable {
         return try outcome.get()
     }
 
-    /// Queued and running counts, and how many jobs have finished.
-    public var status: (queued: Int, running: Int, completed: Int) {
+    /// Queued and running counts, how many jobs have finished, and how many of those were cancelled.
+    public var status: (queued: Int, running: Int, completed: Int, cancelled: Int) {
         cond.lock(); defer { cond.unlock() }
-        return (queue.count, running == nil ? 0 : 1, completed)
+        return (queue.count, running == nil ? 0 : 1, completed, cancelledJobs)
     }
 
     /// Takes a job out of the queue at once (reporting `cancelled`), or stops it at its next step.
@@ -133,7 +134,7 @@ public final class Scheduler: @unchecked Sendable {
         job.markCancelled()
         cond.lock()
         let index = queue.firstIndex { $0 === job }
-        if let index { queue.remove(at: index) }
+        if let index { queue.remove(at: index); completed += 1; cancelledJobs += 1 }
         cond.unlock()
         if index != nil { job.onEvent(.cancelled) }
     }
@@ -162,6 +163,7 @@ public final class Scheduler: @unchecked Sendable {
             cond.lock()
             running = nil
             completed += 1
+            if job.isCancelled { cancelledJobs += 1 }
             cond.unlock()
             job.onEvent(.finished(result))
         }
