@@ -1,7 +1,8 @@
 // ChatPage.swift: the chat page served at `/`, kept in the binary as one string: plain HTML, CSS and
 // JavaScript with no external asset, so it works offline. It streams answers from
 // /v1/chat/completions (fetch + ReadableStream over the SSE body). `?say=TEXT` sends TEXT once the
-// page has loaded (a hook for scripted checks; `?system=` and `?temperature=` preset the controls).
+// page has loaded (a hook for scripted checks); `?system=`, `?temperature=`, `?top_p=`, `?max_tokens=`
+// preset the controls and `?seed=` fixes the seed of every request, so a check can compare answers.
 enum ChatPage {
     static let html = #"""
 <!doctype html>
@@ -63,6 +64,7 @@ const $ = (id) => document.getElementById(id);
 let history = [];           // [{role, content}] of finished turns
 let controller = null;      // AbortController of the answer being streamed
 let modelName = null;
+let seed = null;            // ?seed=N: sent with every request
 
 for (const id of ["temperature", "topP"]) {
   $(id).addEventListener("input", () => { $(id + "Value").textContent = $(id).value; });
@@ -101,6 +103,7 @@ async function send(text) {
     const body = {messages, stream: true, temperature: parseFloat($("temperature").value),
                   top_p: parseFloat($("topP").value), max_tokens: parseInt($("maxTokens").value, 10)};
     if (modelName) body.model = modelName;
+    if (seed !== null) body.seed = seed;
     const res = await fetch("/v1/chat/completions", {method: "POST", headers: {"Content-Type": "application/json"},
                                                      body: JSON.stringify(body), signal: controller.signal});
     if (!res.ok) {
@@ -167,6 +170,9 @@ $("clear").addEventListener("click", () => { if (!controller) { history = []; $(
   const params = new URLSearchParams(location.search);
   if (params.has("system")) $("system").value = params.get("system");
   if (params.has("temperature")) { $("temperature").value = params.get("temperature"); $("temperatureValue").textContent = $("temperature").value; }
+  if (params.has("top_p")) { $("topP").value = params.get("top_p"); $("topPValue").textContent = $("topP").value; }
+  if (params.has("max_tokens")) $("maxTokens").value = params.get("max_tokens");
+  if (params.has("seed")) seed = parseInt(params.get("seed"), 10);
   if (params.has("say")) send(params.get("say"));
 })();
 </script>
