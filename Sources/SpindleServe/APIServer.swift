@@ -54,6 +54,9 @@ public final class APIServer: Sendable {
         http = HTTPServer(config: config, handler: routes)
     }
 
+    /// Refuses a host or port that cannot be bound, before any model is loaded.
+    public static func checkAddress(host: String, port: Int) throws { _ = try address(host, port: port) }
+
     /// The socket address for `host` (an IPv4 or IPv6 literal, or `localhost`).
     static func address(_ host: String, port: Int) throws -> any SocketAddress {
         guard (0...65535).contains(port) else { throw APIServerError("--port \(port) is not a port (0...65535)") }

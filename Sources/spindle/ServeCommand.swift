@@ -38,6 +38,7 @@ struct Serve: Configurable {
         try Check.int("--max-tokens", maxTokens, min: 1, max: 1 << 20)
         try Check.real("--timeout", timeout, 0, 86400, openLow: true)
         if modelName.isEmpty { throw ValidationError("--model-name must not be empty") }
+        do { try APIServer.checkAddress(host: host, port: port) } catch { throw ValidationError("\(error)") }
     }
 
     func run() throws {

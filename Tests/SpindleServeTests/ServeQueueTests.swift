@@ -68,4 +68,27 @@ struct ServeQueueTests {
         for _ in 0..<600 where queued.withLock({ $0 }) == nil { Thread.sleep(forTimeInterval: 0.05) }
         #expect(queued.withLock { $0?.status } == 200)
     }
+
+    @Test func aStreamingClientThatLeavesWhileQueuedLeavesTheQueue() throws {
+        let s = try ServeProcess(checkpoint: ServeFixture.slowCheckpoint)
+        defer { s.stop() }
+        let running = try Self.openLongStream(port: s.port)
+        let queued = try TestSocket(port: s.port)
+        try queued.send(HTTPTestClient.requestBytes("POST", "/v1/completions", body: #"{"prompt": "Sea", "max_tokens": 5, "stream": true}"#))
+        var h: [String: Any] = [:]
+        for _ in 0..<100 where (h["queued"] as? Int ?? 0) < 1 {
+            Thread.sleep(forTimeInterval: 0.05)
+            h = try Self.health(s.port)
+        }
+        #expect(h["queued"] as? Int == 1)
+        queued.shutdown()
+        let t0 = Date()
+        while (h["queued"] as? Int ?? 0) > 0 && Date().timeIntervalSince(t0) < 10 {
+            Thread.sleep(forTimeInterval: 0.1)
+            h = try Self.health(s.port)
+        }
+        #expect(h["queued"] as? Int == 0 && h["running"] as? Int == 1, "\(h)")   // gone, while the first still decodes
+        #expect(h["cancelled"] as? Int == 1)
+        running.shutdown()
+    }
 }
