@@ -39,16 +39,22 @@ public final class APIServer: Sendable {
     let http: HTTPServer
 
     /// `model` is used only by the decoding thread from here on.
-    public init(model: LlamaModel, tokenizer: SentencePieceModel, settings: ServeSettings) throws {
+    public init(model: LlamaModel, tokenizer: SentencePieceModel, settings: ServeSettings, annotation: AnnotationSettings? = nil) throws {
         guard tokenizer.vocabSize == model.config.vocabSize else {
             throw APIServerError("the tokenizer has \(tokenizer.vocabSize) pieces, the model's vocabulary is \(model.config.vocabSize)",
                                  exitCode: ExitStatus.dataError)
         }
         self.settings = settings
-        scheduler = Scheduler(model: model, tokenizer: tokenizer, threads: settings.threads, maxQueue: settings.maxQueue)
-        let routes = Routes(settings: settings, scheduler: scheduler,
-                            prompts: PromptBuilder(tokenizer: tokenizer, context: model.config.maxSeqLen, defaultMaxTokens: settings.maxTokens),
-                            eosID: Int32(model.config.eosId), started: Int(Date().timeIntervalSince1970), counter: RequestCounter())
+        let scheduler = Scheduler(model: model, tokenizer: tokenizer, threads: settings.threads, maxQueue: settings.maxQueue)
+        self.scheduler = scheduler
+        let prompts = PromptBuilder(tokenizer: tokenizer, context: model.config.maxSeqLen, defaultMaxTokens: settings.maxTokens)
+        let counter = RequestCounter(), eos = Int32(model.config.eosId)
+        let annotationRoutes = try annotation.map {
+            AnnotationRoutes(settings: $0, store: try AnnotationStore(path: $0.file, warn: StandardError.line), scheduler: scheduler,
+                             prompts: prompts, eosID: eos, counter: counter)
+        }
+        let routes = Routes(settings: settings, scheduler: scheduler, prompts: prompts, eosID: eos,
+                            started: Int(Date().timeIntervalSince1970), counter: counter, annotation: annotationRoutes)
         let config = HTTPServer.Configuration(address: try Self.address(settings.host, port: settings.port),
                                               timeout: settings.timeout, logger: .disabled)
         http = HTTPServer(config: config, handler: routes)

@@ -19,6 +19,8 @@ struct Routes: HTTPHandler {
     let eosID: Int32
     let started: Int
     let counter: RequestCounter
+    /// The annotation endpoints (`--annotate`), or nil.
+    let annotation: AnnotationRoutes?
 
     func handleRequest(_ request: HTTPRequest) async throws -> HTTPResponse {
         do { return try await route(request) } catch let e as APIError { return Self.error(e) } catch {
@@ -30,8 +32,10 @@ struct Routes: HTTPHandler {
         let method = request.method.rawValue, path = request.path
         let routes: [String: String] = ["/": "GET", "/health": "GET", "/v1/models": "GET",
                                         "/v1/chat/completions": "POST", "/v1/completions": "POST"]
+            .merging(annotation == nil ? [:] : AnnotationRoutes.paths) { a, _ in a }
         guard let allowed = routes[path] else { throw APIError.notFound("no route \(path)", code: "unknown_url") }
         guard method == allowed || (method == "HEAD" && allowed == "GET") else { throw APIError.methodNotAllowed(method, path: path) }
+        if let annotation, AnnotationRoutes.paths[path] != nil { return try await annotation.handle(request) }
         switch path {
         case "/":
             return HTTPResponse(statusCode: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: Data(ChatPage.html.utf8))

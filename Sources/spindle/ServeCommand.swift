@@ -28,6 +28,9 @@ struct Serve: Configurable {
     @Option(name: .customLong("max-tokens"), help: "max_tokens for requests that give none (cut to the context).") var maxTokens = 256
     @Option(help: "Seed for requests that send none (request k samples with a seed derived from it and k).") var seed: UInt64 = 0
     @Option(help: "Seconds a request that does not stream may take, queue wait included.") var timeout = 600.0
+    @Option(help: "Serve the annotation page at /annotate and append each judgement to this JSONL file (preference records).") var annotate: String?
+    @Option(help: "With --annotate: who may annotate, NAME TOKEN per line.") var annotators: String?
+    @Option(name: .customLong("annotate-temperatures"), help: "With --annotate: the two sampling temperatures the answers come from.") var annotateTemperatures = "0.7,1.0"
     @OptionGroup var config: ConfigOptions
 
     func validate() throws {
@@ -38,6 +41,8 @@ struct Serve: Configurable {
         try Check.int("--max-tokens", maxTokens, min: 1, max: 1 << 20)
         try Check.real("--timeout", timeout, 0, 86400, openLow: true)
         if modelName.isEmpty { throw ValidationError("--model-name must not be empty") }
+        if (annotate == nil) != (annotators == nil) { throw ValidationError("--annotate FILE and --annotators FILE go together") }
+        _ = try temperatures()
         do { try APIServer.checkAddress(host: host, port: port) } catch { throw ValidationError("\(error)") }
     }
 
@@ -50,13 +55,29 @@ struct Serve: Configurable {
         var s = ServeSettings()
         s.host = host; s.port = port; s.modelName = modelName; s.threads = threads; s.maxQueue = maxQueue
         s.maxN = maxN; s.maxTokens = maxTokens; s.seed = seed; s.timeout = timeout
-        let server = try APIServer(model: model, tokenizer: sp, settings: s)
+        let annotation = try annotate.map { file -> AnnotationSettings in
+            var a = AnnotationSettings(file: file, annotators: try Annotators(path: annotators ?? ""))
+            a.temperatures = try temperatures(); a.maxTokens = maxTokens
+            return a
+        }
+        let server = try APIServer(model: model, tokenizer: sp, settings: s, annotation: annotation)
         let shown = host.contains(":") ? "[\(host)]" : host, name = modelName, threads = threads
         try Blocking.wait {
             try await server.run { bound in
                 StandardError.line("spindle serve: listening on http://\(shown):\(bound) (model \(name), \(threads) threads)")
             }
         }
+    }
+}
+
+extension Serve {
+    /// `--annotate-temperatures A,B`: two temperatures in 0...2.
+    func temperatures() throws -> (Float, Float) {
+        let parts = annotateTemperatures.split(separator: ",").map { Float($0.trimmingCharacters(in: .whitespaces)) }
+        guard parts.count == 2, let a = parts[0], let b = parts[1], (0...2).contains(a), (0...2).contains(b) else {
+            throw ValidationError("--annotate-temperatures takes two temperatures in 0...2, like 0.7,1.0")
+        }
+        return (a, b)
     }
 }
 
