@@ -93,7 +93,7 @@ final class AnnotationRoutes: @unchecked Sendable {
             o.maxNewTokens = min(budget, settings.maxTokens)
             o.seed = k &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(i)
             guard let r = try await scheduler.run(JobSpec(prompt: ids, n: 1, options: o, stops: [])) else { throw APIError.stopping }
-            answers.append((r.choices[0].text, "temperature=\(JSONValue.format(Double(t)))"))
+            answers.append((r.choices[0].text, "temperature=\(t)"))
         }
         let swap = k % 2 == 1   // which variant shows on the left alternates, so position says nothing
         let p = PendingPair(annotator: annotator, prompt: messages, left: swap ? answers[1] : answers[0], right: swap ? answers[0] : answers[1])

@@ -56,17 +56,18 @@ final class TestSocket {
 }
 
 enum HTTPTestClient {
-    static func requestBytes(_ method: String, _ path: String, body: String?) -> [UInt8] {
+    static func requestBytes(_ method: String, _ path: String, body: String?, headers: [String: String] = [:]) -> [UInt8] {
         var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+        for (k, v) in headers.sorted(by: { $0.key < $1.key }) { head += "\(k): \(v)\r\n" }
         if let body { head += "Content-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n" }
         return Array((head + "\r\n" + (body ?? "")).utf8)
     }
 
     /// Sends one request and reads the whole response (the server closes after it).
-    static func request(port: Int, _ method: String, _ path: String, body: String? = nil) throws -> HTTPReply {
+    static func request(port: Int, _ method: String, _ path: String, body: String? = nil, headers: [String: String] = [:]) throws -> HTTPReply {
         let s = try TestSocket(port: port)
         defer { s.shutdown() }
-        try s.send(requestBytes(method, path, body: body))
+        try s.send(requestBytes(method, path, body: body, headers: headers))
         var raw: [UInt8] = []
         while true {
             let chunk = try s.receive()
