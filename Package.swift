@@ -97,7 +97,7 @@ let package = Package(
                     exclude: ["lm_eval_crosscheck.py"]),
         .testTarget(name: "SpindleServeTests",
                     dependencies: ["SpindleServe", "SpindleTrainer", "SpindleTokenizer", "SpindleIO", "SpindleTestSupport", "spindle"],
-                    exclude: ["openai_client.py", "chat_page.py"]),
+                    exclude: ["openai_client.py", "browser_check.py"]),
         .testTarget(name: "SpindleCLITests", dependencies: ["SpindleIO", "SpindleTestSupport", "spindle"]),
     ]
 )
