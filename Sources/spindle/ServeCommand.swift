@@ -10,7 +10,7 @@ struct Serve: Configurable {
         commandName: "serve",
         abstract: "An OpenAI-compatible chat server and a web chat page for a checkpoint.",
         discussion: """
-        POST /v1/chat/completions (messages in the Llama 2 chat format), POST /v1/completions, GET /v1/models, GET /health, and a chat page at /. temperature, top_p, max_tokens, stop, seed, n and stream (server-sent events) are supported; requests are queued fairly (first come, first served) and decoded one at a time, the n answers of a request as one batch. Listens on 127.0.0.1 unless --host says otherwise; --port 0 picks a free port. The address is printed on stderr (docs/SERVE.md).
+        POST /v1/chat/completions (messages in the Llama 2 chat format), POST /v1/completions, GET /v1/models, GET /health, and a chat page at /. temperature, top_p, max_tokens, stop, seed, n and stream (server-sent events) are supported; requests are queued fairly (first come, first served) and decoded one at a time, the n answers of a request as one batch. Listens on 127.0.0.1 unless --host says otherwise; --port 0 picks a free port. The address is printed on stderr. With --annotate FILE --annotators FILE, /annotate runs Llama 2's side-by-side preference annotation and appends each judgement to FILE as a preference record (docs/SERVE.md).
 
         examples:
           spindle serve --checkpoint runs/ppo/best --tokenizer tok.model
