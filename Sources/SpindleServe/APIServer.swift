@@ -39,7 +39,9 @@ public final class APIServer: Sendable {
     let http: HTTPServer
 
     /// `model` is used only by the decoding thread from here on.
-    public init(model: LlamaModel, tokenizer: SentencePieceModel, settings: ServeSettings, annotation: AnnotationSettings? = nil) throws {
+    /// `secondModel` answers variant B of annotation pairs (with `annotation.secondCheckpoint`).
+    public init(model: LlamaModel, tokenizer: SentencePieceModel, settings: ServeSettings, annotation: AnnotationSettings? = nil,
+                secondModel: LlamaModel? = nil) throws {
         guard tokenizer.vocabSize == model.config.vocabSize else {
             throw APIServerError("the tokenizer has \(tokenizer.vocabSize) pieces, the model's vocabulary is \(model.config.vocabSize)",
                                  exitCode: ExitStatus.dataError)
@@ -49,8 +51,12 @@ public final class APIServer: Sendable {
         self.scheduler = scheduler
         let prompts = PromptBuilder(tokenizer: tokenizer, context: model.config.maxSeqLen, defaultMaxTokens: settings.maxTokens)
         let counter = RequestCounter(), eos = Int32(model.config.eosId)
+        if let secondModel, secondModel.config.vocabSize != model.config.vocabSize || secondModel.config.maxSeqLen < model.config.maxSeqLen {
+            throw APIServerError("the second annotation checkpoint needs the same vocabulary and at least the context of the served one", exitCode: ExitStatus.dataError)
+        }
+        let second = secondModel.map { Scheduler(model: $0, tokenizer: tokenizer, threads: settings.threads, maxQueue: settings.maxQueue) } ?? scheduler
         let annotationRoutes = try annotation.map {
-            AnnotationRoutes(settings: $0, store: try AnnotationStore(path: $0.file, warn: StandardError.line), scheduler: scheduler,
+            AnnotationRoutes(settings: $0, store: try AnnotationStore(path: $0.file, warn: StandardError.line), schedulers: (scheduler, second),
                              prompts: prompts, eosID: eos, counter: counter)
         }
         let routes = Routes(settings: settings, scheduler: scheduler, prompts: prompts, eosID: eos,

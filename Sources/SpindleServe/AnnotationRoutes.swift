@@ -1,7 +1,7 @@
 // AnnotationRoutes.swift: Llama 2 §3.2.1's side-by-side protocol over HTTP. An annotator (known by the
 // bearer token from `--annotators`) sends a dialogue ending with a user turn; two answers are sampled
 // from the model at two temperatures and shown as "left" and "right" in an order the annotator cannot
-// learn; the annotator says which is better, by how much (four degrees), for which aspect, and for
+// learn (with `--annotate-checkpoint`, the second answer comes from another checkpoint); the annotator says which is better, by how much (four degrees), for which aspect, and for
 // safety the safety label; the judgement is saved as a preference record and the chosen answer
 // continues the dialogue.
 //   GET  /annotate                the annotation page (token in the URL fragment, never sent to the server)
@@ -19,8 +19,11 @@ import SpindleTrainer
 public struct AnnotationSettings: Sendable {
     public var file: String
     public var annotators: Annotators
-    /// The two variants: one checkpoint at two temperatures (Llama 2 varies temperature and model).
+    /// The two variants: the served checkpoint at the first temperature, and at the second the served
+    /// checkpoint or, when `secondCheckpoint` is set, that one (Llama 2 varies temperature and model).
     public var temperatures: (Float, Float) = (0.7, 1.0)
+    /// The name recorded for a second checkpoint's variant (its path), or nil for one checkpoint.
+    public var secondCheckpoint: String?
     public var topP: Float = 0.9
     public var maxTokens = 256
 
@@ -40,15 +43,16 @@ struct PendingPair: Sendable {
 final class AnnotationRoutes: @unchecked Sendable {
     let settings: AnnotationSettings
     let store: AnnotationStore
-    let scheduler: Scheduler
+    /// The decoders of variant A and B (the same one unless a second checkpoint is given).
+    let schedulers: (Scheduler, Scheduler)
     let prompts: PromptBuilder
     let eosID: Int32
     let counter: RequestCounter
     private let lock = NSLock()
     private var pending: [String: PendingPair] = [:]
 
-    init(settings: AnnotationSettings, store: AnnotationStore, scheduler: Scheduler, prompts: PromptBuilder, eosID: Int32, counter: RequestCounter) {
-        self.settings = settings; self.store = store; self.scheduler = scheduler; self.prompts = prompts
+    init(settings: AnnotationSettings, store: AnnotationStore, schedulers: (Scheduler, Scheduler), prompts: PromptBuilder, eosID: Int32, counter: RequestCounter) {
+        self.settings = settings; self.store = store; self.schedulers = schedulers; self.prompts = prompts
         self.eosID = eosID; self.counter = counter
     }
 
@@ -87,13 +91,16 @@ final class AnnotationRoutes: @unchecked Sendable {
         let budget = try prompts.answerBudget(promptTokens: ids.count, requested: nil)
         let k = counter.next()
         var answers: [(text: String, variant: String)] = []
-        for (i, t) in [settings.temperatures.0, settings.temperatures.1].enumerated() {
+        let variants = [(schedulers.0, settings.temperatures.0, "temperature=\(settings.temperatures.0)"),
+                        (schedulers.1, settings.temperatures.1,
+                         (settings.secondCheckpoint.map { "checkpoint=\($0) " } ?? "") + "temperature=\(settings.temperatures.1)")]
+        for (i, (scheduler, t, name)) in variants.enumerated() {
             var o = SamplingOptions()
             o.temperature = t; o.topP = settings.topP; o.stopToken = eosID
             o.maxNewTokens = min(budget, settings.maxTokens)
             o.seed = k &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(i)
             guard let r = try await scheduler.run(JobSpec(prompt: ids, n: 1, options: o, stops: [])) else { throw APIError.stopping }
-            answers.append((r.choices[0].text, "temperature=\(t)"))
+            answers.append((r.choices[0].text, name))
         }
         let swap = k % 2 == 1   // which variant shows on the left alternates, so position says nothing
         let p = PendingPair(annotator: annotator, prompt: messages, left: swap ? answers[1] : answers[0], right: swap ? answers[0] : answers[1])

@@ -32,17 +32,33 @@ public final class EventChannel: @unchecked Sendable {
     private var pending: [UInt8] = []
     private var closed = false
     private var waiter: CheckedContinuation<[UInt8]?, Never>?
-    private var waiterID = 0
+    /// When the reader last got bytes (uptime nanoseconds).
+    private var lastDelivery = DispatchTime.now().uptimeNanoseconds
     private var onDrop: (@Sendable () -> Void)?
     let keepAlive: Double
 
-    public init(keepAlive: Double = 1) { self.keepAlive = keepAlive }
+    /// One timer task per channel wakes a reader that has waited `keepAlive` seconds; it ends with the channel.
+    public init(keepAlive: Double = 1) {
+        self.keepAlive = keepAlive
+        Task { [weak self] in
+            while true {
+                try? await Task.sleep(nanoseconds: UInt64(keepAlive * 1e9))
+                guard let channel = self, channel.wakeIdle() else { return }
+            }
+        }
+    }
 
     /// Queues bytes for the client.
     public func send(_ bytes: [UInt8]) {
         lock.lock()
         guard !closed else { lock.unlock(); return }
-        if let w = waiter { waiter = nil; lock.unlock(); w.resume(returning: bytes); return }
+        if let w = waiter {
+            waiter = nil
+            lastDelivery = DispatchTime.now().uptimeNanoseconds
+            lock.unlock()
+            w.resume(returning: bytes)
+            return
+        }
         pending += bytes
         lock.unlock()
     }
@@ -79,6 +95,7 @@ public final class EventChannel: @unchecked Sendable {
                 let n = min(count, pending.count)
                 let out = Array(pending.prefix(n))
                 pending.removeFirst(n)
+                lastDelivery = DispatchTime.now().uptimeNanoseconds
                 lock.unlock()
                 c.resume(returning: out)
             } else if closed {
@@ -86,24 +103,23 @@ public final class EventChannel: @unchecked Sendable {
                 c.resume(returning: nil)
             } else {
                 waiter = c
-                waiterID += 1
-                let id = waiterID, delay = keepAlive
                 lock.unlock()
-                Task { [weak self] in
-                    try? await Task.sleep(nanoseconds: UInt64(delay * 1e9))
-                    self?.wakeIdle(id)
-                }
             }
         }
     }
 
-    /// Sends a keep-alive comment to a reader that has waited `keepAlive` seconds for nothing.
-    private func wakeIdle(_ id: Int) {
+    /// Sends a keep-alive comment to a reader that has waited `keepAlive` seconds for nothing; false
+    /// once the channel is closed (the timer stops).
+    private func wakeIdle() -> Bool {
         lock.lock()
-        guard let w = waiter, waiterID == id else { lock.unlock(); return }
+        if closed { lock.unlock(); return false }
+        let idle = Double(DispatchTime.now().uptimeNanoseconds - lastDelivery) * 1e-9 >= keepAlive * 0.99
+        guard idle, let w = waiter else { lock.unlock(); return true }
         waiter = nil
+        lastDelivery = DispatchTime.now().uptimeNanoseconds
         lock.unlock()
         w.resume(returning: SSE.keepAlive)
+        return true
     }
 
     /// The body FlyingFox streams (chunked transfer encoding).

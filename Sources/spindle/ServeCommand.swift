@@ -31,6 +31,7 @@ struct Serve: Configurable {
     @Option(help: "Serve the annotation page at /annotate and append each judgement to this JSONL file (preference records).") var annotate: String?
     @Option(help: "With --annotate: who may annotate, NAME TOKEN per line.") var annotators: String?
     @Option(name: .customLong("annotate-temperatures"), help: "With --annotate: the two sampling temperatures the answers come from.") var annotateTemperatures = "0.7,1.0"
+    @Option(name: .customLong("annotate-checkpoint"), help: "With --annotate: the second answer comes from this checkpoint (at the second temperature).") var annotateCheckpoint: String?
     @OptionGroup var config: ConfigOptions
 
     func validate() throws {
@@ -42,6 +43,7 @@ struct Serve: Configurable {
         try Check.real("--timeout", timeout, 0, 86400, openLow: true)
         if modelName.isEmpty { throw ValidationError("--model-name must not be empty") }
         if (annotate == nil) != (annotators == nil) { throw ValidationError("--annotate FILE and --annotators FILE go together") }
+        if annotateCheckpoint != nil && annotate == nil { throw ValidationError("--annotate-checkpoint goes with --annotate") }
         _ = try temperatures()
         do { try APIServer.checkAddress(host: host, port: port) } catch { throw ValidationError("\(error)") }
     }
@@ -57,10 +59,12 @@ struct Serve: Configurable {
         s.maxN = maxN; s.maxTokens = maxTokens; s.seed = seed; s.timeout = timeout
         let annotation = try annotate.map { file -> AnnotationSettings in
             var a = AnnotationSettings(file: file, annotators: try Annotators(path: annotators ?? ""))
-            a.temperatures = try temperatures(); a.maxTokens = maxTokens
+            a.temperatures = try temperatures(); a.maxTokens = maxTokens; a.secondCheckpoint = annotateCheckpoint
             return a
         }
-        let server = try APIServer(model: model, tokenizer: sp, settings: s, annotation: annotation)
+        let second = try annotateCheckpoint.map { try Checkpoint.load($0, head: .languageModel, tokenizer: sp, tokenizerName: tokenizer) }
+        second?.parallel = Parallel(threads: threads)
+        let server = try APIServer(model: model, tokenizer: sp, settings: s, annotation: annotation, secondModel: second)
         let shown = host.contains(":") ? "[\(host)]" : host, name = modelName, threads = threads
         try Blocking.wait {
             try await server.run { bound in

@@ -65,4 +65,22 @@ struct AnnotationAPITests {
                                           "-o", t.sub("shards"), t.sub("pairs.jsonl")])
         #expect(pack.status == 0, "\(pack.stderr)")
     }
+
+    @Test func theSecondAnswerCanComeFromAnotherCheckpoint() throws {
+        let t = TempDir("annotate-two")
+        defer { t.cleanup() }
+        try t.write("annotators.txt", "alice \(Self.alice)\n")
+        let s = try ServeProcess(extra: ["--annotate", t.sub("pairs.jsonl"), "--annotators", t.sub("annotators.txt"), "--max-tokens", "8",
+                                         "--annotate-checkpoint", ServeFixture.slowCheckpoint, "--annotate-temperatures", "0.5,0.9"])
+        defer { s.stop() }
+        let pair = try Self.call(s.port, "POST", "/annotate/pair", token: Self.alice, #"{"messages": [{"role": "user", "content": "Hi"}]}"#).json
+        let id = try #require(pair["pair_id"] as? String)
+        let saved = try Self.call(s.port, "POST", "/annotate/judgement", token: Self.alice,
+                                  #"{"pair_id": "\#(id)", "better": "left", "degree": "better", "aspect": "helpfulness"}"#)
+        #expect(saved.status == 200, "\(saved.text)")
+        let record = try #require(try JSONSerialization.jsonObject(with: Data(try t.read("pairs.jsonl").utf8)) as? [String: Any])
+        #expect(Set([record["chosen_variant"] as? String, record["rejected_variant"] as? String])
+                == ["temperature=0.5", "checkpoint=\(ServeFixture.slowCheckpoint) temperature=0.9"])
+        #expect(record["safety"] == nil)
+    }
 }
