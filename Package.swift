@@ -38,9 +38,12 @@ let package = Package(
         .library(name: "SpindleShards", targets: ["SpindleShards"]),
         .library(name: "SpindleTrainer", targets: ["SpindleTrainer"]),
         .library(name: "SpindleEval", targets: ["SpindleEval"]),
+        .library(name: "SpindleServe", targets: ["SpindleServe"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // HTTP/1.1 server for `spindle serve` (chunked response bodies carry the SSE streams).
+        .package(url: "https://github.com/swhitty/FlyingFox", exact: "0.27.1"),
     ],
     targets: [
         // System libraries, found through pkg-config (`make deps` installs them).
@@ -67,10 +70,15 @@ let package = Package(
                 swiftSettings: releaseTuning),
         // lm-evaluation-harness tasks, prompts, metrics and results layout over SpindleTrainer's scorer.
         .target(name: "SpindleEval", dependencies: ["SpindleIO", "SpindleTokenizer", "SpindleTrainer"], swiftSettings: releaseTuning),
+        // `spindle serve`: the OpenAI-compatible API and the chat page over SpindleTrainer's Generator.
+        .target(name: "SpindleServe",
+                dependencies: ["SpindleIO", "SpindleTokenizer", "SpindleShards", "SpindleTrainer",
+                               .product(name: "FlyingFox", package: "FlyingFox")],
+                swiftSettings: releaseTuning),
         .executableTarget(
             name: "spindle",
             dependencies: [
-                "SpindleIO", "SpindleStages", "SpindleTokenizer", "SpindleShards", "SpindleTrainer", "SpindleEval",
+                "SpindleIO", "SpindleStages", "SpindleTokenizer", "SpindleShards", "SpindleTrainer", "SpindleEval", "SpindleServe",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -87,6 +95,9 @@ let package = Package(
         .testTarget(name: "SpindleTrainerTests", dependencies: ["SpindleTrainer", "SpindleShards", "SpindleTestSupport"]),
         .testTarget(name: "SpindleEvalTests", dependencies: ["SpindleEval", "SpindleTrainer", "SpindleTokenizer", "SpindleIO", "SpindleTestSupport", "spindle"],
                     exclude: ["lm_eval_crosscheck.py"]),
+        .testTarget(name: "SpindleServeTests",
+                    dependencies: ["SpindleServe", "SpindleTrainer", "SpindleTokenizer", "SpindleIO", "SpindleTestSupport", "spindle"],
+                    exclude: ["openai_client.py", "browser_check.py"]),
         .testTarget(name: "SpindleCLITests", dependencies: ["SpindleIO", "SpindleTestSupport", "spindle"]),
     ]
 )

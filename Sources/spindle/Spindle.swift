@@ -27,6 +27,7 @@ struct Spindle: ParsableCommand {
             ShardsCommand.self,
             Train.self,
             Generate.self,
+            Serve.self,
             Score.self,
             EvalCommand.self,
             ReportCommand.self,

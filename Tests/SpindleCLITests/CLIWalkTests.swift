@@ -42,6 +42,7 @@ import SpindleTestSupport
             "train rejection": ["--init", m, "--prompts", m, "--helpfulness-rm", m, "-o", "OUT/run"],
             "train ppo": ["--init", m, "--prompts", m, "--helpfulness-rm", m, "-o", "OUT/run"],
             "generate": ["--checkpoint", m, "--ids", "1"],
+            "serve": ["--checkpoint", m, "--tokenizer", m],
             "score": ["--checkpoint", m, m],
             "eval lm": ["--checkpoint", m, "--tokenizer", m, "--task", "arc_easy", "--data", m],
             "eval ppl": ["--checkpoint", m, "--tokenizer", m, "--data", m],

@@ -96,6 +96,7 @@ struct StdinParityTests {
         "train rejection": "reads shard directories and checkpoints",
         "train ppo": "reads shard directories and checkpoints",
         "generate": "the prompt is an argument; reads only a checkpoint",
+        "serve": "a server: requests come over HTTP; reads a checkpoint, a tokenizer and (--annotate) its own judgement file",
         "report": "reads a pipeline directory",
         "bench sgemm": "no input at all",
         "bench tokenizer": "its output is timings, which differ run to run: nothing to compare",
