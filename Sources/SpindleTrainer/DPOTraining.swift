@@ -98,18 +98,12 @@ public enum DPOTraining {
                 let e = evaluate(model, scorer: scorer, pairs: eval, ref: evalRef, loss: loss)
                 summary.evalAccuracy = e.accuracy; summary.evalMargin = e.margin
                 history.eval.append((state.step, e.loss))
-                metrics.emit(metricsLine([("step", .int(state.step)), ("eval_loss", .fixed(e.loss, "%.6f")),
-                                          ("eval_reward_accuracy", .fixed(e.accuracy, "%.4f")), ("eval_reward_margin", .fixed(e.margin, "%.6f")),
-                                          ("eval_pairs", .int(eval.count))]))
+                metrics.emit(evalLine(state.step, e, pairs: eval.count))
                 log(String(format: "eval  step %d  held-out loss %.4f  reward accuracy %.3f  margin %.4f (%d pairs)", state.step, e.loss, e.accuracy, e.margin, eval.count))
             }
             if isLast || state.step == stopAt || (config.checkpointEvery > 0 && state.step % config.checkpointEvery == 0) {
                 try Checkpoint.save(model, to: ckpt, optimizer: optimizer, state: state, stamp: stamp)
-                let html = Report.html(title: "spindle train dpo — \(out)", config: config.json(), history: history,
-                                       summary: ["steps: \(state.step) of \(config.steps)", String(format: "last loss %.4f", summary.loss),
-                                                 "loss \(loss.kind.rawValue), beta \(loss.beta), margins \(loss.margins.rawValue)", "eval curve: held-out DPO loss"] +
-                                                (summary.evalAccuracy.map { [String(format: "held-out reward accuracy %.3f", $0)] } ?? []))
-                try writeAtomically(Data(html.utf8), to: out + "/report.html")
+                try writeReport(config: config, history: history, summary: summary, loss: loss)
             }
         }
         log("checkpoint: \(ckpt)")
@@ -167,6 +161,20 @@ public enum DPOTraining {
         }
         let n = Double(st.pairs)
         return (st.lossSum / n, Double(st.correct) / n, (st.rewardChosenSum - st.rewardRejectedSum) / n)
+    }
+
+    static func writeReport(config: TrainConfig, history: RunHistory, summary: DPOSummary, loss: DPOLossSettings) throws {
+        let html = Report.html(title: "spindle train dpo — \(config.outputDir)", config: config.json(), history: history,
+                               summary: ["steps: \(summary.steps) of \(config.steps)", String(format: "last loss %.4f", summary.loss),
+                                         "loss \(loss.kind.rawValue), beta \(loss.beta), label smoothing \(loss.labelSmoothing), margins \(loss.margins.rawValue)",
+                                         "eval curve: held-out DPO loss"] +
+                                        (summary.evalAccuracy.map { [String(format: "held-out reward accuracy %.3f", $0)] } ?? []))
+        try writeAtomically(Data(html.utf8), to: config.outputDir + "/report.html")
+    }
+
+    static func evalLine(_ step: Int, _ e: (loss: Double, accuracy: Double, margin: Double), pairs: Int) -> String {
+        metricsLine([("step", .int(step)), ("eval_loss", .fixed(e.loss, "%.6f")), ("eval_reward_accuracy", .fixed(e.accuracy, "%.4f")),
+                     ("eval_reward_margin", .fixed(e.margin, "%.6f")), ("eval_pairs", .int(pairs))])
     }
 
     static func stepLine(_ step: Int, _ st: DPOStepStats, lr: Float, norm: Double, seconds: Double) -> String {
