@@ -54,6 +54,9 @@ public enum DPOTraining {
         func frozen() throws -> LlamaModel {
             if let refModel { return refModel }
             let m = try Checkpoint.load(initFrom)
+            guard m.config == model.config else {
+                throw TrainerError.config(field: "init", message: "\(initFrom) (the reference) has another shape than the policy in \(ckpt)")
+            }
             m.parallel = parallel
             refModel = m
             return m
