@@ -7,8 +7,8 @@ import SpindleTrainer
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "Train Llama models on the CPU: pretraining, SFT, reward models, rejection sampling, PPO.",
-        subcommands: [TrainPretrain.self, TrainSFT.self, TrainRM.self, TrainRejection.self, TrainPPO.self])
+        abstract: "Train Llama models on the CPU: pretraining, SFT, reward models, rejection sampling, PPO, DPO.",
+        subcommands: [TrainPretrain.self, TrainSFT.self, TrainRM.self, TrainRejection.self, TrainPPO.self, TrainDPO.self])
 }
 
 struct TrainPretrain: Configurable {

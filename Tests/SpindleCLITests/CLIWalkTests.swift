@@ -41,6 +41,7 @@ import SpindleTestSupport
             "train rm": ["--init", m, "--train-data", m, "-o", "OUT/run"],
             "train rejection": ["--init", m, "--prompts", m, "--helpfulness-rm", m, "-o", "OUT/run"],
             "train ppo": ["--init", m, "--prompts", m, "--helpfulness-rm", m, "-o", "OUT/run"],
+            "train dpo": ["--init", m, "--train-data", m, "-o", "OUT/run"],
             "generate": ["--checkpoint", m, "--ids", "1"],
             "serve": ["--checkpoint", m, "--tokenizer", m],
             "score": ["--checkpoint", m, m],

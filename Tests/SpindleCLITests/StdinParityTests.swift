@@ -95,6 +95,7 @@ struct StdinParityTests {
         "train rm": "reads shard directories and checkpoints",
         "train rejection": "reads shard directories and checkpoints",
         "train ppo": "reads shard directories and checkpoints",
+        "train dpo": "reads shard directories and checkpoints",
         "generate": "the prompt is an argument; reads only a checkpoint",
         "serve": "a server: requests come over HTTP; reads a checkpoint, a tokenizer and (--annotate) its own judgement file",
         "report": "reads a pipeline directory",
