@@ -1,5 +1,6 @@
 // MultipleChoiceResults.swift: a multiple-choice task's results entries: the task (for mmlu the group
-// over every subject), MMLU's category groups, the subtasks; and its summary lines.
+// over every subject), MMLU's category groups, the subtasks; and its summary lines. Aliases are
+// lm-eval 0.4.13's: a subject's `task_alias` ("anatomy"), a category's `group_alias` ("stem").
 import SpindleIO
 
 extension TaskOutcome {
@@ -36,15 +37,15 @@ extension TaskOutcome {
         }
         let categorised = Set(categories.flatMap(\.2))
         let loose = subs.filter { !categorised.contains($0) }
-        func addSubtask(_ s: String, indent: String) {
+        func addSubtask(_ s: String) {
             let d = docs.filter { $0.subtask == s }
-            add(ResultsEntry(name: s, alias: indent + "- " + String(s.dropFirst(t.name.count + 1)), metrics: metrics(d), leaf: leaf(s, d.count)), docs: d)
+            add(ResultsEntry(name: s, alias: String(s.dropFirst(t.name.count + 1)), metrics: metrics(d), leaf: leaf(s, d.count)), docs: d)
         }
-        for s in loose { addSubtask(s, indent: " ") }
+        for s in loose { addSubtask(s) }
         for (g, alias, members) in categories {
             let d = docs.filter { members.contains($0.subtask ?? "") }
-            add(ResultsEntry(name: g, alias: " - " + alias, metrics: metrics(d, pooledOver: members), leaf: nil), docs: d)
-            for s in members { addSubtask(s, indent: "  ") }
+            add(ResultsEntry(name: g, alias: alias, metrics: metrics(d, pooledOver: members), leaf: nil), docs: d)
+            for s in members { addSubtask(s) }
             block.groups.append((g, members))
         }
         block.groups.append((t.name, categories.map(\.0) + loose))
