@@ -16,6 +16,10 @@ public enum EvalTask: Sendable {
         if let t = HarnessTask.named(name) { return .choice(t) }
         return GenerationTask.named(name).map { .generation($0) }
     }
+    public var hasBuiltInExemplars: Bool {
+        if case .generation(let g) = self { return g.fixedExemplars != nil }
+        return false
+    }
     /// The YAML's `num_fewshot` (what the harness runs without --num_fewshot).
     public var defaultShots: Int {
         if case .generation(let g) = self { return g.defaultShots }
@@ -29,7 +33,10 @@ public struct EvalSettings: Sendable {
     public var limit: Int? = nil
     public var rows = 8                   // choices scored together
     public var addBOS = true
-    public var maxGenToks = 256
+    public var maxGenToks: Int? = nil     // nil: the task's max_gen_toks, else the HF backend's 256
+    public var sampling = CodeSampling()  // code tasks: samples per problem, temperature, pass@k
+    public var sandbox = SandboxLimits()
+    public var python = "python3"
     public init() {}
 }
 
@@ -42,8 +49,18 @@ public final class EvalRunner {
 
     public init(model: LlamaModel, tokenizer: SentencePieceModel, settings: EvalSettings) throws {
         self.model = model; self.tokenizer = tokenizer; self.settings = settings
-        guard settings.maxGenToks >= 1 && settings.maxGenToks < model.config.maxSeqLen else {
-            throw EvalError.usage("--max-gen-toks \(settings.maxGenToks) must be at least 1 and less than the model's context (\(model.config.maxSeqLen))")
+    }
+
+    private var sandbox: CodeSandbox?
+
+    /// The sandbox code tasks run in (nil until one has run): says how isolated it is.
+    public var sandboxIsolation: CodeSandbox.Isolation? { sandbox?.isolation }
+
+    func builtInExemplars(_ t: GenerationTask) throws -> [GenDoc] {
+        try (t.fixedExemplars ?? []).map { row in
+            do throws(DocError) { var d = try t.render(row); d.row = row; return d } catch {
+                throw EvalError.data("\(t.name)'s built-in exemplar: \(error.field): \(error.reason)")
+            }
         }
     }
 
@@ -56,7 +73,7 @@ public final class EvalRunner {
     public func run(_ task: EvalTask, data: String, fewshotData: String?, shots: Int? = nil,
                     progress: ((Int) -> Void)? = nil) throws -> (block: ResultsBlock, samples: [[UInt8]]) {
         let k = shots ?? settings.shots ?? task.defaultShots
-        guard k == 0 || fewshotData != nil else {
+        guard k == 0 || fewshotData != nil || task.hasBuiltInExemplars else {
             throw EvalError.fewShot("\(k) shots need exemplars: give --fewshot-data (the harness's default takes them from the training split), or --shots 0")
         }
         let same = fewshotData.map { Self.sameFile($0, data) } ?? false
@@ -72,10 +89,15 @@ public final class EvalRunner {
         case .generation(let t):
             let docs = Array(try EvalRows.documents(data, task: t).prefix(settings.limit ?? .max))
             guard !docs.isEmpty else { throw InputError(.format, file: data, "no rows") }
-            let pool = try fewshotData.map { try EvalRows.documents($0, task: t) } ?? []
-            let ex = try fewShotExemplars(name: t.name, sampler: .random, docs: docs, pool: pool, shots: k, seed: settings.seed, sameSplit: same)
-            if gen == nil { gen = try GenerationEvaluator(model: model, tokenizer: tokenizer, addBOS: settings.addBOS, maxGenToks: settings.maxGenToks) }
-            let o = try gen!.run(task: t, docs: docs, shots: ex, file: data, progress: progress)
+            let pool = try fewshotData.map { try EvalRows.documents($0, task: t) } ?? builtInExemplars(t)
+            let ex = try fewShotExemplars(name: t.name, sampler: t.sampler, docs: docs, pool: pool, shots: k, seed: settings.seed, sameSplit: same)
+            let g = settings.maxGenToks ?? t.maxGenToks ?? 256
+            guard g < model.config.maxSeqLen else {
+                throw EvalError.usage("\(t.name): max_gen_toks \(g) leaves no room for a prompt in the model's context of \(model.config.maxSeqLen); give --max-gen-toks")
+            }
+            if gen?.maxGenToks != g { gen = try GenerationEvaluator(model: model, tokenizer: tokenizer, addBOS: settings.addBOS, maxGenToks: g) }
+            if case .execution = t.scoring, sandbox == nil { sandbox = CodeSandbox(python: settings.python, limits: settings.sandbox) }
+            let o = try gen!.run(task: t, docs: docs, shots: ex, file: data, sandbox: sandbox, sampling: settings.sampling, progress: progress)
             return (o.block(dataFile: data), o.sampleLines())
         }
     }
@@ -83,13 +105,15 @@ public final class EvalRunner {
 
 /// `--suite llama2`: the tasks of the Llama 2 paper's Table 3 that Spindle scores, with the paper's
 /// shot counts (§2.2): 0-shot commonsense reasoning except CommonsenseQA 7-shot, NaturalQuestions and
-/// TriviaQA 5-shot, GSM8K 8-shot, MMLU 5-shot, BoolQ 0-shot. In DIR, the rows of task T are
+/// TriviaQA 5-shot, GSM8K 8-shot, MMLU 5-shot, BoolQ 0-shot; HumanEval 0-shot and MBPP 3-shot (its
+/// built-in exemplars), pass@1. In DIR, the rows of task T are
 /// `T.jsonl` (or `.jsonl.gz`, `.jsonl.zst`) and its exemplars `T_train.jsonl…` (MMLU: `mmlu_dev.jsonl…`);
 /// without an exemplar file a task runs 0-shot.
 public enum Llama2Suite {
     public static let tasks: [(name: String, shots: Int)] = [
         ("piqa", 0), ("social_iqa", 0), ("hellaswag", 0), ("winogrande", 0), ("arc_easy", 0), ("arc_challenge", 0),
         ("openbookqa", 0), ("commonsense_qa", 7), ("nq_open", 5), ("triviaqa", 5), ("boolq", 0), ("gsm8k", 8), ("mmlu", 5),
+        ("humaneval", 0), ("mbpp", 3),
     ]
 
     /// The first of `base.jsonl`, `base.jsonl.gz`, `base.jsonl.zst` in `dir` that exists.
@@ -102,7 +126,7 @@ public enum Llama2Suite {
         tasks.compactMap { name, shots in
             guard let data = file(dir, name), let task = EvalTask.named(name) else { return nil }
             let fs = file(dir, name == "mmlu" ? "mmlu_dev" : name + "_train")
-            return (task, name, data, fs, fs == nil ? 0 : shots)
+            return (task, name, data, fs, fs != nil || task.hasBuiltInExemplars ? shots : 0)
         }
     }
 }

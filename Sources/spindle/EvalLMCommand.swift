@@ -41,7 +41,13 @@ struct EvalLM: Configurable {
     var seed: UInt64 = 1234
     @Option(help: "Score only the first N rows (per subject for mmlu, as the harness's --limit).") var limit: Int?
     @Option(help: "Choices scored together after their shared context (rows of one decode step).") var batchSize = 8
-    @Option(help: "Generation tasks: at most this many new tokens (the harness's max_gen_toks; HF default 256).") var maxGenToks = 256
+    @Option(help: "Generation tasks: at most this many new tokens (default: the task's max_gen_toks, humaneval 1024, else the HF backend's 256).")
+    var maxGenToks: Int?
+    @Option(help: "humaneval/mbpp: responses sampled per problem (n of pass@k).") var numSamples = 1
+    @Option(help: "humaneval/mbpp: sampling temperature (0: greedy; n > 1 needs > 0).") var temperature: Float = 0
+    @Option(help: "humaneval/mbpp: the k of pass@k, comma-separated, each at most --num-samples.") var passK = "1"
+    @Option(help: "humaneval/mbpp: seconds each program may run (wall clock; CPU limit one more).") var timeout: Double = 3
+    @Option(help: "humaneval/mbpp: the Python interpreter the sandbox runs.") var python = "python3"
     @Option(help: "Threads.") var threads = 2
     @Flag(name: .customLong("no-bos"), help: "Do not start prompts with BOS (older lm-eval 0.4 releases, or a tokenizer without add_bos).")
     var noBOS = false
@@ -65,8 +71,20 @@ struct EvalLM: Configurable {
         try Check.int("--limit", limit, min: 1)
         try Check.int("--batch-size", batchSize, min: 1, max: 4096)
         try Check.int("--max-gen-toks", maxGenToks, min: 1, max: 1 << 20)
+        try Check.int("--num-samples", numSamples, min: 1, max: 10_000)
+        guard temperature >= 0 && temperature <= 10 else { throw ValidationError("--temperature \(temperature) is not in 0…10") }
+        if numSamples > 1 && temperature == 0 { throw ValidationError("--num-samples \(numSamples) needs --temperature > 0 (greedy samples are all the same)") }
+        guard let ks = parsedPassK, !ks.isEmpty, ks.allSatisfy({ $0 >= 1 && $0 <= numSamples }) else {
+            throw ValidationError("--pass-k \(passK): comma-separated integers in 1…--num-samples (\(numSamples))")
+        }
+        guard timeout > 0 && timeout <= 600 else { throw ValidationError("--timeout \(timeout) is not in (0, 600] seconds") }
         try Check.threads(threads)
-        if let shots, shots > 0, fewshotData == nil { throw ValidationError("--shots \(shots) needs --fewshot-data (the split exemplars come from)") }
+        if let shots, shots > 0, fewshotData == nil, !(task.flatMap(EvalTask.named)?.hasBuiltInExemplars ?? false) { throw ValidationError("--shots \(shots) needs --fewshot-data (the split exemplars come from)") }
+    }
+
+    var parsedPassK: [Int]? {
+        let parts = passK.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        return parts.contains(nil) ? nil : parts.map { $0! }
     }
 
     func run() throws {
@@ -77,6 +95,8 @@ struct EvalLM: Configurable {
         BLASBackend.shared.threads = threads
         var s = EvalSettings()
         s.shots = shots; s.seed = seed; s.limit = limit; s.rows = batchSize; s.addBOS = !noBOS; s.maxGenToks = maxGenToks
+        s.sampling.samples = numSamples; s.sampling.temperature = temperature; s.sampling.seed = seed; s.sampling.passK = parsedPassK ?? [1]
+        s.sandbox.timeout = timeout; s.python = python
         let runner = try EvalRunner(model: model, tokenizer: tok, settings: s)
         let plan = suite == nil ? [(EvalTask.named(task!)!, task!, data!, fewshotData, shots)]
                                 : Llama2Suite.plan(dir: dataDir!).map { ($0.task, $0.name, $0.data, $0.fewshot, Optional($0.shots)) }
@@ -86,6 +106,9 @@ struct EvalLM: Configurable {
             let progress = Progress(label: "eval \(name)")
             let r = try runner.run(t, data: file, fewshotData: fs, shots: k) { progress.update(records: $0, bytes: 0) }
             progress.finish()
+            if case .generation(let g) = t, case .execution = g.scoring, let iso = runner.sandboxIsolation {
+                StandardError.write("eval \(name): programs ran in the sandbox with \(iso == .namespaces ? "no network and a read-only file system outside their temporary directory" : "rlimits only: NO network or file-system isolation (unprivileged user namespaces unavailable)")\n")
+            }
             for line in r.block.summary { print(line) }
             blocks.append(r.block); sampleLines += r.samples
         }

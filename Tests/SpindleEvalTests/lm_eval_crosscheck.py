@@ -156,8 +156,8 @@ yaml("wikitext", f"{LM_EVAL}/wikitext/wikitext.yaml", {"test": f"{work}/data/wik
 write(f"{work}/data/nq_open.jsonl", rows("nq_open", 20))
 gen_tasks = {"nq_open": ("nq_open/nq_open.yaml", 0, {"validation": f"{work}/data/nq_open.jsonl"},
                          "training_split: null\nvalidation_split: validation\ntest_split: null\n"),
-             "nq_open_2shot_same": ("nq_open/nq_open.yaml", 2, {"validation": f"{work}/data/nq_open.jsonl"},
-                                    "training_split: null\nvalidation_split: validation\ntest_split: null\nfewshot_split: validation\n")}
+             "nq_open_2shot_same": ("nq_open/nq_open.yaml", 2, {"test": f"{work}/data/nq_open.jsonl"},
+                                    "training_split: null\nvalidation_split: null\ntest_split: test\nfewshot_split: test\n")}
 trivia = [
     {"question": "Which planet is known as the Red Planet", "question_id": "t1", "answer": {"aliases": ["Mars", "The Red Planet", "mars"], "normalized_aliases": ["mars", "red planet"], "value": "Mars", "normalized_value": "mars", "matched_wiki_entity_name": "", "normalized_matched_wiki_entity_name": "", "type": "WikipediaEntity"}},
     {"question": "Who wrote the play Hamlet", "question_id": "t2", "answer": {"aliases": ["William Shakespeare", "Shakespeare"], "normalized_aliases": ["william shakespeare", "shakespeare"], "value": "William Shakespeare", "normalized_value": "william shakespeare", "matched_wiki_entity_name": "", "normalized_matched_wiki_entity_name": "", "type": "WikipediaEntity"}},
@@ -193,8 +193,8 @@ write(f"{work}/data/winogrande.jsonl", wino)
 yaml("winogrande", f"{LM_EVAL}/winogrande/default.yaml", {"validation": f"{work}/data/winogrande.jsonl"},
      "training_split: null\nvalidation_split: validation\ntest_split: null\n")
 tasks["winogrande"] = 0
-yaml("winogrande_1shot_same", f"{LM_EVAL}/winogrande/default.yaml", {"validation": f"{work}/data/winogrande.jsonl"},
-     "training_split: null\nvalidation_split: validation\ntest_split: null\nfewshot_split: validation\n")
+yaml("winogrande_1shot_same", f"{LM_EVAL}/winogrande/default.yaml", {"test": f"{work}/data/winogrande.jsonl"},
+     "training_split: null\nvalidation_split: null\ntest_split: test\nfewshot_split: test\n")
 tasks["winogrande_1shot_same"] = 1
 
 # --- the harness --------------------------------------------------------------------------------
