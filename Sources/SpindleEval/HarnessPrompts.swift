@@ -49,24 +49,46 @@ public enum EvalError: SpindleError, Sendable {
     case emptyContinuation(String)
     case tooLong(Int, Int)
     case fewShot(String)
+    case usage(String)
+    case noInput(String)
+    case data(String)
     public var exitCode: Int32 {
-        if case .fewShot = self { return ExitStatus.usage }
-        return ExitStatus.dataError
+        switch self {
+        case .fewShot, .usage: return ExitStatus.usage
+        case .noInput: return ExitStatus.noInput
+        default: return ExitStatus.dataError
+        }
     }
     public var description: String {
         switch self {
         case .emptyContinuation(let c): return "continuation \(c.debugDescription) encodes to no tokens"
         case .tooLong(let n, let m): return "a continuation of \(n) tokens exceeds the model's context of \(m)"
-        case .fewShot(let m): return m
+        case .fewShot(let m), .usage(let m), .noInput(let m), .data(let m): return m
         }
     }
 }
 
 /// The prompt of `doc` with `shots` exemplars before it (`fewshot_context` without a chat template).
+/// For a multiple-input document (WinoGrande) this is the part its contexts share (description and
+/// exemplars, each `choices[gold] + " " + suffix + "\n\n"`); `harnessRequests` appends each choice.
 public func harnessContext(_ doc: ChoiceDoc, shots: [ChoiceDoc]) -> String {
     var s = doc.description
-    for e in shots { s += e.text + " " + e.choices[e.gold] + "\n\n" }
+    for e in shots {
+        if let suffix = e.suffix {   // build_qa_turn with q = the gold context, a = the suffix (none if empty)
+            s += e.choices[e.gold] + (suffix.isEmpty ? "" : " " + suffix + "\n\n")
+        } else {
+            s += e.text + " " + e.choices[e.gold] + "\n\n"
+        }
+    }
     return s + doc.text
+}
+
+/// The (context, continuation) requests of a document: one per choice, `(context, " " + choice)`, or
+/// for a multiple-input document `(context + choice, " " + suffix)`.
+public func harnessRequests(_ doc: ChoiceDoc, shots: [ChoiceDoc]) -> [(context: String, continuation: String)] {
+    let context = harnessContext(doc, shots: shots)
+    if let suffix = doc.suffix { return doc.choices.map { (context + $0, " " + suffix) } }
+    return doc.choices.map { (context, " " + $0) }
 }
 
 /// Few-shot exemplars for each document, drawn as the harness's samplers draw them, the documents
@@ -76,18 +98,32 @@ public func harnessContext(_ doc: ChoiceDoc, shots: [ChoiceDoc]) -> String {
 /// default samples K + 1 and drops it (resampling from the pool without it if that leaves fewer than K).
 public func fewShotExemplars(task: HarnessTask, docs: [ChoiceDoc], pool: [ChoiceDoc], shots: Int,
                              seed: UInt64 = 1234, sameSplit: Bool = false) throws -> [[ChoiceDoc]] {
+    try fewShotExemplars(name: task.name, sampler: task.sampler, docs: docs, pool: pool, shots: shots, seed: seed, sameSplit: sameSplit)
+}
+
+/// What a few-shot sampler needs of a document: the row (to leave the question out) and its subtask.
+public protocol FewShotDoc {
+    var row: JSONValue { get }
+    var subtask: String? { get }
+}
+
+extension ChoiceDoc: FewShotDoc {}
+
+/// The samplers over any documents (`name`: the task, the key of documents without a subtask).
+public func fewShotExemplars<D: FewShotDoc>(name: String, sampler: FewShotSampler, docs: [D], pool: [D], shots: Int,
+                                            seed: UInt64 = 1234, sameSplit: Bool = false) throws -> [[D]] {
     guard shots > 0 else { return docs.map { _ in [] } }
-    var bySubtask: [String: [ChoiceDoc]] = [:]
-    for p in pool { bySubtask[p.subtask ?? task.name, default: []].append(p) }
+    var bySubtask: [String: [D]] = [:]
+    for p in pool { bySubtask[p.subtask ?? name, default: []].append(p) }
     var rnd = PythonRandom(seed: seed)
     return try docs.map { d in
-        let key = d.subtask ?? task.name
+        let key = d.subtask ?? name
         let avail = bySubtask[key] ?? []
         let without = sameSplit ? avail.filter { $0.row != d.row } : avail
         guard without.count >= shots else {
             throw EvalError.fewShot("\(shots) shots asked for \(key), the few-shot data has \(without.count) rows for it")
         }
-        switch task.sampler {
+        switch sampler {
         case .firstN:
             return Array(without.prefix(shots))
         case .random:

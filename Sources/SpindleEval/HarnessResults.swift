@@ -1,40 +1,66 @@
 // HarnessResults.swift: results in lm-evaluation-harness's JSON layout (`results`, `group_subtasks`,
 // `configs`, `versions`, `n-shot`, `higher_is_better`, `n-samples`), so tools that read lm-eval's
-// results read Spindle's; plus `chance` (per task, beside the harness's keys) and the samples file
-// (one line per document with its requests' log-likelihoods, as `--log_samples` writes).
+// results read Spindle's; plus `chance` (per task, beside the harness's keys). Every task kind makes
+// a `ResultsBlock` (its entries, groups and summary lines); one JSON holds any number of blocks.
 import Foundation
 import SpindleIO
 
+/// One line of `results`: a task, a group, or a subtask. Leaves carry what `configs` and the other
+/// per-task maps need.
+public struct ResultsEntry: Sendable {
+    public var name: String
+    public var alias: String
+    public var metrics: [(key: String, value: MetricValue)]   // key: "acc,none", "exact_match,strict-match"
+    public var leaf: Leaf?
+    public var chance: Double?
+
+    public struct Leaf: Sendable {
+        public var config: JSONValue
+        public var version: Double
+        public var shots: Int
+        public var n: Int
+        public var metricNames: [String]
+    }
+}
+
+/// A task's entries in the harness's order (group first, then each category and its subtasks), the
+/// groups' members, and the lines printed to standard output.
+public struct ResultsBlock: Sendable {
+    public var entries: [ResultsEntry]
+    public var groups: [(String, [String])]
+    public var summary: [String]
+}
+
 public enum HarnessResults {
     /// `{"acc,none": v, "acc_stderr,none": s, ...}` with "N/A" for an undefined stderr, as the harness.
-    static func metricMembers(_ names: [String], _ value: (String) -> MetricValue) -> [(String, JSONValue)] {
-        names.flatMap { m -> [(String, JSONValue)] in
-            let v = value(m)
-            return [("\(m),none", .double(v.value)), ("\(m)_stderr,none", v.stderr.isFinite ? .double(v.stderr) : .string("N/A"))]
+    static func metricMembers(_ metrics: [(key: String, value: MetricValue)]) -> [(String, JSONValue)] {
+        metrics.flatMap { m -> [(String, JSONValue)] in
+            let parts = m.key.split(separator: ",", maxSplits: 1).map(String.init)
+            let stderrKey = parts[0] + "_stderr," + (parts.count > 1 ? parts[1] : "none")
+            return [(m.key, .double(m.value.value)), (stderrKey, m.value.stderr.isFinite ? .double(m.value.stderr) : .string("N/A"))]
         }
     }
 
     public static func json(_ outcomes: [TaskOutcome], dataFiles: [String: String], limit: Int?, model: String) -> JSONValue {
+        json(blocks: outcomes.map { $0.block(dataFile: dataFiles[$0.task.name] ?? "") }, limit: limit, model: model)
+    }
+
+    public static func json(blocks: [ResultsBlock], limit: Int?, model: String) -> JSONValue {
         var results: [(String, JSONValue)] = [], groups: [(String, JSONValue)] = [], configs: [(String, JSONValue)] = []
         var versions: [(String, JSONValue)] = [], nshot: [(String, JSONValue)] = [], better: [(String, JSONValue)] = []
         var samples: [(String, JSONValue)] = [], chance: [(String, JSONValue)] = []
-        for o in outcomes {
-            let t = o.task, subs = o.subtasks
-            results.append((t.name, .object([("alias", .string(t.name))] + metricMembers(t.metrics) { o.headline($0) })))
-            groups.append((t.name, .array(subs.map { .string($0) })))
-            chance.append((t.name, .double(chanceLevel(o.docs))))
-            for s in subs {
-                let alias = " - " + String(s.dropFirst(t.name.count + 1))
-                results.append((s, .object([("alias", .string(alias))] + metricMembers(t.metrics) { o.metric($0, subtask: s) })))
+        for b in blocks {
+            for e in b.entries {
+                results.append((e.name, .object([("alias", .string(e.alias))] + metricMembers(e.metrics))))
+                if let c = e.chance { chance.append((e.name, .double(c))) }
+                guard let l = e.leaf else { continue }
+                configs.append((e.name, l.config))
+                versions.append((e.name, .double(l.version)))
+                nshot.append((e.name, .int(l.shots)))
+                better.append((e.name, .object(l.metricNames.map { ($0, .bool(true)) })))
+                samples.append((e.name, .object([("original", .int(l.n)), ("effective", .int(l.n))])))
             }
-            for name in subs.isEmpty ? [t.name] : subs {
-                let n = subs.isEmpty ? o.docs.count : o.docs.filter { $0.subtask == name }.count
-                configs.append((name, config(t, name: name, shots: o.shots, dataFile: dataFiles[t.name] ?? "")))
-                versions.append((name, .double(t.version)))
-                nshot.append((name, .int(o.shots)))
-                better.append((name, .object(t.metrics.map { ($0, .bool(true)) })))
-                samples.append((name, .object([("original", .int(n)), ("effective", .int(n))])))
-            }
+            for (g, members) in b.groups { groups.append((g, .array(members.map { .string($0) }))) }
         }
         return .object([
             ("results", .object(results)), ("group_subtasks", .object(groups)), ("configs", .object(configs)),
@@ -74,16 +100,11 @@ public enum HarnessResults {
         }
     }
 
-    /// One line per (sub)task: `arc_easy  0-shot  acc 0.2456 ± 0.0180  acc_norm …  chance 0.2500  n 570`.
-    public static func summaryLines(_ o: TaskOutcome) -> [String] {
-        func fmt(_ v: MetricValue) -> String {
-            String(format: "%.4f ± %@", v.value, v.stderr.isFinite ? String(format: "%.4f", v.stderr) : "N/A")
-        }
-        let names: [(String, String?)] = [(o.task.name, nil)] + o.subtasks.map { ($0, $0) }
-        return names.map { name, sub in
-            let metrics = o.task.metrics.map { m in "\(m) \(fmt(sub == nil ? o.headline(m) : o.metric(m, subtask: sub)))" }
-            let docs = o.docs.filter { sub == nil || $0.subtask == sub }
-            return "\(name)  \(o.shots)-shot  " + metrics.joined(separator: "  ") + String(format: "  chance %.4f  n %d", chanceLevel(docs), docs.count)
-        }
+    /// `0.2456 ± 0.0180` ("N/A" for an undefined stderr).
+    static func format(_ v: MetricValue) -> String {
+        String(format: "%.4f ± %@", v.value, v.stderr.isFinite ? String(format: "%.4f", v.stderr) : "N/A")
     }
+
+    /// One line per (sub)task: `arc_easy  0-shot  acc 0.2456 ± 0.0180  acc_norm …  chance 0.2500  n 570`.
+    public static func summaryLines(_ o: TaskOutcome) -> [String] { o.block(dataFile: "").summary }
 }

@@ -13,6 +13,9 @@ public struct ChoiceDoc: Sendable, Equatable {
     public var subtask: String? = nil
     public var line = 0            // the row's line in its file, for error messages
     public var row: JSONValue = .null   // the row itself (the sampler leaves out an exemplar equal to the question)
+    /// Multiple-input tasks (WinoGrande): the choices are contexts, all scored on this continuation
+    /// (`doc_to_target`), and `text` is unused.
+    public var suffix: String? = nil
 }
 
 /// A row that does not fit the task's template.
@@ -31,7 +34,7 @@ public struct HarnessTask: Sendable {
     public let sampler: FewShotSampler
     public let render: @Sendable (JSONValue) throws(DocError) -> ChoiceDoc
 
-    public static let all: [HarnessTask] = [arcEasy, arcChallenge, hellaswag, piqa, boolq, mmlu, openbookqa, sciq, copa, socialIQA, commonsenseQA]
+    public static let all: [HarnessTask] = [arcEasy, arcChallenge, hellaswag, piqa, boolq, mmlu, openbookqa, sciq, copa, socialIQA, commonsenseQA, winogrande]
     public static func named(_ name: String) -> HarnessTask? { all.first { $0.name == name } }
 
     static let arcEasy = arc("arc_easy")
@@ -80,6 +83,7 @@ public struct HarnessTask: Sendable {
         let c = try strings(d, "choices")
         guard c.count == 4 else { throw DocError(field: "choices", reason: "\(c.count) choices, the template has 4") }
         let subject = try string(d, "subject")
+        guard MMLUCategories.category[subject] != nil else { throw DocError(field: "subject", reason: "\(subject) is not one of MMLU's 57 subjects") }
         let text = "\(PythonText.strip(try string(d, "question")))\nA. \(c[0])\nB. \(c[1])\nC. \(c[2])\nD. \(c[3])\nAnswer:"
         return ChoiceDoc(text: text, choices: ["A", "B", "C", "D"], gold: try int(d, "answer"),
                          description: "The following are multiple choice questions (with answers) about \(subject.replacingOccurrences(of: "_", with: " ")).\n\n",
@@ -126,6 +130,20 @@ public struct HarnessTask: Sendable {
         guard let gold = letters.firstIndex(of: key) else { throw DocError(field: "answerKey", reason: "\(key) is not A–E") }
         let text = "Question: \(PythonText.strip(try string(d, "question")))\n" + (0..<5).map { "\(letters[$0]). \(t[$0])\n" }.joined() + "Answer:"
         return ChoiceDoc(text: text, choices: letters, gold: gold)
+    }
+}
+
+/// preprocess_winogrande.py: the choices are `sentence[:i] + option` for i the index of "_", the
+/// continuation `sentence[i+1:].strip()`, gold `{"1": 0, "2": 1}[answer]`; acc only.
+extension HarnessTask {
+    static let winogrande = HarnessTask(name: "winogrande", metrics: ["acc"], version: 1.0, sampler: .random) { (d: JSONValue) throws(DocError) in
+        let sentence = try string(d, "sentence"), answer = try string(d, "answer")
+        guard let gold = ["1": 0, "2": 1][answer] else { throw DocError(field: "answer", reason: "\(answer.debugDescription) is neither \"1\" nor \"2\"") }
+        let u = sentence.unicodeScalars
+        guard let blank = u.firstIndex(of: "_") else { throw DocError(field: "sentence", reason: "no \"_\" to put the option in") }
+        let head = String(u[..<blank])
+        return ChoiceDoc(text: "", choices: [head + (try string(d, "option1")), head + (try string(d, "option2"))], gold: gold,
+                         suffix: PythonText.strip(String(u[u.index(after: blank)...])))
     }
 }
 

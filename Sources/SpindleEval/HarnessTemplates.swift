@@ -34,6 +34,9 @@ extension HarnessTask {
         case "social_iqa":
             return .init(datasetPath: "lighteval/siqa", datasetName: nil, docToText: "Q: {{context}} {{question}}\nA:",
                          docToTarget: "{{ (label|int) - 1 }}", docToChoice: "{{[answerA, answerB, answerC]}}")
+        case "winogrande":
+            return .init(datasetPath: "allenai/winogrande", datasetName: "winogrande_xl", docToText: "preprocess_winogrande.doc_to_text",
+                         docToTarget: "preprocess_winogrande.doc_to_target", docToChoice: "preprocess_winogrande.doc_to_choice")
         default:
             return .init(datasetPath: "tau/commonsense_qa", datasetName: nil,
                          docToText: "Question: {{ question.strip() }}\nA. {{choices['text'][0]}}\nB. {{choices['text'][1]}}\nC. {{choices['text'][2]}}\nD. {{choices['text'][3]}}\nE. {{choices['text'][4]}}\nAnswer:",

@@ -58,17 +58,16 @@ public final class LMEvaluator {
         let f0 = scorer.prefills, s0 = scorer.steps
         var outcomes: [DocOutcome] = [], records: [[RequestRecord]] = []
         for (i, doc) in docs.enumerated() {
-            let context = harnessContext(doc, shots: shots[i])
-            let conts = doc.choices.map { " " + $0 }
+            let reqs = harnessRequests(doc, shots: shots[i])
             let scores: [SpanScore]
-            do { scores = try scorer.score(try conts.map { try encoder.span(context: context, continuation: $0) }) } catch let e as EvalError {
+            do { scores = try scorer.score(try reqs.map { try encoder.span(context: $0.context, continuation: $0.continuation) }) } catch let e as EvalError {
                 throw InputError(.invalidValue, file: file, line: doc.line, field: "choices", e.description)
             } catch let e as TrainerError {
                 throw InputError(.invalidValue, file: file, line: doc.line, "\(e)")
             }
             outcomes.append(DocOutcome(logLikelihoods: scores.map(\.logLikelihood), greedy: scores.map(\.isGreedy),
                                        gold: doc.gold, choices: doc.choices, subtask: doc.subtask))
-            records.append(zip(conts, scores).map { RequestRecord(context: context, continuation: $0, logLikelihood: $1.logLikelihood, isGreedy: $1.isGreedy) })
+            records.append(zip(reqs, scores).map { RequestRecord(context: $0.context, continuation: $0.continuation, logLikelihood: $1.logLikelihood, isGreedy: $1.isGreedy) })
             progress?(i + 1)
         }
         return TaskOutcome(task: task, shots: shots.first?.count ?? 0, docs: outcomes, requests: records,

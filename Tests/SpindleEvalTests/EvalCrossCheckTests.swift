@@ -154,13 +154,17 @@ struct EvalCrossCheckTests {
         for s in ["abstract_algebra", "anatomy", "high_school_biology"] {
             let h: HarnessRecord = try harness(dir, "mmlu_" + s)
             let r = json["results"]?["mmlu_" + s]
-            #expect(r?["acc,none"]?.doubleValue == h.acc && r?["alias"]?.stringValue == " - " + s)
+            #expect(r?["acc,none"]?.doubleValue == h.acc && r?["alias"]?.stringValue == s)
             #expect(json["n-shot"]?["mmlu_" + s]?.intValue == 5 && json["configs"]?["mmlu_" + s]?["num_fewshot"]?.intValue == 5)
             sizes.append(Double(json["n-samples"]?["mmlu_" + s]?["effective"]?.intValue ?? 0)); accs.append(h.acc ?? .nan)
         }
         let pooled = zip(sizes, accs).map(*).reduce(0, +) / sizes.reduce(0, +)
         #expect(abs((json["results"]?["mmlu"]?["acc,none"]?.doubleValue ?? .nan) - pooled) < 1e-12)
         #expect(json["chance"]?["mmlu"]?.doubleValue == 0.25)
+        // The three subjects are all STEM: the category group equals the whole, and lists them.
+        #expect(json["results"]?["mmlu_stem"]?["acc,none"]?.doubleValue == json["results"]?["mmlu"]?["acc,none"]?.doubleValue)
+        #expect(json["results"]?["mmlu_stem"]?["alias"]?.stringValue == "stem")
+        #expect(json["group_subtasks"]?["mmlu"]?.arrayValue?.count == 1 && json["group_subtasks"]?["mmlu_stem"]?.arrayValue?.count == 3)
         let lines = try String(contentsOfFile: dir + "/mmlu.samples.jsonl", encoding: .utf8).split(separator: "\n")
         #expect(lines.count == 15)
         #expect(lm.stdout.contains("mmlu  5-shot  acc "))

@@ -146,10 +146,11 @@ func smallModel(maxSeqLen: Int = 48) throws -> LlamaModel {
         func row(_ s: String, _ q: String) throws -> ChoiceDoc {
             try t.render(try JSONValue.parse(#"{"question": "\#(q)", "subject": "\#(s)", "choices": ["a", "b", "c", "d"], "answer": 0}"#))
         }
-        let pool = try [row("x", "1"), row("y", "2"), row("x", "3"), row("x", "4")]
-        let shots = try fewShotExemplars(task: t, docs: [row("x", "q")], pool: pool, shots: 2)
+        let pool = try [row("anatomy", "1"), row("virology", "2"), row("anatomy", "3"), row("anatomy", "4")]
+        let shots = try fewShotExemplars(task: t, docs: [row("anatomy", "q")], pool: pool, shots: 2)
         #expect(shots[0].map(\.text.first) == ["1", "3"])
-        #expect(throws: EvalError.self) { try fewShotExemplars(task: t, docs: [row("y", "q")], pool: pool, shots: 2) }
+        #expect(throws: EvalError.self) { try fewShotExemplars(task: t, docs: [row("virology", "q")], pool: pool, shots: 2) }
+        #expect(throws: DocError.self) { try row("x", "q") }   // not one of the 57 subjects
     }
 
     /// Values from CPython: random.Random(1234).getrandbits(32) ×3; .sample(range(10), 3), then

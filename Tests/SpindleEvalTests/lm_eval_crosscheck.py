@@ -149,6 +149,54 @@ write(f"{work}/data/wikitext.jsonl", [{"page": d} for d in docs])
 yaml("wikitext", f"{LM_EVAL}/wikitext/wikitext.yaml", {"test": f"{work}/data/wikitext.jsonl"},
      "training_split: null\nvalidation_split: null\ntest_split: test\n")
 
+# Generation tasks: nq_open (20 real rows; 0-shot and 2-shot from its own split), triviaqa and gsm8k
+# (hand-written rows in the rc.nocontext and main layouts; gsm8k 2-shot from a train file). The
+# "_hits" variants are written after a first run, with targets made from the model's own generations
+# (upper-cased, an article, punctuation) so that exact_match's normalisation decides them.
+write(f"{work}/data/nq_open.jsonl", rows("nq_open", 20))
+gen_tasks = {"nq_open": ("nq_open/nq_open.yaml", 0, {"validation": f"{work}/data/nq_open.jsonl"},
+                         "training_split: null\nvalidation_split: validation\ntest_split: null\n"),
+             "nq_open_2shot_same": ("nq_open/nq_open.yaml", 2, {"test": f"{work}/data/nq_open.jsonl"},
+                                    "training_split: null\nvalidation_split: null\ntest_split: test\nfewshot_split: test\n")}
+trivia = [
+    {"question": "Which planet is known as the Red Planet", "question_id": "t1", "answer": {"aliases": ["Mars", "The Red Planet", "mars"], "normalized_aliases": ["mars", "red planet"], "value": "Mars", "normalized_value": "mars", "matched_wiki_entity_name": "", "normalized_matched_wiki_entity_name": "", "type": "WikipediaEntity"}},
+    {"question": "Who wrote the play Hamlet", "question_id": "t2", "answer": {"aliases": ["William Shakespeare", "Shakespeare"], "normalized_aliases": ["william shakespeare", "shakespeare"], "value": "William Shakespeare", "normalized_value": "william shakespeare", "matched_wiki_entity_name": "", "normalized_matched_wiki_entity_name": "", "type": "WikipediaEntity"}},
+    {"question": "What is the chemical symbol for gold", "question_id": "t3", "answer": {"aliases": ["Au", "AU"], "normalized_aliases": ["au"], "value": "Au", "normalized_value": "au", "matched_wiki_entity_name": "", "normalized_matched_wiki_entity_name": "", "type": "FreeForm"}},
+    {"question": "In which city is the Café de Flore", "question_id": "t4", "answer": {"aliases": ["Paris", "Paris, France"], "normalized_aliases": ["paris", "paris france"], "value": "Paris", "normalized_value": "paris", "matched_wiki_entity_name": "", "normalized_matched_wiki_entity_name": "", "type": "WikipediaEntity"}},
+    {"question": "How many sides has a hexagon", "question_id": "t5", "answer": {"aliases": ["6", "six"], "normalized_aliases": ["6", "six"], "value": "6", "normalized_value": "6", "matched_wiki_entity_name": "", "normalized_matched_wiki_entity_name": "", "type": "Numerical"}},
+    {"question": "What is the capital of Japan", "question_id": "t6", "answer": {"aliases": ["Tokyo", "Tōkyō"], "normalized_aliases": ["tokyo"], "value": "Tokyo", "normalized_value": "tokyo", "matched_wiki_entity_name": "", "normalized_matched_wiki_entity_name": "", "type": "WikipediaEntity"}}]
+write(f"{work}/data/triviaqa.jsonl", trivia)
+gen_tasks["triviaqa"] = ("triviaqa/default.yaml", 0, {"validation": f"{work}/data/triviaqa.jsonl"},
+                         "training_split: null\nvalidation_split: validation\ntest_split: null\n")
+gsm = [
+    {"question": "Tom has 3 apples and buys 4 more. How many apples does he have?", "answer": "He has 3 + 4 = <<3+4=7>>7 apples.\n#### 7"},
+    {"question": "A book costs $12. How much do 3 books cost?", "answer": "3 books cost 3 * 12 = <<3*12=36>>36 dollars.\n#### 36"},
+    {"question": "Sara had 1,200 stamps and gave away 250. How many are left?", "answer": "1,200 - 250 = <<1200-250=950>>950.\n#### 950"},
+    {"question": "The temperature was 5 degrees and fell by 8. What is it now?", "answer": "5 - 8 = <<5-8=-3>>-3.\n#### -3"},
+    {"question": "Each box holds 6 eggs. How many eggs are in 7 boxes?", "answer": "7 * 6 = <<7*6=42>>42 eggs.\n#### 42"},
+    {"question": "Half of 90 students walk to school. How many walk?", "answer": "90 / 2 = <<90/2=45>>45 students walk.\n#### 45"}]
+write(f"{work}/data/gsm8k.jsonl", gsm[:3])
+write(f"{work}/data/gsm8k_train.jsonl", gsm[3:])
+gen_tasks["gsm8k"] = ("gsm8k/gsm8k.yaml", 2, {"test": f"{work}/data/gsm8k.jsonl", "train": f"{work}/data/gsm8k_train.jsonl"},
+                      "training_split: train\nfewshot_split: train\ntest_split: test\n")
+for name, (inc, _, files, extra) in gen_tasks.items():
+    yaml(name, f"{LM_EVAL}/{inc}", files, extra)
+# WinoGrande (partial scoring), hand-written rows in allenai/winogrande's layout; 0-shot and 1-shot.
+wino = [
+    {"sentence": "The trophy doesn't fit into the brown suitcase because the _ is too large.", "option1": "trophy", "option2": "suitcase", "answer": "1"},
+    {"sentence": "The trophy doesn't fit into the brown suitcase because the _ is too small.", "option1": "trophy", "option2": "suitcase", "answer": "2"},
+    {"sentence": "Sarah was a much better surgeon than Maria so _ always got the harder cases.", "option1": "Sarah", "option2": "Maria", "answer": "1"},
+    {"sentence": "Ian volunteered to eat Dennis's menudo after already having a bowl because _ despised eating intestine.", "option1": "Ian", "option2": "Dennis", "answer": "2"},
+    {"sentence": "He never comes to my home, but I always go to his house because the _ is smaller.", "option1": "home", "option2": "house", "answer": "1"},
+    {"sentence": "The café ran out of croissants before the bakery did, since the _ ordered fewer.", "option1": "café", "option2": "bakery", "answer": "1"}]
+write(f"{work}/data/winogrande.jsonl", wino)
+yaml("winogrande", f"{LM_EVAL}/winogrande/default.yaml", {"validation": f"{work}/data/winogrande.jsonl"},
+     "training_split: null\nvalidation_split: validation\ntest_split: null\n")
+tasks["winogrande"] = 0
+yaml("winogrande_1shot_same", f"{LM_EVAL}/winogrande/default.yaml", {"test": f"{work}/data/winogrande.jsonl"},
+     "training_split: null\nvalidation_split: null\ntest_split: test\nfewshot_split: test\n")
+tasks["winogrande_1shot_same"] = 1
+
 # --- the harness --------------------------------------------------------------------------------
 import lm_eval
 from lm_eval.models.huggingface import HFLM
@@ -183,4 +231,94 @@ for task, shots in list(tasks.items()) + [("wikitext", 0)]:
                "lls": [[r[0][0] for r in s["resps"]] for s in samples],
                "contexts": [s["arguments"][0][0] for s in samples]}
     json.dump(rec, open(f"{work}/harness/{task}.json", "w"))
+
+
+class GenerationHFLM(SentencePieceHFLM):
+    """The same model for generate_until: contexts encoded as the tokenizer call does (BOS + pieces),
+    decoded with SentencePiece; max_gen_toks 32 so that prompts fit the 256-token context."""
+    @property
+    def max_gen_toks(self):
+        return 32
+
+    def tok_batch_encode(self, strings, padding_side="left", left_truncate_len=None, truncation=False):
+        assert len(strings) == 1
+        ids = [sp.bos_id()] + sp.encode(strings[0])
+        if left_truncate_len:
+            ids = ids[-left_truncate_len:]
+        t = torch.tensor([ids])
+        return t, torch.ones_like(t)
+
+    def tok_decode(self, tokens, skip_special_tokens=True):
+        tokens = [tokens] if isinstance(tokens, int) else list(tokens)
+        if not skip_special_tokens and all(sp.is_control(t) for t in tokens):
+            return "".join(sp.id_to_piece(t) for t in tokens)   # "</s>", what a Llama tokenizer gives
+        return sp.decode([t for t in tokens if not sp.is_control(t)])
+
+
+class SPTokenizerForStops:
+    """What MultiTokenEOSCriteria calls: encode (for the look-back length) and batch_decode."""
+    pad_token_id = 0
+    eos_token_id = sp.eos_id()
+    name_or_path = "sentencepiece"
+    def encode(self, s, add_special_tokens=False):
+        return sp.encode(s)
+    def batch_decode(self, batch):
+        return [sp.decode([t for t in row.tolist() if not sp.is_control(t)]) for row in batch]
+
+
+glm = GenerationHFLM(pretrained=model, tokenizer=tokenizer, batch_size=1, device="cpu")
+glm.tokenizer = SPTokenizerForStops()
+
+
+def run_generation(task, shots):
+    out = lm_eval.simple_evaluate(model=glm, tasks=[f"x_{task}"], num_fewshot=shots, task_manager=TaskManager(include_path=work + "/tasks"),
+                                  log_samples=True, bootstrap_iters=0)
+    res = out["results"][f"x_{task}"]
+    by_filter = {}
+    for smp in out["samples"][f"x_{task}"]:
+        by_filter.setdefault(smp["filter"], []).append(smp)
+    rec = {"em": {k.split(",")[1]: v for k, v in res.items() if k.startswith("exact_match,")}, "filtered": {}, "scores": {}}
+    for f, ss in by_filter.items():
+        ss = sorted(ss, key=lambda x: x["doc_id"])
+        rec["gens"] = [x["resps"][0][0] for x in ss]
+        rec["contexts"] = [x["arguments"][0][0] for x in ss]
+        rec["filtered"][f] = [x["filtered_resps"][0] for x in ss]
+        rec["scores"][f] = [x["exact_match"] for x in ss]
+    json.dump(rec, open(f"{work}/harness/{task}.json", "w"))
+    return rec
+
+
+for name, (_, shots, _, _) in gen_tasks.items():
+    rec = run_generation(name, shots)
+    if name in ("nq_open", "triviaqa"):   # targets made from the generations: the normalisation decides
+        src = [json.loads(l) for l in open(f"{work}/data/{name}.jsonl", encoding="utf-8")]
+        forms = [lambda g: "The " + g.upper() + "!", lambda g: "an " + g, lambda g: g.replace(" ", "  "), lambda g: '"' + g + '"']
+        hits = []
+        for i, (r, g) in enumerate(zip(src, rec["filtered"]["remove_whitespace"])):
+            alias = forms[i % 4](g) if i % 5 != 4 else "never " + g
+            if name == "nq_open":
+                hits.append(dict(r, answer=["zzz", alias]))
+            else:
+                hits.append(dict(r, answer=dict(r["answer"], aliases=["zzz", alias])))
+        write(f"{work}/data/{name}_hits.jsonl", hits)
+        inc, shots, _, extra = gen_tasks[name]
+        yaml(f"{name}_hits", f"{LM_EVAL}/{inc}", {"validation": f"{work}/data/{name}_hits.jsonl"}, extra)
+        run_generation(f"{name}_hits", shots)
+
+# The harness's own filters and exact_match on hand-written strings (Spindle's port is compared).
+from lm_eval.filters.extraction import RegexFilter
+from lm_eval.api.metrics import exact_match_hf_evaluate
+probes = ["The answer is 42.", "#### 1,234", "so $5.00 and then #### -7.", "no numbers", "3 and 4 and 55", "x\n#### 12\n",
+          "The Beatles", "the  end", "An apple, a day", "Über café!", "42.\n", "a.b.c", "_The cat", "ΣΑΣ"]
+regex_out = {}
+for label, kw in [("strict", dict(regex_pattern=r"#### (\-?[0-9\.\,]+)")), ("flex", dict(regex_pattern=r"(-?[$0-9.,]{2,})|(-?[0-9]+)", group_select=-1))]:
+    regex_out[label] = [r[0] for r in RegexFilter(**kw).apply([[p] for p in probes], [{}] * len(probes))]
+em_out = {}
+configs = {"nq": dict(ignore_case=True, ignore_punctuation=True, regexes_to_ignore=["\\b(?:The |the |An |A |The |a |an )"]),
+           "trivia": dict(ignore_case=True, ignore_punctuation=True),
+           "gsm": dict(ignore_case=True, ignore_punctuation=False, regexes_to_ignore=[",", "\\$", "(?s).*#### ", "\\.$"])}
+pairs = [(a, b) for a in probes for b in probes]
+for label, kw in configs.items():
+    em_out[label] = [float(exact_match_hf_evaluate(predictions=[a], references=[b], **kw)["exact_match"]) for a, b in pairs]
+json.dump({"probes": probes, "regex": regex_out, "em": em_out}, open(f"{work}/harness/filters.json", "w"))
 print("ok")
