@@ -80,9 +80,9 @@ public enum WinRate {
     /// (helpfulness; safety when a safety model is given).
     public static func compare(prompts: [WinRatePrompt], responsesA: [[Int32]], responsesB: [[Int32]], rewards: RewardPair,
                                decode: ([Int32]) -> String, margin: Double, resamples: Int, seed: UInt64) -> WinRateOutcome {
-        let safety = prompts.map(\.isSafety)
-        let a = rewards.score(zip(prompts, responsesA).map { $0.tokens + $1 }, isSafety: safety)
-        let b = rewards.score(zip(prompts, responsesB).map { $0.tokens + $1 }, isSafety: safety)
+        let safety = prompts.map(\.isSafety), starts = prompts.map(\.tokens.count)
+        let a = rewards.score(zip(prompts, responsesA).map { $0.tokens + $1 }, isSafety: safety, responseStarts: starts)
+        let b = rewards.score(zip(prompts, responsesB).map { $0.tokens + $1 }, isSafety: safety, responseStarts: starts)
         var aspects = [AspectOutcome(aspect: "helpfulness", deltas: zip(a, b).map { $1.helpfulness - $0.helpfulness },
                                      margin: margin, resamples: resamples, seed: seed)]
         if rewards.safety != nil {
