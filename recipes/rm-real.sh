@@ -5,8 +5,8 @@
 #              the last 20% of each held out (SAFETY_HELDOUT=FILE: train on all of part A, test on FILE)
 #   2. base    pretraining (configs/base-hh.json) on the training transcripts plus English text from
 #              ../shared/data: Wikipedia, C4, WikiText-2 (no held-out text)
-#   3. RMs     configs/rm-hh.json on each aspect from scratch (and the safety model on the base's trunk,
-#              for comparison), then `spindle eval rm` on the held-out pairs
+#   3. RMs     configs/rm-hh.json: safety from scratch (and on the base's trunk, for comparison),
+#              helpfulness on the base's trunk; then `spindle eval rm` on the held-out pairs
 #   4. the baselines on the same split (length heuristics, TF-IDF bag-of-words logistic regression)
 #
 # usage: recipes/rm-real.sh SPINDLE SHARED OUT [SAFETY_HELDOUT]
@@ -63,9 +63,9 @@ t0=$SECONDS
 "$BIN" train pretrain --overwrite --config base-hh --train-data "$OUT/shards-base" --output "$OUT/base"
 stage base
 
-# 3. One reward model per aspect, from scratch (the ablation in docs/POSTTRAIN.md: at this budget a
-# pretrained trunk ranks worse), scored on its held-out pairs; and, for comparison, the safety model
-# on the base's trunk.
+# 3. Reward models, scored on their held-out pairs. Safety: from scratch, reward averaged over the answer
+# (the ablation in docs/POSTTRAIN.md: at this budget a pretrained trunk ranks HH pairs worse); and, for
+# comparison, the same on the base's trunk. Helpfulness (239 long pairs): on the base's trunk, last token.
 reward_model() {   # NAME SHARDS HELDOUT [train rm options]
   local name=$1 shards=$2 held=$3; shift 3
   t0=$SECONDS
@@ -73,12 +73,14 @@ reward_model() {   # NAME SHARDS HELDOUT [train rm options]
   "$BIN" eval rm --checkpoint "$OUT/$name/checkpoint" --tokenizer "$TOK" "$held" > "$OUT/$name/eval.txt"
   stage "$name"
 }
-reward_model rm-helpfulness "$OUT/shards-helpfulness" "$OUT/helpfulness-heldout.jsonl"
+reward_model rm-helpfulness "$OUT/shards-helpfulness" "$OUT/helpfulness-heldout.jsonl" --init "$OUT/base/checkpoint" --pooling last
 reward_model rm-safety-base "$OUT/shards-safety" "$OUT/safety-heldout.jsonl" --init "$OUT/base/checkpoint"
 reward_model rm-safety "$OUT/shards-safety" "$OUT/safety-heldout.jsonl"
 
-# 4. Baselines on the same split (Python with scikit-learn: SPINDLE_PYTHON, else python3).
-PY=${SPINDLE_PYTHON:-python3}
+# 4. Baselines on the same split (Python with scikit-learn: SPINDLE_PYTHON, else the peers' virtual
+# environment that .ci/python-env makes, else python3).
+PY=${SPINDLE_PYTHON:-}
+[ -n "$PY" ] || { v="${SPINDLE_VENV:-$HOME/.cache/spindle-venv}/bin/python"; if [ -x "$v" ]; then PY=$v; else PY=python3; fi; }
 here=$(cd "$(dirname "$0")/.." && pwd)
 for a in helpfulness safety; do
   if "$PY" -c "import sklearn" 2>/dev/null; then
