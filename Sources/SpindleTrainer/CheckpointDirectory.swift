@@ -58,6 +58,14 @@ struct CheckpointDirectory {
 
 /// A run's output directory: a new run does not silently replace an earlier one.
 public enum RunDirectory {
+    /// Takes `dir` for this process (one writer per run directory, until the lock is released) and
+    /// creates it: every training stage starts here.
+    public static func claim(_ dir: String) throws -> DirectoryLock {
+        let lock = try DirectoryLock(dir)
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        return lock
+    }
+
     /// Refuses to start a new run (`resume` false) in `dir` when it already holds one (a checkpoint),
     /// unless `overwrite`; with `overwrite`, the earlier run's checkpoints go first.
     public static func checkFresh(_ dir: String, resume: Bool, overwrite: Bool) throws {

@@ -38,9 +38,8 @@ public enum DPOTraining {
         try loss.validate()
         BLASBackend.shared.threads = config.threads
         let out = config.outputDir, ckpt = out + "/checkpoint"
-        let lock = try DirectoryLock(out)   // one writer per run directory
+        let lock = try RunDirectory.claim(out)
         defer { withExtendedLifetime(lock) {} }
-        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         let parallel = Parallel(threads: config.threads)
         let (model, optimizer, startState) = try policy(config: config, initFrom: initFrom, resume: resume, ckpt: ckpt, parallel: parallel)
         var state = startState

@@ -12,9 +12,8 @@ public enum PPORun {
                            stamp: TokenizerStamp?, resumed: Bool, log: (String) -> Void) throws
         -> (stats: [PPOIterationStats], eval: [(Int, Double)], stoppedEarly: Bool) {
         let s = trainer.settings
-        let lock = try DirectoryLock(out)   // one writer per run directory
+        let lock = try RunDirectory.claim(out)
         defer { withExtendedLifetime(lock) {} }
-        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         let metrics = try MetricsLog(directory: out, resumedAt: resumed ? trainer.state.step : nil, key: "iteration")
         func emit(_ l: String) { metrics.emit(l) }
         var stats: [PPOIterationStats] = []

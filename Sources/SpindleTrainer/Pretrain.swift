@@ -18,9 +18,8 @@ public enum Pretrain {
     public static func run(config: TrainConfig, train: TrainingBatchSource, eval: TrainingBatchSource?,
                            resumeFrom: String? = nil, stamp: TokenizerStamp? = nil, log: (String) -> Void) throws -> RunSummary {
         let out = config.outputDir
-        let lock = try DirectoryLock(out)   // one writer per run directory
+        let lock = try RunDirectory.claim(out)
         defer { withExtendedLifetime(lock) {} }
-        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         let trainer = try resumeFrom.map { try Trainer.resuming(from: $0, config: config, source: train) }
             ?? Trainer(config: config, source: train)
         trainer.stamp = stamp

@@ -47,9 +47,8 @@ public enum RewardTraining {
         guard !pairs.isEmpty else { throw TrainerError.data(file: "training pairs", line: nil, message: "no preference pairs") }
         BLASBackend.shared.threads = config.threads
         let out = config.outputDir, ckpt = out + "/checkpoint"
-        let lock = try DirectoryLock(out)   // one writer per run directory
+        let lock = try RunDirectory.claim(out)
         defer { withExtendedLifetime(lock) {} }
-        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         let parallel = Parallel(threads: config.threads)
         let model: LlamaModel
         let optimizer: AdamW

@@ -121,12 +121,7 @@ func dpoSettings(_ kind: DPOLossKind, beta: Double = 0.1, smoothing: Double = 0,
         let st = sc.accumulate(m, pairs, Array(pairs.indices), ref: { ref[$0]! }, settings: s, scale: 1 / Double(pairs.count))
         let l0 = meanLoss(m, sc, pairs, ref: ref, s)
         #expect(abs(st.lossSum / Double(pairs.count) - l0) < 1e-6)
-        var r = SeededRandom(seed: 11)
-        for t in m.layout.tensors {
-            let idx = (0..<min(8, t.count)).map { _ in t.offset + Int(r.next() % UInt64(t.count)) }
-            let e = gradientRelativeError(values: m.params.p, analytic: m.grads.p, indices: idx, h: 1e-2) { meanLoss(m, sc, pairs, ref: ref, s) }
-            #expect(e < 5e-3, "\(t.name): relative error \(e)")
-        }
+        expectGradientsMatchFiniteDifferences(m, samples: 8, seed: 11) { meanLoss(m, sc, pairs, ref: ref, s) }
     }
 
     @Test func responseSumsEqualTheScorersOnEachSequenceAlone() throws {

@@ -1,5 +1,6 @@
 // Shared helpers: finite-difference gradient checks and small fixtures.
 import Foundation
+import Testing
 import SpindleIO
 @testable import SpindleTrainer
 import SpindleTestSupport
@@ -46,4 +47,15 @@ final class Buf {
     var array: [Float] { Array(UnsafeBufferPointer(start: p, count: count)) }
     var all: [Int] { Array(0..<count) }
     func dot(_ r: Buf) -> Double { (0..<count).reduce(0.0) { $0 + Double(p[$1]) * Double(r.p[$1]) } }
+}
+
+/// Expects `m.grads` to match central differences of `loss` (step 1e-2, relative error < 5e-3) at
+/// `samples` random entries of every tensor, drawn from `SeededRandom(seed:)`.
+func expectGradientsMatchFiniteDifferences(_ m: LlamaModel, samples: Int, seed: UInt64, loss: () -> Double) {
+    var r = SeededRandom(seed: seed)
+    for t in m.layout.tensors {
+        let idx = (0..<min(samples, t.count)).map { _ in t.offset + Int(r.next() % UInt64(t.count)) }
+        let e = gradientRelativeError(values: m.params.p, analytic: m.grads.p, indices: idx, h: 1e-2, loss: loss)
+        #expect(e < 5e-3, "\(t.name): relative error \(e)")
+    }
 }

@@ -38,12 +38,7 @@ func tinyRewardModel(seed: UInt64 = 1) throws -> LlamaModel {
                                  margin: table.margin(degree: Self.pairs[$1].degree)).loss
             }
         }
-        var r = SeededRandom(seed: 5)
-        for t in m.layout.tensors {
-            let idx = (0..<min(10, t.count)).map { _ in t.offset + Int(r.next() % UInt64(t.count)) }
-            let e = gradientRelativeError(values: m.params.p, analytic: m.grads.p, indices: idx, h: 1e-2, loss: loss)
-            #expect(e < 5e-3, "\(t.name): relative error \(e)")
-        }
+        expectGradientsMatchFiniteDifferences(m, samples: 10, seed: 5, loss: loss)
     }
 
     @Test func packedScoresEqualScoresAlone() throws {
@@ -80,12 +75,7 @@ func tinyRewardModel(seed: UInt64 = 1) throws -> LlamaModel {
         }
         let l0 = loss()
         #expect(abs(l0 - (0..<12).reduce(0.0) { $0 + Double(coef[$1]) * Double(logp[$1]) }) < 1e-4)
-        var r = SeededRandom(seed: 7)
-        for t in m.layout.tensors {
-            let idx = (0..<min(10, t.count)).map { _ in t.offset + Int(r.next() % UInt64(t.count)) }
-            let e = gradientRelativeError(values: m.params.p, analytic: m.grads.p, indices: idx, h: 1e-2, loss: loss)
-            #expect(e < 5e-3, "\(t.name): relative error \(e)")
-        }
+        expectGradientsMatchFiniteDifferences(m, samples: 10, seed: 7, loss: loss)
     }
 
     @Test func rewardModelFromLanguageModelKeepsTrunkAndNamesScoreHead() throws {

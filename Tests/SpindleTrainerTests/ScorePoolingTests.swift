@@ -34,12 +34,7 @@ import SpindleTestSupport
                                  margin: MarginTable.small.margin(degree: Self.pairs[$1].degree)).loss
             }
         }
-        var r = SeededRandom(seed: 5)
-        for t in m.layout.tensors {
-            let idx = (0..<min(10, t.count)).map { _ in t.offset + Int(r.next() % UInt64(t.count)) }
-            let e = gradientRelativeError(values: m.params.p, analytic: m.grads.p, indices: idx, h: 1e-2, loss: loss)
-            #expect(e < 5e-3, "\(t.name): relative error \(e)")
-        }
+        expectGradientsMatchFiniteDifferences(m, samples: 10, seed: 5, loss: loss)
     }
 
     /// Causal attention: the score of a prefix's last token is the per-token score at that position,
