@@ -11,7 +11,7 @@ PKGCONFIGS := libzstd libxml-2.0 openblas zlib
 TOK        := $(OUT)/tokenizer.model
 RUNS       := $(OUT)/runs
 
-.PHONY: all deps build demo data tokenizer shards pretrain sft rm rejection ppo dpo rm-real rm-ablation test test-release bench clean help \
+.PHONY: all deps build demo data tokenizer shards pretrain sft rm rejection ppo dpo rm-real rm-ablation rlhf-real test test-release bench clean help \
         fuzz fuzz-smoke fuzz-build fuzz-seeds
 
 all: deps build demo
@@ -25,6 +25,7 @@ help:
 	@echo "make data | tokenizer | shards | pretrain | sft | rm | rejection | ppo | dpo   one stage of the pipeline"
 	@echo "make rm-real   reward models on the real preference data in $(SHARED)/data (accuracy per aspect, baselines)"
 	@echo "make rm-ablation   the reward-model ablation table on rm-real's data (about an hour)"
+	@echo "make rlhf-real   rejection sampling and PPO on real prompts with rm-real's reward models, judged on held-out prompts"
 	@echo "make fuzz      every parser of untrusted bytes under libFuzzer, FUZZ_SECONDS (600) each; fuzz-smoke: 15 s each"
 	@echo "make deps      install the system libraries (Debian: $(APT_PKGS))"
 
@@ -127,6 +128,11 @@ rm-real: build
 # The ablation table of docs/POSTTRAIN.md (one change at a time, two seeds; ~1 hour on 2 cores), after rm-real.
 rm-ablation: build
 	bash recipes/rm-ablation.sh $(BIN) $(SHARED)/data/tokenizers/llama2/tokenizer.model $(RD) | tee $(RD)/ablation.md
+
+# Rejection sampling and PPO on real prompts (issue 14 part 2), with the reward models of rm-real (run it first):
+# an SFT policy on ../shared/data/sft, max reward against K, RS and PPO, each judged against SFT on held-out prompts.
+rlhf-real: build
+	bash recipes/rlhf-real.sh $(BIN) $(SHARED) $(RD) $(OUT)/rlhf-real
 
 test: deps
 	$(SWIFT) build --build-tests

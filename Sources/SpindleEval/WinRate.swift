@@ -24,6 +24,7 @@ public struct AspectOutcome: Sendable {
     public var aspect: String
     public var deltas: [Double]          // r_B − r_A per prompt
     public var win: RateInterval, tie: RateInterval, loss: RateInterval
+    public var gain: RateInterval        // mean r_B − r_A with its bootstrap interval
 
     /// Classifies `deltas` with `margin` and bootstraps `resamples` times from `seed`.
     public init(aspect: String, deltas: [Double], margin: Double, resamples: Int, seed: UInt64) {
@@ -49,6 +50,7 @@ public struct AspectOutcome: Sendable {
             return RateInterval(value: point[j], low: q(0.025), high: q(0.975))
         }
         win = interval(0); tie = interval(1); loss = interval(2)
+        gain = Bootstrap.mean(deltas, resamples: resamples, seed: seed &+ 0x9E37)
     }
 }
 
@@ -58,6 +60,7 @@ public struct WinRateOutcome: Sendable {
     public var answersA: [String], answersB: [String]
     public var scoresA: [SampleReward], scoresB: [SampleReward]
     public var aspects: [AspectOutcome]
+    public var drift: PolicyDrift?       // set by the caller that has both models (WinRate.drift)
 }
 
 public enum WinRate {
@@ -88,6 +91,9 @@ public enum WinRate {
         if rewards.safety != nil {
             aspects.append(AspectOutcome(aspect: "safety", deltas: zip(a, b).map { $1.safety - $0.safety },
                                          margin: margin, resamples: resamples, seed: seed &+ 1))
+            // Llama 2's gated reward (§3.2.3), the one PPO and rejection sampling maximise.
+            aspects.append(AspectOutcome(aspect: "combined", deltas: zip(a, b).map { $1.gated - $0.gated },
+                                         margin: margin, resamples: resamples, seed: seed &+ 2))
         }
         return WinRateOutcome(prompts: prompts, answersA: responsesA.map(decode), answersB: responsesB.map(decode),
                               scoresA: a, scoresB: b, aspects: aspects)
@@ -98,7 +104,9 @@ extension WinRateOutcome {
     /// `helpfulness  B vs A  win 0.450 [0.350, 0.550]  tie …  loss …  n 100`
     public var summaryLines: [String] {
         func f(_ r: RateInterval) -> String { String(format: "%.3f [%.3f, %.3f]", r.value, r.low, r.high) }
-        return aspects.map { "\($0.aspect)  B vs A  win \(f($0.win))  tie \(f($0.tie))  loss \(f($0.loss))  n \(prompts.count)" }
+        return aspects.map {
+            "\($0.aspect)  B vs A  win \(f($0.win))  tie \(f($0.tie))  loss \(f($0.loss))  gain \(f($0.gain))  n \(prompts.count)"
+        } + (drift.map { [$0.summaryLine] } ?? [])
     }
 
     public func json(modelA: String, modelB: String, margin: Double, resamples: Int) -> JSONValue {
@@ -106,12 +114,16 @@ extension WinRateOutcome {
         return .object([
             ("model_a", .string(modelA)), ("model_b", .string(modelB)), ("prompts", .int(prompts.count)),
             ("tie_margin", .double(margin)), ("bootstrap_resamples", .int(resamples)),
-            ("aspects", .object(aspects.map { ($0.aspect, .object([("win", r($0.win)), ("tie", r($0.tie)), ("loss", r($0.loss))])) })),
+            ("aspects", .object(aspects.map {
+                ($0.aspect, .object([("win", r($0.win)), ("tie", r($0.tie)), ("loss", r($0.loss)), ("mean_gain", r($0.gain))]))
+            })),
+            ("drift", drift?.json ?? .null),
             ("pairs", .array(prompts.indices.map { i in
                 .object([("prompt", .string(prompts[i].text)), ("safety_prompt", .bool(prompts[i].isSafety)),
                          ("answer_a", .string(answersA[i])), ("answer_b", .string(answersB[i])),
                          ("helpfulness", .array([.double(scoresA[i].helpfulness), .double(scoresB[i].helpfulness)])),
-                         ("safety", .array([.double(scoresA[i].safety), .double(scoresB[i].safety)]))])
+                         ("safety", .array([.double(scoresA[i].safety), .double(scoresB[i].safety)])),
+                         ("combined", .array([.double(scoresA[i].gated), .double(scoresB[i].gated)]))])
             })),
         ])
     }

@@ -35,11 +35,19 @@ extension WinRateOutcome {
         <p>A: <code>\(Self.escape(modelA))</code><br>B: <code>\(Self.escape(modelB))</code><br>
         \(prompts.count) prompts; a prompt is a win for B when its reward exceeds A's by more than \(margin), a tie within it;
         95% intervals from the bootstrap over prompts (Llama 2 §3.4, Fig. 11).</p>
-        <table><tr><th>aspect</th><th>win</th><th>tie</th><th>loss</th></tr>
+        <table><tr><th>aspect</th><th>win</th><th>tie</th><th>loss</th><th>mean gain r<sub>B</sub> − r<sub>A</sub></th></tr>
 
         """
-        for a in aspects { h += "<tr><td>\(a.aspect)</td><td>\(f(a.win))</td><td>\(f(a.tie))</td><td>\(f(a.loss))</td></tr>\n" }
-        h += "</table>\n<h2>\(shown.count) sampled prompts</h2>\n<table><tr><th>prompt</th><th>A</th><th>B</th></tr>\n"
+        func g(_ r: RateInterval) -> String { String(format: "%+.3f <small>[%+.3f, %+.3f]</small>", r.value, r.low, r.high) }
+        for a in aspects { h += "<tr><td>\(a.aspect)</td><td>\(f(a.win))</td><td>\(f(a.tie))</td><td>\(f(a.loss))</td><td>\(g(a.gain))</td></tr>\n" }
+        h += "</table>\n"
+        if let d = drift {
+            h += String(format: "<p>Drift of B from A: log π<sub>B</sub>/π<sub>A</sub> summed over B's answers %.3f [%.3f, %.3f] "
+                        + "(a KL(B‖A) estimate when B's answers are samples at temperature 1); answer tokens A %.1f, B %.1f; "
+                        + "repeated 4-grams A %.3f, B %.3f; EOS rate A %.2f, B %.2f.</p>\n",
+                        d.logRatio.value, d.logRatio.low, d.logRatio.high, d.lengthA, d.lengthB, d.repetitionA, d.repetitionB, d.eosRateA, d.eosRateB)
+        }
+        h += "<h2>\(shown.count) sampled prompts</h2>\n<table><tr><th>prompt</th><th>A</th><th>B</th></tr>\n"
         for i in shown {
             let d = scoresB[i].helpfulness - scoresA[i].helpfulness
             let cls = d > margin ? " class=\"win\"" : (d < -margin ? " class=\"loss\"" : "")

@@ -21,6 +21,7 @@ public struct PPOSettings: Sendable {
     public var vfCoef = 0.1
     public var temperature: Float = 1.0
     public var maxNewTokens = 32
+    public var lengthDebias = false         // remove the rollout's linear reward-on-length trend (PPOMath)
     public var evalEvery = 5
     public var patience = 3                 // evals without a better held-out reward before stopping
     public var evalSamples = 4              // samples per held-out prompt (fixed seeds)
@@ -201,7 +202,9 @@ public final class PPOTrainer {
                          logpRef: responseLogProbs(reference, g.sequences, g.starts),
                          values: responseValues(g.sequences, g.starts))
         ro.rewards = rewards.score(g.sequences, isSafety: batch.map(\.isSafety), responseStarts: g.starts)
-        let whitened = batch.count > 1 ? maskedWhiten(ro.rewards.map(\.gated)) : ro.rewards.map(\.gated)
+        var gated = ro.rewards.map(\.gated)
+        if s.lengthDebias { gated = removingLengthTrend(gated, lengths: batch.indices.map { g.sequences[$0].count - g.starts[$0] }) }
+        let whitened = batch.count > 1 ? maskedWhiten(gated) : gated
         // 2. Per-token rewards (KL penalty, score on the last token), GAE, whitened advantages.
         var k1s: [Double] = [], k3s: [Double] = []
         for i in batch.indices {

@@ -96,3 +96,20 @@ func softmaxEntropy(_ logits: UnsafePointer<Float>, vocab: Int) -> Double {
     }
     return log(z) - s / z
 }
+
+/// `rewards` with their least-squares linear trend on `lengths` removed, the mean kept:
+/// r'_i = r_i − b·(ℓ_i − ℓ̄), b = Σ(ℓ_i − ℓ̄)(r_i − r̄) / Σ(ℓ_i − ℓ̄)². Applied to a rollout's rewards
+/// before whitening, no answer gains advantage from its length alone (within the batch), so a reward
+/// model that pays for short or long answers cannot pull the policy's length with it — the length
+/// hacking `make rlhf-real` shows with HH's safety model (docs/POSTTRAIN.md). Equal lengths: unchanged.
+public func removingLengthTrend(_ rewards: [Double], lengths: [Int]) -> [Double] {
+    precondition(rewards.count == lengths.count)
+    guard rewards.count > 1 else { return rewards }
+    let n = Double(rewards.count)
+    let lm = Double(lengths.reduce(0, +)) / n, rm = rewards.reduce(0, +) / n
+    var sxy = 0.0, sxx = 0.0
+    for (r, l) in zip(rewards, lengths) { sxy += (Double(l) - lm) * (r - rm); sxx += (Double(l) - lm) * (Double(l) - lm) }
+    guard sxx > 0 else { return rewards }
+    let b = sxy / sxx
+    return zip(rewards, lengths).map { $0 - b * (Double($1) - lm) }
+}

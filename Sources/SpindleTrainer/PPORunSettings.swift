@@ -51,6 +51,7 @@ extension PPOSettings {
             ("ppo_epochs", .int(ppoEpochs)), ("lr", .float(lr)), ("value_lr", .float(valueLR)), ("beta", .double(beta)),
             ("gamma", .double(gamma)), ("lambda", .double(lambda)), ("clip", .double(clip)), ("clip_value", .double(clipValue)),
             ("vf_coef", .double(vfCoef)), ("temperature", .float(temperature)), ("max_new_tokens", .int(maxNewTokens)),
+            ("length_debias", .bool(lengthDebias)),
             ("eval_every", .int(evalEvery)), ("patience", .int(patience)), ("eval_samples", .int(evalSamples)), ("seed", .int(seed)),
             ("rows", .int(rows)), ("seq_len", .int(seqLen)), ("threads", .int(threads)),
         ])

@@ -15,7 +15,10 @@ struct EvalWinrate: Configurable {
         Both checkpoints answer every prompt in the Llama 2 chat format (greedy by default), the
         helpfulness (and safety) reward model scores each prompt + answer, and a prompt is a win for B
         when its score exceeds A's by more than --tie-margin, a tie within it. Prints win / tie / loss
-        rates per aspect with bootstrap 95% intervals; --output writes them with every pair, --html a
+        rates per aspect (helpfulness; with a safety model also safety and Llama 2's gated combined
+        reward) with bootstrap 95% intervals, the mean reward gain r_B − r_A with its interval, and
+        B's drift from A: the summed log-ratio log π_B − log π_A on B's answers (a KL(B‖A) estimate
+        when sampling at --temperature 1), answer length, 4-gram repetition and EOS rate; --output writes them with every pair, --html a
         page with sampled pairs side by side. Prompts are JSON Lines: `prompt` as a string or as chat
         messages (the last user turn is asked), `safety` (optional boolean) marks safety prompts.
 
@@ -76,8 +79,10 @@ struct EvalWinrate: Configurable {
             answers.append(WinRate.answers(m, prompts: ps, options: o) { progress.update(records: $0, bytes: 0) })
             progress.finish()
         }
-        let outcome = WinRate.compare(prompts: ps, responsesA: answers[0], responsesB: answers[1], rewards: rewards,
+        var outcome = WinRate.compare(prompts: ps, responsesA: answers[0], responsesB: answers[1], rewards: rewards,
                                       decode: { (try? tok.decode($0)) ?? "" }, margin: tieMargin, resamples: bootstrap, seed: seed)
+        outcome.drift = try WinRate.drift(a: a, b: b, prompts: ps, responsesA: answers[0], responsesB: answers[1],
+                                          resamples: bootstrap, seed: seed &+ 3)
         for line in outcome.summaryLines { print(line) }
         if let output {
             let f = try OutputFile(path: output)

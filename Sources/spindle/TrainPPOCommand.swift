@@ -46,6 +46,8 @@ struct TrainPPO: Configurable {
     @Option(help: "PPO clip ε.") var clip = 0.2
     @Option(help: "Sampling temperature.") var temperature: Float = 1.0
     @Option(help: "New tokens per response at most.") var maxNewTokens = 32
+    @Flag(help: "Remove each rollout's linear trend of reward on response length before whitening (against length hacking).")
+    var lengthDebias = false
     @Option(help: "Hold out this fraction of the prompts for early stopping.") var holdout = 0.2
     @Option(help: "Evaluate on the held-out prompts at the start and every N iterations (0: never).") var evalEvery = 5
     @Option(help: "Stop after N evaluations without a better held-out reward (0: never).") var patience = 3
@@ -83,7 +85,7 @@ struct TrainPPO: Configurable {
         var p = PPOSettings()
         p.iterations = iterations; p.promptsPerIteration = promptsPerIteration; p.miniBatch = miniBatch; p.ppoEpochs = ppoEpochs
         p.lr = lr; p.valueLR = valueLr; p.beta = beta; p.gamma = gamma; p.lambda = lambda; p.clip = clip
-        p.temperature = temperature; p.maxNewTokens = maxNewTokens; p.evalEvery = evalEvery; p.patience = patience
+        p.temperature = temperature; p.maxNewTokens = maxNewTokens; p.lengthDebias = lengthDebias; p.evalEvery = evalEvery; p.patience = patience
         p.rows = rows; p.seed = seed; p.evalSamples = evalSamples; p.threads = threads
         var s = PPORunSettings(ppo: p, initFrom: initFrom, prompts: prompts, helpfulnessRM: helpfulnessRm, output: output)
         s.safetyRM = safetyRm; s.holdout = holdout; s.resume = resume; s.overwrite = overwrite

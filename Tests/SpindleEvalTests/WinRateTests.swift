@@ -32,10 +32,14 @@ struct WinRateTests {
         let out = WinRate.compare(prompts: Self.prompts, responsesA: ra, responsesB: ra, rewards: try rewards(),
                                   decode: { $0.map(String.init).joined(separator: " ") }, margin: 0, resamples: 200, seed: 1)
         let names: [String] = out.aspects.map { (a: AspectOutcome) -> String in a.aspect }
-        #expect(names == ["helpfulness", "safety"])
+        #expect(names == ["helpfulness", "safety", "combined"])
         for a in out.aspects {
             #expect(a.tie == RateInterval(value: 1, low: 1, high: 1) && a.win.value == 0 && a.loss.value == 0)
+            #expect(a.gain == RateInterval(value: 0, low: 0, high: 0))
         }
+        let d = try WinRate.drift(a: a, b: a, prompts: Self.prompts, responsesA: ra, responsesB: ra, resamples: 100, seed: 1)
+        #expect(d.logRatio == RateInterval(value: 0, low: 0, high: 0))
+        #expect(d.lengthA == d.lengthB && d.repetitionA == d.repetitionB && d.eosRateA == d.eosRateB)
     }
 
     @Test func ratesSumToOneWithIntervalsAroundThem() throws {
@@ -66,6 +70,23 @@ struct WinRateTests {
         let a = AspectOutcome(aspect: "helpfulness", deltas: deltas, margin: 0.1, resamples: 4000, seed: 7)
         #expect(a.win.value == 0.6 && a.tie.value == 0.2 && a.loss.value == 0.2)
         #expect(abs(a.win.low - 0.3) <= 0.11 && abs(a.win.high - 0.9) <= 0.11)
+    }
+
+    /// The mean gain's interval is the bootstrap of the mean (about ±1.96 σ/√n) and excludes zero for a
+    /// clear shift; another policy's log-ratio on its own greedy answers is positive (they are its mode).
+    @Test func gainIntervalAndDrift() throws {
+        let deltas: [Double] = (0..<200).map { Double($0 % 10) / 10 - 0.3 }   // mean 0.15, σ ≈ 0.287
+        let g = AspectOutcome(aspect: "helpfulness", deltas: deltas, margin: 0, resamples: 4000, seed: 3).gain
+        #expect(abs(g.value - 0.15) < 1e-12)
+        let half = 1.96 * 0.2872 / Double(200).squareRoot()
+        #expect(abs(g.low - (0.15 - half)) < 0.012 && abs(g.high - (0.15 + half)) < 0.012 && g.low > 0)
+        var o = SamplingOptions(); o.temperature = 0; o.maxNewTokens = 8
+        let (a, b) = (try Self.model(1), try Self.model(2))
+        let ra = WinRate.answers(a, prompts: Self.prompts, options: o), rb = WinRate.answers(b, prompts: Self.prompts, options: o)
+        let d = try WinRate.drift(a: a, b: b, prompts: Self.prompts, responsesA: ra, responsesB: rb, resamples: 500, seed: 2)
+        #expect(d.logRatio.value > 0 && d.logRatio.low <= d.logRatio.value && d.logRatio.value <= d.logRatio.high)
+        #expect(PolicyDrift.repetition([1, 2, 3, 4, 1, 2, 3, 4, 1]) == 2.0 / 6.0)
+        #expect(PolicyDrift.repetition([1, 2, 3, 4, 5, 6]) == 0 && PolicyDrift.repetition([7, 7, 7]) == 0)
     }
 
     @Test func promptsFromEitherLayout() throws {

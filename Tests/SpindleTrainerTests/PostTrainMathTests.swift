@@ -77,6 +77,21 @@ func close(_ a: Double, _ b: Double, _ tol: Double = 1e-6) -> Bool { abs(a - b) 
         #expect(close(r[0], 2 - 1 / 2.0.squareRoot()) && close(r[1], 2 + 1 / 2.0.squareRoot()))
     }
 
+    /// A reward that is length plus noise loses the length part and keeps its mean; the residual is
+    /// uncorrelated with length; equal lengths or one sample leave rewards as they are.
+    @Test func lengthTrendRemoval() {
+        let lengths = [3, 10, 7, 20, 1, 15]
+        let noise: [Double] = [0.3, -0.2, 0.1, 0.05, -0.25, 0.0]
+        let r = zip(lengths, noise).map { 2 + 0.5 * Double($0) + $1 }
+        let d = removingLengthTrend(r, lengths: lengths)
+        let lm = Double(lengths.reduce(0, +)) / 6
+        #expect(close(d.reduce(0, +) / 6, r.reduce(0, +) / 6))
+        #expect(abs(zip(d, lengths).map { $0 * (Double($1) - lm) }.reduce(0, +)) < 1e-9)
+        #expect(d.max()! - d.min()! < 1)          // the raw rewards span 10
+        #expect(removingLengthTrend([1, 5, 2], lengths: [4, 4, 4]) == [1, 5, 2])
+        #expect(removingLengthTrend([7], lengths: [9]) == [7])
+    }
+
     @Test func klEstimators() {
         #expect(klK1(logp: -1, logpRef: -2) == 1)
         #expect(close(klK3(logp: -1, logpRef: -2), exp(-1.0)))          // r = e⁻¹: r − 1 − log r = e⁻¹

@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# `make rlhf-real`: rejection sampling and PPO on real prompts, judged on held-out prompts by the real
+# reward models of `make rm-real` (issue 14 part 2; Llama 2 §3.2.3, Fig. 7, 8 and 11).
+#
+#   1. SFT     the policy: `train sft` (configs/sft-nano schedule, 1 epoch) on ../shared/data/sft
+#              (Alpaca demo, FastChat conversations, GPTeacher role-play) from rm-real's base, so the
+#              policy and the reward models share a trunk's pretraining and the Llama 2 tokenizer
+#   2. prompts the training pairs' prompts (HH harmless part A first 80%, dpo_en_demo first 80%) for
+#              training; the held-out pairs' prompts for every figure
+#   3. curves  max reward against K (1…16) at five temperatures on held-out prompts (Fig. 7/8)
+#   4. RS      rejection-sampling fine-tuning: best of K by the gated reward, then SFT on the kept set
+#   5. PPO     the gated combined reward, KL penalty to the SFT policy, early stopping on its own holdout
+#   6. judged  `eval winrate` of RS and of PPO against SFT on the held-out prompts, sampled at
+#              temperature 1 (so the log-ratio is a KL estimate): win rates and the mean gain of each
+#              reward with bootstrap 95% intervals, the drift (KL, length, repetition)
+#
+# usage: recipes/rlhf-real.sh SPINDLE SHARED RMOUT OUT      (RMOUT: the output directory of rm-real)
+# The last lines are the gains of the gated combined reward with their intervals.
+set -euo pipefail
+BIN=$1 SHARED=$2 RM=$3 OUT=$4
+D="$SHARED/data"
+TOK="$D/tokenizers/llama2/tokenizer.model"
+for f in "$TOK" "$D/sft/alpaca_en_demo.json" "$D/sft/chat/fastchat_dummy_conversation.json" \
+         "$D/sft/gpteacher/roleplay-simple-deduped-roleplay-dataset.json" \
+         "$RM/base/checkpoint" "$RM/rm-helpfulness/checkpoint" "$RM/rm-safety/checkpoint" "$RM/safety-heldout.jsonl"; do
+  [ -e "$f" ] || { echo "rlhf-real: $f is missing (run make rm-real first)" >&2; exit 66; }
+done
+mkdir -p "$OUT"
+start=$SECONDS
+stage() { echo "rlhf-real: $1 done ($(( SECONDS - t0 )) s)"; times+=("$1 $(( SECONDS - t0 )) s"); }
+times=()
+RMS=(--helpfulness-rm "$RM/rm-helpfulness/checkpoint" --safety-rm "$RM/rm-safety/checkpoint")
+NEW=48        # new tokens per answer; prompts are kept up to 192 tokens so that prompt + answer fit 256
+
+# 1. The SFT policy.
+t0=$SECONDS
+{
+  "$BIN" convert alpaca "$D/sft/alpaca_en_demo.json"
+  "$BIN" convert messages "$D/sft/chat/fastchat_dummy_conversation.json"
+  "$BIN" convert alpaca "$D/sft/gpteacher/roleplay-simple-deduped-roleplay-dataset.json"
+} > "$OUT/sft.jsonl"
+"$BIN" pack sft --tokenizer "$TOK" --seq-len 256 --overwrite -o "$OUT/shards-sft" "$OUT/sft.jsonl"
+"$BIN" train sft --overwrite --config sft-nano --init "$RM/base/checkpoint" --train-data "$OUT/shards-sft" --epochs 1 -o "$OUT/sft"
+stage sft
+
+# 2. Prompts.
+t0=$SECONDS
+cat "$RM/safety-train.jsonl" "$RM/helpfulness-train.jsonl" > "$OUT/prompts-train.jsonl"
+cat "$RM/safety-heldout.jsonl" "$RM/helpfulness-heldout.jsonl" > "$OUT/prompts-heldout.jsonl"
+for s in train heldout; do
+  "$BIN" pack preference --tokenizer "$TOK" --seq-len 192 --prompts-only --overwrite -o "$OUT/shards-prompts-$s" "$OUT/prompts-$s.jsonl"
+done
+stage prompts
+
+# 3. Max reward against K at several temperatures, on held-out prompts.
+t0=$SECONDS
+"$BIN" train rejection --overwrite --init "$OUT/sft/checkpoint" --prompts "$OUT/shards-prompts-heldout" "${RMS[@]}" -k 16 \
+  --temperatures 0.6,0.8,1.0,1.2,1.4 --max-prompts 64 --max-new-tokens $NEW -o "$OUT/rejection-curve" > "$OUT/rejection-curve.txt"
+stage curves
+
+# 4. Rejection-sampling fine-tuning.
+t0=$SECONDS
+"$BIN" train rejection --overwrite --init "$OUT/sft/checkpoint" --prompts "$OUT/shards-prompts-train" "${RMS[@]}" -k 8 \
+  --temperature 0.8 --iterations 2 --max-prompts 256 --max-new-tokens $NEW -o "$OUT/rejection"
+stage rejection
+
+# 5. PPO.
+t0=$SECONDS
+"$BIN" train ppo --overwrite --init "$OUT/sft/checkpoint" --prompts "$OUT/shards-prompts-train" "${RMS[@]}" --iterations 40 \
+  --prompts-per-iteration 16 --lr 5e-5 --beta 0.05 --ppo-epochs 2 --max-new-tokens $NEW --holdout 0.1 --eval-every 10 \
+  --patience 0 -o "$OUT/ppo"
+stage ppo
+
+# 6. Each policy against SFT on the held-out prompts.
+for p in rejection:"$OUT/rejection/checkpoint" ppo:"$OUT/ppo/best"; do
+  name=${p%%:*}; t0=$SECONDS
+  "$BIN" eval winrate --model-a "$OUT/sft/checkpoint" --model-b "${p#*:}" --tokenizer "$TOK" --prompts "$OUT/prompts-heldout.jsonl" \
+    "${RMS[@]}" --max-new-tokens $NEW --temperature 1 --top-p 1 --seed 7 --bootstrap 2000 \
+    -o "$OUT/winrate-$name.json" --html "$OUT/winrate-$name.html" > "$OUT/winrate-$name.txt"
+  stage "winrate-$name"
+done
+
+echo "rlhf-real: wall time $(( SECONDS - start )) s (${times[*]})"
+echo "== max reward (gated) against K on $(grep -c . "$OUT/prompts-heldout.jsonl") held-out pairs' prompts (first 64 kept)"
+sed 's/^/  /' "$OUT/rejection-curve.txt"
+for name in rejection ppo; do
+  echo "== $name against SFT, held-out prompts, sampled at temperature 1"
+  sed 's/^/  /' "$OUT/winrate-$name.txt"
+done
+for name in rejection ppo; do
+  echo "$name combined reward gain $(grep '^combined' "$OUT/winrate-$name.txt" | sed 's/.*gain \([^ ]* \[[^]]*\]\).*/\1/')"
+done
