@@ -9,7 +9,9 @@
 #              training; the held-out pairs' prompts for every figure
 #   3. curves  max reward against K (1…16) at five temperatures on held-out prompts (Fig. 7/8)
 #   4. RS      rejection-sampling fine-tuning: best of K by the gated reward, then SFT on the kept set
-#   5. PPO     the gated combined reward, KL penalty to the SFT policy, early stopping on its own holdout
+#   5. PPO     the gated combined reward, KL penalty to the SFT policy, best policy on its own holdout;
+#              once as Llama 2 runs it (ppo-raw) and once with --length-debias (ppo): the safety model
+#              pays for short answers and the first run learns to stop early
 #   6. judged  `eval winrate` of RS and of PPO against SFT on the held-out prompts, sampled at
 #              temperature 1 (so the log-ratio is a KL estimate): win rates and the mean gain of each
 #              reward with bootstrap 95% intervals, the drift (KL, length, repetition)
@@ -64,15 +66,18 @@ t0=$SECONDS
   --temperature 0.8 --iterations 2 --max-prompts 256 --max-new-tokens $NEW -o "$OUT/rejection"
 stage rejection
 
-# 5. PPO.
-t0=$SECONDS
-"$BIN" train ppo --overwrite --init "$OUT/sft/checkpoint" --prompts "$OUT/shards-prompts-train" "${RMS[@]}" --iterations 40 \
-  --prompts-per-iteration 16 --lr 5e-5 --beta 0.05 --ppo-epochs 2 --max-new-tokens $NEW --holdout 0.1 --eval-every 10 \
-  --patience 0 -o "$OUT/ppo"
-stage ppo
+# 5. PPO, twice: as Llama 2 runs it, and with each rollout's reward-on-length trend removed
+# (--length-debias), the fix for the length hacking the first run shows (docs/POSTTRAIN.md).
+for v in ppo-raw: ppo:--length-debias; do
+  name=${v%%:*}; t0=$SECONDS
+  "$BIN" train ppo --overwrite --init "$OUT/sft/checkpoint" --prompts "$OUT/shards-prompts-train" "${RMS[@]}" --iterations 40 \
+    --prompts-per-iteration 16 --lr 5e-5 --beta 0.05 --ppo-epochs 2 --max-new-tokens $NEW --holdout 0.1 --eval-every 10 \
+    --patience 0 ${v#*:} -o "$OUT/$name"
+  stage "$name"
+done
 
 # 6. Each policy against SFT on the held-out prompts.
-for p in rejection:"$OUT/rejection/checkpoint" ppo:"$OUT/ppo/best"; do
+for p in rejection:"$OUT/rejection/checkpoint" ppo-raw:"$OUT/ppo-raw/best" ppo:"$OUT/ppo/best"; do
   name=${p%%:*}; t0=$SECONDS
   "$BIN" eval winrate --model-a "$OUT/sft/checkpoint" --model-b "${p#*:}" --tokenizer "$TOK" --prompts "$OUT/prompts-heldout.jsonl" \
     "${RMS[@]}" --max-new-tokens $NEW --temperature 1 --top-p 1 --seed 7 --bootstrap 2000 \
@@ -83,10 +88,10 @@ done
 echo "rlhf-real: wall time $(( SECONDS - start )) s (${times[*]})"
 echo "== max reward (gated) against K on $(grep -c . "$OUT/prompts-heldout.jsonl") held-out pairs' prompts (first 64 kept)"
 sed 's/^/  /' "$OUT/rejection-curve.txt"
-for name in rejection ppo; do
+for name in rejection ppo-raw ppo; do
   echo "== $name against SFT, held-out prompts, sampled at temperature 1"
   sed 's/^/  /' "$OUT/winrate-$name.txt"
 done
-for name in rejection ppo; do
+for name in rejection ppo-raw ppo; do
   echo "$name combined reward gain $(grep '^combined' "$OUT/winrate-$name.txt" | sed 's/.*gain \([^ ]* \[[^]]*\]\).*/\1/')"
 done

@@ -11,7 +11,9 @@ public enum RejectionReport {
             (name: String(format: "T=%.2f", c.0), color: colors[i % colors.count],
              points: c.1.map { (Int((log2(Double($0.k)) * 100).rounded()), $0.meanMax) })
         }
-        var s = Report.svg(title: "mean max reward over K samples (x: 100·log2 K)", series: series)
+        let ks = Set(curves.flatMap { $0.1.map(\.k) }).sorted()
+        var s = Report.svg(title: "mean max reward over K samples (K on a log scale; Llama 2 Fig. 7/8)", series: series,
+                           xTicks: ks.map { (x: Int((log2(Double($0)) * 100).rounded()), label: "K=\($0)") })
         s += "<!-- " + curves.map { c in String(format: "T=%.2f: ", c.0) + c.1.map { "K=\($0.k) \(String(format: "%.4f", $0.meanMax))" }.joined(separator: ", ") }.joined(separator: "; ") + " -->"
         return s
     }

@@ -11,7 +11,9 @@ public struct RunHistory: Sendable {
 
 enum Report {
     /// An SVG polyline chart of one or more series (x = step).
-    static func svg(title: String, series: [(name: String, color: String, points: [(Int, Double)])], logY: Bool = false) -> String {
+    /// `xTicks` labels those x positions instead of the first and last step.
+    static func svg(title: String, series: [(name: String, color: String, points: [(Int, Double)])], logY: Bool = false,
+                    xTicks: [(x: Int, label: String)]? = nil) -> String {
         let w = 640.0, h = 260.0, left = 60.0, bottom = 30.0, top = 20.0, right = 20.0
         let all = series.flatMap(\.points).filter { $0.1.isFinite && (!logY || $0.1 > 0) }
         guard let minX = all.map(\.0).min(), let maxX = all.map(\.0).max() else {
@@ -31,7 +33,11 @@ enum Report {
             let label = logY ? String(format: "%.2g", pow(10, v)) : String(format: "%.3g", v)
             s += "<text x=\"\(left - 4)\" y=\"\(y + 4)\" text-anchor=\"end\">\(label)</text>"
         }
-        s += "<text x=\"\(left)\" y=\"\(h - 12)\">step \(minX)</text><text x=\"\(w - right)\" y=\"\(h - 12)\" text-anchor=\"end\">step \(maxX)</text>"
+        if let xTicks {
+            for t in xTicks { s += String(format: "<text x=\"%.1f\" y=\"\(h - 12)\" text-anchor=\"middle\">\(t.label)</text>", px(t.x)) }
+        } else {
+            s += "<text x=\"\(left)\" y=\"\(h - 12)\">step \(minX)</text><text x=\"\(w - right)\" y=\"\(h - 12)\" text-anchor=\"end\">step \(maxX)</text>"
+        }
         for (i, ser) in series.enumerated() {
             let pts = ser.points.filter { $0.1.isFinite && (!logY || $0.1 > 0) }
                 .map { String(format: "%.1f,%.1f", px($0.0), py($0.1)) }.joined(separator: " ")
