@@ -26,6 +26,8 @@ public struct RejectionSettings: Sendable {
     public var iterations = 2
     public var maxPrompts: Int? = nil
     public var maxNewTokens = 48
+    /// Choose the best of K by the reward with the iteration's linear reward-on-length trend removed.
+    public var lengthDebias = false
     /// The SFT pass's configuration (a preset); model shape, seq_len, steps, seed and threads are set
     /// per iteration from the policy, the prompts and this run.
     public var sft: TrainConfig
@@ -53,7 +55,7 @@ public struct RejectionSettings: Sendable {
             ("output", .string(output)), ("samples_per_prompt", .int(samplesPerPrompt)), ("temperature", .float(temperature)),
             ("top_p", .float(topP)), ("temperatures", temperatures.map { .array($0.map { .float($0) }) } ?? .null),
             ("iterations", .int(iterations)), ("max_prompts", maxPrompts.map { .int($0) } ?? .null),
-            ("max_new_tokens", .int(maxNewTokens)), ("sft_epochs", .double(sftEpochs)), ("seed", .int(seed)),
+            ("max_new_tokens", .int(maxNewTokens)), ("length_debias", .bool(lengthDebias)), ("sft_epochs", .double(sftEpochs)), ("seed", .int(seed)),
             ("threads", .int(threads)), ("resume", .bool(resume)), ("sft", sft.presetJSON),
         ])
     }
@@ -144,8 +146,9 @@ public enum RejectionRun {
         sftCfg.threads = s.threads
         for it in done..<s.iterations {
             log("rejection: iteration \(it + 1)/\(s.iterations): \(k) samples per prompt at temperature \(s.temperature)")
-            let samples = RejectionSampling.sample(policy: setup.policy, prompts: ps, k: k, temperature: s.temperature, topP: s.topP,
+            var samples = RejectionSampling.sample(policy: setup.policy, prompts: ps, k: k, temperature: s.temperature, topP: s.topP,
                                                    maxNewTokens: s.maxNewTokens, seed: s.seed, round: it, rewards: setup.rewards, log: log)
+            if s.lengthDebias { samples = RejectionSampling.removingLengthTrend(samples) }
             let best = mean(samples.map { $0.map(\.reward).max()! }), first = mean(samples.map { $0[0].reward })
             RejectionSampling.merge(kept: &kept, samples: samples, iteration: it + 1)
             let keptMean = kept.values.map(\.reward).reduce(0, +) / Double(max(1, kept.count))

@@ -42,6 +42,14 @@ public enum RejectionSampling {
         return out
     }
 
+    /// The samples with one linear trend of reward on response length (fitted over all of them) removed
+    /// (`removingLengthTrend` in PPOMath): the best of K is then not the shortest or longest by default.
+    public static func removingLengthTrend(_ samples: [[(response: [Int32], reward: Double)]]) -> [[(response: [Int32], reward: Double)]] {
+        let flat = samples.flatMap { $0 }
+        var adjusted = SpindleTrainer.removingLengthTrend(flat.map(\.reward), lengths: flat.map(\.response.count))[...]
+        return samples.map { row in row.map { s in (s.response, adjusted.popFirst()!) } }
+    }
+
     /// Mean over prompts of the best reward among the first K samples, for K = 1, 2, 4, … ≤ kMax.
     public static func maxRewardCurve(_ samples: [[(response: [Int32], reward: Double)]]) -> [(k: Int, meanMax: Double)] {
         guard let kMax = samples.map(\.count).min(), kMax > 0 else { return [] }

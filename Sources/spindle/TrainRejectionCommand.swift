@@ -37,6 +37,8 @@ struct TrainRejection: Configurable {
     @Option(help: "Iterations (sample, keep, fine-tune).") var iterations = 2
     @Option(help: "Use at most this many prompts.") var maxPrompts: Int?
     @Option(help: "New tokens per sample at most.") var maxNewTokens = 48
+    @Flag(help: "Pick the best of K after removing the iteration's linear trend of reward on answer length (against length hacking).")
+    var lengthDebias = false
     @Option(name: .customLong("config"), help: "Config for the SFT pass (JSON or preset).") var preset = "sft-nano"
     @Option(help: "Epochs of the SFT pass over the kept set.") var sftEpochs: Double = 1
     @Option(help: "Seed.") var seed: UInt64 = 1234
@@ -76,7 +78,7 @@ struct TrainRejection: Configurable {
                                       sft: try TrainConfig.load(Presets.resolve(preset)))
             s.initFrom = initFrom; s.safetyRM = safetyRm; s.samplesPerPrompt = k; s.temperature = temperature
             s.temperatures = try temperatureList; s.iterations = iterations; s.maxPrompts = maxPrompts
-            s.maxNewTokens = maxNewTokens; s.sftEpochs = sftEpochs; s.seed = seed; s.threads = threads; s.resume = resume; s.overwrite = overwrite
+            s.maxNewTokens = maxNewTokens; s.lengthDebias = lengthDebias; s.sftEpochs = sftEpochs; s.seed = seed; s.threads = threads; s.resume = resume; s.overwrite = overwrite
             return s
         }
     }

@@ -107,6 +107,13 @@ func tinyRMConfig(out: String, steps: Int) -> TrainConfig {
         #expect(abs(curve[0].meanMax - (0.1 - 1) / 2) < 1e-12 && abs(curve[1].meanMax - (0.9 - 1) / 2) < 1e-12 && abs(curve[2].meanMax - (0.9 - 0.5) / 2) < 1e-12)
         let rows = RejectionSampling.sftRows(kept: Array(kept.values), prompts: [SamplingPrompt(id: "a", tokens: [1, 4], isSafety: false), SamplingPrompt(id: "b", tokens: [1, 5], isSafety: true)], seqLen: 6)
         #expect(rows[0].tokens == [1, 4, 5, 0, 0, 0] && rows[0].lossMask! == [0, 0, 1, 0, 0, 0] && rows[0].segmentIds == [1, 1, 1, 0, 0, 0])
+        // Reward = length: after the trend is removed every sample ties, and the first of each prompt is kept.
+        let byLength: [[(response: [Int32], reward: Double)]] = [[([4], 1), ([4, 4, 4], 3)], [([5, 5], 2), ([5], 1)]]
+        let flat = RejectionSampling.removingLengthTrend(byLength)
+        #expect(flat.flatMap { $0.map(\.reward) }.allSatisfy { abs($0 - 1.75) < 1e-12 } && flat[0][1].response == [4, 4, 4])
+        var keptFlat: [Int: KeptSample] = [:]
+        RejectionSampling.merge(kept: &keptFlat, samples: flat, iteration: 1)
+        #expect(keptFlat[0]?.response == [4] && keptFlat[1]?.response == [5, 5])
         let svg = RejectionReport.svg(curves: [(0.7, curve), (1.1, curve)])
         #expect(svg.contains(">K=1<") && svg.contains(">K=2<") && svg.contains(">K=3<") && svg.contains("T=1.10") && !svg.contains("step"))
     }
