@@ -42,7 +42,9 @@ public enum PipelineReport {
 
     /// Walks `root`, skipping checkpoint directories (weights only).
     static func walk(_ root: String) throws -> Found {
-        guard let walker = FileManager.default.enumerator(atPath: root) else {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: root, isDirectory: &isDirectory), isDirectory.boolValue,
+              let walker = FileManager.default.enumerator(atPath: root) else {
             throw SystemError(path: root, operation: "read the pipeline directory", errno: ENOTDIR)
         }
         var f = Found(), runs = Set<String>()
