@@ -60,8 +60,8 @@ public final class APIServer: Sendable {
         }
         let second = secondModel.map { Scheduler(model: $0, tokenizer: tokenizer, threads: settings.threads, maxQueue: settings.maxQueue, capacity: settings.batch) } ?? scheduler
         let annotationRoutes = try annotation.map {
-            AnnotationRoutes(settings: $0, store: try AnnotationStore(path: $0.file, warn: StandardError.line), schedulers: (scheduler, second),
-                             prompts: prompts, eosID: eos, counter: counter)
+            try AnnotationRoutes(settings: $0, store: try AnnotationStore(path: $0.file, warn: StandardError.line), schedulers: (scheduler, second),
+                             prompts: prompts, eosID: eos, counter: counter, warn: StandardError.line)
         }
         let routes = Routes(settings: settings, scheduler: scheduler, prompts: prompts, eosID: eos,
                             started: Int(Date().timeIntervalSince1970), counter: counter, annotation: annotationRoutes,

@@ -33,6 +33,8 @@ struct Serve: Configurable {
     @Option(help: "With --annotate: who may annotate, NAME TOKEN per line.") var annotators: String?
     @Option(name: .customLong("annotate-temperatures"), help: "With --annotate: the two sampling temperatures the answers come from.") var annotateTemperatures = "0.7,1.0"
     @Option(name: .customLong("annotate-checkpoint"), help: "With --annotate: the second answer comes from this checkpoint (at the second temperature).") var annotateCheckpoint: String?
+    @Option(name: .customLong("annotate-prompts"), help: "With --annotate: take prompts from this file (JSONL with \"prompt\" or \"messages\", or text, one prompt a line).") var annotatePrompts: String?
+    @Option(name: .customLong("annotate-overlap"), help: "With --annotate-prompts: how many annotators see each pair (for inter-annotator agreement).") var annotateOverlap = 1
     @Option(help: "Serve the pipeline report of this directory (what `make` writes into out/) at /report.") var report: String?
     @OptionGroup var config: ConfigOptions
 
@@ -48,6 +50,8 @@ struct Serve: Configurable {
         if modelName.isEmpty { throw ValidationError("--model-name must not be empty") }
         if (annotate == nil) != (annotators == nil) { throw ValidationError("--annotate FILE and --annotators FILE go together") }
         if annotateCheckpoint != nil && annotate == nil { throw ValidationError("--annotate-checkpoint goes with --annotate") }
+        if annotatePrompts != nil && annotate == nil { throw ValidationError("--annotate-prompts goes with --annotate") }
+        try Check.int("--annotate-overlap", annotateOverlap, min: 1, max: 1000)
         _ = try temperatures()
         do { try APIServer.checkAddress(host: host, port: port) } catch { throw ValidationError("\(error)") }
     }
@@ -71,6 +75,8 @@ struct Serve: Configurable {
         let annotation = try annotate.map { file -> AnnotationSettings in
             var a = AnnotationSettings(file: file, annotators: try Annotators(path: annotators ?? ""))
             a.temperatures = try temperatures(); a.maxTokens = maxTokens; a.secondCheckpoint = annotateCheckpoint
+            a.prompts = try annotatePrompts.map { try AnnotationPrompts(path: $0) }
+            a.overlap = annotateOverlap
             return a
         }
         let second = try annotateCheckpoint.map { try Checkpoint.load($0, head: .languageModel, tokenizer: sp, tokenizerName: tokenizer) }
