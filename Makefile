@@ -156,16 +156,16 @@ bench-serve: deps build
 SERVE_DEMO := $(OUT)/serve-demo
 serve-demo: build
 	@command -v chromium >/dev/null || { echo "serve-demo: needs chromium (apt-get install chromium)"; exit 1; }
-	@test -d $(RUNS)/ppo/checkpoint || { echo "serve-demo: run make demo first"; exit 1; }
+	@test -d $(RUNS)/ppo/best || { echo "serve-demo: run make demo first"; exit 1; }
 	rm -rf $(SERVE_DEMO) && mkdir -p $(SERVE_DEMO)
 	printf 'demo %s\n' "$$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')" > $(SERVE_DEMO)/annotators.txt
-	$(BIN) serve --checkpoint $(RUNS)/ppo/checkpoint --tokenizer $(TOK) --port 0 --report $(OUT) --max-tokens 48 \
+	$(BIN) serve --checkpoint $(RUNS)/ppo/best --tokenizer $(TOK) --port 0 --report $(OUT) --max-tokens 48 \
 	  --annotate $(SERVE_DEMO)/pairs.jsonl --annotators $(SERVE_DEMO)/annotators.txt 2> $(SERVE_DEMO)/serve.log & pid=$$!; \
 	trap "kill $$pid" EXIT; \
 	for i in $$(seq 100); do port=$$(sed -n 's/.*127.0.0.1:\([0-9]*\).*/\1/p' $(SERVE_DEMO)/serve.log); [ -n "$$port" ] && break; sleep 0.2; done; \
 	[ -n "$$port" ] || { cat $(SERVE_DEMO)/serve.log; exit 1; }; \
 	token=$$(cut -d' ' -f2 $(SERVE_DEMO)/annotators.txt); check=Tests/SpindleServeTests/browser_check.py; \
-	python3 $$check chat chromium "http://127.0.0.1:$$port/?say=Tell%20me%20about%20the%20Roman%20aqueducts.&seed=1" $(OUT)/serve-chat.png "And the tides?" > /dev/null && \
+	python3 $$check chat chromium "http://127.0.0.1:$$port/?say=Tell%20me%20about%20the%20Roman%20aqueducts.&seed=1&max_tokens=48" $(OUT)/serve-chat.png "And the tides?" > /dev/null && \
 	python3 $$check annotate chromium "http://127.0.0.1:$$port/annotate#token=$$token" $(OUT)/serve-annotate.png "Why is the sky blue?" > /dev/null && \
 	python3 $$check page chromium "http://127.0.0.1:$$port/report" $(OUT)/serve-report.png "Training runs" > /dev/null
 	rm -rf $(OUT)/chromium-profile

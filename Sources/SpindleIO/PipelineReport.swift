@@ -116,7 +116,7 @@ func table(_ header: [String], _ rows: [[String]]) -> String {
 /// Numbers for people: integers with thousands separators, others to 4 significant digits.
 func fmt(_ v: Any?) -> String {
     guard let v else { return "—" }
-    if let b = v as? Bool { return b ? "yes" : "no" }
+    // (No `as? Bool` test: on Linux an NSNumber 0 or 1 casts to Bool, which would print counts as yes/no.)
     if let n = v as? NSNumber {
         let d = n.doubleValue
         if d == d.rounded(), abs(d) < 1e15 { return group(Int64(d)) }

@@ -61,6 +61,7 @@ import SpindleTestSupport
         #expect(page.contains(">18</text>"))
         // Up-sampling: per source before and after, and the token shares (75/150 each).
         #expect(page.contains("<td>wiki</td><td>2.5</td><td>6</td><td>15</td>"))
+        #expect(page.contains("<td>web</td><td>1</td><td>85</td><td>85</td>"))   // a count of 1 or 0 is a number, not yes/no
         #expect(page.contains(">50.0%</text>"))
         // Tokenizer: 10 pieces, 3 control, 2 byte-fallback, 3 word-initial, 1 digit piece.
         for row in ["<td>pieces</td><td>10</td>", "<td>byte-fallback pieces</td><td>2</td>", "<td>word-initial pieces (▁…)</td><td>3</td>",

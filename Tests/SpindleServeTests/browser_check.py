@@ -89,7 +89,8 @@ def wait_turns(session, n):
 
 def click(session, selector):
     """A real mouse click in the middle of the element."""
-    box = evaluate(session, f"(() => {{ const r = document.querySelector('{selector}').getBoundingClientRect(); "
+    box = evaluate(session, f"(() => {{ const e = document.querySelector('{selector}'); e.scrollIntoView({{block: 'center'}}); "
+                            f"const r = e.getBoundingClientRect(); "
                             f"return [r.x + r.width / 2, r.y + r.height / 2]; }})()")
     for kind in ("mousePressed", "mouseReleased"):
         call("Input.dispatchMouseEvent", {"type": kind, "x": box[0], "y": box[1], "button": "left", "clickCount": 1}, session)
