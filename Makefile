@@ -12,7 +12,7 @@ TOK        := $(OUT)/tokenizer.model
 RUNS       := $(OUT)/runs
 
 .PHONY: all deps build demo data tokenizer shards pretrain sft rm rejection ppo dpo rm-real rm-ablation rlhf-real test test-release bench clean help \
-        fuzz fuzz-smoke fuzz-build fuzz-seeds
+        fuzz fuzz-smoke fuzz-build fuzz-seeds serve-demo bench-serve
 
 all: deps build demo
 
@@ -26,6 +26,8 @@ help:
 	@echo "make rm-real   reward models on the real preference data in $(SHARED)/data (accuracy per aspect, baselines)"
 	@echo "make rm-ablation   the reward-model ablation table on rm-real's data (about an hour)"
 	@echo "make rlhf-real   rejection sampling and PPO on real prompts with rm-real's reward models, judged on held-out prompts"
+	@echo "make serve-demo   after make demo: serve the PPO policy and screenshot the chat, annotation and report pages"
+	@echo "make bench-serve  200 chat requests from 16 clients against spindle serve, beside transformers one at a time"
 	@echo "make fuzz      every parser of untrusted bytes under libFuzzer, FUZZ_SECONDS (600) each; fuzz-smoke: 15 s each"
 	@echo "make deps      install the system libraries (Debian: $(APT_PKGS))"
 
@@ -148,8 +150,32 @@ test-release: deps
 	$(SWIFT) test -c release --filter '$(RELEASE_TESTS)'
 
 bench: deps build
-	@for b in bench/io.sh bench/stages.sh bench/dedup.sh bench/pii_quality.sh bench/tokenizer.sh bench/shards.sh bench/trainer.sh bench/posttrain.sh bench/rm_quality.sh; do \
+	@for b in bench/io.sh bench/stages.sh bench/dedup.sh bench/pii_quality.sh bench/tokenizer.sh bench/shards.sh bench/trainer.sh bench/posttrain.sh bench/rm_quality.sh bench/serve.sh; do \
 	  SPINDLE=$(BIN) SHARED=$(SHARED) bash $$b || exit 1; done
+
+# Serving under load (200 chat requests, 16 clients, stories15M shape) beside transformers one request at a time.
+bench-serve: deps build
+	SPINDLE=$(BIN) SHARED=$(SHARED) bash bench/serve.sh
+
+# After `make demo`: serve the PPO policy with the pipeline report and annotation, and screenshot the chat
+# page, the annotation page and the report with headless Chromium into $(OUT)/serve-*.png.
+SERVE_DEMO := $(OUT)/serve-demo
+serve-demo: build
+	@command -v chromium >/dev/null || { echo "serve-demo: needs chromium (apt-get install chromium)"; exit 1; }
+	@test -d $(RUNS)/ppo/best || { echo "serve-demo: run make demo first"; exit 1; }
+	rm -rf $(SERVE_DEMO) && mkdir -p $(SERVE_DEMO)
+	printf 'demo %s\n' "$$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')" > $(SERVE_DEMO)/annotators.txt
+	$(BIN) serve --checkpoint $(RUNS)/ppo/best --tokenizer $(TOK) --port 0 --report $(OUT) --max-tokens 48 \
+	  --annotate $(SERVE_DEMO)/pairs.jsonl --annotators $(SERVE_DEMO)/annotators.txt 2> $(SERVE_DEMO)/serve.log & pid=$$!; \
+	trap "kill $$pid" EXIT; \
+	for i in $$(seq 100); do port=$$(sed -n 's/.*127.0.0.1:\([0-9]*\).*/\1/p' $(SERVE_DEMO)/serve.log); [ -n "$$port" ] && break; sleep 0.2; done; \
+	[ -n "$$port" ] || { cat $(SERVE_DEMO)/serve.log; exit 1; }; \
+	token=$$(cut -d' ' -f2 $(SERVE_DEMO)/annotators.txt); check=Tests/SpindleServeTests/browser_check.py; \
+	python3 $$check chat chromium "http://127.0.0.1:$$port/?say=Tell%20me%20about%20the%20Roman%20aqueducts.&seed=1&max_tokens=48" $(OUT)/serve-chat.png "And the tides?" > /dev/null && \
+	python3 $$check annotate chromium "http://127.0.0.1:$$port/annotate#token=$$token" $(OUT)/serve-annotate.png "Why is the sky blue?" > /dev/null && \
+	python3 $$check page chromium "http://127.0.0.1:$$port/report" $(OUT)/serve-report.png "Training runs" > /dev/null
+	rm -rf $(OUT)/chromium-profile
+	@echo "serve-demo: $(OUT)/serve-chat.png $(OUT)/serve-annotate.png $(OUT)/serve-annotate-pair.png $(OUT)/serve-report.png; judgements in $(SERVE_DEMO)/pairs.jsonl"
 
 # Fuzzing (Fuzz/): libFuzzer targets for the JSONL reader, SentencePiece .model, safetensors, MDS shards,
 # llama2.c headers, trainer configs and wiki XML, in a release build with -sanitize=fuzzer,address and

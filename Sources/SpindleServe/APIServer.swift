@@ -16,7 +16,9 @@ public struct ServeSettings: Sendable {
     public var modelName = "spindle"
     /// Decoding threads.
     public var threads = 2
-    /// Requests that may wait behind the running one before new ones get 429.
+    /// Answers decoded together as one batch (continuous batching; 1…32, and at least `maxN`).
+    public var batch = 16
+    /// Requests that may wait behind the running ones before new ones get 429.
     public var maxQueue = 64
     /// Largest `n` a request may ask for (all n answers decode as one batch).
     public var maxN = 8
@@ -28,6 +30,8 @@ public struct ServeSettings: Sendable {
     public var timeout: Double = 600
     /// Seconds between keep-alive comments on an idle event stream.
     public var keepAlive: Double = 1
+    /// The pipeline directory whose report is served at /report, or nil.
+    public var reportDirectory: String?
 
     public init() {}
 }
@@ -47,20 +51,21 @@ public final class APIServer: Sendable {
                                  exitCode: ExitStatus.dataError)
         }
         self.settings = settings
-        let scheduler = Scheduler(model: model, tokenizer: tokenizer, threads: settings.threads, maxQueue: settings.maxQueue)
+        let scheduler = Scheduler(model: model, tokenizer: tokenizer, threads: settings.threads, maxQueue: settings.maxQueue, capacity: settings.batch)
         self.scheduler = scheduler
         let prompts = PromptBuilder(tokenizer: tokenizer, context: model.config.maxSeqLen, defaultMaxTokens: settings.maxTokens)
         let counter = RequestCounter(), eos = Int32(model.config.eosId)
         if let secondModel, secondModel.config.vocabSize != model.config.vocabSize || secondModel.config.maxSeqLen < model.config.maxSeqLen {
             throw APIServerError("the second annotation checkpoint needs the same vocabulary and at least the context of the served one", exitCode: ExitStatus.dataError)
         }
-        let second = secondModel.map { Scheduler(model: $0, tokenizer: tokenizer, threads: settings.threads, maxQueue: settings.maxQueue) } ?? scheduler
+        let second = secondModel.map { Scheduler(model: $0, tokenizer: tokenizer, threads: settings.threads, maxQueue: settings.maxQueue, capacity: settings.batch) } ?? scheduler
         let annotationRoutes = try annotation.map {
-            AnnotationRoutes(settings: $0, store: try AnnotationStore(path: $0.file, warn: StandardError.line), schedulers: (scheduler, second),
-                             prompts: prompts, eosID: eos, counter: counter)
+            try AnnotationRoutes(settings: $0, store: try AnnotationStore(path: $0.file, warn: StandardError.line), schedulers: (scheduler, second),
+                             prompts: prompts, eosID: eos, counter: counter, warn: StandardError.line)
         }
         let routes = Routes(settings: settings, scheduler: scheduler, prompts: prompts, eosID: eos,
-                            started: Int(Date().timeIntervalSince1970), counter: counter, annotation: annotationRoutes)
+                            started: Int(Date().timeIntervalSince1970), counter: counter, annotation: annotationRoutes,
+                            report: settings.reportDirectory.map { ReportRoutes(root: $0) })
         let config = HTTPServer.Configuration(address: try Self.address(settings.host, port: settings.port),
                                               timeout: settings.timeout, logger: .disabled)
         http = HTTPServer(config: config, handler: routes)

@@ -3,6 +3,8 @@
 // (/annotate#token=...), which browsers never send to a server, and goes only into the Authorization
 // header. The page resumes the annotator's last dialogue, asks for two answers to the next user turn,
 // takes the judgement (better side, degree, aspect, safety label) and continues with the chosen answer.
+// With a prompt file, "Next prompt from the file" asks for the next pair instead; a pair shown before a
+// restart and not judged comes back on load; "Counts and agreement" shows the export.
 enum AnnotatePage {
     static let html = #"""
 <!doctype html>
@@ -30,6 +32,8 @@ enum AnnotatePage {
   button { font: inherit; padding: 6px 16px; border: 0; border-radius: 6px; background: #2f5d8a; color: #fff; cursor: pointer; margin-right: 8px; }
   button:disabled { background: #9bb; cursor: default; }
   .status { color: #555; margin: 8px 0; } .error { color: #8a1f11; }
+  #export table { border-collapse: collapse; margin: 6px 0 12px; font-size: 13px; background: #fff; }
+  #export td, #export th { border: 1px solid #ddd; padding: 3px 8px; text-align: left; }
 </style>
 </head>
 <body data-state="loading">
@@ -38,7 +42,7 @@ enum AnnotatePage {
   <div id="dialogue"></div>
   <label for="prompt">Next user message</label>
   <textarea id="prompt" rows="3" placeholder="Write a prompt (or continue the dialogue)"></textarea>
-  <p><button id="ask">Show two answers</button><button id="reset" type="button">New dialogue</button></p>
+  <p><button id="ask">Show two answers</button><button id="next" type="button" hidden>Next prompt from the file</button><button id="reset" type="button">New dialogue</button></p>
   <div id="judge" hidden>
     <div class="pair">
       <div class="answer" id="left"><h3>Answer A</h3><div class="text"></div></div>
@@ -62,6 +66,7 @@ enum AnnotatePage {
     <p><button id="submit">Save judgement</button></p>
   </div>
   <div class="status" id="status"></div>
+  <details id="exportBox"><summary>Counts and agreement</summary><div id="export"></div></details>
 </main>
 <script>
 "use strict";
@@ -91,20 +96,55 @@ function showDialogue() {
   }
 }
 
+function showPair(pair) {
+  pairId = pair.pair_id;
+  dialogue = pair.messages.slice(0, -1); showDialogue();
+  $("prompt").value = pair.messages[pair.messages.length - 1].content;
+  $("left").querySelector(".text").textContent = pair.left;
+  $("right").querySelector(".text").textContent = pair.right;
+  for (const e of document.querySelectorAll("input[name=better], input[name=degree], input[name=safety]")) e.checked = false;
+  $("judge").hidden = false;
+  document.body.dataset.state = "judging"; status("Read both answers, then judge.");
+}
+
+async function request(path, body) {
+  $("ask").disabled = true; $("next").disabled = true; document.body.dataset.state = "sampling"; status("Sampling two answers…");
+  try {
+    const pair = await api("POST", path, body);
+    if (pair.done) { document.body.dataset.state = "ready"; status("Every prompt of the file has been judged."); }
+    else showPair(pair);
+  } catch (e) { status("Error: " + e.message, true); document.body.dataset.state = "ready"; }
+  $("ask").disabled = false; $("next").disabled = false;
+}
+
 async function ask() {
   const text = $("prompt").value.trim();
   if (!text) { status("Write a prompt first.", true); return; }
-  $("ask").disabled = true; document.body.dataset.state = "sampling"; status("Sampling two answers…");
+  await request("/annotate/pair", {messages: [...dialogue, {role: "user", content: text}]});
+}
+
+function table(title, obj) {
+  const t = document.createElement("table");
+  t.innerHTML = "<tr><th></th><th></th></tr>";
+  t.rows[0].cells[0].textContent = title; t.rows[0].cells[1].textContent = "count";
+  for (const [k, v] of Object.entries(obj)) { const r = t.insertRow(); r.insertCell().textContent = k; r.insertCell().textContent = v; }
+  return t;
+}
+
+async function showExport() {
+  if (!$("exportBox").open) return;
   try {
-    const pair = await api("POST", "/annotate/pair", {messages: [...dialogue, {role: "user", content: text}]});
-    pairId = pair.pair_id;
-    $("left").querySelector(".text").textContent = pair.left;
-    $("right").querySelector(".text").textContent = pair.right;
-    for (const e of document.querySelectorAll("input[name=better], input[name=degree], input[name=safety]")) e.checked = false;
-    $("judge").hidden = false;
-    document.body.dataset.state = "judging"; status("Read both answers, then judge.");
-  } catch (e) { status("Error: " + e.message, true); document.body.dataset.state = "ready"; }
-  $("ask").disabled = false;
+    const x = await api("GET", "/annotate/export");
+    const box = $("export"); box.textContent = "";
+    const a = x.agreement, p = document.createElement("p");
+    p.textContent = `${x.total} judgements. Agreement on the chosen side over ${a.pairs} pairs judged by several annotators: ` +
+      (a.pairs ? `${a.percent_agreement}% of annotator pairs agree, Fleiss' kappa ${a.fleiss_kappa ?? "n/a"}.` : "none yet.");
+    box.appendChild(p);
+    for (const [title, key] of [["degree", "per_degree"], ["aspect", "per_aspect"], ["safety label", "per_safety"], ["annotator", "per_annotator"]])
+      box.appendChild(table(title, x[key]));
+    if (a.cohen_kappa.length) box.appendChild(table("Cohen's kappa (pairs)", Object.fromEntries(
+      a.cohen_kappa.map(c => [c.annotators.join(" / "), `${c.kappa ?? "n/a"} (${c.pairs} pairs, ${(c.agreement * 100).toFixed(1)}% agree)`]))));
+  } catch (e) { $("export").textContent = "Error: " + e.message; }
 }
 
 async function submit() {
@@ -116,12 +156,15 @@ async function submit() {
     $("prompt").value = ""; $("judge").hidden = true; pairId = null;
     showDialogue();
     $("count").textContent = saved.count + " judgements";
+    showExport();
     document.body.dataset.saved = saved.id;
     document.body.dataset.state = "ready"; status("Saved " + saved.id + ". Continue the dialogue or start a new one.");
   } catch (e) { status("Error: " + e.message, true); }
 }
 
 $("ask").addEventListener("click", ask);
+$("next").addEventListener("click", () => request("/annotate/next", {}));
+$("exportBox").addEventListener("toggle", showExport);
 $("submit").addEventListener("click", submit);
 $("reset").addEventListener("click", () => { dialogue = []; showDialogue(); $("judge").hidden = true; status(""); });
 
@@ -132,8 +175,10 @@ $("reset").addEventListener("click", () => { dialogue = []; showDialogue(); $("j
     $("who").textContent = "annotator: " + s.annotator;
     $("count").textContent = s.count + " judgements";
     dialogue = s.dialogue; showDialogue();
+    $("next").hidden = !s.prompt_file;
     document.body.dataset.state = "ready";
     status(s.count ? "Welcome back: your last dialogue continues below." : "Write a prompt to begin.");
+    if (s.waiting) { showPair(s.waiting); status("Welcome back: this pair was waiting for your judgement."); }
   } catch (e) { status("Error: " + e.message, true); }
 })();
 </script>

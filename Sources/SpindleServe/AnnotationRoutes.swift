@@ -6,9 +6,11 @@
 // continues the dialogue.
 //   GET  /annotate                the annotation page (token in the URL fragment, never sent to the server)
 //   GET  /annotate/session        {"annotator", "count", "dialogue"}: resumes after a restart
-//   POST /annotate/pair           {"messages"} -> {"pair_id", "left", "right"}
+//                                 (+ "waiting": the pair shown and not yet judged, "prompt_file")
+//   POST /annotate/pair           {"messages"} -> {"pair_id", "left", "right", "messages"}
+//   POST /annotate/next           {} -> the next pair from --annotate-prompts (or {"done": true})
 //   POST /annotate/judgement      {"pair_id", "better": "left"|"right", "degree", "aspect", "safety"?}
-//   GET  /annotate/export         counts per degree, aspect, annotator and safety label
+//   GET  /annotate/export         counts per degree, aspect, annotator and safety label; agreement
 import Foundation
 import FlyingFox
 import SpindleIO
@@ -26,21 +28,16 @@ public struct AnnotationSettings: Sendable {
     public var secondCheckpoint: String?
     public var topP: Float = 0.9
     public var maxTokens = 256
+    /// `--annotate-prompts FILE`: prompts to take pairs from, or nil (annotators type their prompts).
+    public var prompts: AnnotationPrompts?
+    /// How many annotators see each pair from the prompt file (`--annotate-overlap`).
+    public var overlap = 1
 
     public init(file: String, annotators: Annotators) { self.file = file; self.annotators = annotators }
 }
 
-/// A pair shown to an annotator and not yet judged.
-struct PendingPair: Sendable {
-    var annotator: String
-    var prompt: [Message]
-    var left: (text: String, variant: String)
-    var right: (text: String, variant: String)
-}
-
 /// The annotation endpoints.
-// Why @unchecked Sendable: `pending` is touched only under `lock`; everything else is immutable.
-final class AnnotationRoutes: @unchecked Sendable {
+final class AnnotationRoutes: Sendable {
     let settings: AnnotationSettings
     let store: AnnotationStore
     /// The decoders of variant A and B (the same one unless a second checkpoint is given).
@@ -48,16 +45,19 @@ final class AnnotationRoutes: @unchecked Sendable {
     let prompts: PromptBuilder
     let eosID: Int32
     let counter: RequestCounter
-    private let lock = NSLock()
-    private var pending: [String: PendingPair] = [:]
+    /// Every pair and who it was shown to (FILE.pairs).
+    let book: PairBook
 
-    init(settings: AnnotationSettings, store: AnnotationStore, schedulers: (Scheduler, Scheduler), prompts: PromptBuilder, eosID: Int32, counter: RequestCounter) {
+    init(settings: AnnotationSettings, store: AnnotationStore, schedulers: (Scheduler, Scheduler), prompts: PromptBuilder, eosID: Int32,
+         counter: RequestCounter, warn: (String) -> Void) throws {
         self.settings = settings; self.store = store; self.schedulers = schedulers; self.prompts = prompts
         self.eosID = eosID; self.counter = counter
+        book = try PairBook(path: settings.file + ".pairs", prompts: settings.prompts?.dialogues ?? [], overlap: settings.overlap,
+                            judgements: store.all, warn: warn)
     }
 
     static let paths: [String: String] = ["/annotate": "GET", "/annotate/session": "GET", "/annotate/pair": "POST",
-                                          "/annotate/judgement": "POST", "/annotate/export": "GET"]
+                                          "/annotate/next": "POST", "/annotate/judgement": "POST", "/annotate/export": "GET"]
 
     func handle(_ request: HTTPRequest) async throws -> HTTPResponse {
         if request.path == "/annotate" {
@@ -67,8 +67,13 @@ final class AnnotationRoutes: @unchecked Sendable {
         switch request.path {
         case "/annotate/session":
             let s = store.session(who)
-            return Routes.json(.object([("annotator", .string(who)), ("count", .int(s.count)), ("dialogue", s.dialogue.json)]))
+            let progress = book.progress
+            return Routes.json(.object([("annotator", .string(who)), ("count", .int(s.count)), ("dialogue", s.dialogue.json),
+                                        ("waiting", book.waiting(for: who).map(Self.pairJSON) ?? .null),
+                                        ("prompt_file", settings.prompts == nil ? .null : .object([("prompts", .int(progress.prompts)),
+                                                                                                   ("sampled", .int(progress.sampled))]))]))
         case "/annotate/pair": return try await pair(request, annotator: who)
+        case "/annotate/next": return try await next(annotator: who)
         case "/annotate/judgement": return try await judgement(request, annotator: who)
         default: return Routes.json(export())
         }
@@ -83,10 +88,33 @@ final class AnnotationRoutes: @unchecked Sendable {
         return name
     }
 
+    static func pairJSON(_ p: SharedPair) -> JSONValue {
+        .object([("pair_id", .string(p.id)), ("left", .string(p.left.text)), ("right", .string(p.right.text)), ("messages", p.prompt.json)])
+    }
+
+    /// A pair for a dialogue the annotator typed.
     private func pair(_ request: HTTPRequest, annotator: String) async throws -> HTTPResponse {
         let f = try RequestFields([UInt8](try await request.bodyData), known: ["messages"])
         guard let raw = f.value("messages") else { throw APIError.invalid("'messages' is required", param: "messages") }
-        let messages = try CompletionRequest.messages(raw)
+        let p = try await sample(try CompletionRequest.messages(raw), source: nil)
+        try book.add(p, shownTo: annotator)
+        return Routes.json(Self.pairJSON(p))
+    }
+
+    /// The next pair from the prompt file for this annotator: one waiting for them, one others saw
+    /// (up to the overlap), or a new one sampled for the next prompt.
+    private func next(annotator: String) async throws -> HTTPResponse {
+        guard let file = settings.prompts else { throw APIError.invalid("this server has no prompt file (--annotate-prompts)") }
+        let (shown, line) = try book.next(for: annotator)
+        if let shown { return Routes.json(Self.pairJSON(shown)) }
+        guard let line else { return Routes.json(.object([("done", .bool(true))])) }
+        let p = try await sample(file.dialogues[line], source: line)
+        try book.add(p, shownTo: annotator)
+        return Routes.json(Self.pairJSON(p))
+    }
+
+    /// Samples one answer from each variant; which shows on the left alternates, so position says nothing.
+    private func sample(_ messages: [Message], source: Int?) async throws -> SharedPair {
         let ids = try prompts.ids(.chat(messages))
         let budget = try prompts.answerBudget(promptTokens: ids.count, requested: nil)
         let k = counter.next()
@@ -102,18 +130,15 @@ final class AnnotationRoutes: @unchecked Sendable {
             guard let r = try await scheduler.run(JobSpec(prompt: ids, n: 1, options: o, stops: [])) else { throw APIError.stopping }
             answers.append((r.choices[0].text, name))
         }
-        let swap = k % 2 == 1   // which variant shows on the left alternates, so position says nothing
-        let p = PendingPair(annotator: annotator, prompt: messages, left: swap ? answers[1] : answers[0], right: swap ? answers[0] : answers[1])
-        let id = "pair-\(k)"
-        lock.withLock { pending[id] = p }
-        return Routes.json(.object([("pair_id", .string(id)), ("left", .string(p.left.text)), ("right", .string(p.right.text))]))
+        let swap = k % 2 == 1
+        return SharedPair(id: book.newID(), prompt: messages, left: swap ? answers[1] : answers[0], right: swap ? answers[0] : answers[1],
+                          source: source)
     }
 
     private func judgement(_ request: HTTPRequest, annotator: String) async throws -> HTTPResponse {
         let f = try RequestFields([UInt8](try await request.bodyData), known: ["pair_id", "better", "degree", "aspect", "safety"])
         let id = try f.string("pair_id") ?? ""
-        let found = lock.withLock { pending[id] }
-        guard let p = found, p.annotator == annotator else { throw APIError.invalid("no pair '\(id)' is waiting for your judgement", param: "pair_id") }
+        guard let p = book.judgeable(id, by: annotator) else { throw APIError.invalid("no pair '\(id)' is waiting for your judgement", param: "pair_id") }
         guard let better = try f.string("better"), better == "left" || better == "right" else {
             throw APIError.invalid("'better' must be \"left\" or \"right\"", param: "better")
         }
@@ -130,18 +155,19 @@ final class AnnotationRoutes: @unchecked Sendable {
         }
         let (chosen, rejected) = better == "left" ? (p.left, p.right) : (p.right, p.left)
         let extra: [(String, JSONValue)] = [("annotator", .string(annotator)), ("pair_id", .string(id)),
-                                            ("chosen_variant", .string(chosen.variant)), ("rejected_variant", .string(rejected.variant))]
+                                            ("chosen_variant", .string(chosen.variant)), ("rejected_variant", .string(rejected.variant)),
+                                            ("chosen_side", .string(better))]
         let count = store.session(annotator).count + 1
         let record = PreferencePair(id: "\(annotator)-\(count)", prompt: p.prompt, chosen: chosen.text, rejected: rejected.text,
                                     degree: degree, aspect: aspect, safety: safety,
                                     extra: extra.map { RawField(key: $0.0, rawValue: $0.1.serialized) })
         let saved = try store.append(record, annotator: annotator)
-        lock.withLock { pending[id] = nil }
+        book.markJudged(id, by: annotator)
         return Routes.json(.object([("saved", .bool(true)), ("id", .string(record.id)), ("count", .int(saved)),
                                     ("dialogue", (p.prompt + [Message(.assistant, chosen.text)]).json)]))
     }
 
-    /// Counts per degree, aspect, safety label and annotator.
+    /// Counts per degree, aspect, safety label and annotator; agreement on pairs several annotators judged.
     func export() -> JSONValue {
         let all = store.all
         func counts(_ key: (PreferencePair) -> String?) -> JSONValue {
@@ -149,9 +175,16 @@ final class AnnotationRoutes: @unchecked Sendable {
             for p in all { if let k = key(p) { c[k, default: 0] += 1 } }
             return .object(c.mapValues { JSONValue.int($0) })
         }
-        let who: (PreferencePair) -> String? = { p in p.extra.first { $0.key == "annotator" }.flatMap { try? JSONValue.parse($0.rawValue).stringValue } }
+        var ratings: [String: [String: String]] = [:]
+        for p in all {
+            if let id = p.field("pair_id"), let who = p.field("annotator"), let side = p.field("chosen_side") { ratings[id, default: [:]][who] = side }
+        }
+        let progress = book.progress
         return .object([("file", .string(store.path)), ("total", .int(all.count)),
                         ("per_degree", counts { $0.degree.rawValue }), ("per_aspect", counts { $0.aspect.rawValue }),
-                        ("per_safety", counts { $0.safety?.rawValue }), ("per_annotator", counts(who))])
+                        ("per_safety", counts { $0.safety?.rawValue }), ("per_annotator", counts { $0.field("annotator") }),
+                        ("agreement", Agreement.summary(ratings)),
+                        ("prompt_file", settings.prompts == nil ? .null : .object([("prompts", .int(progress.prompts)), ("sampled", .int(progress.sampled)),
+                                                                                   ("overlap", .int(settings.overlap))]))])
     }
 }

@@ -5,6 +5,7 @@
 //   GET  /v1/models            the one model served
 //   POST /v1/chat/completions  chat (Llama 2 chat template), whole or streamed (SSE)
 //   POST /v1/completions       raw text continuation, whole or streamed
+//   GET  /report, /report/…    the pipeline report (`--report DIR`) and the run pages it links to
 import Foundation
 import FlyingFox
 import Synchronization
@@ -21,6 +22,8 @@ struct Routes: HTTPHandler {
     let counter: RequestCounter
     /// The annotation endpoints (`--annotate`), or nil.
     let annotation: AnnotationRoutes?
+    /// The pipeline report (`--report DIR`), or nil.
+    let report: ReportRoutes?
 
     func handleRequest(_ request: HTTPRequest) async throws -> HTTPResponse {
         do { return try await route(request) } catch let e as APIError { return Self.error(e) } catch {
@@ -30,6 +33,7 @@ struct Routes: HTTPHandler {
 
     private func route(_ request: HTTPRequest) async throws -> HTTPResponse {
         let method = request.method.rawValue, path = request.path
+        if let report, ReportRoutes.matches(path) { return try report.handle(request) }
         let routes: [String: String] = ["/": "GET", "/health": "GET", "/v1/models": "GET",
                                         "/v1/chat/completions": "POST", "/v1/completions": "POST"]
             .merging(annotation == nil ? [:] : AnnotationRoutes.paths) { a, _ in a }

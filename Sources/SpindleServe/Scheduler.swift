@@ -1,9 +1,11 @@
-// Scheduler.swift: a fair FIFO queue in front of one decoding thread. Requests are decoded one at a
-// time, in arrival order; the `n` answers of one request are the rows of one batch. (Continuous
-// batching — joining different requests mid-decode — is not done: Generator decodes rows in lockstep
-// from one start.) The worker is a plain thread, not a Swift task, so decoding never occupies the
-// cooperative pool the HTTP connections run on. A cancelled job leaves the queue at once, and a running
-// one stops at its next decoding step.
+// Scheduler.swift: a fair queue in front of one decoding thread that batches continuously. Up to
+// `capacity` answers decode together as the rows of one batch (SpindleTrainer.GeneratorSlots): a request
+// joins the running batch as soon as it reaches the head of the queue and its `n` answers find free slots,
+// and each answer leaves the batch when it ends, so short requests are not held up by long ones. The
+// queue is first come, first served: a request waits until every earlier one was admitted (none jumps
+// ahead, none starves). A cancelled job leaves the queue at once, and a running one frees its slots before
+// the next decoding step. The worker is a plain thread, not a Swift task, so decoding never occupies the
+// cooperative pool the HTTP connections run on (SchedulerWorker.swift).
 import Foundation
 import Synchronization
 import SpindleTokenizer
@@ -67,32 +69,38 @@ public struct JobHandle: Sendable {
 }
 
 /// The queue and its decoding thread.
-// Why @unchecked Sendable: `queue`, `running`, `stopping` and the counters are touched only under `cond`;
-// `model`, `generators` and `tokenizer` only on the worker thread (the model is never shared).
+// Why @unchecked Sendable: `queue`, `runningJobs`, `stopping` and the counters are touched only under
+// `cond`; `slots` and `tokenizer` only on the worker thread (the model is never shared).
 public final class Scheduler: @unchecked Sendable {
-    let model: LlamaModel
+    let slots: GeneratorSlots
     let tokenizer: SentencePieceModel
-    let threads: Int
-    /// Jobs that may wait (not counting the running one) before `submit` answers 429.
+    /// Jobs that may wait (not counting the running ones) before `submit` answers 429.
     public let maxQueue: Int
-    private let cond = NSCondition()
-    private var queue: [Job] = []
-    private var running: Job?
-    private var stopping = false
-    private var completed = 0
-    private var cancelledJobs = 0
-    private var generators: [Int: Generator] = [:]
+    let cond = NSCondition()
+    var queue: [Job] = []
+    var runningJobs = 0
+    var stopping = false
+    var completed = 0
+    var cancelledJobs = 0
 
-    public init(model: LlamaModel, tokenizer: SentencePieceModel, threads: Int, maxQueue: Int) {
-        self.model = model; self.tokenizer = tokenizer; self.threads = threads; self.maxQueue = maxQueue
+    /// `capacity` answers (1…32) decode together; a request's `n` may not exceed it.
+    public init(model: LlamaModel, tokenizer: SentencePieceModel, threads: Int, maxQueue: Int, capacity: Int = 16) {
+        slots = GeneratorSlots(model: model, capacity: capacity, threads: threads)
+        self.tokenizer = tokenizer; self.maxQueue = maxQueue
         let worker = Thread { [self] in workerLoop() }
         worker.stackSize = 8 << 20
         worker.name = "spindle-serve-decoder"
         worker.start()
     }
 
+    /// Answers decoding together at most.
+    public var capacity: Int { slots.capacity }
+
     /// Queues a job; `onEvent` is called on the decoding thread. Throws 429 when the queue is full.
     public func submit(_ spec: JobSpec, onEvent: @escaping @Sendable (JobEvent) -> Void) throws(APIError) -> JobHandle {
+        guard spec.n <= slots.capacity else {
+            throw APIError.invalid("n is \(spec.n), more answers than decode together on this server (--batch \(slots.capacity))", param: "n")
+        }
         let job = Job(spec: spec, onEvent: onEvent)
         cond.lock()
         defer { cond.unlock() }
@@ -126,10 +134,10 @@ public final class Scheduler: @unchecked Sendable {
     /// Queued and running counts, how many jobs have finished, and how many of those were cancelled.
     public var status: (queued: Int, running: Int, completed: Int, cancelled: Int) {
         cond.lock(); defer { cond.unlock() }
-        return (queue.count, running == nil ? 0 : 1, completed, cancelledJobs)
+        return (queue.count, runningJobs, completed, cancelledJobs)
     }
 
-    /// Takes a job out of the queue at once (reporting `cancelled`), or stops it at its next step.
+    /// Takes a job out of the queue at once (reporting `cancelled`), or frees its slots before the next step.
     func cancel(_ job: Job) {
         job.markCancelled()
         cond.lock()
@@ -139,62 +147,15 @@ public final class Scheduler: @unchecked Sendable {
         if index != nil { job.onEvent(.cancelled) }
     }
 
-    /// Refuses new jobs, cancels the queued ones and lets the worker leave after the running one.
+    /// Refuses new jobs, cancels the queued ones and stops the running ones at their next step.
     public func shutdown() {
         cond.lock()
         stopping = true
         let dropped = queue
         queue.removeAll()
-        running?.markCancelled()
         cond.broadcast()
         cond.unlock()
         for job in dropped { job.markCancelled(); job.onEvent(.cancelled) }
-    }
-
-    private func workerLoop() {
-        while true {
-            cond.lock()
-            while queue.isEmpty && !stopping { cond.wait() }
-            if queue.isEmpty { cond.unlock(); return }
-            let job = queue.removeFirst()
-            running = job
-            cond.unlock()
-            let result = decode(job)
-            cond.lock()
-            running = nil
-            completed += 1
-            if job.isCancelled { cancelledJobs += 1 }
-            cond.unlock()
-            job.onEvent(.finished(result))
-        }
-    }
-
-    /// Decodes the job's `n` rows as one batch, releasing text as it becomes final.
-    private func decode(_ job: Job) -> JobResult {
-        let spec = job.spec, n = spec.n
-        let gen = generator(rows: n)
-        var streams = (0..<n).map { _ in TextStream(tokenizer: tokenizer, stops: spec.stops) }
-        let outs = gen.generate(prompts: Array(repeating: spec.prompt, count: n), options: spec.options, onToken: { row, tok in
-            let piece = streams[row].append(tok)
-            if !piece.isEmpty { job.onEvent(.text(row: row, piece)) }
-        }, isCancelled: { job.isCancelled || streams.allSatisfy(\.hitStop) })
-        var choices: [Choice] = []
-        for r in 0..<n {
-            let tail = streams[r].finish()
-            if !tail.isEmpty { job.onEvent(.text(row: r, tail)) }
-            let reason = streams[r].hitStop || outs[r].stopped ? "stop"
-                : job.isCancelled ? "cancelled" : "length"
-            choices.append(Choice(text: streams[r].text, finishReason: reason, tokens: streams[r].tokens.count))
-        }
-        return JobResult(choices: choices, promptTokens: spec.prompt.count)
-    }
-
-    /// One generator per batch size, kept (its KV cache is sized for the whole context).
-    private func generator(rows: Int) -> Generator {
-        if let g = generators[rows] { return g }
-        let g = Generator(model: model, batch: rows, maxLen: model.config.maxSeqLen, threads: threads)
-        generators[rows] = g
-        return g
     }
 }
 

@@ -26,6 +26,10 @@ public final class Generator {
     let posBuf, slotBuf, tokBuf, outBuf: UnsafeMutablePointer<Int32>   // [rowCapacity]
     /// Persistent threads for single-sequence decoding (nil with one thread).
     let pool: SpinPool?
+    /// Every product of up to `smallRows` rows through `matRows`, one row included (no `stepOne`, no
+    /// `matVec`): a row's logits are then bit for bit the same whichever rows share its forward, which
+    /// continuous batching needs (GeneratorSlots.swift). Single-sequence decoding is slower this way.
+    public var batchInvariant = false
 
     /// `threads` (default: the model's `parallel.threads`) is the number of threads single-sequence decoding uses.
     /// `prefillChunk` is the most prompt positions one prefill forward takes.
@@ -62,7 +66,7 @@ public final class Generator {
 
     /// y[rows, out] = x[rows, in] · Wᵀ; a matrix-vector product for one row, `matRows` for a few.
     @inline(__always) func project(_ xin: CFPtr, _ w: CFPtr, _ y: FPtr, rows: Int, inDim: Int, outDim: Int, accumulate: Bool = false) {
-        if rows == 1 {
+        if rows == 1 && !batchInvariant {
             matVec(w, xin, y, rows: 0..<outDim, n: inDim, accumulate: accumulate)
         } else if rows <= Generator.smallRows {
             each(piecesOf: outDim) { cols in matRows(w, xin, y, m: rows, cols: cols, n: inDim, ldy: outDim, accumulate: accumulate) }
@@ -102,7 +106,7 @@ public final class Generator {
     func forward(tokens: UnsafePointer<Int32>, slots: UnsafePointer<Int32>, positions: UnsafePointer<Int32>, rows: Int,
                  outputs: UnsafePointer<Int32>?, outputCount: Int) -> UnsafeMutablePointer<Float> {
         precondition(rows >= 1 && rows <= rowCapacity && outputCount <= batch)
-        if rows == 1, let pool { return stepOne(token: tokens[0], pos: Int(positions[0]), slot: Int(slots[0]), pool: pool) }
+        if rows == 1, let pool, !batchInvariant { return stepOne(token: tokens[0], pos: Int(positions[0]), slot: Int(slots[0]), pool: pool) }
         let c = model.config, d = c.dim, qd = c.nHeads * c.headDim, kvd = c.kvDim, hid = c.hiddenDim
         let P = model.params.p, L = model.layout
         embeddingForward(P + L.embed, tokens: tokens, x.p, n: rows, d: d)

@@ -10,7 +10,7 @@ struct Serve: Configurable {
         commandName: "serve",
         abstract: "An OpenAI-compatible chat server and a web chat page for a checkpoint.",
         discussion: """
-        POST /v1/chat/completions (messages in the Llama 2 chat format), POST /v1/completions, GET /v1/models, GET /health, and a chat page at /. temperature, top_p, max_tokens, stop, seed, n and stream (server-sent events) are supported; requests are queued fairly (first come, first served) and decoded one at a time, the n answers of a request as one batch. Listens on 127.0.0.1 unless --host says otherwise; --port 0 picks a free port. The address is printed on stderr. With --annotate FILE --annotators FILE, /annotate runs Llama 2's side-by-side preference annotation and appends each judgement to FILE as a preference record (docs/SERVE.md).
+        POST /v1/chat/completions (messages in the Llama 2 chat format), POST /v1/completions, GET /v1/models, GET /health, and a chat page at /. temperature, top_p, max_tokens, stop, seed, n and stream (server-sent events) are supported; up to --batch answers decode together (continuous batching: a request joins the running batch when it arrives and each answer leaves it when it ends); beyond that requests wait in a first-come-first-served queue. Listens on 127.0.0.1 unless --host says otherwise; --port 0 picks a free port. The address is printed on stderr. With --report DIR, /report shows the pipeline report of DIR (as `spindle report` writes it). With --annotate FILE --annotators FILE, /annotate runs Llama 2's side-by-side preference annotation and appends each judgement to FILE as a preference record (docs/SERVE.md).
 
         examples:
           spindle serve --checkpoint runs/ppo/best --tokenizer tok.model
@@ -23,7 +23,8 @@ struct Serve: Configurable {
     @Option(help: "Port (0 = any free port).") var port = 8080
     @Option(name: .customLong("model-name"), help: "The model's id in /v1/models; requests naming another model get 404.") var modelName = "spindle"
     @Option(help: "Decoding threads.") var threads = 2
-    @Option(name: .customLong("max-queue"), help: "Requests that may wait behind the running one; more get 429.") var maxQueue = 64
+    @Option(help: "Answers decoded together as one batch (continuous batching, 1...32): requests join and leave it as they come and end.") var batch = 16
+    @Option(name: .customLong("max-queue"), help: "Requests that may wait for room in the batch; more get 429.") var maxQueue = 64
     @Option(name: .customLong("max-n"), help: "The largest n (answers per request, decoded as one batch).") var maxN = 8
     @Option(name: .customLong("max-tokens"), help: "max_tokens for requests that give none (cut to the context).") var maxTokens = 256
     @Option(help: "Seed for requests that send none (request k samples with a seed derived from it and k).") var seed: UInt64 = 0
@@ -32,34 +33,50 @@ struct Serve: Configurable {
     @Option(help: "With --annotate: who may annotate, NAME TOKEN per line.") var annotators: String?
     @Option(name: .customLong("annotate-temperatures"), help: "With --annotate: the two sampling temperatures the answers come from.") var annotateTemperatures = "0.7,1.0"
     @Option(name: .customLong("annotate-checkpoint"), help: "With --annotate: the second answer comes from this checkpoint (at the second temperature).") var annotateCheckpoint: String?
+    @Option(name: .customLong("annotate-prompts"), help: "With --annotate: take prompts from this file (JSONL with \"prompt\" or \"messages\", or text, one prompt a line).") var annotatePrompts: String?
+    @Option(name: .customLong("annotate-overlap"), help: "With --annotate-prompts: how many annotators see each pair (for inter-annotator agreement).") var annotateOverlap = 1
+    @Option(help: "Serve the pipeline report of this directory (what `make` writes into out/) at /report.") var report: String?
     @OptionGroup var config: ConfigOptions
 
     func validate() throws {
         try Check.int("--port", port, min: 0, max: 65535)
         try Check.threads(threads)
         try Check.int("--max-queue", maxQueue, min: 1, max: 1 << 20)
+        try Check.int("--batch", batch, min: 1, max: 32)
         try Check.int("--max-n", maxN, min: 1, max: 64)
+        if maxN > batch { throw ValidationError("--max-n \(maxN) is more than --batch \(batch): a request's n answers decode in one batch") }
         try Check.int("--max-tokens", maxTokens, min: 1, max: 1 << 20)
         try Check.real("--timeout", timeout, 0, 86400, openLow: true)
         if modelName.isEmpty { throw ValidationError("--model-name must not be empty") }
         if (annotate == nil) != (annotators == nil) { throw ValidationError("--annotate FILE and --annotators FILE go together") }
         if annotateCheckpoint != nil && annotate == nil { throw ValidationError("--annotate-checkpoint goes with --annotate") }
+        if annotatePrompts != nil && annotate == nil { throw ValidationError("--annotate-prompts goes with --annotate") }
+        try Check.int("--annotate-overlap", annotateOverlap, min: 1, max: 1000)
         _ = try temperatures()
         do { try APIServer.checkAddress(host: host, port: port) } catch { throw ValidationError("\(error)") }
     }
 
     func run() throws {
+        if let report {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: report, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw SystemError(path: report, operation: "open the pipeline directory", errno: ENOENT)
+            }
+        }
         BLASBackend.prepareProcess()   // before any input is read: it may re-exec
         BLASBackend.shared.threads = threads
         let sp = try SentencePieceModel(contentsOf: tokenizer)
         let model = try Checkpoint.load(checkpoint, head: .languageModel, tokenizer: sp, tokenizerName: tokenizer)
         model.parallel = Parallel(threads: threads)
         var s = ServeSettings()
-        s.host = host; s.port = port; s.modelName = modelName; s.threads = threads; s.maxQueue = maxQueue
+        s.host = host; s.port = port; s.modelName = modelName; s.threads = threads; s.batch = batch; s.maxQueue = maxQueue
         s.maxN = maxN; s.maxTokens = maxTokens; s.seed = seed; s.timeout = timeout
+        s.reportDirectory = report
         let annotation = try annotate.map { file -> AnnotationSettings in
             var a = AnnotationSettings(file: file, annotators: try Annotators(path: annotators ?? ""))
             a.temperatures = try temperatures(); a.maxTokens = maxTokens; a.secondCheckpoint = annotateCheckpoint
+            a.prompts = try annotatePrompts.map { try AnnotationPrompts(path: $0) }
+            a.overlap = annotateOverlap
             return a
         }
         let second = try annotateCheckpoint.map { try Checkpoint.load($0, head: .languageModel, tokenizer: sp, tokenizerName: tokenizer) }

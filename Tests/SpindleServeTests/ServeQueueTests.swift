@@ -1,5 +1,6 @@
 // The queue: a client that hangs up mid-stream frees the decoder at once, and a full queue answers 429.
-// Runs on a random-weight model big enough that a long answer takes seconds in a debug build.
+// Runs on a random-weight model big enough that a long answer takes seconds in a debug build, with
+// `--batch 1` where a request must wait behind a running one (ContinuousBatchingTests has the batch).
 import Foundation
 import Testing
 import SpindleTestSupport
@@ -24,7 +25,7 @@ struct ServeQueueTests {
     }
 
     @Test func hangingUpMidStreamFreesTheDecoderAtOnce() throws {
-        let s = try ServeProcess(checkpoint: ServeFixture.slowCheckpoint)
+        let s = try ServeProcess(checkpoint: ServeFixture.slowCheckpoint, extra: ["--batch", "1", "--max-n", "1"])
         defer { s.stop() }
         // How fast this build decodes: a short answer, timed.
         let t0 = Date()
@@ -46,7 +47,7 @@ struct ServeQueueTests {
     }
 
     @Test func aFullQueueAnswers429AndServesTheRest() throws {
-        let s = try ServeProcess(checkpoint: ServeFixture.slowCheckpoint, extra: ["--max-queue", "1"])
+        let s = try ServeProcess(checkpoint: ServeFixture.slowCheckpoint, extra: ["--max-queue", "1", "--batch", "1", "--max-n", "1"])
         defer { s.stop() }
         let sock = try Self.openLongStream(port: s.port)          // running
         let queued = Locked<HTTPReply?>(nil)
@@ -70,7 +71,7 @@ struct ServeQueueTests {
     }
 
     @Test func aStreamingClientThatLeavesWhileQueuedLeavesTheQueue() throws {
-        let s = try ServeProcess(checkpoint: ServeFixture.slowCheckpoint)
+        let s = try ServeProcess(checkpoint: ServeFixture.slowCheckpoint, extra: ["--batch", "1", "--max-n", "1"])
         defer { s.stop() }
         let running = try Self.openLongStream(port: s.port)
         let queued = try TestSocket(port: s.port)

@@ -8,6 +8,9 @@ usage: browser_check.py chat CHROMIUM URL SCREENSHOT.png SECOND_MESSAGE
        browser_check.py annotate CHROMIUM URL SCREENSHOT.png PROMPT
          URL is /annotate#token=...; types PROMPT, asks for two answers, picks B as slightly better for
          safety with "both safe", saves. Prints {"left", "right", "saved", "dialogue", "html"}.
+       browser_check.py page CHROMIUM URL SCREENSHOT.png TEXT
+         Loads URL, waits until TEXT is on the page and saves the whole page (not only the window),
+         at most 12000 pixels tall. Prints {"title", "html"}.
 """
 import base64
 import json
@@ -86,7 +89,8 @@ def wait_turns(session, n):
 
 def click(session, selector):
     """A real mouse click in the middle of the element."""
-    box = evaluate(session, f"(() => {{ const r = document.querySelector('{selector}').getBoundingClientRect(); "
+    box = evaluate(session, f"(() => {{ const e = document.querySelector('{selector}'); e.scrollIntoView({{block: 'center'}}); "
+                            f"const r = e.getBoundingClientRect(); "
                             f"return [r.x + r.width / 2, r.y + r.height / 2]; }})()")
     for kind in ("mousePressed", "mouseReleased"):
         call("Input.dispatchMouseEvent", {"type": kind, "x": box[0], "y": box[1], "button": "left", "clickCount": 1}, session)
@@ -128,13 +132,24 @@ def annotate(session):
     return {"left": left, "right": right, "saved": saved, "dialogue": dialogue}
 
 
+def page(session):
+    wait_for(session, f"document.readyState === 'complete' && document.body.innerText.includes({json.dumps(text)})")
+    return {"title": evaluate(session, "document.title")}
+
+
+def full_page_screenshot(session):
+    w, h = evaluate(session, "[document.documentElement.scrollWidth, document.documentElement.scrollHeight]")
+    clip = {"x": 0, "y": 0, "width": w, "height": min(h, 12000), "scale": 1}
+    return call("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True, "clip": clip}, session)["data"]
+
+
 try:
     target = call("Target.createTarget", {"url": "about:blank"})["targetId"]
     session = call("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
     call("Page.enable", session=session)
     call("Page.navigate", {"url": url}, session)
-    result = chat(session) if mode == "chat" else annotate(session)
-    png = call("Page.captureScreenshot", {"format": "png"}, session)["data"]
+    result = chat(session) if mode == "chat" else annotate(session) if mode == "annotate" else page(session)
+    png = full_page_screenshot(session) if mode == "page" else call("Page.captureScreenshot", {"format": "png"}, session)["data"]
     with open(shot, "wb") as f:
         f.write(base64.b64decode(png))
     html = evaluate(session, "document.documentElement.outerHTML")
