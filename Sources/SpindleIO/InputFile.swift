@@ -70,7 +70,7 @@ public final class InputFile {
         case .zstd: decoder = ZstdDecoder(name: name)
         case .gzip: decoder = GzipDecoder(name: name)
         case .none:
-            if name.hasSuffix(".zst") && head > 0 {
+            if !isStdin && name.hasSuffix(".zst") && head > 0 {
                 throw InputError(.format, file: name, "named .zst but does not start with the zstd magic number")
             }
         }
