@@ -2,6 +2,7 @@
 import argparse
 import json
 import os
+import re
 import sys
 import time
 
@@ -31,6 +32,20 @@ def _spindle_cause(e):
             continue
         e = e.__cause__ or e.__context__
     return None
+
+
+_RAISED = re.compile(r"SpindleError: (spindle .*? \(exit (\d+)\): .*)")
+
+
+def _spindle_message(e):
+    """Spindle's message from the traceback text Ray carries when the exception object itself was lost."""
+    text = str(e)
+    c = e
+    while c is not None:
+        text += "\n" + str(getattr(c, "cause", "") or "") + "\n" + "".join(getattr(c, "traceback_str", "") or "")
+        c = c.__cause__
+    m = _RAISED.search(text)
+    return binary.SpindleError(m.group(1), int(m.group(2))) if m else None
 
 
 def main(argv=None):
@@ -75,7 +90,7 @@ def main(argv=None):
         print(e, file=sys.stderr)
         return e.exit_code
     except Exception as e:  # Ray wraps a task's exception (UserCodeException from RayTaskError from ours)
-        cause = _spindle_cause(e)
+        cause = _spindle_cause(e) or _spindle_message(e)
         if cause is not None:
             print(cause, file=sys.stderr)
             return cause.exit_code

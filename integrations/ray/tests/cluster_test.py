@@ -167,6 +167,22 @@ def main():
             failures.append("the kill run never saw a reduce task to kill")
         if got3 != ref_kept:
             failures.append("after a killed worker: output differs from one machine's")
+        # 4. A bad line fails the job with Spindle's own message at the line's place in its file.
+        bad_dir = os.path.join(work, "bad")
+        os.makedirs(bad_dir)
+        good = open(files[0], "rb").read().splitlines(keepends=True)[:50]
+        good[36] = b'{"body": "no text field"}\n'
+        open(os.path.join(bad_dir, "shard-0.jsonl"), "wb").write(b"".join(good))
+        try:
+            spindle_ray(cluster.address, os.path.join(bad_dir, "*.jsonl"), os.path.join(work, "out4"), full[:1],
+                        ["--lines-per-block", "10"], env)
+            failures.append("a bad line did not fail the job")
+        except RuntimeError as e:
+            want = "%s:37: field 'text'" % os.path.join(bad_dir, "shard-0.jsonl")
+            if "(65)" not in str(e) or want not in str(e):
+                failures.append("bad line: expected exit 65 and %r, got: %s" % (want, str(e)[-600:]))
+            if os.path.exists(os.path.join(work, "out4", "manifest.json")):
+                failures.append("bad line: a manifest was written for a failed job")
         removed = ref_full.count(b"\n")
         print("cluster runs: %.1f s, %.1f s, %.1f s (killed worker pid %s); %d records kept through pii, %d after upsample; %d shards"
               % (t1, t2, t3, killer.killed, ref_kept.count(b"\n"), removed, len(manifest["shards"])))
