@@ -142,6 +142,8 @@ def main():
     rows = {}
     rows["bare pii"], _ = timed(lambda: pipes(spindle, files, [["pii", "--action", "redact"]], os.path.join(work, "b1.jsonl")))
     rows["bare pii, spawned per block"], _ = timed(lambda: per_block(spindle, files, ["pii", "--action", "redact"], lpb))
+    rows["bare pii, spawned per 250-line block"], _ = timed(lambda: per_block(spindle, files, ["pii", "--action", "redact"], 250))
+    small = sum((sum(1 for _ in open(f, "rb")) + 249) // 250 for f in files)
     rows["bare pipeline"], _ = timed(lambda: pipes(spindle, files, PIPE, os.path.join(work, "b2.jsonl")))
     for nodes in (1, 2):
         tmp = tempfile.mkdtemp(prefix="sbench-", dir="/tmp")
@@ -150,10 +152,15 @@ def main():
             ray_run(c.address, pattern, os.path.join(work, "warm%d" % nodes), [["pii"]], lpb, env)  # workers up
             rows["ray pii, %d node" % nodes], _ = timed(lambda: ray_run(c.address, pattern, os.path.join(work, "r%d" % nodes),
                                                                          [["pii", "--action", "redact"]], lpb, env))
+            if nodes == 1:
+                rows["ray pii, 1 node, 250-line blocks"], _ = timed(lambda: ray_run(c.address, pattern, os.path.join(work, "s1"),
+                                                                                    [["pii", "--action", "redact"]], 250, env))
             rows["ray pipeline, %d node" % nodes], _ = timed(lambda: ray_run(c.address, pattern, os.path.join(work, "q%d" % nodes),
                                                                               PIPE, lpb, env))
         finally:
             c.stop()
+            import shutil
+            shutil.rmtree(tmp, ignore_errors=True)
     same = all(open(os.path.join(work, "b2.jsonl"), "rb").read() == b"".join(
         open(os.path.join(work, "q%d" % k, s["shard"]), "rb").read()
         for s in json.load(open(os.path.join(work, "q%d" % k, "manifest.json")))["shards"]) for k in (1, 2))
@@ -163,8 +170,11 @@ def main():
     print("| run | seconds | MB/s |\n|---|---|---|")
     for k, v in rows.items():
         print("| %s | %.2f | %.1f |" % (k, v, size / 1e6 / v))
-    print("Ray per block (pii, 1 node, minus bare spawned per block): %.3f s"
-          % ((rows["ray pii, 1 node"] - rows["bare pii, spawned per block"]) / blocks))
+    ray_extra = rows["ray pii, 1 node, 250-line blocks"] - rows["ray pii, 1 node"]
+    bare_extra = rows["bare pii, spawned per 250-line block"] - rows["bare pii, spawned per block"]
+    print("per block, from %d to %d blocks: Ray %.1f ms, of which spawning spindle %.1f ms; fixed cost of a spindle-ray job (pii, 1 node): %.1f s"
+          % (blocks, small, 1000 * ray_extra / (small - blocks), 1000 * bare_extra / (small - blocks),
+             rows["ray pii, 1 node"] - blocks * ray_extra / (small - blocks) - rows["bare pii, spawned per block"]))
     print("dedup select: %d edge lines over %d documents, peak RSS %.1f MB (one-shot dedup --near: %.1f MB)"
           % (mem["edge_lines"], mem["docs"], mem["select_kb"] / 1024, mem["one_shot_kb"] / 1024))
 
