@@ -7,7 +7,7 @@ import SpindleTestSupport
 
 @Suite(.requires(.spindleBinary, .sharedData("pretrain/en/c4_demo.jsonl"), .python("ray"), .tool("zstd")))
 struct RayClusterTests {
-    @Test(.timeLimit(.minutes(5))) func twoNodeClusterKeepsWhatOneMachineKeeps() throws {
+    @Test(.timeLimit(.minutes(10))) func twoNodeClusterKeepsWhatOneMachineKeeps() throws {
         let dir = TempDir("ray-cluster"); defer { dir.cleanup() }
         let script = TestPaths.packageRoot + "/integrations/ray/tests/cluster_test.py"
         let r = try Python.run([script, SpindleBinary.path, TestPaths.shared + "/data", dir.path])

@@ -57,7 +57,9 @@ def read_jsonl(pattern, lines_per_block=DEFAULT_LINES_PER_BLOCK):
     import ray
     files = input_files(pattern)
     ds = ray.data.from_items([{"rank": i, "path": p} for i, p in enumerate(files)], override_num_blocks=len(files))
-    return ds.flat_map(lambda r: split_file(r["rank"], r["path"], lines_per_block))
+    # One Spindle block per Ray Data block: each later map task handles one block, so a few large
+    # files still spread over every worker (order is kept: this repartition neither shuffles nor sorts).
+    return ds.flat_map(lambda r: split_file(r["rank"], r["path"], lines_per_block)).repartition(target_num_rows_per_block=1)
 
 
 def _atomic_write(path, data):

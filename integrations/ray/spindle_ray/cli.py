@@ -1,6 +1,5 @@
 """spindle-ray --address ADDR --input GLOB --output DIR STAGE [ARGS...] [:: STAGE [ARGS...]]..."""
 import argparse
-import json
 import os
 import re
 import sys
