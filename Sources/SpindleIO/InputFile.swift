@@ -10,8 +10,21 @@ import Darwin
 /// file and a zstd stream piped in both work); a file named `*.zst` that is not zstd is an error.
 /// A stream that ends inside a compressed frame is reported as truncated, never silently cut.
 public final class InputFile {
-    /// The path as given, or `<stdin>`: what error messages name.
+    /// The path as given, or `<stdin>` (or `stdinLabel.name`): what error messages name.
     public let name: String
+    /// Whether this is standard input.
+    public let isStdin: Bool
+
+    /// What standard input is called in messages and position-derived ids, and the number of its first
+    /// line: `--stdin-name`/`--stdin-line`, for a run of lines cut from a larger file and piped in
+    /// (spindle-ray), so that errors and ingest ids name the original file and line.
+    public struct StdinLabel: Sendable, Equatable {
+        public var name: String
+        public var firstLine: Int
+        public init(name: String = "<stdin>", firstLine: Int = 1) { self.name = name; self.firstLine = firstLine }
+    }
+    /// Set once by the command line before any input is opened, read only after that: no concurrent access.
+    nonisolated(unsafe) public static var stdinLabel = StdinLabel()
     public let compression: Compression
     /// Bytes taken from the underlying file so far (compressed size), for progress and rates.
     public private(set) var rawBytesRead = 0
@@ -28,11 +41,13 @@ public final class InputFile {
     /// Opens `path` (nil or "-" for stdin) and sniffs its compression.
     public init(path: String?) throws {
         if path == nil || path == "-" {
-            name = "<stdin>"
+            name = Self.stdinLabel.name
+            isStdin = true
             fd = 0
             ownsFD = false
         } else {
             name = path!
+            isStdin = false
             fd = open(path!, O_RDONLY | O_CLOEXEC)
             if fd < 0 { throw SystemError(path: path!, operation: "open for reading", errno: errno) }
             ownsFD = true
@@ -55,7 +70,7 @@ public final class InputFile {
         case .zstd: decoder = ZstdDecoder(name: name)
         case .gzip: decoder = GzipDecoder(name: name)
         case .none:
-            if name.hasSuffix(".zst") && head > 0 {
+            if !isStdin && name.hasSuffix(".zst") && head > 0 {
                 throw InputError(.format, file: name, "named .zst but does not start with the zstd magic number")
             }
         }

@@ -24,6 +24,7 @@ public final class LineReader {
 
     public init(_ input: InputFile, bufferSize: Int = 4 << 20) {
         self.input = input
+        if input.isStdin { lineNumber = InputFile.stdinLabel.firstLine - 1 }
         buffer = .allocate(byteCount: max(bufferSize, 16), alignment: 64)
     }
 

@@ -117,9 +117,9 @@ public struct DedupClusterReducer {
     var nodes: [Node] = []
     var edgeList: [VerifiedEdge] = []
     public private(set) var comparisons = 0
-    public private(set) var lines = 0
+    public internal(set) var lines = 0
     /// Distinct verified edges (known after `removals()`).
-    public private(set) var edges = 0
+    public internal(set) var edges = 0
     var compactedAt = 0
 
     public init(threshold: Double, keep: KeepRule, maxComparisons: Int = 64, select: SelectMode = .greedy) {

@@ -28,6 +28,22 @@ struct InputOptions: ParsableArguments {
     @Flag(name: .customLong("allow-empty"),
           help: "Succeed when records are read but none is written (default: say so on stderr, exit 65).")
     var allowEmpty = false
+
+    @Option(name: .customLong("stdin-name"), help: "Name standard input NAME in messages and position-derived ids (a block of NAME piped in).")
+    var stdinName: String?
+
+    @Option(name: .customLong("stdin-line"), help: "The line number of standard input's first line (with --stdin-name).")
+    var stdinLine = 1
+
+    func validate() throws {
+        try Check.int("--stdin-line", stdinLine, min: 1, max: Int.max / 2)
+        if let n = stdinName {
+            guard !n.isEmpty && n != "-" else { throw ValidationError("--stdin-name must name a file") }
+            InputFile.stdinLabel = InputFile.StdinLabel(name: n, firstLine: stdinLine)
+        } else if stdinLine != 1 {
+            throw ValidationError("--stdin-line needs --stdin-name")
+        }
+    }
 }
 
 /// `--print-config`: every command can show the fully resolved configuration it would run with.

@@ -39,13 +39,16 @@ struct DedupCommand: ParsableCommand {
           LC_ALL=C sort sig.tsv > sorted.tsv        (or Spark, Hadoop streaming)
           spindle dedup clusters sorted.tsv > removals.tsv         (reduce)
           spindle dedup apply --removals removals.tsv shard-*.jsonl > kept.jsonl
+        When the shuffle hands each reducer part of the band keys (spindle-ray),
+        each part runs `clusters --emit-edges` and one `dedup select` over all
+        their edges writes the same removal list.
         `clusters` verifies the ambiguous pairs exactly by reading their
         documents from the PATHs named in the signature lines, so it runs
         where the inputs are readable, with the same --ngram and --text-field
         (signatures made from stdin need `clusters --verify estimate`, or
         the same --verify estimate in the one-shot run to match it).
         """,
-        subcommands: [DedupRun.self, DedupSignatures.self, DedupClusters.self, DedupApply.self],
+        subcommands: [DedupRun.self, DedupSignatures.self, DedupClusters.self, DedupSelect.self, DedupApply.self],
         defaultSubcommand: DedupRun.self)
 }
 
@@ -217,6 +220,8 @@ struct DedupClusters: Configurable {
     var estimateMargin = NearDupIndex.defaultEstimateMargin
     @Option(help: "Which verified near-duplicates survive: greedy or first-seen (as in the one-shot run).")
     var select = "greedy"
+    @Flag(name: .customLong("emit-edges"), help: "Write the verified edges of these buckets (for `dedup select`) instead of a removal list: for a shuffle that gives each reducer part of the band keys.")
+    var emitEdges = false
     @OptionGroup var out: OutputOptions
     @OptionGroup var config: ConfigOptions
     @Argument(help: "Signature files sorted by their first column (default: stdin).")
@@ -236,7 +241,39 @@ struct DedupClusters: Configurable {
             reducer.sigmas = exactBand
             reducer.ngram = ngram
             reducer.textField = textField
+            if emitEdges { return StageOutcome(summary: try reducer.runEdgePhase(inputs: files, output: output)) }
             return StageOutcome(summary: try reducer.runPhase(inputs: files, output: output))
+        }
+    }
+}
+
+struct DedupSelect: Configurable {
+    static let configuration = CommandConfiguration(
+        commandName: "select",
+        abstract: "Reduce over edges: the edge files of `clusters --emit-edges` in, the removal list out (as `clusters` writes it).",
+        discussion: """
+        The kept set is chosen on the union of the edges exactly as `clusters` chooses it over all
+        buckets at once; it holds the edges and their endpoints only.
+          spindle dedup clusters --emit-edges part-0.sorted.tsv > part-0.edges
+          spindle dedup select part-*.edges > removals.tsv
+        """)
+
+    @Option(help: "Which duplicate survives: first, longest, or the FIELD given to `signatures`.")
+    var keep = "first"
+    @Option(help: "Which verified near-duplicates survive: greedy or first-seen (as in the one-shot run).")
+    var select = "greedy"
+    @OptionGroup var out: OutputOptions
+    @OptionGroup var config: ConfigOptions
+    @Argument(help: "Edge files written by `clusters --emit-edges` (default: stdin).")
+    var files: [String] = []
+
+    func validate() throws { try checkSelect(select, keep: keep) }
+
+    func run() throws {
+        try StageRun(command: "dedup select", config: configJSON, inputs: files).run(out) { output in
+            // Edges are verified already: the threshold only labels the reducer.
+            var reducer = DedupClusterReducer(threshold: 0, keep: KeepRule(keep), select: SelectMode(rawValue: select)!)
+            return StageOutcome(summary: try reducer.runSelectPhase(inputs: files, output: output))
         }
     }
 }

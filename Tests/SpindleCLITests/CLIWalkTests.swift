@@ -26,6 +26,7 @@ import SpindleTestSupport
             "dedup run": [m],
             "dedup signatures": [m],
             "dedup clusters": [m],
+            "dedup select": [m],
             "dedup apply": ["--removals", m, m],
             "pii": [m],
             "upsample": ["--weights", "web=1", m],

@@ -70,6 +70,9 @@ struct StdinFixtures {
         }
         try removals(signaturesArgs: [], stdin: Data(contentsOf: URL(fileURLWithPath: at("docs.jsonl"))), to: "removals-stdin.tsv")
         try spindle(zstd: "signatures.sorted")
+        // Edges of the sorted signatures, for `dedup select`.
+        try spindle(["dedup", "clusters", "--emit-edges", at("signatures.sorted"), "-o", at("edges.tsv")])
+        try spindle(zstd: "edges.tsv")
     }
 
     /// A two-step pretraining run on the small tokenizer's ids: a real checkpoint for `score`.

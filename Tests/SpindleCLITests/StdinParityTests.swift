@@ -63,6 +63,7 @@ struct StdinParityTests {
         ParityCase("dedup run", ["--near", "--report", "OUT/report.json", "IN"], "docs.jsonl", stdin: stdinName),
         ParityCase("dedup signatures", ["IN"], "docs.jsonl", stdin: quotedDash),
         ParityCase("dedup clusters", ["IN"], "signatures.sorted"),
+        ParityCase("dedup select", ["IN"], "edges.tsv"),
         ParityCase("dedup apply", ["--removals", "RM", "IN"], "docs.jsonl"),
         ParityCase("pii", ["--report", "OUT/report.json", "IN"], "docs.jsonl", stdin: stdinName),
         ParityCase("pii", ["--action", "drop", "--max-density", "0.5", "IN"], "docs.jsonl", stdin: stdinName),

@@ -1,0 +1,137 @@
+"""Spindle's three-phase near-dedup across a Ray cluster, keeping exactly what one machine keeps.
+
+  map      each block is written to WORK/KEY.jsonl and `spindle dedup signatures` makes its signature
+           lines (one per document and LSH band, PATH = that file, LINE = the row), grouped here by
+           partition = band key mod P (one object per Ray Data block and partition)
+  shuffle  each map task returns one object per partition and reduce task p takes object p of every
+           map task: Ray's object store carries every line of a band key to its partition's reducer
+  reduce   `spindle dedup clusters --emit-edges` on the partition's lines sorted by band key: candidate
+           pairs verified (the ambiguous ones exactly, reading the two documents' block files again)
+  select   one `spindle dedup select` over every partition's edges: the kept set, chosen on the graph as
+           one machine chooses it; it holds the edges and their endpoints only
+  apply    a map over blocks: `spindle dedup apply` with the block's removals
+
+The block files sort in input order (KEY is file rank, then block rank) and LINE is the row, so
+(PATH, LINE) orders documents exactly as a one-machine run over the same files in sorted order.
+"""
+import argparse
+import json
+import os
+import shutil
+
+from . import binary
+
+_SIG_OPTS = ["threshold", "ngram", "num-perm", "bands", "rows", "seed", "keep", "text-field", "estimate-margin"]
+_CLUSTER_OPTS = ["threshold", "verify", "exact-band", "ngram", "text-field", "keep", "estimate-margin", "select"]
+_SELECT_OPTS = ["keep", "select"]
+
+
+def parse_dedup(args):
+    """The options of `dedup --near ...` that the phases take (others are refused, not ignored)."""
+    p = argparse.ArgumentParser(prog="spindle-ray dedup", add_help=False)
+    p.add_argument("--near", action="store_true")
+    for o in sorted(set(_SIG_OPTS + _CLUSTER_OPTS)):
+        p.add_argument("--" + o)
+    ns, rest = p.parse_known_args(list(args[1:]) if args and args[0] == "dedup" else list(args))
+    if not ns.near:
+        raise ValueError("spindle-ray: only `dedup --near` runs across the cluster (exact and line dedup: docs/SCALE.md)")
+    if rest:
+        raise ValueError("spindle-ray: dedup --near: options not supported across the cluster: %s" % " ".join(rest))
+    return {o: getattr(ns, o.replace("-", "_")) for o in set(_SIG_OPTS + _CLUSTER_OPTS) if getattr(ns, o.replace("-", "_")) is not None}
+
+
+def _flags(opts, names):
+    out = []
+    for n in names:
+        if n in opts:
+            out += ["--" + n, opts[n]]
+    return out
+
+
+def _write(path, data):
+    tmp = "%s.tmp-%d" % (path, os.getpid())
+    with open(tmp, "wb") as f:
+        f.write(data)
+    os.replace(tmp, path)
+
+
+def _signatures(table, work, opts, partitions):
+    """Map, over one Ray Data block of Spindle blocks: each block's file (written atomically) and its
+    signature lines, bucketed by partition = band key mod `partitions`: one blob per partition."""
+    parts = [[] for _ in range(partitions)]
+    for row in table.to_pylist():
+        path = os.path.join(work, row["key"] + ".jsonl")
+        _write(path, row["data"])
+        sig = binary.run(["dedup", "signatures"] + _flags(opts, _SIG_OPTS) + [path], b"", block=row)
+        for line in sig.splitlines(keepends=True):
+            parts[int(line[:16], 16) % partitions].append(line)
+    blobs = tuple(b"".join(p) for p in parts)
+    return blobs if partitions > 1 else blobs[0]
+
+
+def _reduce(part, work, opts, *blobs):
+    """Reduce: one partition's signature lines from every map task, sorted by band key, to its
+    verified edges."""
+    lines = b"".join(blobs).splitlines(keepends=True)
+    lines.sort(key=lambda l: l[:16])
+    path = os.path.join(work, "part-%05d.sig" % part)
+    _write(path, b"".join(lines))
+    edges = binary.run(["dedup", "clusters", "--emit-edges"] + _flags(opts, _CLUSTER_OPTS) + [path], b"")
+    os.remove(path)
+    return edges
+
+
+def _select(work, opts, *edge_blobs):
+    paths = []
+    for k, blob in enumerate(edge_blobs):
+        paths.append(os.path.join(work, "edges-%05d.tsv" % k))
+        _write(paths[-1], blob)
+    return binary.run(["dedup", "select"] + _flags(opts, _SELECT_OPTS) + paths, b"")
+
+
+def _apply(row, work, removals):
+    path = os.path.join(work, row["key"] + ".jsonl")
+    mine = removals.get(row["key"])
+    if not mine:
+        with open(path, "rb") as f:
+            data = f.read()
+        return dict(row, data=data, stages=int(row["stages"]) + 1)
+    rpath = path + ".removals"
+    _write(rpath, b"".join(mine))
+    data = binary.run(["dedup", "apply", "--allow-empty", "--removals", rpath, path], b"", block=row)
+    return dict(row, data=data, stages=int(row["stages"]) + 1, aligned=False)
+
+
+def removals_by_block(removal_list):
+    """Removal lines (PATH LINE ...) grouped by the block their PATH names."""
+    out = {}
+    for line in removal_list.splitlines(keepends=True):
+        path = json.loads(line.split(b"\t", 1)[0])
+        out.setdefault(os.path.basename(path)[:-len(".jsonl")], []).append(line)
+    return out
+
+
+def near_dedup(ds, args, work_dir, partitions=None):
+    """`dedup --near ARGS` over a dataset of blocks; returns the kept blocks (materialized) and the
+    removal list. `work_dir` must be readable and writable by every node (block files live there while
+    the stage runs: the reduce re-reads the documents it verifies exactly)."""
+    import ray
+    opts = parse_dedup(args)
+    work = os.path.abspath(work_dir)
+    os.makedirs(work, exist_ok=True)
+    blocks = ds.materialize()
+    refs = blocks.to_arrow_refs()   # Ray Data's blocks, left in the object store
+    parts = partitions or max(1, min(64, blocks.count()))
+    # The shuffle: each map task returns one object per partition; reduce task p takes object p of
+    # every map task, so Ray's object store moves each partition's lines to its reducer.
+    sig_task = ray.remote(_signatures).options(num_returns=parts)
+    maps = [sig_task.remote(t, work, opts, parts) for t in refs]
+    if parts == 1:
+        maps = [[m] for m in maps]
+    reduce_task = ray.remote(_reduce)
+    edges = [reduce_task.remote(p, work, opts, *[m[p] for m in maps]) for p in range(parts)]
+    removal_list = ray.get(ray.remote(_select).remote(work, opts, *edges))
+    removals = removals_by_block(removal_list)
+    kept = blocks.map(lambda r: _apply(r, work, removals)).materialize()
+    shutil.rmtree(work, ignore_errors=True)
+    return kept, removal_list
