@@ -11,7 +11,7 @@ PKGCONFIGS := libzstd libxml-2.0 openblas zlib
 TOK        := $(OUT)/tokenizer.model
 RUNS       := $(OUT)/runs
 
-.PHONY: all deps build demo data tokenizer shards pretrain sft rm rejection ppo dpo rm-real rm-ablation test test-release bench clean help \
+.PHONY: all deps build demo data tokenizer shards pretrain sft rm rejection ppo dpo rm-real rm-ablation zh test test-release bench clean help \
         fuzz fuzz-smoke fuzz-build fuzz-seeds
 
 all: deps build demo
@@ -25,6 +25,7 @@ help:
 	@echo "make data | tokenizer | shards | pretrain | sft | rm | rejection | ppo | dpo   one stage of the pipeline"
 	@echo "make rm-real   reward models on the real preference data in $(SHARED)/data (accuracy per aspect, baselines)"
 	@echo "make rm-ablation   the reward-model ablation table on rm-real's data (about an hour)"
+	@echo "make zh        vocabulary extension: merged Chinese tokenizer, model resize, continued pretraining on $(SHARED)/data/pretrain/zh"
 	@echo "make fuzz      every parser of untrusted bytes under libFuzzer, FUZZ_SECONDS (600) each; fuzz-smoke: 15 s each"
 	@echo "make deps      install the system libraries (Debian: $(APT_PKGS))"
 
@@ -127,6 +128,11 @@ rm-real: build
 # The ablation table of docs/POSTTRAIN.md (one change at a time, two seeds; ~1 hour on 2 cores), after rm-real.
 rm-ablation: build
 	bash recipes/rm-ablation.sh $(BIN) $(SHARED)/data/tokenizers/llama2/tokenizer.model $(RD) | tee $(RD)/ablation.md
+
+# Chinese-LLaMA's vocabulary extension at toy scale (docs/ADAPT.md): tokens per Chinese character before and
+# after the merge, then a resized model's continued pretraining on Chinese and its loss curve (a few minutes).
+zh: build
+	bash recipes/zh.sh $(BIN) $(SHARED) $(OUT)/zh
 
 test: deps
 	$(SWIFT) build --build-tests
