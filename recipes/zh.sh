@@ -52,7 +52,7 @@ BEFORE=$(per_char "$TOK") AFTER=$(per_char "$OUT/merged.model")
 for part in train heldout; do
   "$BIN" pack pretrain --tokenizer "$OUT/merged.model" --seq-len 256 --overwrite -o "$OUT/shards-$part" "$OUT/zh-$part.jsonl" 2> /dev/null
 done
-"$BIN" train pretrain --config nano --init "$OUT/resized/checkpoint" --train-data "$OUT/shards-train" \
+"$BIN" train pretrain --config nano --init "$OUT/resized" --train-data "$OUT/shards-train" \
   --eval-data "$OUT/shards-heldout" --steps "$STEPS" -o "$OUT/continued" --overwrite 2> "$OUT/continued.log"
 echo "tokens per Chinese character (held out): Llama 2 tokenizer $BEFORE; merged $AFTER"
 python3 - "$OUT/continued/metrics.jsonl" <<'PY'

@@ -30,7 +30,7 @@ public struct PositionPerplexity: Sendable {
         for t in texts {
             stream += encoder.encode(t)
             while stream.count >= context, r.windows < (maxWindows ?? .max) {
-                try r.add(try scorer.logProbs(Array(stream[0..<context])))
+                r.add(try scorer.logProbs(Array(stream[0..<context])))
                 stream.removeFirst(context)
                 progress?(r.windows)
             }

@@ -52,7 +52,7 @@ struct EvalPPL: Configurable {
         try Check.int("--context", context, min: 2, max: 1 << 20)
         try Check.int("--buckets", buckets, min: 1, max: 4096)
         try Check.int("--max-windows", maxWindows, min: 1)
-        if let ropeScaling { _ = try RoPEScaling(argument: ropeScaling) }
+        try checkRoPEScaling(ropeScaling)
         if checkpoint.isEmpty { throw ValidationError("--checkpoint is required") }
         if checkpoint.count > 1 && !byPosition { throw ValidationError("several --checkpoint need --by-position") }
         if !byPosition && (context != nil || svg != nil || maxWindows != nil) {

@@ -49,7 +49,7 @@ struct TrainPretrain: Configurable {
     func validate() throws {
         try Check.int("--steps", steps, min: 1)
         try Check.int("--seq-len", seqLen, min: 2, max: 1 << 20)
-        if let ropeScaling { _ = try RoPEScaling(argument: ropeScaling) }
+        try checkRoPEScaling(ropeScaling)
         try Check.int("--benchmark", benchmark, min: 1, max: 100_000)
         try Check.threads(threads)
     }

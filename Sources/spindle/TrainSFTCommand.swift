@@ -41,7 +41,7 @@ struct TrainSFT: Configurable {
         try Check.real("--epochs", epochs, 0, 1000, openLow: true)
         try Check.int("--steps", steps, min: 1)
         try Check.threads(threads)
-        if let ropeScaling { _ = try RoPEScaling(argument: ropeScaling) }
+        try checkRoPEScaling(ropeScaling)
     }
 
     var settings: SFTSettings {
