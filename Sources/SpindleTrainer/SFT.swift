@@ -73,8 +73,7 @@ public struct SFTSettings: Sendable {
             ("init", initFrom.map { .string($0) } ?? .null), ("train_data", .string(trainData)),
             ("eval_data", evalData.map { .string($0) } ?? .null), ("output", .string(output)), ("epochs", .double(epochs)),
             ("steps", steps.map { .int($0) } ?? .null), ("resume", .bool(resume)),
-            ("rope_scaling", ropeScaling.map { .string($0.argument) } ?? .null), ("config", config.presetJSON),
-        ])
+        ] + (ropeScaling.map { [("rope_scaling", .string($0.argument))] } ?? []) + [("config", config.presetJSON)])
     }
 }
 
