@@ -11,7 +11,7 @@ PKGCONFIGS := libzstd libxml-2.0 openblas zlib
 TOK        := $(OUT)/tokenizer.model
 RUNS       := $(OUT)/runs
 
-.PHONY: all deps build demo data tokenizer shards pretrain sft rm rejection ppo dpo rm-real rm-ablation rlhf-real test test-release bench clean help \
+.PHONY: all deps build demo data tokenizer shards pretrain sft rm rejection ppo dpo rm-real rm-ablation rlhf-real zh test test-release bench clean help \
         fuzz fuzz-smoke fuzz-build fuzz-seeds serve-demo bench-serve
 
 all: deps build demo
@@ -28,6 +28,7 @@ help:
 	@echo "make rlhf-real   rejection sampling and PPO on real prompts with rm-real's reward models, judged on held-out prompts"
 	@echo "make serve-demo   after make demo: serve the PPO policy and screenshot the chat, annotation and report pages"
 	@echo "make bench-serve  200 chat requests from 16 clients against spindle serve, beside transformers one at a time"
+	@echo "make zh        vocabulary extension: merged Chinese tokenizer, model resize, continued pretraining on $(SHARED)/data/pretrain/zh"
 	@echo "make fuzz      every parser of untrusted bytes under libFuzzer, FUZZ_SECONDS (600) each; fuzz-smoke: 15 s each"
 	@echo "make deps      install the system libraries (Debian: $(APT_PKGS))"
 
@@ -135,6 +136,11 @@ rm-ablation: build
 # an SFT policy on ../shared/data/sft, max reward against K, RS and PPO, each judged against SFT on held-out prompts.
 rlhf-real: build
 	bash recipes/rlhf-real.sh $(BIN) $(SHARED) $(RD) $(OUT)/rlhf-real
+
+# Chinese-LLaMA's vocabulary extension at toy scale (docs/ADAPT.md): tokens per Chinese character before and
+# after the merge, then a resized model's continued pretraining on Chinese and its loss curve (a few minutes).
+zh: build
+	bash recipes/zh.sh $(BIN) $(SHARED) $(OUT)/zh
 
 test: deps
 	$(SWIFT) build --build-tests

@@ -110,14 +110,15 @@ public final class Generator {
         let c = model.config, d = c.dim, qd = c.nHeads * c.headDim, kvd = c.kvDim, hid = c.hiddenDim
         let P = model.params.p, L = model.layout
         embeddingForward(P + L.embed, tokens: tokens, x.p, n: rows, d: d)
+        let rope = model.ropeTables.table(positions: positions, n: rows)
         for l in 0..<c.nLayers {
             let w = L.layers[l]
             rmsNormForward(model.parallel, x.p, P + w.attnNorm, xn.p, rstd.p, n: rows, d: d, eps: c.normEps)
             project(xn.p, P + w.wq, q.p, rows: rows, inDim: d, outDim: qd)
             project(xn.p, P + w.wk, k.p, rows: rows, inDim: d, outDim: kvd)
             project(xn.p, P + w.wv, v.p, rows: rows, inDim: d, outDim: kvd)
-            model.rope.apply(model.parallel, q.p, positions: positions, n: rows, heads: c.nHeads)
-            model.rope.apply(model.parallel, k.p, positions: positions, n: rows, heads: c.nKVHeads)
+            rope.apply(model.parallel, q.p, positions: positions, n: rows, heads: c.nHeads)
+            rope.apply(model.parallel, k.p, positions: positions, n: rows, heads: c.nKVHeads)
             let kc = kCache[l].p, vc = vCache[l].p
             for r in 0..<rows {
                 let at = (Int(slots[r]) * maxLen + Int(positions[r])) * kvd
@@ -158,6 +159,7 @@ public final class Generator {
         let a = self.a.p, b = self.b.p, m = self.m.p
         x.update(from: P + L.embed + Int(token) * d, count: d)
         posBuf[0] = Int32(pos)
+        let rope = model.ropeTables.table(length: pos + 1)
         for l in 0..<c.nLayers {
             let w = L.layers[l]
             rmsNormForward(model.parallel, x, P + w.attnNorm, xn, rstd.p, n: 1, d: d, eps: c.normEps)
@@ -166,8 +168,8 @@ public final class Generator {
                 matVec(P + w.wk, xn, k, rows: SpinPool.piece(kvd, t, T), n: d, accumulate: false)
                 matVec(P + w.wv, xn, v, rows: SpinPool.piece(kvd, t, T), n: d, accumulate: false)
             }
-            model.rope.apply(model.parallel, q, positions: posBuf, n: 1, heads: c.nHeads)
-            model.rope.apply(model.parallel, k, positions: posBuf, n: 1, heads: c.nKVHeads)
+            rope.apply(model.parallel, q, positions: posBuf, n: 1, heads: c.nHeads)
+            rope.apply(model.parallel, k, positions: posBuf, n: 1, heads: c.nKVHeads)
             (kCache[l].p + (slot * maxLen + pos) * kvd).update(from: k, count: kvd)
             (vCache[l].p + (slot * maxLen + pos) * kvd).update(from: v, count: kvd)
             pool.run { t in for h in SpinPool.piece(c.nHeads, t, T) { attend(layer: l, row: 0, slot: slot, head: h, pos: pos) } }

@@ -18,7 +18,7 @@ public final class LlamaModel: @unchecked Sendable {
     public let layout: ParameterLayout
     let params: FloatBuffer
     let grads: FloatBuffer
-    let rope: RoPETable
+    let ropeTables: RoPETables
     /// The threads its kernels run on (a context passed down, not a process-global setting; OpenBLAS
     /// keeps its own count in `BLASBackend`).
     public var parallel = Parallel(threads: 2)
@@ -37,7 +37,7 @@ public final class LlamaModel: @unchecked Sendable {
         layout = ParameterLayout(config)
         params = FloatBuffer(layout.totalCount)
         grads = FloatBuffer(layout.totalCount)
-        rope = RoPETable(headDim: config.headDim, maxPos: config.maxSeqLen, theta: config.ropeTheta)
+        ropeTables = RoPETables(config)
         guard randomWeights else { return }
         var rng = SeededRandom(seed: seed)
         let resid = 0.02 / Float(2 * config.nLayers).squareRoot()
@@ -66,6 +66,7 @@ public final class LlamaModel: @unchecked Sendable {
         let P = params.p
         let shape = AttentionShape(b: a.b, t: a.t, heads: c.nHeads, kvHeads: c.nKVHeads, hd: c.headDim)
         Profile.time(.embedding) { embeddingForward(P + layout.embed, tokens: a.tokens, a.xs[0].p, n: n, d: d) }
+        let rope = ropeTables.table(positions: a.positions, n: n)
         for l in 0..<c.nLayers {
             let w = layout.layers[l], s = a.layers[l], x = a.xs[l].p
             Profile.time(.norm) { rmsNormForward(parallel, x, P + w.attnNorm, s.xn1.p, s.rstd1.p, n: n, d: d, eps: c.normEps) }
@@ -134,6 +135,7 @@ public final class LlamaModel: @unchecked Sendable {
     func backwardLayers(_ a: Activations, shape: AttentionShape) {
         let c = config, n = a.n, d = c.dim, qd = c.nHeads * c.headDim, kvd = c.kvDim, hid = c.hiddenDim
         let P = params.p, G = grads.p
+        let rope = ropeTables.table(positions: a.positions, n: n)
         for l in stride(from: c.nLayers - 1, through: 0, by: -1) {
             let w = layout.layers[l], s = a.layers[l], x = a.xs[l].p
             // x' = h + m·W2ᵀ

@@ -1,5 +1,5 @@
 // LlamaConfig.swift: the model shape, read from and written to Hugging Face `config.json`
-// (LlamaForCausalLM fields; transformers 4.x `rope_theta` and 5.x `rope_parameters.rope_theta`).
+// (LlamaForCausalLM fields; transformers 4.x `rope_theta` / `rope_scaling` and 5.x `rope_parameters`).
 import Foundation
 import SpindleIO
 
@@ -14,6 +14,9 @@ public struct LlamaConfig: Equatable, Sendable {
     public var maxSeqLen: Int
     public var normEps: Float = 1e-5
     public var ropeTheta: Float = 10000
+    /// Rotary frequency scaling (RoPEScaling.swift); nil: the default rotary. With dynamic scaling,
+    /// `maxSeqLen` is the stretched context (factor × the trained length config.json names).
+    public var ropeScaling: RoPEScaling?
     public var tieEmbeddings: Bool = false
     /// Reward-model head: `score.weight` [1, dim] instead of `lm_head` (LlamaForSequenceClassification).
     public var scoreHead: Bool = false
@@ -51,6 +54,7 @@ public struct LlamaConfig: Equatable, Sendable {
         if headDim % 2 != 0 { throw bad("n_heads", "head_dim \(headDim) must be even for rotary embeddings") }
         if !(normEps > 0) || !normEps.isFinite { throw bad("norm_eps", "must be a positive finite number") }
         if !(ropeTheta > 0) || !ropeTheta.isFinite { throw bad("rope_theta", "must be a positive finite number, got \(ropeTheta)") }
+        try ropeScaling?.validate()
     }
 
     /// Number of parameters (tied head counted once).
@@ -73,15 +77,13 @@ public struct LlamaConfig: Equatable, Sendable {
                   maxSeqLen: try f.int("max_position_embeddings") ?? 2048)
         if let e = try f.float("rms_norm_eps") { normEps = e }
         if let t = try f.float("rope_theta") { ropeTheta = t }
-        if let rpValue = f["rope_parameters"], !rpValue.isNull {
-            let rp = try f.section("rope_parameters")
+        // transformers 5.x prefers a non-null `rope_scaling` (4.x's key) over `rope_parameters`.
+        let scalingKey = f["rope_scaling"].map { !$0.isNull } == true ? "rope_scaling" : "rope_parameters"
+        if let v = f[scalingKey], !v.isNull {
+            let rp = try f.section(scalingKey)
             if let t = try rp.float("rope_theta") { ropeTheta = t }
-            if let type = try rp.string("rope_type"), type != "default" {
-                throw TrainerError.config(field: "rope_parameters.rope_type", message: "\(type) scaling is not supported (\(path))")
-            }
-        }
-        if let s = f["rope_scaling"], !s.isNull {
-            throw TrainerError.config(field: "rope_scaling", message: "rope scaling is not supported (\(path))")
+            ropeScaling = try RoPEScaling(huggingFace: rp, maxPositions: maxSeqLen)
+            if let s = ropeScaling { maxSeqLen = s.context(maxPositions: maxSeqLen) }
         }
         tieEmbeddings = try f.bool("tie_word_embeddings") ?? false
         if let hd = try f.int("head_dim"), heads > 0, hd != dim / heads {   // heads <= 0: validate() names it
@@ -108,12 +110,14 @@ public struct LlamaConfig: Equatable, Sendable {
             ("architectures", .array([.string(arch)])), ("attention_bias", .bool(false)), ("attention_dropout", .number("0.0")),
             ("bos_token_id", .int(bosId)), ("eos_token_id", .int(eosId)), ("head_dim", .int(headDim)),
             ("hidden_act", .string("silu")), ("hidden_size", .int(dim)), ("initializer_range", .number("0.02")),
-            ("intermediate_size", .int(hiddenDim)), ("max_position_embeddings", .int(maxSeqLen)),
+            ("intermediate_size", .int(hiddenDim)),
+            ("max_position_embeddings", .int(ropeScaling?.maxPositions(context: maxSeqLen) ?? maxSeqLen)),
             ("mlp_bias", .bool(false)), ("model_type", .string("llama")), ("num_attention_heads", .int(nHeads)),
             ("num_hidden_layers", .int(nLayers)), ("num_key_value_heads", .int(nKVHeads)),
             ("pretraining_tp", .int(1)), ("rms_norm_eps", .float(normEps)),
-            ("rope_parameters", .object([("rope_theta", .float(ropeTheta)), ("rope_type", .string("default"))])),
-            ("rope_scaling", .null), ("rope_theta", .float(ropeTheta)),
+            ("rope_parameters", .object(ropeScaling?.huggingFaceMembers(theta: ropeTheta)
+                                        ?? [("rope_theta", .float(ropeTheta)), ("rope_type", .string("default"))])),
+            ("rope_scaling", ropeScaling.map { .object($0.huggingFaceMembers(theta: nil)) } ?? .null), ("rope_theta", .float(ropeTheta)),
             ("tie_word_embeddings", .bool(tieEmbeddings)), ("torch_dtype", .string("float32")),
             ("dtype", .string("float32")), ("use_cache", .bool(true)), ("vocab_size", .int(vocabSize)),
         ]

@@ -22,7 +22,8 @@ public enum SFT {
         try FileManager.default.createDirectory(atPath: config.outputDir, withIntermediateDirectories: true)
         if !resume {
             guard let initFrom else { throw TrainerError.config(field: "init", message: "SFT starts from a pretrained checkpoint (--init DIR)") }
-            let model = try Checkpoint.load(initFrom)
+            var model = try Checkpoint.load(initFrom)
+            if model.config != config.model { model = try model.reconfigured(config.model) }   // --rope-scaling
             guard model.layout.head >= 0 else {
                 throw TrainerError.config(field: "init", message: "\(initFrom) is a reward model (score head), not a language model")
             }
@@ -57,6 +58,8 @@ public struct SFTSettings: Sendable {
     public var resume = false
     /// Replace a run already in `output` (without it, a directory holding one is refused unless `resume`).
     public var overwrite = false
+    /// Rotary scaling applied to `initFrom` (position-interpolation fine-tuning); not used when resuming.
+    public var ropeScaling: RoPEScaling?
 
     public init(config: TrainConfig, trainData: String, output: String) {
         self.config = config
@@ -69,8 +72,8 @@ public struct SFTSettings: Sendable {
         .object([
             ("init", initFrom.map { .string($0) } ?? .null), ("train_data", .string(trainData)),
             ("eval_data", evalData.map { .string($0) } ?? .null), ("output", .string(output)), ("epochs", .double(epochs)),
-            ("steps", steps.map { .int($0) } ?? .null), ("resume", .bool(resume)), ("config", config.presetJSON),
-        ])
+            ("steps", steps.map { .int($0) } ?? .null), ("resume", .bool(resume)),
+        ] + (ropeScaling.map { [("rope_scaling", .string($0.argument))] } ?? []) + [("config", config.presetJSON)])
     }
 }
 
@@ -88,6 +91,7 @@ extension SFT {
             throw TrainerError.io(file: ckpt, message: "--resume: no checkpoint with trainer_state.json here")
         }
         cfg.model = try Checkpoint.loadConfig(shapeFrom)
+        if !s.resume, let r = s.ropeScaling { cfg.model = try cfg.model.scaled(r) }
         let known = try PostTrainData.readStamp(shapeFrom)
         let train = try PostTrainData.open(s.trainData, kind: .sft, model: cfg.model, stamp: known)
         let eval = try s.evalData.map { try PostTrainData.open($0, kind: .sft, model: cfg.model, stamp: known) }

@@ -19,6 +19,7 @@ struct Spindle: ParsableCommand {
             ConvertCommand.self,
             ValidateCommand.self,
             TokenizerCommand.self,
+            ModelCommand.self,
             DedupCommand.self,
             PIICommand.self,
             UpsampleCommand.self,

@@ -24,12 +24,21 @@ struct TrainPretrain: Configurable {
           spindle train pretrain --config nano --train-data ids.txt --steps 200
           spindle train pretrain --config stories15M --benchmark 5
           spindle train pretrain --config nano --print-config
+          spindle train pretrain --config nano --init runs/pretrain/checkpoint --rope-scaling linear:4 --seq-len 1024 \
+            --train-data long.ids --steps 200 -o runs/pi     # position interpolation: the context 4x the trained length
+
+        --init continues pretraining from a checkpoint (its shape and vocabulary; fresh AdamW moments). --rope-scaling
+        TYPE:FACTOR (linear, dynamic, yarn, llama3) stretches the model's context to FACTOR times the length it was
+        trained at, with the rotary scaling transformers reads from config.json (docs/ADAPT.md).
         """)
 
     @Option(name: .customLong("config"), help: "Training config (JSON file, or a preset name from configs/).") var preset: String
     @Option(help: "Token-id text file or shard directory (overrides data.train).") var trainData: String?
     @Option(help: "Held-out data for eval loss/perplexity (overrides data.eval).") var evalData: String?
-    @Option(help: "Output directory (overrides output.dir).") var output: String?
+    @Option(name: [.short, .long], help: "Output directory (overrides output.dir).") var output: String?
+    @Option(name: .customLong("init"), help: "Checkpoint to continue pretraining from (its shape replaces the config's model section).") var initFrom: String?
+    @Option(help: "Rotary scaling TYPE:FACTOR (linear:4, dynamic:2, yarn:4, llama3:8): context FACTOR x the trained length.") var ropeScaling: String?
+    @Option(help: "Row length for token-id text data (overrides training.seq_len; shards set their own).") var seqLen: Int?
     @Option(help: "Optimiser steps (overrides training.steps).") var steps: Int?
     @Option(help: "Threads (overrides training.threads).") var threads: Int?
     @Flag(help: "Continue from OUTPUT/checkpoint (weights, AdamW state, data cursor).") var resume = false
@@ -39,6 +48,8 @@ struct TrainPretrain: Configurable {
 
     func validate() throws {
         try Check.int("--steps", steps, min: 1)
+        try Check.int("--seq-len", seqLen, min: 2, max: 1 << 20)
+        try checkRoPEScaling(ropeScaling)
         try Check.int("--benchmark", benchmark, min: 1, max: 100_000)
         try Check.threads(threads)
     }
@@ -52,12 +63,25 @@ struct TrainPretrain: Configurable {
             if let output { cfg.outputDir = output }
             if let steps { cfg.steps = steps }
             if let threads { cfg.threads = threads }
+            if let seqLen { cfg.seqLen = seqLen }
+            if initFrom == nil, let s = try scaling { cfg.model = try cfg.model.scaled(s) }
+            // With --init the checkpoint's shape (scaled at run time) replaces the preset's model section.
+            if initFrom != nil { cfg.model.maxSeqLen = max(cfg.model.maxSeqLen, cfg.seqLen) }
             try cfg.validate()
             return cfg
         }
     }
 
-    var configJSON: JSONValue { get throws { try JSONValue.parse(Array(try resolved.json().utf8)) } }
+    var scaling: RoPEScaling? { get throws { try ropeScaling.map { try RoPEScaling(argument: $0) } } }
+
+    var configJSON: JSONValue {
+        get throws {
+            let cfg = try JSONValue.parse(Array(try resolved.json().utf8))
+            guard initFrom != nil || ropeScaling != nil else { return cfg }
+            return .object((cfg.members ?? []) + [("init", initFrom.map { .string($0) } ?? .null),
+                                                   ("rope_scaling", ropeScaling.map { .string($0) } ?? .null)])
+        }
+    }
 
     func run() throws {
         BLASBackend.prepareProcess()   // before any input is read: it may re-exec
@@ -67,7 +91,9 @@ struct TrainPretrain: Configurable {
             for l in try Pretrain.benchmark(config: cfg, steps: n, log: StandardError.line) { print(l) }
             return
         }
-        let summary = try Pretrain.run(config: cfg, resume: resume, overwrite: overwrite, log: StandardError.line)
+        let summary = initFrom == nil
+            ? try Pretrain.run(config: cfg, resume: resume, overwrite: overwrite, log: StandardError.line)
+            : try Pretrain.run(config: cfg, initFrom: initFrom, ropeScaling: try scaling, resume: resume, overwrite: overwrite, log: StandardError.line)
         print(String(format: "steps %d  final train loss %.4f%@  %.0f tokens/s", summary.steps, summary.finalLoss,
                      summary.evalLoss.map { String(format: "  eval loss %.4f", $0) } ?? "", summary.tokensPerSecond))
     }

@@ -30,6 +30,7 @@ struct TrainSFT: Configurable {
     @Option(name: [.short, .long], help: "Output directory.") var output: String
     @Option(help: "Passes over the training rows (sets the step count; Llama 2: 2).") var epochs: Double = 2
     @Option(help: "Optimiser steps (overrides --epochs).") var steps: Int?
+    @Option(help: "Rotary scaling TYPE:FACTOR applied to --init (linear:4: position interpolation to 4x its context).") var ropeScaling: String?
     @Option(help: "Seed.") var seed: UInt64?
     @Option(help: "Threads.") var threads: Int?
     @Flag(help: "Continue from OUTPUT/checkpoint.") var resume = false
@@ -40,6 +41,7 @@ struct TrainSFT: Configurable {
         try Check.real("--epochs", epochs, 0, 1000, openLow: true)
         try Check.int("--steps", steps, min: 1)
         try Check.threads(threads)
+        try checkRoPEScaling(ropeScaling)
     }
 
     var settings: SFTSettings {
@@ -47,6 +49,7 @@ struct TrainSFT: Configurable {
             let cfg = try Presets.trainConfig(preset, seed: seed, threads: threads)
             var s = SFTSettings(config: cfg, trainData: trainData, output: output)
             s.initFrom = initFrom; s.evalData = evalData; s.epochs = epochs; s.steps = steps; s.resume = resume; s.overwrite = overwrite
+            s.ropeScaling = try ropeScaling.map { try RoPEScaling(argument: $0) }
             return s
         }
     }

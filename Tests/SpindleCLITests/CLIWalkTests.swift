@@ -50,6 +50,7 @@ import SpindleTestSupport
             "eval ppl": ["--checkpoint", m, "--tokenizer", m, "--data", m],
             "eval rm": ["--checkpoint", m, "--tokenizer", m],
             "eval winrate": ["--model-a", m, "--model-b", m, "--tokenizer", m, "--prompts", m, "--helpfulness-rm", m],
+            "model resize": ["--checkpoint", m, "--tokenizer", m, "-o", "OUT/resized"],
             "report": [m],
             "bench sgemm": ["--config", m],
             "bench tokenizer": ["--model", m, m],

@@ -68,8 +68,20 @@ func safetensorsBytes(header: String, body: [UInt8]) -> Data {
         let c4 = try LlamaConfig(huggingFace: v4), c5 = try LlamaConfig(huggingFace: v5)
         #expect(c4.ropeTheta == 500000 && c5.ropeTheta == 250000)
         #expect(c4.nKVHeads == 4 && !c4.tieEmbeddings && c4.normEps == 1e-6)
+        // transformers 4.x `rope_scaling` (old key `type`), read as 5.x reads it; unsupported types refused.
         let scaled = try JSONValue.parse(#"{\#(base), "rope_theta": 500000.0, "rope_scaling": {"type": "linear", "factor": 2.0}}"#)
-        #expect(throws: TrainerError.self) { try LlamaConfig(huggingFace: scaled) }
+        let cs = try LlamaConfig(huggingFace: scaled)
+        #expect(cs.ropeScaling == RoPEScaling(kind: .linear, factor: 2) && cs.ropeTheta == 500000 && cs.maxSeqLen == 2048)
+        let dyn = try LlamaConfig(huggingFace: try JSONValue.parse(#"{\#(base), "max_position_embeddings": 256, "rope_scaling": {"rope_type": "dynamic", "factor": 4.0}}"#))
+        #expect(dyn.maxSeqLen == 1024 && dyn.ropeScaling?.originalMaxPositions == 256, "dynamic: context = factor × max_position_embeddings")
+        let l3 = #"{\#(base), "max_position_embeddings": 1024, "rope_parameters": {"rope_type": "llama3", "factor": 8.0, "low_freq_factor": 1.0, "high_freq_factor": 4.0, "original_max_position_embeddings": 128, "rope_theta": 500000.0}}"#
+        let c3 = try LlamaConfig(huggingFace: try JSONValue.parse(l3))
+        #expect(c3.ropeScaling?.kind == .llama3 && c3.ropeScaling?.originalMaxPositions == 128 && c3.maxSeqLen == 1024 && c3.ropeTheta == 500000)
+        let longrope = try JSONValue.parse(#"{\#(base), "rope_scaling": {"rope_type": "longrope", "short_factor": [1.0], "long_factor": [2.0]}}"#)
+        #expect { try LlamaConfig(huggingFace: longrope) } throws: { "\($0)".contains("rope_scaling.rope_type") }
+        let noFactor = try JSONValue.parse(#"{\#(base), "rope_scaling": {"rope_type": "linear"}}"#)
+        #expect { try LlamaConfig(huggingFace: noFactor) } throws: { "\($0)".contains("rope_scaling.factor") }
+        for c in [cs, dyn, c3] { #expect(try LlamaConfig(huggingFace: try JSONValue.parse(c.huggingFaceJSON())) == c) }
         // Our own config.json reads back to the same config.
         let ours = try JSONValue.parse(c4.huggingFaceJSON())
         #expect(try LlamaConfig(huggingFace: ours) == c4)
