@@ -33,7 +33,25 @@ func smallModel(maxSeqLen: Int = 48) throws -> LlamaModel {
             #expect(abs(g.logLikelihood - want.reduce(0.0) { $0 + Double($1) }) < 1e-4)
         }
         if rows == 8 {   // the four choices of the context share one forward; the odd one out gets its own
-            #expect(sc.prefills == 2 && sc.steps == (sharing == .never ? 0 : 3))   // auto: 3 tokens after a 7-token prefix share
+            // always: 3 lockstep steps after the 7-token prefix; auto: one packed forward for all 4 tokens after it
+            #expect(sc.prefills == 2 && sc.steps == (sharing == .never ? 0 : sharing == .auto ? 1 : 3))
+        }
+    }
+
+    /// Packed continuations longer than one forward's rows (4 × 36 tokens after the prefix, 48 rows a
+    /// forward) run in several forwards over the cache and still equal the full forward.
+    @Test func packedContinuationsSpanSeveralForwards() throws {
+        let m = try smallModel()
+        let ctx: [Int32] = [1, 7, 3, 9, 4, 4, 12, 8, 2, 30, 31, 5]
+        let spans = (0..<4).map { r in ScoredSpan(tokens: ctx + (0..<36).map { Int32(($0 * 7 + r * 13) % 49 + 1) }, start: ctx.count) }
+        let sc = try ContinuationScorer(model: m, rows: 4)
+        let got = try sc.score(spans)
+        #expect(sc.prefills == 1 && sc.steps == 3)   // 4 × 35 = 140 rows: 48 + 48 + 44
+        let full = Scorer(model: m)
+        for (s, g) in zip(spans, got) {
+            let want = try full.logProbs(s.tokens)[(s.start - 1)...]
+            let worst = zip(g.tokenLogProbs, want).map { abs($0 - $1) }.max()!
+            #expect(g.tokenLogProbs.count == want.count && worst < 1e-5, "max |Δ log p| \(worst)")
         }
     }
 
