@@ -142,7 +142,7 @@ test-release: deps
 	$(SWIFT) test -c release --filter '$(RELEASE_TESTS)'
 
 bench: deps build
-	@for b in bench/io.sh bench/stages.sh bench/dedup.sh bench/pii_quality.sh bench/tokenizer.sh bench/shards.sh bench/trainer.sh bench/posttrain.sh bench/rm_quality.sh; do \
+	@for b in bench/io.sh bench/stages.sh bench/dedup.sh bench/pii_quality.sh bench/tokenizer.sh bench/shards.sh bench/trainer.sh bench/posttrain.sh bench/rm_quality.sh bench/eval_lm.sh; do \
 	  SPINDLE=$(BIN) SHARED=$(SHARED) bash $$b || exit 1; done
 
 # Fuzzing (Fuzz/): libFuzzer targets for the JSONL reader, SentencePiece .model, safetensors, MDS shards,
