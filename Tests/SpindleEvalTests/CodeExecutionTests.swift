@@ -51,6 +51,34 @@ struct CodeExecutionTests {
         #expect(try sandbox.run("open('scratch.txt', 'w').write('ok')\nassert open('scratch.txt').read() == 'ok'\n") == .passed)
     }
 
+    /// A fork bomb stops at the run's pids cap (root included, where RLIMIT_NPROC would not bind): the
+    /// program forks sleeping children until fork fails, and passes only if that happens below the cap
+    /// + a margin; its loop stops at 200 so a broken cap cannot flood the machine. The cgroup is gone after.
+    @Test func forkBombIsContained() throws {
+        try #require(sandbox.pids != nil, "no writable pids cgroup here: the sandbox has no process-count bound")
+        var limits = SandboxLimits(); limits.processes = 16; limits.timeout = 10
+        let bomb = """
+            import os, sys, time
+            n = 0
+            try:
+                while n < 200:
+                    if os.fork() == 0:
+                        time.sleep(30)
+                        os._exit(0)
+                    n += 1
+            except OSError as e:
+                print("fork failed after", n, e, file=sys.stderr)
+                sys.exit(0 if n < 16 else 3)
+            sys.exit(4)
+            """
+        let before = try FileManager.default.contentsOfDirectory(atPath: sandbox.pids!.parent).filter { $0.hasPrefix("spindle-sandbox-") }
+        let start = Date()
+        #expect(try CodeSandbox(python: Python.executable, limits: limits).run(bomb) == .passed)
+        #expect(Date().timeIntervalSince(start) < 8, "the bomb was stopped by the timeout, not the cap")
+        let after = try FileManager.default.contentsOfDirectory(atPath: sandbox.pids!.parent).filter { $0.hasPrefix("spindle-sandbox-") }
+        #expect(after.count <= before.count, "the run's cgroup was left behind")
+    }
+
     @Test func passAtKIsTheUnbiasedEstimator() {
         func binomial(_ n: Int, _ k: Int) -> Double {
             k < 0 || k > n ? 0 : (0..<k).reduce(1.0) { $0 * Double(n - $1) / Double($1 + 1) }
