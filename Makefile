@@ -11,7 +11,7 @@ PKGCONFIGS := libzstd libxml-2.0 openblas zlib
 TOK        := $(OUT)/tokenizer.model
 RUNS       := $(OUT)/runs
 
-.PHONY: all deps build demo data tokenizer shards pretrain sft rm rejection ppo dpo rm-real rm-ablation test test-release bench clean help \
+.PHONY: all deps build demo data tokenizer shards pretrain sft rm rejection ppo dpo rm-real rm-ablation eval test test-release bench clean help \
         fuzz fuzz-smoke fuzz-build fuzz-seeds
 
 all: deps build demo
@@ -23,6 +23,7 @@ help:
 	@echo "make test-release   the fuzz, corruption and parity tests against the release build"
 	@echo "make bench     every stage side by side with the tool a user would otherwise pick"
 	@echo "make data | tokenizer | shards | pretrain | sft | rm | rejection | ppo | dpo   one stage of the pipeline"
+	@echo "make eval      after make demo: benchmark samples ($(SHARED)/data/eval) on pretrain/SFT/PPO, one HTML table, PPO vs SFT win rate"
 	@echo "make rm-real   reward models on the real preference data in $(SHARED)/data (accuracy per aspect, baselines)"
 	@echo "make rm-ablation   the reward-model ablation table on rm-real's data (about an hour)"
 	@echo "make fuzz      every parser of untrusted bytes under libFuzzer, FUZZ_SECONDS (600) each; fuzz-smoke: 15 s each"
@@ -113,6 +114,12 @@ dpo: rm
 	$(BIN) pack preference --tokenizer $(TOK) --seq-len $(SEQ) --mix all --overwrite -o $(OUT)/shards/dpo-heldout $(OUT)/pairs-heldout.jsonl
 	$(BIN) train dpo --overwrite --config dpo-nano --init $(RUNS)/sft/checkpoint --train-data $(OUT)/shards/dpo \
 	  --eval-data $(OUT)/shards/dpo-heldout --epochs 3 -o $(RUNS)/dpo
+
+# Evaluation of the demo's checkpoints (after `make demo`): `eval lm --suite llama2` on small samples of
+# $(SHARED)/data/eval, chance beside each figure, one table in $(OUT)/eval/results.html; the PPO vs SFT
+# win rate judged by both reward models in $(OUT)/eval/winrate.html (docs/EVAL.md).
+eval: build
+	bash recipes/eval.sh $(BIN) $(SHARED) $(OUT)
 
 # Real-data check (not part of `make`): a base pretrained on the training dialogues and English text from
 # $(SHARED)/data, then reward models on Anthropic HH harmless (safety) and dpo_en_demo (helpfulness), the last
