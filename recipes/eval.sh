@@ -45,5 +45,5 @@ echo "== eval winrate: PPO (B) vs SFT (A)"
 "$BIN" eval winrate --model-a "${CK[sft]}" --model-b "${CK[ppo]}" --tokenizer "$TOK" --prompts "$OUT/pairs-heldout.jsonl" \
   --helpfulness-rm "$RUNS/rm-helpfulness/checkpoint" --safety-rm "$RUNS/rm-safety/checkpoint" --max-new-tokens 64 \
   --output "$E/winrate.json" --html "$E/winrate.html"
-empty=$(grep -o '"answer_a": ""' "$E/winrate.json" | wc -l || true)
+empty=$(grep -Eo '"answer_a": *""' "$E/winrate.json" | wc -l || true)
 echo "eval: win-rate page $E/winrate.html (SFT answers that are empty: $empty)"

@@ -40,7 +40,7 @@ struct EvalLM: Configurable {
     @Option(help: "Seed of the few-shot draw (the harness's --fewshot_random_seed; mmlu takes the first rows instead).")
     var seed: UInt64 = 1234
     @Option(help: "Score only the first N rows (per subject for mmlu, as the harness's --limit).") var limit: Int?
-    @Option(help: "Choices scored together after their shared context (rows of one decode step).") var batchSize = 8
+    @Option(help: "Choices scored together after their shared context (one KV-cache slot each).") var batchSize = 8
     @Option(help: "Generation tasks: at most this many new tokens (default: the task's max_gen_toks, humaneval 1024, else the HF backend's 256).")
     var maxGenToks: Int?
     @Option(help: "humaneval/mbpp: responses sampled per problem (n of pass@k).") var numSamples = 1

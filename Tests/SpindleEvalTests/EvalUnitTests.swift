@@ -43,7 +43,11 @@ func smallModel(maxSeqLen: Int = 48) throws -> LlamaModel {
     @Test func packedContinuationsSpanSeveralForwards() throws {
         let m = try smallModel()
         let ctx: [Int32] = [1, 7, 3, 9, 4, 4, 12, 8, 2, 30, 31, 5]
-        let spans = (0..<4).map { r in ScoredSpan(tokens: ctx + (0..<36).map { Int32(($0 * 7 + r * 13) % 49 + 1) }, start: ctx.count) }
+        var spans: [ScoredSpan] = []
+        for r in 0..<4 {
+            let ending: [Int32] = (0..<36).map { (i: Int) -> Int32 in Int32((i * 7 + r * 13) % 49 + 1) }
+            spans.append(ScoredSpan(tokens: ctx + ending, start: ctx.count))
+        }
         let sc = try ContinuationScorer(model: m, rows: 4)
         let got = try sc.score(spans)
         #expect(sc.prefills == 1 && sc.steps == 3)   // 4 × 35 = 140 rows: 48 + 48 + 44
