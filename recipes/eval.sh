@@ -25,11 +25,12 @@ mkdir -p "$E/data"
 rm -f "$E"/data/*.jsonl
 for t in arc_easy boolq hellaswag nq_open piqa; do
   f="$SHARED/data/eval/$t.jsonl.gz"
-  if [ -f "$f" ]; then gzip -dc "$f" | head -n "$ROWS" > "$E/data/$t.jsonl"; fi
+  # (head closes the pipe early: gzip's SIGPIPE is expected, hence the subshell without pipefail)
+  if [ -f "$f" ]; then (set +o pipefail; gzip -dc "$f" | head -n "$ROWS") > "$E/data/$t.jsonl"; fi
 done
-[ -f "$SHARED/data/eval/mmlu_dev.jsonl.gz" ] && gzip -dc "$SHARED/data/eval/mmlu_dev.jsonl.gz" > "$E/data/mmlu.jsonl"
+[ ! -f "$SHARED/data/eval/mmlu_dev.jsonl.gz" ] || gzip -dc "$SHARED/data/eval/mmlu_dev.jsonl.gz" > "$E/data/mmlu.jsonl"
 HE="$SHARED/data/pretrain/code/HumanEval.jsonl.gz"
-[ -f "$HE" ] && gzip -dc "$HE" | head -n "$CODE_ROWS" > "$E/data/humaneval.jsonl"
+if [ -f "$HE" ]; then (set +o pipefail; gzip -dc "$HE" | head -n "$CODE_ROWS") > "$E/data/humaneval.jsonl"; fi
 
 cols=()
 for name in pretrain sft ppo; do

@@ -1,11 +1,11 @@
 // ContinuationScorer.swift: log-likelihood of continuations given a context (evaluation harness
 // requests), with the context shared: the choices of one question are scored from one forward pass
-// over their common token prefix, whose keys and values seed a Generator's KV cache slots (one per
-// choice); then every choice's remaining tokens go through one more forward together, each row at its
-// own position of its own slot (a packed prefill over the cached prefix).
+// over their common token prefix (the model's `forward`), whose keys and values seed a Generator's KV
+// cache slots (one per choice); then every choice's remaining tokens go through one more forward
+// together, each row at its own position of its own slot (a packed prefill over the cached prefix).
 //
-// The maths is the model's own (the Generator's forward), so a span's score equals a full forward over
-// it to float rounding (ContinuationScorerTests checks every path against `Scorer`).
+// The maths is the model's own (`forward`, and the Generator's forward that decoding uses), so a span's
+// score equals a full forward over it to float rounding (ContinuationScorerTests checks every path).
 import Foundation
 import SpindleIO
 
@@ -45,7 +45,7 @@ public final class ContinuationScorer {
             throw TrainerError.config(field: "architectures", message: "a reward model (score head) has no next-token head to score with")
         }
         self.model = model
-        generator = Generator(model: model, batch: max(1, rows), prefillChunk: Self.chunk, logitRows: Self.chunk)
+        generator = Generator(model: model, batch: max(1, rows), prefillChunk: 256, logitRows: 256)   // continuation rows a forward
     }
 
     /// Scores spans. Consecutive spans with the same context tokens (a question's choices: the shared
@@ -126,62 +126,53 @@ public final class ContinuationScorer {
         return finish(lps, greedy)
     }
 
-    /// Rows of one Generator forward (a prefix chunk, or a group's continuations), unless the model's
-    /// context is shorter.
-    static let chunk = 256
-
-    /// `auto`: the group's shared prefix through slot 0 (chunks of `chunk` positions), its keys and
-    /// values copied to the other spans' slots, then every span's input after the prefix as rows of
-    /// forwards over the cache (span r in slot r at its own positions: consecutive rows of one slot are a
-    /// causal prefill). Logits come back only for the rows that predict a scored token.
+    /// `auto`: the group's shared prefix through the model's own forward (its logits score the tokens
+    /// inside the prefix; its keys and values are copied to the slot of every span that goes on), then
+    /// every span's input after the prefix as rows of Generator forwards over the cache (span r in slot r
+    /// at its own positions: consecutive rows of one slot are a causal prefill). Logits come back only
+    /// for the rows that predict a scored token.
     func scorePacked(_ spans: [ScoredSpan], prefix p: Int) -> [SpanScore] {
+        let vocab = model.config.vocabSize
         var lps = spans.map { [Float](repeating: 0, count: $0.tokens.count - $0.start) }
         var greedy = [Bool](repeating: true, count: spans.count)
-        // (slot, position) rows; the row at position q predicts token q + 1 of the spans it serves.
-        var prefix: [(slot: Int, pos: Int)] = [], rest: [(slot: Int, pos: Int)] = []
-        for q in 0..<p { prefix.append((0, q)) }
-        for (r, s) in spans.enumerated() where s.tokens.count - 1 > p { for q in p..<(s.tokens.count - 1) { rest.append((r, q)) } }
-        func run(_ rows: [(slot: Int, pos: Int)]) -> Int {
-            var forwards = 0, at = 0
-            while at < rows.count {
-                let part = rows[at..<min(rows.count, at + generator.rowCapacity)]
-                var want: [Int32] = [], serves: [[Int]] = []   // output rows, and the spans each scores
-                for (i, row) in part.enumerated() {
-                    let k = row.pos + 1
-                    let who = row.slot == 0 && row.pos < p ? spans.indices.filter { spans[$0].start <= k && k < spans[$0].tokens.count }
-                                                           : (spans[row.slot].start <= k ? [row.slot] : [])
-                    if !who.isEmpty { want.append(Int32(i)); serves.append(who) }
-                }
-                for (i, row) in part.enumerated() {
-                    generator.tokBuf[i] = spans[row.slot].tokens[row.pos]
-                    generator.slotBuf[i] = Int32(row.slot); generator.posBuf[i] = Int32(row.pos)
-                }
-                let logits = want.withUnsafeBufferPointer {
-                    generator.forward(tokens: generator.tokBuf, slots: generator.slotBuf, positions: generator.posBuf, rows: part.count,
-                                      outputs: $0.baseAddress ?? UnsafePointer(generator.outBuf), outputCount: $0.count)
-                }
-                let vocab = model.config.vocabSize
-                for (o, who) in serves.enumerated() {
-                    let k = part[part.startIndex + Int(want[o])].pos + 1
-                    for r in who {
-                        let (lp, top) = logProb(logits + o * vocab, target: spans[r].tokens[k])
-                        lps[r][k - spans[r].start] = lp; greedy[r] = greedy[r] && top
-                    }
-                }
-                forwards += 1; at += part.count
+        let a = prefill(Array(spans[0].tokens[0..<p]))
+        for (r, s) in spans.enumerated() {
+            for k in s.start..<min(p + 1, s.tokens.count) {
+                let (lp, top) = logProb(a.logits.p + (k - 1) * vocab, target: s.tokens[k])
+                lps[r][k - s.start] = lp; greedy[r] = greedy[r] && top
             }
-            return forwards
         }
-        prefills += run(prefix)
-        guard !rest.isEmpty else { return finish(lps, greedy) }
+        // (slot, position) rows after the prefix; the row at position q predicts token q + 1.
+        var rows: [(slot: Int, pos: Int)] = []
+        for (r, s) in spans.enumerated() where s.tokens.count - 1 > p { for q in p..<(s.tokens.count - 1) { rows.append((r, q)) } }
+        guard !rows.isEmpty else { return finish(lps, greedy) }
         let kvd = model.config.kvDim, ml = generator.maxLen
         for l in 0..<model.config.nLayers {
-            for r in 1..<max(1, spans.count) where spans[r].tokens.count - 1 > p {
-                (generator.kCache[l].p + r * ml * kvd).update(from: generator.kCache[l].p, count: p * kvd)
-                (generator.vCache[l].p + r * ml * kvd).update(from: generator.vCache[l].p, count: p * kvd)
+            for r in spans.indices where spans[r].tokens.count - 1 > p {
+                (generator.kCache[l].p + r * ml * kvd).update(from: a.layers[l].k.p, count: p * kvd)
+                (generator.vCache[l].p + r * ml * kvd).update(from: a.layers[l].v.p, count: p * kvd)
             }
         }
-        steps += run(rest)
+        var at = 0
+        while at < rows.count {
+            let part = rows[at..<min(rows.count, at + generator.rowCapacity)]
+            var want: [Int32] = []   // output rows: those predicting a scored token
+            for (i, row) in part.enumerated() {
+                generator.tokBuf[i] = spans[row.slot].tokens[row.pos]
+                generator.slotBuf[i] = Int32(row.slot); generator.posBuf[i] = Int32(row.pos)
+                if row.pos + 1 >= spans[row.slot].start { want.append(Int32(i)) }
+            }
+            let logits = want.withUnsafeBufferPointer {
+                generator.forward(tokens: generator.tokBuf, slots: generator.slotBuf, positions: generator.posBuf, rows: part.count,
+                                  outputs: $0.baseAddress ?? UnsafePointer(generator.outBuf), outputCount: $0.count)
+            }
+            for (o, i) in want.enumerated() {
+                let row = part[part.startIndex + Int(i)], s = spans[row.slot], k = row.pos + 1
+                let (lp, top) = logProb(logits + o * vocab, target: s.tokens[k])
+                lps[row.slot][k - s.start] = lp; greedy[row.slot] = greedy[row.slot] && top
+            }
+            steps += 1; at += part.count
+        }
         return finish(lps, greedy)
     }
 
