@@ -189,3 +189,25 @@ func smallModel(maxSeqLen: Int = 48) throws -> LlamaModel {
         #expect(r.sample(populationSize: 5, count: 5) == [0, 4, 2, 1, 3])
     }
 }
+
+@Suite struct ResultsTableTests {
+    /// The results JSON's `summary` rows carry value, stderr, n, shots and chance per (task, metric), and
+    /// the HTML table shows them; a harness-layout JSON without `summary` gives the same rows.
+    @Test func summaryRowsAndTable() throws {
+        let docs = [DocOutcome(logLikelihoods: [-1, -2], greedy: [true, false], gold: 0, choices: ["a", "bb"], subtask: nil),
+                    DocOutcome(logLikelihoods: [-3, -1, -2], greedy: [false, true, false], gold: 0, choices: ["a", "b", "c"], subtask: nil)]
+        let o = TaskOutcome(task: HarnessTask.named("piqa")!, shots: 0, docs: docs, requests: [[], []], scorerForwards: 0, scorerSteps: 0)
+        let json = HarnessResults.json(blocks: [o.block(dataFile: "piqa.jsonl")], limit: nil, model: "m")
+        let rows = try ResultsTable.rows(json, file: "r.json")
+        #expect(rows.map(\.metric) == ["acc", "acc_norm"])
+        let acc = rows[0]
+        #expect(acc.task == "piqa" && acc.value == 0.5 && acc.n == 2 && acc.shots == 0)
+        #expect(abs(acc.chance! - (0.5 + 1.0 / 3) / 2) < 1e-12 && abs(acc.stderr! - 0.5) < 1e-12)
+        guard case .object(let members) = json else { Issue.record("not an object"); return }
+        let harnessOnly = JSONValue.object(members.filter { $0.0 != "summary" })
+        #expect(try ResultsTable.rows(harnessOnly, file: "r.json") == rows)
+        let html = ResultsTable.html(title: "t <x>", columns: [("a", rows), ("b", [])])
+        #expect(html.contains("<td class=num>0.4167</td>") && html.contains("0.5000 <small>± 0.5000</small>") && html.contains("t &lt;x&gt;"))
+        #expect(!html.contains("http"))   // offline: no external asset
+    }
+}
