@@ -4,7 +4,7 @@ import SpindleEval
 import SpindleIO
 
 /// `spindle eval report`: results JSONs (one per checkpoint) as one offline HTML table.
-struct EvalReport: ParsableCommand {
+struct EvalReport: Configurable {
     static let configuration = CommandConfiguration(
         commandName: "report",
         abstract: "One HTML table of eval lm results: a row per task and metric, a column per results file, chance beside each figure.",
@@ -20,6 +20,7 @@ struct EvalReport: ParsableCommand {
     @Argument(help: "Results files, each FILE or LABEL=FILE.") var files: [String]
     @Option(name: [.short, .long], help: "The HTML file to write.") var output: String
     @Option(help: "The page's title.") var title = "Benchmark results"
+    @OptionGroup var config: ConfigOptions
 
     func validate() throws {
         guard !files.isEmpty else { throw ValidationError("give at least one results JSON") }
