@@ -11,7 +11,7 @@ PKGCONFIGS := libzstd libxml-2.0 openblas zlib
 TOK        := $(OUT)/tokenizer.model
 RUNS       := $(OUT)/runs
 
-.PHONY: all deps build demo data tokenizer shards pretrain sft rm rejection ppo dpo rm-real rm-ablation rlhf-real zh test test-release bench clean help \
+.PHONY: all deps build demo data tokenizer shards pretrain sft rm rejection ppo dpo rm-real rm-ablation eval rlhf-real zh test test-release bench clean help \
         fuzz fuzz-smoke fuzz-build fuzz-seeds serve-demo bench-serve
 
 all: deps build demo
@@ -23,6 +23,7 @@ help:
 	@echo "make test-release   the fuzz, corruption and parity tests against the release build"
 	@echo "make bench     every stage side by side with the tool a user would otherwise pick"
 	@echo "make data | tokenizer | shards | pretrain | sft | rm | rejection | ppo | dpo   one stage of the pipeline"
+	@echo "make eval      after make demo: benchmark samples ($(SHARED)/data/eval) on pretrain/SFT/PPO, one HTML table, PPO vs SFT win rate"
 	@echo "make rm-real   reward models on the real preference data in $(SHARED)/data (accuracy per aspect, baselines)"
 	@echo "make rm-ablation   the reward-model ablation table on rm-real's data (about an hour)"
 	@echo "make rlhf-real   rejection sampling and PPO on real prompts with rm-real's reward models, judged on held-out prompts"
@@ -118,6 +119,12 @@ dpo: rm
 	$(BIN) train dpo --overwrite --config dpo-nano --init $(RUNS)/sft/checkpoint --train-data $(OUT)/shards/dpo \
 	  --eval-data $(OUT)/shards/dpo-heldout --epochs 3 -o $(RUNS)/dpo
 
+# Evaluation of the demo's checkpoints (after `make demo`): `eval lm --suite llama2` on small samples of
+# $(SHARED)/data/eval, chance beside each figure, one table in $(OUT)/eval/results.html; the PPO vs SFT
+# win rate judged by both reward models in $(OUT)/eval/winrate.html (docs/EVAL.md).
+eval: build
+	bash recipes/eval.sh $(BIN) $(SHARED) $(OUT)
+
 # Real-data check (not part of `make`): a base pretrained on the training dialogues and English text from
 # $(SHARED)/data, then reward models on Anthropic HH harmless (safety) and dpo_en_demo (helpfulness), the last
 # 20% of each held out; SAFETY_HELDOUT=FILE trains on all of HH part A and tests the safety model on FILE (HH
@@ -156,7 +163,7 @@ test-release: deps
 	$(SWIFT) test -c release --filter '$(RELEASE_TESTS)'
 
 bench: deps build
-	@for b in bench/io.sh bench/stages.sh bench/dedup.sh bench/pii_quality.sh bench/tokenizer.sh bench/shards.sh bench/trainer.sh bench/posttrain.sh bench/rm_quality.sh bench/serve.sh; do \
+	@for b in bench/io.sh bench/stages.sh bench/dedup.sh bench/pii_quality.sh bench/tokenizer.sh bench/shards.sh bench/trainer.sh bench/posttrain.sh bench/rm_quality.sh bench/serve.sh bench/eval_lm.sh; do \
 	  SPINDLE=$(BIN) SHARED=$(SHARED) bash $$b || exit 1; done
 
 # Serving under load (200 chat requests, 16 clients, stories15M shape) beside transformers one request at a time.

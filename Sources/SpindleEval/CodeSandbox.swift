@@ -7,9 +7,11 @@
 //   - rlimits set by the shell before exec: CPU seconds, address space, file size, open files;
 //   - its own process group (Foundation's Process makes the child a group leader); on the wall-clock
 //     timeout the whole group is killed with SIGKILL.
+//   - a process-count cap: a fresh pids cgroup per run (`pids.max`, SandboxProcessLimit.swift) that the
+//     sandbox shell joins before it execs the program, when a writable pids hierarchy exists;
 // Without user namespaces only the rlimits, the process group and the timeout remain (the file system
 // and the network are then NOT isolated); `isolation` says which, and the command prints it.
-// RLIMIT_NPROC is not set: it does not bind root, and the PID namespace bounds a fork bomb's lifetime.
+// RLIMIT_NPROC is not used: it does not bind root and counts all of the user's processes.
 import Foundation
 import SpindleIO
 
@@ -34,6 +36,7 @@ public struct SandboxLimits: Sendable {
     public var memoryBytes = 1 << 31          // RLIMIT_AS
     public var fileBytes = 16 << 20           // RLIMIT_FSIZE
     public var openFiles = 64                 // RLIMIT_NOFILE
+    public var processes = 32                 // pids.max of the run's cgroup (tasks: processes and threads)
     public init() {}
 }
 
@@ -42,17 +45,21 @@ public final class CodeSandbox: @unchecked Sendable {
     public let python: String
     public let limits: SandboxLimits
     public let isolation: Isolation
+    /// Where each run's pids cgroup is made (nil: no writable pids hierarchy, no process-count bound).
+    public let pids: PidsCgroup?
 
     public init(python: String = "python3", limits: SandboxLimits = SandboxLimits()) {
         self.python = python; self.limits = limits
         let probe = Self.exec(["unshare", "-rmnpf", "--kill-child", "--mount-proc", "true"], timeout: 10)
         isolation = probe == 0 ? .namespaces : .rlimitsOnly
+        pids = PidsCgroup.find()
     }
 
     /// The shell run inside the sandbox: `$1` the directory; then the command.
     static let script = """
         set -e
         T=$(cd "$1" && pwd -P); shift
+        if [ -n "$SPINDLE_PIDS_CGROUP" ]; then echo $$ > "$SPINDLE_PIDS_CGROUP/cgroup.procs"; fi
         if [ "$SPINDLE_SANDBOX_NS" = 1 ]; then
           mount --bind "$T" "$T"
           awk '{print $2}' /proc/self/mounts | while read -r m; do
@@ -72,10 +79,13 @@ public final class CodeSandbox: @unchecked Sendable {
         try Data(program.utf8).write(to: dir.appendingPathComponent("program.py"))
         var argv = ["sh", "-c", Self.script, "sandbox", dir.path, python, "-I", "-B", "program.py"]
         if isolation == .namespaces { argv = ["unshare", "-rmnpf", "--kill-child", "--mount-proc"] + argv }
-        let env = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "HOME": dir.path,
+        var env = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "HOME": dir.path,
                    "SPINDLE_SANDBOX_NS": isolation == .namespaces ? "1" : "0",
                    "SPINDLE_CPU": "\(Int(limits.timeout.rounded(.up)) + 1)", "SPINDLE_AS_KB": "\(limits.memoryBytes / 1024)",
                    "SPINDLE_FSIZE_BLOCKS": "\(limits.fileBytes / 512)", "SPINDLE_NOFILE": "\(limits.openFiles)"]
+        let cgroup = try pids?.make(maxProcesses: limits.processes)
+        defer { if let cgroup { pids?.remove(cgroup) } }
+        env["SPINDLE_PIDS_CGROUP"] = cgroup ?? ""
         guard let status = Self.exec(argv, env: env, timeout: limits.timeout) else { return .timedOut }
         if status == 0 { return .passed }
         let err = (try? String(contentsOf: dir.appendingPathComponent("err.txt"), encoding: .utf8)) ?? ""
@@ -100,6 +110,7 @@ public final class CodeSandbox: @unchecked Sendable {
             done.wait()
             return nil
         }
+        kill(-p.processIdentifier, SIGKILL)   // what the program left running in its group
         return p.terminationStatus
     }
 }

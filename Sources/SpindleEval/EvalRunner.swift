@@ -55,6 +55,8 @@ public final class EvalRunner {
 
     /// The sandbox code tasks run in (nil until one has run): says how isolated it is.
     public var sandboxIsolation: CodeSandbox.Isolation? { sandbox?.isolation }
+    /// The process cap code tasks ran under (nil: none, or no code task has run).
+    public var sandboxProcessCap: Int? { sandbox?.pids == nil ? nil : sandbox?.limits.processes }
 
     func builtInExemplars(_ t: GenerationTask) throws -> [GenDoc] {
         try (t.fixedExemplars ?? []).map { row in

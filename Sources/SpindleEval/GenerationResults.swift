@@ -10,7 +10,7 @@ extension GenerationOutcome {
         let leaf = ResultsEntry.Leaf(config: config(dataFile: dataFile), version: t.version, shots: shots, n: docs.count, metricNames: names)
         let line = metrics.map { "\($0.key) \(HarnessResults.format($0.value))" }.joined(separator: "  ")
         return ResultsBlock(entries: [ResultsEntry(name: t.name, alias: t.name, metrics: metrics, leaf: leaf)],
-                            groups: [(t.name, [])], summary: ["\(t.name)  \(shots)-shot  \(line)  n \(docs.count)"])
+                            groups: [(t.name, [])], summary: ["\(t.name)  \(shots)-shot  \(line)  n \(docs.count)"], shots: shots)
     }
 
     func config(dataFile: String) -> JSONValue {

@@ -29,6 +29,7 @@ public struct ResultsBlock: Sendable {
     public var entries: [ResultsEntry]
     public var groups: [(String, [String])]
     public var summary: [String]
+    public var shots = 0
 }
 
 public enum HarnessResults {
@@ -48,11 +49,12 @@ public enum HarnessResults {
     public static func json(blocks: [ResultsBlock], limit: Int?, model: String) -> JSONValue {
         var results: [(String, JSONValue)] = [], groups: [(String, JSONValue)] = [], configs: [(String, JSONValue)] = []
         var versions: [(String, JSONValue)] = [], nshot: [(String, JSONValue)] = [], better: [(String, JSONValue)] = []
-        var samples: [(String, JSONValue)] = [], chance: [(String, JSONValue)] = []
+        var samples: [(String, JSONValue)] = [], chance: [(String, JSONValue)] = [], summary: [JSONValue] = []
         for b in blocks {
             for e in b.entries {
                 results.append((e.name, .object([("alias", .string(e.alias))] + metricMembers(e.metrics))))
                 if let c = e.chance { chance.append((e.name, .double(c))) }
+                summary += summaryRows(e, shots: b.shots)
                 guard let l = e.leaf else { continue }
                 configs.append((e.name, l.config))
                 versions.append((e.name, .double(l.version)))
@@ -65,10 +67,25 @@ public enum HarnessResults {
         return .object([
             ("results", .object(results)), ("group_subtasks", .object(groups)), ("configs", .object(configs)),
             ("versions", .object(versions)), ("n-shot", .object(nshot)), ("higher_is_better", .object(better)),
-            ("n-samples", .object(samples)), ("chance", .object(chance)),
+            ("n-samples", .object(samples)), ("chance", .object(chance)), ("summary", .array(summary)),
             ("config", .object([("model", .string("spindle")), ("model_args", .string(model)),
                                 ("limit", limit.map { .int($0) } ?? .null)])),
         ])
+    }
+
+    /// Spindle's flat table beside the harness's maps: one row per (task, metric) with `task`, `alias`,
+    /// `metric`, `filter`, `value`, `stderr` (null when undefined), `n`, `shots`, `chance` (null for
+    /// generation and code tasks). `eval report` renders it.
+    static func summaryRows(_ e: ResultsEntry, shots: Int) -> [JSONValue] {
+        e.metrics.map { m in
+            let parts = m.key.split(separator: ",", maxSplits: 1).map(String.init)
+            return .object([
+                ("task", .string(e.name)), ("alias", .string(e.alias)), ("metric", .string(parts[0])),
+                ("filter", .string(parts.count > 1 ? parts[1] : "none")), ("value", .double(m.value.value)),
+                ("stderr", m.value.stderr.isFinite ? .double(m.value.stderr) : .null), ("n", .int(m.value.n)),
+                ("shots", .int(e.leaf?.shots ?? shots)), ("chance", e.chance.map { .double($0) } ?? .null),
+            ])
+        }
     }
 
     static func config(_ t: HarnessTask, name: String, shots: Int, dataFile: String) -> JSONValue {

@@ -15,7 +15,7 @@ extension TaskOutcome {
         func leaf(_ name: String, _ n: Int) -> ResultsEntry.Leaf {
             .init(config: HarnessResults.config(t, name: name, shots: shots, dataFile: dataFile), version: t.version, shots: shots, n: n, metricNames: t.metrics)
         }
-        var block = ResultsBlock(entries: [], groups: [], summary: [])
+        var block = ResultsBlock(entries: [], groups: [], summary: [], shots: shots)
         func add(_ e: ResultsEntry, docs: [DocOutcome]) {
             block.entries.append(e)
             let line = e.metrics.map { "\($0.key.split(separator: ",")[0]) \(HarnessResults.format($0.value))" }.joined(separator: "  ")
@@ -39,12 +39,12 @@ extension TaskOutcome {
         let loose = subs.filter { !categorised.contains($0) }
         func addSubtask(_ s: String) {
             let d = docs.filter { $0.subtask == s }
-            add(ResultsEntry(name: s, alias: String(s.dropFirst(t.name.count + 1)), metrics: metrics(d), leaf: leaf(s, d.count)), docs: d)
+            add(ResultsEntry(name: s, alias: String(s.dropFirst(t.name.count + 1)), metrics: metrics(d), leaf: leaf(s, d.count), chance: chanceLevel(d)), docs: d)
         }
         for s in loose { addSubtask(s) }
         for (g, alias, members) in categories {
             let d = docs.filter { members.contains($0.subtask ?? "") }
-            add(ResultsEntry(name: g, alias: alias, metrics: metrics(d, pooledOver: members), leaf: nil), docs: d)
+            add(ResultsEntry(name: g, alias: alias, metrics: metrics(d, pooledOver: members), leaf: nil, chance: chanceLevel(d)), docs: d)
             for s in members { addSubtask(s) }
             block.groups.append((g, members))
         }

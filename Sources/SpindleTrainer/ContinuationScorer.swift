@@ -1,10 +1,11 @@
 // ContinuationScorer.swift: log-likelihood of continuations given a context (evaluation harness
 // requests), with the context shared: the choices of one question are scored from one forward pass
-// over their common token prefix, whose keys and values seed a Generator's KV cache; the tokens
-// after the prefix advance in lockstep, one step per position, through `Generator.step`.
+// over their common token prefix (the model's `forward`), whose keys and values seed a Generator's KV
+// cache slots (one per choice); then every choice's remaining tokens go through one more forward
+// together, each row at its own position of its own slot (a packed prefill over the cached prefix).
 //
-// The maths is the model's own (`forward` for the prefix, `step` for the rest), so a span's score
-// equals a full forward over it to float rounding (InferenceTests checks step against forward).
+// The maths is the model's own (`forward`, and the Generator's forward that decoding uses), so a span's
+// score equals a full forward over it to float rounding (ContinuationScorerTests checks every path).
 import Foundation
 import SpindleIO
 
@@ -24,16 +25,18 @@ public struct SpanScore: Sendable, Equatable {
 }
 
 public final class ContinuationScorer {
-    /// When a question's choices share their prefix through the KV cache. Each lockstep step reads every
-    /// weight for a few rows, so it costs several tokens of a batched forward: `auto` shares when the
-    /// tokens after the prefix are fewer than half the prefix (MMLU's letters: always; long endings: not)
-    /// and otherwise runs the choices as rows of one batched forward, as the harness does.
+    /// How a question's choices are scored. `auto`: the shared prefix once, then all the choices'
+    /// remaining tokens as the rows of one forward over the cached prefix (every token computed once,
+    /// every product a matrix product). `always`: the prefix once, then the rest in lockstep, one
+    /// `Generator.step` per position (memory-bound: each step reads every weight for a few rows).
+    /// `never`: each choice a row of one padded batched forward, as the harness does.
     public enum Sharing: Sendable { case auto, always, never }
     public var sharing = Sharing.auto
     public let model: LlamaModel
     let generator: Generator
     private var acts: [Int: Activations] = [:]   // forward activations by rows × padded length
-    /// Forward passes and lockstep steps run so far (for reports and tests of the sharing).
+    /// Prefix (or whole-span) forwards, and forwards after a cached prefix (`auto`: one per group;
+    /// `always`: one step per position), run so far (for reports and tests of the sharing).
     public private(set) var prefills = 0, steps = 0
 
     /// `rows`: spans advanced together after a shared prefix (a question's choices).
@@ -42,7 +45,7 @@ public final class ContinuationScorer {
             throw TrainerError.config(field: "architectures", message: "a reward model (score head) has no next-token head to score with")
         }
         self.model = model
-        generator = Generator(model: model, batch: max(1, rows))
+        generator = Generator(model: model, batch: max(1, rows), prefillChunk: 256, logitRows: 256)   // continuation rows a forward
     }
 
     /// Scores spans. Consecutive spans with the same context tokens (a question's choices: the shared
@@ -89,8 +92,8 @@ public final class ContinuationScorer {
     /// Spans (at most `generator.batch`); one span alone is a single forward over its input.
     func scoreGroup(_ spans: [ScoredSpan]) -> [SpanScore] {
         let p = sharedPrefix(spans), vocab = model.config.vocabSize
-        let rest = spans.map { $0.tokens.count - 1 }.max()! - p
-        if spans.count > 1 && (sharing == .never || (sharing == .auto && 2 * rest > p)) { return scoreBatched(spans) }
+        if spans.count > 1 && sharing == .never { return scoreBatched(spans) }
+        if sharing == .auto || spans.count == 1 { return scorePacked(spans, prefix: p) }
         let a = prefill(Array(spans[0].tokens[0..<p]))
         var lps = spans.map { [Float](repeating: 0, count: $0.tokens.count - $0.start) }
         var greedy = [Bool](repeating: true, count: spans.count)
@@ -119,6 +122,56 @@ public final class ContinuationScorer {
                 let (lp, top) = logProb(logits + r * vocab, target: s.tokens[pos + 1])
                 lps[r][pos + 1 - s.start] = lp; greedy[r] = greedy[r] && top
             }
+        }
+        return finish(lps, greedy)
+    }
+
+    /// `auto`: the group's shared prefix through the model's own forward (its logits score the tokens
+    /// inside the prefix; its keys and values are copied to the slot of every span that goes on), then
+    /// every span's input after the prefix as rows of Generator forwards over the cache (span r in slot r
+    /// at its own positions: consecutive rows of one slot are a causal prefill). Logits come back only
+    /// for the rows that predict a scored token.
+    func scorePacked(_ spans: [ScoredSpan], prefix p: Int) -> [SpanScore] {
+        let vocab = model.config.vocabSize
+        var lps = spans.map { [Float](repeating: 0, count: $0.tokens.count - $0.start) }
+        var greedy = [Bool](repeating: true, count: spans.count)
+        let a = prefill(Array(spans[0].tokens[0..<p]))
+        for (r, s) in spans.enumerated() {
+            for k in s.start..<min(p + 1, s.tokens.count) {
+                let (lp, top) = logProb(a.logits.p + (k - 1) * vocab, target: s.tokens[k])
+                lps[r][k - s.start] = lp; greedy[r] = greedy[r] && top
+            }
+        }
+        // (slot, position) rows after the prefix; the row at position q predicts token q + 1.
+        var rows: [(slot: Int, pos: Int)] = []
+        for (r, s) in spans.enumerated() where s.tokens.count - 1 > p { for q in p..<(s.tokens.count - 1) { rows.append((r, q)) } }
+        guard !rows.isEmpty else { return finish(lps, greedy) }
+        let kvd = model.config.kvDim, ml = generator.maxLen
+        for l in 0..<model.config.nLayers {
+            for r in spans.indices where spans[r].tokens.count - 1 > p {
+                (generator.kCache[l].p + r * ml * kvd).update(from: a.layers[l].k.p, count: p * kvd)
+                (generator.vCache[l].p + r * ml * kvd).update(from: a.layers[l].v.p, count: p * kvd)
+            }
+        }
+        var at = 0
+        while at < rows.count {
+            let part = rows[at..<min(rows.count, at + generator.rowCapacity)]
+            var want: [Int32] = []   // output rows: those predicting a scored token
+            for (i, row) in part.enumerated() {
+                generator.tokBuf[i] = spans[row.slot].tokens[row.pos]
+                generator.slotBuf[i] = Int32(row.slot); generator.posBuf[i] = Int32(row.pos)
+                if row.pos + 1 >= spans[row.slot].start { want.append(Int32(i)) }
+            }
+            let logits = want.withUnsafeBufferPointer {
+                generator.forward(tokens: generator.tokBuf, slots: generator.slotBuf, positions: generator.posBuf, rows: part.count,
+                                  outputs: $0.baseAddress ?? UnsafePointer(generator.outBuf), outputCount: $0.count)
+            }
+            for (o, i) in want.enumerated() {
+                let row = part[part.startIndex + Int(i)], s = spans[row.slot], k = row.pos + 1
+                let (lp, top) = logProb(logits + o * vocab, target: s.tokens[k])
+                lps[row.slot][k - s.start] = lp; greedy[row.slot] = greedy[row.slot] && top
+            }
+            steps += 1; at += part.count
         }
         return finish(lps, greedy)
     }

@@ -19,6 +19,8 @@ public final class Generator {
     public let maxLen: Int
     /// Rows one forward can hold: `batch` decoding rows, or a chunk of prefill positions.
     let rowCapacity: Int
+    /// Rows of one forward that can return logits (`batch` unless the init asked for more).
+    let logitRows: Int
     let kCache: [FloatBuffer], vCache: [FloatBuffer]     // per layer [batch, maxLen, kvDim]
     let x, xn, q, k, v, att, a, b, m, logits, scores, sampleLogits: FloatBuffer
     let rstd: FloatBuffer
@@ -32,8 +34,10 @@ public final class Generator {
     public var batchInvariant = false
 
     /// `threads` (default: the model's `parallel.threads`) is the number of threads single-sequence decoding uses.
-    /// `prefillChunk` is the most prompt positions one prefill forward takes.
-    public init(model: LlamaModel, batch: Int = 1, maxLen: Int? = nil, threads: Int? = nil, prefillChunk: Int = 64) {
+    /// `prefillChunk` is the most prompt positions one prefill forward takes. `logitRows` (default
+    /// `batch`, at most the rows of a forward) is how many rows of one forward may return logits.
+    public init(model: LlamaModel, batch: Int = 1, maxLen: Int? = nil, threads: Int? = nil, prefillChunk: Int = 64,
+                logitRows: Int? = nil) {
         let threads = threads ?? model.parallel.threads
         self.model = model
         let c = model.config
@@ -42,6 +46,7 @@ public final class Generator {
         self.maxLen = ml
         let n = max(batch, min(ml, max(1, prefillChunk)))
         rowCapacity = n
+        self.logitRows = min(n, max(batch, logitRows ?? batch))
         let qd = c.nHeads * c.headDim
         kCache = (0..<c.nLayers).map { _ in FloatBuffer(batch * ml * c.kvDim) }
         vCache = (0..<c.nLayers).map { _ in FloatBuffer(batch * ml * c.kvDim) }
@@ -49,7 +54,7 @@ public final class Generator {
         q = FloatBuffer(n * qd); k = FloatBuffer(n * c.kvDim); v = FloatBuffer(n * c.kvDim)
         att = FloatBuffer(n * qd)
         a = FloatBuffer(n * c.hiddenDim); b = FloatBuffer(n * c.hiddenDim); m = FloatBuffer(n * c.hiddenDim)
-        logits = FloatBuffer(batch * c.vocabSize); scores = FloatBuffer(n * c.nHeads * ml)
+        logits = FloatBuffer(self.logitRows * c.vocabSize); scores = FloatBuffer(n * c.nHeads * ml)
         sampleLogits = FloatBuffer(batch * c.vocabSize)
         sortIndex = .allocate(capacity: batch * c.vocabSize)
         posBuf = .allocate(capacity: n); slotBuf = .allocate(capacity: n)
@@ -105,7 +110,7 @@ public final class Generator {
     /// [outputCount, vocab] come back for rows `outputs` (all rows, in order, when nil).
     func forward(tokens: UnsafePointer<Int32>, slots: UnsafePointer<Int32>, positions: UnsafePointer<Int32>, rows: Int,
                  outputs: UnsafePointer<Int32>?, outputCount: Int) -> UnsafeMutablePointer<Float> {
-        precondition(rows >= 1 && rows <= rowCapacity && outputCount <= batch)
+        precondition(rows >= 1 && rows <= rowCapacity && outputCount <= logitRows)
         if rows == 1, let pool, !batchInvariant { return stepOne(token: tokens[0], pos: Int(positions[0]), slot: Int(slots[0]), pool: pool) }
         let c = model.config, d = c.dim, qd = c.nHeads * c.headDim, kvd = c.kvDim, hid = c.hiddenDim
         let P = model.params.p, L = model.layout

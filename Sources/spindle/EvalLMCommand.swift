@@ -20,7 +20,7 @@ struct EvalLM: Configurable {
         triviaqa, gsm8k) decode greedily up to --max-gen-toks, cut at the harness's stop strings, and
         score exact_match after its filters. --suite llama2 --data-dir DIR runs every task of the paper's
         table with rows in DIR (docs/EVAL.md). Prints one line per (sub)task; --output writes the
-        harness's results JSON.
+        harness's results JSON (plus a flat `summary`), --html one HTML table.
 
         example:
           spindle eval lm --checkpoint runs/sft/checkpoint --tokenizer tokenizer.model --task arc_easy \\
@@ -40,7 +40,7 @@ struct EvalLM: Configurable {
     @Option(help: "Seed of the few-shot draw (the harness's --fewshot_random_seed; mmlu takes the first rows instead).")
     var seed: UInt64 = 1234
     @Option(help: "Score only the first N rows (per subject for mmlu, as the harness's --limit).") var limit: Int?
-    @Option(help: "Choices scored together after their shared context (rows of one decode step).") var batchSize = 8
+    @Option(help: "Choices scored together after their shared context (one KV-cache slot each).") var batchSize = 8
     @Option(help: "Generation tasks: at most this many new tokens (default: the task's max_gen_toks, humaneval 1024, else the HF backend's 256).")
     var maxGenToks: Int?
     @Option(help: "humaneval/mbpp: responses sampled per problem (n of pass@k).") var numSamples = 1
@@ -52,6 +52,7 @@ struct EvalLM: Configurable {
     @Flag(name: .customLong("no-bos"), help: "Do not start prompts with BOS (older lm-eval 0.4 releases, or a tokenizer without add_bos).")
     var noBOS = false
     @Option(name: [.short, .long], help: "Write the results JSON (lm-eval's layout) here.") var output: String?
+    @Option(help: "Write the results as one HTML table (self-contained; `eval report` puts several checkpoints side by side).") var html: String?
     @Option(help: "Write one JSON line per question with its requests and responses (lm-eval's samples).") var samples: String?
     @OptionGroup var config: ConfigOptions
 
@@ -107,14 +108,21 @@ struct EvalLM: Configurable {
             let r = try runner.run(t, data: file, fewshotData: fs, shots: k) { progress.update(records: $0, bytes: 0) }
             progress.finish()
             if case .generation(let g) = t, case .execution = g.scoring, let iso = runner.sandboxIsolation {
-                StandardError.write("eval \(name): programs ran in the sandbox with \(iso == .namespaces ? "no network and a read-only file system outside their temporary directory" : "rlimits only: NO network or file-system isolation (unprivileged user namespaces unavailable)")\n")
+                StandardError.write("eval \(name): programs ran in the sandbox with \(iso == .namespaces ? "no network and a read-only file system outside their temporary directory" : "rlimits only: NO network or file-system isolation (unprivileged user namespaces unavailable)"), \(runner.sandboxProcessCap.map { "at most \($0) processes (pids cgroup)" } ?? "NO process-count bound (no writable pids cgroup)")\n")
             }
             for line in r.block.summary { print(line) }
             blocks.append(r.block); sampleLines += r.samples
         }
+        let results = HarnessResults.json(blocks: blocks, limit: limit, model: "checkpoint=\(checkpoint)")
         if let output {
             let f = try OutputFile(path: output)
-            try f.write(HarnessResults.json(blocks: blocks, limit: limit, model: "checkpoint=\(checkpoint)").bytes(.indented) + [10])
+            try f.write(results.bytes(.indented) + [10])
+            try f.commit()
+        }
+        if let html {
+            let f = try OutputFile(path: html)
+            let rows = try ResultsTable.rows(results, file: output ?? "results")
+            try f.write(Array(ResultsTable.html(title: "eval lm: \(checkpoint)", columns: [(label: checkpoint, rows: rows)]).utf8))
             try f.commit()
         }
         if let samples {

@@ -49,6 +49,7 @@ import SpindleTestSupport
             "eval lm": ["--checkpoint", m, "--tokenizer", m, "--task", "arc_easy", "--data", m],
             "eval ppl": ["--checkpoint", m, "--tokenizer", m, "--data", m],
             "eval rm": ["--checkpoint", m, "--tokenizer", m],
+            "eval report": [m, "-o", "OUT/table.html"],
             "eval winrate": ["--model-a", m, "--model-b", m, "--tokenizer", m, "--prompts", m, "--helpfulness-rm", m],
             "model resize": ["--checkpoint", m, "--tokenizer", m, "-o", "OUT/resized"],
             "report": [m],

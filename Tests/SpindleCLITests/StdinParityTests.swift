@@ -104,6 +104,7 @@ struct StdinParityTests {
         "bench sgemm": "no input at all",
         "bench tokenizer": "its output is timings, which differ run to run: nothing to compare",
         "eval rm": "needs a reward-model checkpoint (train rm); covered by RewardModel tests, not here",
+        "eval report": "reads results JSON files named on the command line (no stdin); covered by ResultsTableTests",
         "eval winrate": "needs two policies and reward-model checkpoints; the prompt reader is covered by WinRateTests, not here",
     ]
 

@@ -7,7 +7,7 @@ import SpindleIO
 @testable import SpindleEval
 import SpindleTestSupport
 
-@Suite(.requires(.python()))
+@Suite(.requires(.python()), .serialized)   // serial: the fork-bomb test counts the sandbox cgroups
 struct CodeExecutionTests {
     let sandbox = CodeSandbox(python: Python.executable)
 
@@ -49,6 +49,34 @@ struct CodeExecutionTests {
         #expect(ps.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "0", "a child outlived the sandbox")
         // The program's own directory is writable, and is gone afterwards.
         #expect(try sandbox.run("open('scratch.txt', 'w').write('ok')\nassert open('scratch.txt').read() == 'ok'\n") == .passed)
+    }
+
+    /// A fork bomb stops at the run's pids cap (root included, where RLIMIT_NPROC would not bind): the
+    /// program forks sleeping children until fork fails, and passes only if that happens below the cap
+    /// + a margin; its loop stops at 200 so a broken cap cannot flood the machine. The cgroup is gone after.
+    @Test func forkBombIsContained() throws {
+        try #require(sandbox.pids != nil, "no writable pids cgroup here: the sandbox has no process-count bound")
+        var limits = SandboxLimits(); limits.processes = 16; limits.timeout = 10
+        let bomb = """
+            import os, sys, time
+            n = 0
+            try:
+                while n < 200:
+                    if os.fork() == 0:
+                        time.sleep(30)
+                        os._exit(0)
+                    n += 1
+            except OSError as e:
+                print("fork failed after", n, e, file=sys.stderr)
+                sys.exit(0 if n < 16 else 3)
+            sys.exit(4)
+            """
+        let before = try FileManager.default.contentsOfDirectory(atPath: sandbox.pids!.parent).filter { $0.hasPrefix("spindle-sandbox-") }
+        let start = Date()
+        #expect(try CodeSandbox(python: Python.executable, limits: limits).run(bomb) == .passed)
+        #expect(Date().timeIntervalSince(start) < 8, "the bomb was stopped by the timeout, not the cap")
+        let after = try FileManager.default.contentsOfDirectory(atPath: sandbox.pids!.parent).filter { $0.hasPrefix("spindle-sandbox-") }
+        #expect(Set(after).subtracting(before).isEmpty, "the run's cgroup was left behind: \(after)")
     }
 
     @Test func passAtKIsTheUnbiasedEstimator() {

@@ -33,7 +33,29 @@ func smallModel(maxSeqLen: Int = 48) throws -> LlamaModel {
             #expect(abs(g.logLikelihood - want.reduce(0.0) { $0 + Double($1) }) < 1e-4)
         }
         if rows == 8 {   // the four choices of the context share one forward; the odd one out gets its own
-            #expect(sc.prefills == 2 && sc.steps == (sharing == .never ? 0 : 3))   // auto: 3 tokens after a 7-token prefix share
+            // always: 3 lockstep steps after the 7-token prefix; auto: one packed forward for all 4 tokens after it
+            #expect(sc.prefills == 2 && sc.steps == (sharing == .never ? 0 : sharing == .auto ? 1 : 3))
+        }
+    }
+
+    /// Packed continuations longer than one forward's rows (4 × 36 tokens after the prefix, 48 rows a
+    /// forward) run in several forwards over the cache and still equal the full forward.
+    @Test func packedContinuationsSpanSeveralForwards() throws {
+        let m = try smallModel()
+        let ctx: [Int32] = [1, 7, 3, 9, 4, 4, 12, 8, 2, 30, 31, 5]
+        var spans: [ScoredSpan] = []
+        for r in 0..<4 {
+            let ending: [Int32] = (0..<36).map { (i: Int) -> Int32 in Int32((i * 7 + r * 13) % 49 + 1) }
+            spans.append(ScoredSpan(tokens: ctx + ending, start: ctx.count))
+        }
+        let sc = try ContinuationScorer(model: m, rows: 4)
+        let got = try sc.score(spans)
+        #expect(sc.prefills == 1 && sc.steps == 3)   // 4 × 35 = 140 rows: 48 + 48 + 44
+        let full = Scorer(model: m)
+        for (s, g) in zip(spans, got) {
+            let want = try full.logProbs(s.tokens)[(s.start - 1)...]
+            let worst = zip(g.tokenLogProbs, want).map { abs($0 - $1) }.max()!
+            #expect(g.tokenLogProbs.count == want.count && worst < 1e-5, "max |Δ log p| \(worst)")
         }
     }
 
@@ -165,5 +187,27 @@ func smallModel(maxSeqLen: Int = 48) throws -> LlamaModel {
         #expect(r.sample(populationSize: 30, count: 7) == [2, 25, 18, 1, 21, 22, 29])
         r = PythonRandom(seed: 42)
         #expect(r.sample(populationSize: 5, count: 5) == [0, 4, 2, 1, 3])
+    }
+}
+
+@Suite struct ResultsTableTests {
+    /// The results JSON's `summary` rows carry value, stderr, n, shots and chance per (task, metric), and
+    /// the HTML table shows them; a harness-layout JSON without `summary` gives the same rows.
+    @Test func summaryRowsAndTable() throws {
+        let docs = [DocOutcome(logLikelihoods: [-1, -2], greedy: [true, false], gold: 0, choices: ["a", "bb"], subtask: nil),
+                    DocOutcome(logLikelihoods: [-3, -1, -2], greedy: [false, true, false], gold: 0, choices: ["a", "b", "c"], subtask: nil)]
+        let o = TaskOutcome(task: HarnessTask.named("piqa")!, shots: 0, docs: docs, requests: [[], []], scorerForwards: 0, scorerSteps: 0)
+        let json = HarnessResults.json(blocks: [o.block(dataFile: "piqa.jsonl")], limit: nil, model: "m")
+        let rows = try ResultsTable.rows(json, file: "r.json")
+        #expect(rows.map(\.metric) == ["acc", "acc_norm"])
+        let acc = rows[0]
+        #expect(acc.task == "piqa" && acc.value == 0.5 && acc.n == 2 && acc.shots == 0)
+        #expect(abs(acc.chance! - (0.5 + 1.0 / 3) / 2) < 1e-12 && abs(acc.stderr! - 0.5) < 1e-12)
+        guard case .object(let members) = json else { Issue.record("not an object"); return }
+        let harnessOnly = JSONValue.object(members.filter { $0.0 != "summary" })
+        #expect(try ResultsTable.rows(harnessOnly, file: "r.json") == rows)
+        let html = ResultsTable.html(title: "t <x>", columns: [("a", rows), ("b", [])])
+        #expect(html.contains("<td class=num>0.4167</td>") && html.contains("0.5000 <small>± 0.5000</small>") && html.contains("t &lt;x&gt;"))
+        #expect(!html.contains("http"))   // offline: no external asset
     }
 }
