@@ -81,11 +81,14 @@ shards: tokenizer
 	$(BIN) shards inspect $(OUT)/shards/sft --tokenizer $(TOK) --decode 1
 
 # 4. Pretraining (nano preset), then the Llama 2-Chat recipe: SFT, two reward models, rejection sampling, PPO.
+# SFT runs 8 epochs of the 60 demo dialogues: at 2 (24 steps) the nano model answers most prompts with the
+# lone "▁" piece that ends every target and then </s>, and the win rates of `make eval` compare empty strings.
 pretrain: shards
 	$(BIN) train pretrain --config configs/nano.json --train-data $(OUT)/shards/pretrain --output $(RUNS)/pretrain --overwrite
 
 sft: pretrain
-	$(BIN) train sft --overwrite --config sft-nano --init $(RUNS)/pretrain/checkpoint --train-data $(OUT)/shards/sft -o $(RUNS)/sft
+	$(BIN) train sft --overwrite --config sft-nano --init $(RUNS)/pretrain/checkpoint --train-data $(OUT)/shards/sft -o $(RUNS)/sft \
+	  --epochs 8
 
 # Reward models on two thirds of the pairs; `eval rm` scores the held-out third (per degree, per aspect).
 rm: sft

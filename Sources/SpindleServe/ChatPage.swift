@@ -47,7 +47,7 @@ enum ChatPage {
   <label for="topP">Top-p <span id="topPValue">0.9</span></label>
   <input id="topP" type="range" min="0.05" max="1" step="0.05" value="0.9">
   <label for="maxTokens">Max tokens</label>
-  <input id="maxTokens" type="number" min="1" value="256">
+  <input id="maxTokens" type="number" min="1" placeholder="as room allows">
   <label><button type="button" class="secondary" id="clear">New conversation</button></label>
 </aside>
 <main>
@@ -101,7 +101,11 @@ async function send(text) {
   let content = "", finish = null, usage = null;
   try {
     const body = {messages, stream: true, temperature: parseFloat($("temperature").value),
-                  top_p: parseFloat($("topP").value), max_tokens: parseInt($("maxTokens").value, 10)};
+                  top_p: parseFloat($("topP").value)};
+    // Blank: the server's default, cut to the room the context leaves (a fixed 256 is refused by a
+    // model whose whole context is 256 tokens).
+    const maxTokens = parseInt($("maxTokens").value, 10);
+    if (maxTokens > 0) body.max_tokens = maxTokens;
     if (modelName) body.model = modelName;
     if (seed !== null) body.seed = seed;
     const res = await fetch("/v1/chat/completions", {method: "POST", headers: {"Content-Type": "application/json"},
