@@ -88,10 +88,7 @@ function setBusy(busy) {
 async function send(text) {
   if (!text.trim() || controller) return;
   bubble("user", text);
-  const messages = [];
   const system = $("system").value.trim();
-  if (system) messages.push({role: "system", content: system});
-  messages.push(...history, {role: "user", content: text});
   const answer = bubble("assistant", "");
   answer.classList.add("answer");
   const meta = document.createElement("div");
@@ -100,18 +97,25 @@ async function send(text) {
   setBusy(true);
   let content = "", finish = null, usage = null;
   try {
-    const body = {messages, stream: true, temperature: parseFloat($("temperature").value),
-                  top_p: parseFloat($("topP").value)};
-    // Blank: the server's default, cut to the room the context leaves (a fixed 256 is refused by a
-    // model whose whole context is 256 tokens).
-    const maxTokens = parseInt($("maxTokens").value, 10);
-    if (maxTokens > 0) body.max_tokens = maxTokens;
-    if (modelName) body.model = modelName;
-    if (seed !== null) body.seed = seed;
-    const res = await fetch("/v1/chat/completions", {method: "POST", headers: {"Content-Type": "application/json"},
-                                                     body: JSON.stringify(body), signal: controller.signal});
-    if (!res.ok) {
+    // The conversation's latest turns that fit: when the context is exceeded, the oldest question and
+    // answer are left out and the request is sent again (the history itself keeps every turn).
+    let dropped = 0, res;
+    for (;;) {
+      const messages = system ? [{role: "system", content: system}] : [];
+      messages.push(...history.slice(dropped), {role: "user", content: text});
+      const body = {messages, stream: true, temperature: parseFloat($("temperature").value),
+                    top_p: parseFloat($("topP").value)};
+      // Blank: the server's default, cut to the room the context leaves.
+      const maxTokens = parseInt($("maxTokens").value, 10);
+      if (maxTokens > 0) body.max_tokens = maxTokens;
+      if (modelName) body.model = modelName;
+      if (seed !== null) body.seed = seed;
+      res = await fetch("/v1/chat/completions", {method: "POST", headers: {"Content-Type": "application/json"},
+                                                 body: JSON.stringify(body), signal: controller.signal});
+      if (res.ok) break;
       const err = await res.json().catch(() => ({error: {message: res.statusText}}));
+      const code = err.error && err.error.code;
+      if (code === "context_length_exceeded" && dropped + 2 <= history.length) { dropped += 2; continue; }
       throw new Error(err.error ? err.error.message : res.statusText);
     }
     const reader = res.body.getReader();
@@ -140,7 +144,8 @@ async function send(text) {
       }
     }
     history.push({role: "user", content: text}, {role: "assistant", content});
-    meta.textContent = (finish || "") + (usage ? ` · ${usage.prompt_tokens} prompt + ${usage.completion_tokens} answer tokens` : "");
+    meta.textContent = (finish || "") + (usage ? ` · ${usage.prompt_tokens} prompt + ${usage.completion_tokens} answer tokens` : "")
+      + (dropped ? ` · the ${dropped / 2} oldest exchange(s) left out to fit the context` : "");
   } catch (e) {
     if (e.name === "AbortError") {
       meta.textContent = "stopped";

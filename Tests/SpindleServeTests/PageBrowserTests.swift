@@ -48,6 +48,48 @@ struct PageBrowserTests {
         Self.keep(shot, as: "chat.png")
     }
 
+    /// A conversation that outgrows the context keeps its latest turns: with the max-tokens box blank the
+    /// server sizes the first answer to the room left, the second question then no longer fits with the
+    /// first exchange, and the page sends it again without that exchange (instead of showing the 400).
+    @Test(.requires(.tool("chromium")), .requires(.tool("python3")))
+    func aConversationPastTheContextDropsItsOldestExchange() throws {
+        let s = try ServeProcess()
+        defer { s.stop() }
+        let t = TempDir("chat-page-context")
+        defer { t.cleanup() }
+        let question = "Tell me about coral"
+        func ask(_ words: Int) throws -> HTTPReply {   // system prompt of `words` words + the question
+            let body: [String: Any] = ["messages": [["role": "system", "content": Array(repeating: "a", count: words).joined(separator: " ")],
+                                                    ["role": "user", "content": question]], "max_tokens": 1]
+            return try HTTPTestClient.post(port: s.port, "/v1/chat/completions",
+                                           String(decoding: try JSONSerialization.data(withJSONObject: body), as: UTF8.self))
+        }
+        func prompt(_ words: Int) throws -> Int? {   // its prompt tokens, nil when refused
+            let r = try ask(words)
+            return r.status == 200 ? (r.json["usage"] as? [String: Any])?["prompt_tokens"] as? Int : nil
+        }
+        // The context, from the refusal of a prompt far too long ("maximum context length is N tokens").
+        let refusal = ((try ask(20_000).json["error"] as? [String: Any])?["message"] as? String) ?? ""
+        let context = try #require(Int(refusal.components(separatedBy: "context length is ").last?.split(separator: " ").first ?? ""), "\(refusal)")
+        var (lo, hi) = (1, 20_000)   // the most words whose prompt leaves 4–8 tokens of the context
+        while lo < hi { let mid = (lo + hi + 1) / 2; if let p = try prompt(mid), p <= context - 4 { lo = mid } else { hi = mid - 1 } }
+        let p = try #require(try prompt(lo))
+        try #require(p >= context - 8, "the system prompt cannot be sized: \(p) tokens of \(context)")
+        let system = Array(repeating: "a", count: lo).joined(separator: " ")   // as the page sends it: trimmed
+        let url = "http://127.0.0.1:\(s.port)/?say=\(question.replacingOccurrences(of: " ", with: "%20"))&seed=4&temperature=0.5&top_p=0.9"
+            + "&system=" + system.replacingOccurrences(of: " ", with: "%20")
+        let out = try runProcess("python3", [Self.script, "chat", "chromium", url, t.sub("chat.png"), question])
+        #expect(out.status == 0, "\(out.stderr)")
+        let page = try #require(try JSONSerialization.jsonObject(with: out.stdoutData) as? [String: Any], "\(out.output)")
+        let answers = try #require(page["answers"] as? [String])
+        try #require(answers.count == 2)
+        let body: [String: Any] = ["messages": [["role": "system", "content": system], ["role": "user", "content": question]],
+                                   "seed": 4, "temperature": 0.5, "top_p": 0.9]
+        let alone = ServeAPITests.content(ServeAPITests.choices(try HTTPTestClient.post(
+            port: s.port, "/v1/chat/completions", String(decoding: try JSONSerialization.data(withJSONObject: body), as: UTF8.self)))[0])
+        #expect(!answers[1].hasPrefix("Error") && answers[1] == alone, "\(answers) alone: \(alone) prompt \(p) of \(context)")
+    }
+
     @Test(.requires(.tool("chromium")), .requires(.tool("python3")))
     func anAnnotatorComparesGradesAndSaves() throws {
         let t = TempDir("annotate-page")
