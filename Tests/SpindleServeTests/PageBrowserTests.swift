@@ -18,11 +18,18 @@ struct PageBrowserTests {
         try? FileManager.default.copyItem(atPath: shot, toPath: dir + "/" + name)
     }
 
-    static func chat(port: Int, _ messages: [[String: String]]) throws -> String {
-        let body: [String: Any] = ["messages": messages, "seed": 4, "temperature": 0.5, "top_p": 0.9, "max_tokens": 10]
-        let text = String(decoding: try JSONSerialization.data(withJSONObject: body), as: UTF8.self)
-        let r = try HTTPTestClient.post(port: port, "/v1/chat/completions", text)
-        return ServeAPITests.content(ServeAPITests.choices(r)[0])
+    /// POST /v1/chat/completions with `messages` and `fields`.
+    static func complete(port: Int, _ messages: [[String: String]], _ fields: [String: Any]) throws -> HTTPReply {
+        let body = fields.merging(["messages": messages]) { a, _ in a }
+        return try HTTPTestClient.post(port: port, "/v1/chat/completions",
+                                       String(decoding: try JSONSerialization.data(withJSONObject: body), as: UTF8.self))
+    }
+
+    /// The answer the page's settings get (seed 4, temperature 0.5, top-p 0.9; `max_tokens` 10, or nil: the server's).
+    static func chat(port: Int, _ messages: [[String: String]], maxTokens: Int? = 10) throws -> String {
+        var fields: [String: Any] = ["seed": 4, "temperature": 0.5, "top_p": 0.9]
+        if let maxTokens { fields["max_tokens"] = maxTokens }
+        return ServeAPITests.content(ServeAPITests.choices(try complete(port: port, messages, fields))[0])
     }
 
     @Test(.requires(.tool("chromium")), .requires(.tool("python3")))
@@ -59,10 +66,8 @@ struct PageBrowserTests {
         defer { t.cleanup() }
         let question = "Tell me about coral"
         func ask(_ words: Int) throws -> HTTPReply {   // system prompt of `words` words + the question
-            let body: [String: Any] = ["messages": [["role": "system", "content": Array(repeating: "a", count: words).joined(separator: " ")],
-                                                    ["role": "user", "content": question]], "max_tokens": 1]
-            return try HTTPTestClient.post(port: s.port, "/v1/chat/completions",
-                                           String(decoding: try JSONSerialization.data(withJSONObject: body), as: UTF8.self))
+            try Self.complete(port: s.port, [["role": "system", "content": Array(repeating: "a", count: words).joined(separator: " ")],
+                                             ["role": "user", "content": question]], ["max_tokens": 1])
         }
         func prompt(_ words: Int) throws -> Int? {   // its prompt tokens, nil when refused
             let r = try ask(words)
@@ -83,10 +88,7 @@ struct PageBrowserTests {
         let page = try #require(try JSONSerialization.jsonObject(with: out.stdoutData) as? [String: Any], "\(out.output)")
         let answers = try #require(page["answers"] as? [String])
         try #require(answers.count == 2)
-        let body: [String: Any] = ["messages": [["role": "system", "content": system], ["role": "user", "content": question]],
-                                   "seed": 4, "temperature": 0.5, "top_p": 0.9]
-        let alone = ServeAPITests.content(ServeAPITests.choices(try HTTPTestClient.post(
-            port: s.port, "/v1/chat/completions", String(decoding: try JSONSerialization.data(withJSONObject: body), as: UTF8.self)))[0])
+        let alone = try Self.chat(port: s.port, [["role": "system", "content": system], ["role": "user", "content": question]], maxTokens: nil)
         #expect(!answers[1].hasPrefix("Error") && answers[1] == alone, "\(answers) alone: \(alone) prompt \(p) of \(context)")
     }
 
