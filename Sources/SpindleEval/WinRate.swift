@@ -46,8 +46,7 @@ public struct AspectOutcome: Sendable {
         func interval(_ j: Int) -> RateInterval {
             let s = samples[j].sorted()
             guard !s.isEmpty else { return RateInterval(value: point[j], low: point[j], high: point[j]) }
-            func q(_ p: Double) -> Double { s[min(s.count - 1, max(0, Int((p * Double(s.count - 1)).rounded())))] }
-            return RateInterval(value: point[j], low: q(0.025), high: q(0.975))
+            return RateInterval(value: point[j], low: Bootstrap.percentile(s, 0.025), high: Bootstrap.percentile(s, 0.975))
         }
         win = interval(0); tie = interval(1); loss = interval(2)
         gain = Bootstrap.mean(deltas, resamples: resamples, seed: seed &+ 0x9E37)

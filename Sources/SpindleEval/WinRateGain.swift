@@ -29,8 +29,12 @@ public enum Bootstrap {
             means.append(s / Double(n))
         }
         means.sort()
-        func q(_ p: Double) -> Double { means[min(means.count - 1, max(0, Int((p * Double(means.count - 1)).rounded())))] }
-        return RateInterval(value: point, low: q(0.025), high: q(0.975))
+        return RateInterval(value: point, low: percentile(means, 0.025), high: percentile(means, 0.975))
+    }
+
+    /// The `p` quantile of ascending `sorted` (nearest rank, non-empty), as both bootstraps read it.
+    static func percentile(_ sorted: [Double], _ p: Double) -> Double {
+        sorted[min(sorted.count - 1, max(0, Int((p * Double(sorted.count - 1)).rounded())))]
     }
 }
 
