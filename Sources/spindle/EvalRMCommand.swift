@@ -25,6 +25,8 @@ struct EvalRM: Configurable {
     @Option(help: "Tokens per row (sequences longer keep their last tokens).") var seqLen: Int?
     @Option(help: "Rows per forward pass.") var rows = 4
     @Option(help: "Threads.") var threads = 2
+    @Option(help: "Also write each pair's two rewards, in input order, as JSONL ({\"chosen\": r_c, \"rejected\": r_r}): for ensembles, calibration or error analysis.")
+    var scores: String?
     @Argument(help: "Preference JSONL files (default: stdin).") var files: [String] = []
     @OptionGroup var config: ConfigOptions
 
@@ -43,7 +45,15 @@ struct EvalRM: Configurable {
         model.parallel = Parallel(threads: threads)
         BLASBackend.shared.threads = threads
         let t = min(seqLen ?? model.config.maxSeqLen, model.config.maxSeqLen)
-        print(RewardAccuracy.measure(RewardModel(model: model, rows: rows, seqLen: t), pairs: pairs).text)
+        let accuracy = RewardAccuracy.measure(RewardModel(model: model, rows: rows, seqLen: t), pairs: pairs)
+        if let scores {
+            let f = try OutputFile(path: scores)
+            for (c, r) in zip(accuracy.chosenScores, accuracy.rejectedScores) {
+                try f.write(JSONValue.object([("chosen", JSONValue(Double(c))), ("rejected", JSONValue(Double(r)))]).serialized + [10])
+            }
+            try f.commit()
+        }
+        print(accuracy.text)
     }
 
     /// Each record rendered as `pack preference` renders it.
