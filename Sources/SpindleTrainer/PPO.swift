@@ -110,7 +110,8 @@ public final class PPOTrainer {
     var t: Int { lmActs.t }
 
     /// Samples responses for `prompts` (rows of the generator) and scores them.
-    func generate(_ prompts: [SamplingPrompt], seed: UInt64, temperature: Float) -> (sequences: [[Int32]], starts: [Int], stopped: [Bool]) {
+    func generate(_ prompts: [SamplingPrompt], seed: UInt64, temperature: Float, with generator: Generator? = nil) -> (sequences: [[Int32]], starts: [Int], stopped: [Bool]) {
+        let generator = generator ?? self.generator
         let eos = Int32(policy.config.eosId)
         var seqs: [[Int32]] = [], starts: [Int] = [], stopped: [Bool] = []
         var i = 0
@@ -183,10 +184,19 @@ public final class PPOTrainer {
     /// Mean gated reward of samples on `prompts` at a fixed seed (the early-stopping signal).
     public func evaluate(_ prompts: [SamplingPrompt]) -> Double {
         guard !prompts.isEmpty else { return .nan }
+        let r = heldOutSamples(prompts).rewards
+        return r.reduce(0, +) / Double(r.count)
+    }
+
+    /// Gated rewards and answer lengths (tokens, EOS included) of `settings.evalSamples` samples per
+    /// prompt at a fixed seed, from the policy or, with `fromReference`, the frozen reference: at the
+    /// same seed the two see the same random numbers.
+    public func heldOutSamples(_ prompts: [SamplingPrompt], fromReference: Bool = false) -> (rewards: [Double], lengths: [Int]) {
         let reps = Array(repeatElement(prompts, count: max(1, settings.evalSamples)).joined())
-        let g = generate(reps, seed: mixSeed(settings.seed, -1, 0), temperature: settings.temperature)
+        let gen = fromReference ? Generator(model: reference, batch: generator.batch, maxLen: t) : generator
+        let g = generate(reps, seed: mixSeed(settings.seed, -1, 0), temperature: settings.temperature, with: gen)
         let r = rewards.score(g.sequences, isSafety: reps.map(\.isSafety), responseStarts: g.starts)
-        return r.map(\.gated).reduce(0, +) / Double(r.count)
+        return (r.map(\.gated), zip(g.sequences, g.starts).map { $0.count - $1 })
     }
 
     /// One PPO iteration on the next prompts of `train`.

@@ -97,6 +97,35 @@ func softmaxEntropy(_ logits: UnsafePointer<Float>, vocab: Int) -> Double {
     return log(z) - s / z
 }
 
+/// The least-squares line of reward on answer length: r ≈ r̄ + slope·(ℓ − meanLength).
+public struct LengthTrend: Sendable, Equatable {
+    public var slope: Double
+    public var meanLength: Double
+    public var meanReward: Double
+    public init(slope: Double, meanLength: Double, meanReward: Double) {
+        self.slope = slope; self.meanLength = meanLength; self.meanReward = meanReward
+    }
+
+    /// The fit: slope = Σ(ℓ_i − ℓ̄)(r_i − r̄) / Σ(ℓ_i − ℓ̄)²; 0 when every length is equal.
+    public init(rewards: [Double], lengths: [Int]) {
+        precondition(rewards.count == lengths.count && !rewards.isEmpty)
+        let n = Double(rewards.count)
+        let lm = Double(lengths.reduce(0, +)) / n, rm = rewards.reduce(0, +) / n
+        var sxy = 0.0, sxx = 0.0
+        for (r, l) in zip(rewards, lengths) { sxy += (Double(l) - lm) * (r - rm); sxx += (Double(l) - lm) * (Double(l) - lm) }
+        self.init(slope: sxx > 0 ? sxy / sxx : 0, meanLength: lm, meanReward: rm)
+    }
+
+    /// Mean reward of other samples with what this trend pays for their mean length's change taken
+    /// off: r̄' − slope·(ℓ̄' − meanLength). Fitted on the reference policy's held-out samples, it is the
+    /// held-out signal a length-hacking policy cannot raise by changing its answers' length alone.
+    public func lengthControlledMean(rewards: [Double], lengths: [Int]) -> Double {
+        precondition(rewards.count == lengths.count && !rewards.isEmpty)
+        let n = Double(rewards.count)
+        return rewards.reduce(0, +) / n - slope * (Double(lengths.reduce(0, +)) / n - meanLength)
+    }
+}
+
 /// `rewards` with their least-squares linear trend on `lengths` removed, the mean kept:
 /// r'_i = r_i − b·(ℓ_i − ℓ̄), b = Σ(ℓ_i − ℓ̄)(r_i − r̄) / Σ(ℓ_i − ℓ̄)². Applied to a rollout's rewards
 /// before whitening, no answer gains advantage from its length alone (within the batch), so a reward
@@ -105,11 +134,7 @@ func softmaxEntropy(_ logits: UnsafePointer<Float>, vocab: Int) -> Double {
 public func removingLengthTrend(_ rewards: [Double], lengths: [Int]) -> [Double] {
     precondition(rewards.count == lengths.count)
     guard rewards.count > 1 else { return rewards }
-    let n = Double(rewards.count)
-    let lm = Double(lengths.reduce(0, +)) / n, rm = rewards.reduce(0, +) / n
-    var sxy = 0.0, sxx = 0.0
-    for (r, l) in zip(rewards, lengths) { sxy += (Double(l) - lm) * (r - rm); sxx += (Double(l) - lm) * (Double(l) - lm) }
-    guard sxx > 0 else { return rewards }
-    let b = sxy / sxx
-    return zip(rewards, lengths).map { $0 - b * (Double($1) - lm) }
+    let trend = LengthTrend(rewards: rewards, lengths: lengths)
+    guard trend.slope != 0 else { return rewards }
+    return zip(rewards, lengths).map { $0 - trend.slope * (Double($1) - trend.meanLength) }
 }

@@ -7,7 +7,8 @@ import SpindleShards
 
 public enum PPORun {
     /// Runs PPO into `out`: checkpoint/{policy,value}, best/, metrics.jsonl, report.html.
-    /// Returns the per-iteration stats and the held-out rewards (iteration, mean gated reward).
+    /// Returns the per-iteration stats and the held-out rewards (iteration, mean gated reward; length-controlled
+    /// with `lengthDebias`, see below).
     public static func run(trainer: PPOTrainer, train: [SamplingPrompt], heldOut: [SamplingPrompt], out: String,
                            stamp: TokenizerStamp?, resumed: Bool, log: (String) -> Void) throws
         -> (stats: [PPOIterationStats], eval: [(Int, Double)], stoppedEarly: Bool) {
@@ -24,15 +25,31 @@ public enum PPORun {
             try Checkpoint.save([("policy", trainer.policy, trainer.policyOpt), ("value", trainer.value, trainer.valueOpt)],
                                 to: out + "/checkpoint", state: trainer.state, stamp: stamp)
         }
+        // With --length-debias the best policy is chosen by the length-controlled held-out reward: the
+        // reward-on-length line of the reference's held-out samples is fitted once, and each evaluation's
+        // mean reward is taken less what that line pays for the change in mean answer length. The raw
+        // mean would still pick a policy that games length between evaluations (docs/POSTTRAIN.md).
+        let trend: LengthTrend? = s.lengthDebias && !heldOut.isEmpty && s.evalEvery > 0
+            ? { let r = trainer.heldOutSamples(heldOut, fromReference: true); return LengthTrend(rewards: r.rewards, lengths: r.lengths) }()
+            : nil
         func evaluate() throws {
-            let e = trainer.evaluate(heldOut)
+            let samples = trainer.heldOutSamples(heldOut)
+            let raw = samples.rewards.reduce(0, +) / Double(samples.rewards.count)
+            let controlled = trend?.lengthControlledMean(rewards: samples.rewards, lengths: samples.lengths)
+            let e = controlled ?? raw
             evals.append((trainer.state.step, e))
-            emit(metricsLine([("iteration", .int(trainer.state.step)), ("heldout_reward", .fixed(e, "%.5f"))]))
-            log(String(format: "eval  iter %d  held-out mean reward %.4f%@", trainer.state.step, e, e > best ? "  (best)" : ""))
+            emit(metricsLine([("iteration", .int(trainer.state.step)), ("heldout_reward", .fixed(raw, "%.5f"))]
+                             + (controlled.map { [("heldout_reward_length_controlled", .fixed($0, "%.5f"))] } ?? [])))
+            log(String(format: "eval  iter %d  held-out mean reward %.4f%@%@", trainer.state.step, raw,
+                       controlled.map { String(format: ", length-controlled %.4f", $0) } ?? "", e > best ? "  (best)" : ""))
             if e > best {
                 best = e; sinceBest = 0
                 try Checkpoint.save(trainer.policy, to: out + "/best", stamp: stamp)
             } else { sinceBest += 1 }
+        }
+        if let trend {
+            log(String(format: "ppo: held-out reward of the reference %.4f, %.4f per answer token (mean %.1f tokens); best policy by the length-controlled reward",
+                       trend.meanReward, trend.slope, trend.meanLength))
         }
         log("ppo: \(train.count) prompts (\(heldOut.count) held out), \(s.promptsPerIteration) per iteration, mini-batch \(s.miniBatch), beta \(s.beta), clip \(s.clip), lr \(s.lr) constant; starting at iteration \(trainer.state.step)")
         if !heldOut.isEmpty && s.evalEvery > 0 && !resumed { try evaluate() }
@@ -63,7 +80,7 @@ public enum PPORun {
         body += Report.svg(title: "reward (mean over rollout)", series: [series("combined", "#c00", { $0.rewardCombined.mean }),
                                                                          series("helpfulness", "#06c", { $0.rewardHelpfulness.mean }),
                                                                          series("safety", "#090", { $0.rewardSafety.mean })])
-        body += Report.svg(title: "held-out combined reward", series: [("held-out", "#c00", evals)])
+        body += Report.svg(title: s.lengthDebias ? "held-out combined reward, length-controlled" : "held-out combined reward", series: [("held-out", "#c00", evals)])
         body += Report.svg(title: "KL to reference (k1, k3; per sequence)", series: [series("k1", "#c60", { $0.klK1 }), series("k3", "#60c", { $0.klK3 })])
         body += Report.svg(title: "clip fraction, EOS rate, safety-gated fraction", series: [series("clip", "#333", { $0.clipFraction }), series("eos", "#09c", { $0.eosRate }),
                                                                                             series("gated", "#090", { $0.safetyGatedFraction })])

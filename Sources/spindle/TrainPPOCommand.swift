@@ -46,7 +46,7 @@ struct TrainPPO: Configurable {
     @Option(help: "PPO clip ε.") var clip = 0.2
     @Option(help: "Sampling temperature.") var temperature: Float = 1.0
     @Option(help: "New tokens per response at most.") var maxNewTokens = 32
-    @Flag(help: "Remove each rollout's linear trend of reward on response length before whitening (against length hacking).")
+    @Flag(help: "Remove each rollout's linear trend of reward on response length before whitening, and choose the best policy by the length-controlled held-out reward (against length hacking).")
     var lengthDebias = false
     @Option(help: "Hold out this fraction of the prompts for early stopping.") var holdout = 0.2
     @Option(help: "Evaluate on the held-out prompts at the start and every N iterations (0: never).") var evalEvery = 5

@@ -92,6 +92,21 @@ func close(_ a: Double, _ b: Double, _ tol: Double = 1e-6) -> Bool { abs(a - b) 
         #expect(removingLengthTrend([7], lengths: [9]) == [7])
     }
 
+    /// The reference's line of reward on length: a policy whose answers are only longer (each reward
+    /// moved along that line) gets the reference's length-controlled mean; a real gain survives.
+    @Test func lengthControlledMeanTakesOffTheLengthPaidFor() {
+        let lengths = [3, 10, 7, 20, 1, 15]
+        let ref = zip(lengths, [0.3, -0.2, 0.1, 0.05, -0.25, 0.0]).map { 2 + 0.5 * Double($0) + $1 }
+        let trend = LengthTrend(rewards: ref, lengths: lengths)
+        #expect(abs(trend.slope - 0.5) < 0.05 && close(trend.meanLength, 56.0 / 6))
+        #expect(close(trend.lengthControlledMean(rewards: ref, lengths: lengths), trend.meanReward))
+        let longer = lengths.map { $0 + 8 }, paid = ref.map { $0 + trend.slope * 8 }
+        #expect(paid.reduce(0, +) / 6 > trend.meanReward + 3.9)
+        #expect(close(trend.lengthControlledMean(rewards: paid, lengths: longer), trend.meanReward))
+        #expect(close(trend.lengthControlledMean(rewards: ref.map { $0 + 1 }, lengths: lengths), trend.meanReward + 1))
+        #expect(LengthTrend(rewards: [1, 2, 3], lengths: [4, 4, 4]).slope == 0)
+    }
+
     @Test func klEstimators() {
         #expect(klK1(logp: -1, logpRef: -2) == 1)
         #expect(close(klK3(logp: -1, logpRef: -2), exp(-1.0)))          // r = e⁻¹: r − 1 − log r = e⁻¹

@@ -54,7 +54,7 @@ func tinyRMConfig(out: String, steps: Int) -> TrainConfig {
     }
 
     /// Policy, reference, a value model and a reward model that likes token 3 at the end.
-    func ppoSetup(seed: UInt64, iterations: Int = 3, prompts: Int = 4, lr: Float = 1e-2, epochs: Int = 1) throws -> PPOTrainer {
+    func ppoSetup(seed: UInt64, iterations: Int = 3, prompts: Int = 4, lr: Float = 1e-2, epochs: Int = 1, lengthDebias: Bool = false) throws -> PPOTrainer {
         let policy = try tinyModel(), reference = try tinyModel()
         let rmModel = try tinyRewardModel(seed: 2)
         // A reward that is learnable by the policy: score = +w on the embedding of token 3.
@@ -63,6 +63,7 @@ func tinyRMConfig(out: String, steps: Int) -> TrainConfig {
         var s = PPOSettings()
         s.iterations = iterations; s.promptsPerIteration = prompts; s.miniBatch = prompts / 2; s.maxNewTokens = 5; s.rows = 2
         s.seqLen = 16; s.threads = 1; s.seed = seed; s.lr = lr; s.valueLR = 1e-2; s.ppoEpochs = epochs; s.evalSamples = 8
+        s.lengthDebias = lengthDebias; s.evalEvery = 1
         return try PPOTrainer(settings: s, policy: policy, reference: reference, value: value,
                               rewards: RewardPair(helpfulness: rm, safety: nil))
     }
@@ -80,6 +81,32 @@ func tinyRMConfig(out: String, steps: Int) -> TrainConfig {
         #expect(sa[1].klK3 >= 0)
         let c = try ppoSetup(seed: 12)
         #expect(try c.iterate(train: Self.prompts).rewardCombined.mean != sa[0].rewardCombined.mean, "another seed samples other responses")
+    }
+
+    /// With --length-debias the held-out signal (and so best/) is the length-controlled reward: at the
+    /// start the policy is the reference, whose own line leaves its mean as it is; without it, no such field.
+    @Test func ppoRunChoosesTheBestByTheLengthControlledRewardWithLengthDebias() throws {
+        let tmp = TempDir("ppo-lc"); defer { tmp.cleanup() }
+        for debias in [false, true] {
+            let t = try ppoSetup(seed: 21, iterations: 2, lengthDebias: debias)
+            let out = tmp.sub("run-\(debias)")
+            let r = try PPORun.run(trainer: t, train: Self.prompts, heldOut: Array(Self.prompts.prefix(3)), out: out, stamp: nil,
+                                   resumed: false, log: { _ in })
+            #expect(r.eval.count == 3)
+            let lines = try String(contentsOfFile: out + "/metrics.jsonl", encoding: .utf8).split(separator: "\n")
+                .filter { $0.contains("heldout_reward") }.map { try JSONValue.parse(String($0)) }
+            #expect(lines.count == 3)
+            let controlled = lines.compactMap { $0["heldout_reward_length_controlled"]?.doubleValue }
+            #expect(controlled.count == (debias ? 3 : 0))
+            let raw = lines.compactMap { $0["heldout_reward"]?.doubleValue }
+            if debias {
+                #expect(abs(controlled[0] - raw[0]) < 1e-4, "policy == reference at iteration 0")
+                #expect(zip(r.eval.map(\.1), controlled).allSatisfy { abs($0 - $1) < 1e-4 })
+            } else {
+                #expect(zip(r.eval.map(\.1), raw).allSatisfy { abs($0 - $1) < 1e-4 })
+            }
+            #expect(FileManager.default.fileExists(atPath: out + "/best/model.safetensors"))
+        }
     }
 
     @Test(arguments: [5, 6, 7] as [UInt64])
