@@ -63,7 +63,7 @@ t0=$SECONDS
 "$BIN" train pretrain --overwrite --config base-hh --train-data "$OUT/shards-base" --output "$OUT/base"
 stage base
 
-# 3. Reward models, scored on their held-out pairs. Safety: from scratch, reward averaged over the answer
+# 3. Reward models, scored on their held-out pairs. Safety: from scratch in rm-hh's 1-layer, 32-wide shape, reward averaged over the answer
 # (the ablation in docs/POSTTRAIN.md: at this budget a pretrained trunk ranks HH pairs worse); and, for
 # comparison, the same on the base's trunk. Helpfulness (239 long pairs): on the base's trunk, last token.
 reward_model() {   # NAME SHARDS HELDOUT [train rm options]
