@@ -224,7 +224,8 @@ for name, (_, shots, _, _) in gen_tasks.items():
 from lm_eval.filters.extraction import RegexFilter
 from lm_eval.api.metrics import exact_match_hf_evaluate
 probes = ["The answer is 42.", "#### 1,234", "so $5.00 and then #### -7.", "no numbers", "3 and 4 and 55", "x\n#### 12\n",
-          "The Beatles", "the  end", "An apple, a day", "Über café!", "42.\n", "a.b.c", "_The cat", "ΣΑΣ"]
+          "The Beatles", "the  end", "An apple, a day", "Über café!", "42.\n", "a.b.c", "_The cat", "ΣΑΣ",
+          "ΟΔΟΣ.", "οδος.", "οδοσ.", "Α.Σ", "α.ς", "İstanbul", "i\u0307stanbu", "i\u0307stanbul"]
 regex_out = {}
 for label, kw in [("strict", dict(regex_pattern=r"#### (\-?[0-9\.\,]+)")), ("flex", dict(regex_pattern=r"(-?[$0-9.,]{2,})|(-?[0-9]+)", group_select=-1))]:
     regex_out[label] = [r[0] for r in RegexFilter(**kw).apply([[p] for p in probes], [{}] * len(probes))]
