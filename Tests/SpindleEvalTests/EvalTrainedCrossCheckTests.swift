@@ -1,7 +1,7 @@
 // The cross-check on a checkpoint Spindle trained (issue 15's done-when): `spindle train pretrain` (2
 // layers, dim 64, context 128, the cross-check's 1024-piece SentencePiece tokenizer) for a few steps on
 // WikiText-2 text, then lm-eval 0.4.x's `hf` backend loads that directory itself (`pretrained=DIR`,
-// lm_eval_trained_crosscheck.py) and scores arc_easy, hellaswag and nq_open on the rows EvalCrossCheckTests
+// lm_eval_trained_crosscheck.py) and scores arc_easy, hellaswag and gsm8k (2-shot) on the rows EvalCrossCheckTests
 // wrote. Asserted as there: identical prompts, per-request log-likelihoods within 1e-4, identical acc
 // and acc_norm, identical greedy generations, filtered answers and exact_match.
 import Foundation
@@ -55,11 +55,13 @@ extension EvalCrossCheckTests {
     @Test(.requires(.spindleBinary)) func spindleTrainedGeneration() throws {
         let checkpoint = try Self.trained.get()
         let dir = try Self.work.get()
-        let task = GenerationTask.named("nq_open")!
+        let task = GenerationTask.named("gsm8k")!
         let ev = try GenerationEvaluator(model: try Checkpoint.load(checkpoint), tokenizer: try SentencePieceModel(contentsOf: dir + "/tokenizer.model"), maxGenToks: 32)
-        let docs = try EvalRows.documents("\(dir)/data/nq_open.jsonl", task: task)
-        let o = try ev.run(task: task, docs: docs, shots: docs.map { _ in [] })
-        compareGeneration("trained_nq_open", task, o, harness: try harness(dir, "trained_nq_open"))
+        let docs = try EvalRows.documents("\(dir)/data/gsm8k.jsonl", task: task)
+        let pool = try EvalRows.documents("\(dir)/data/gsm8k_train.jsonl", task: task)
+        let ex = try fewShotExemplars(name: task.name, sampler: .random, docs: docs, pool: pool, shots: 2, sameSplit: false)
+        let o = try ev.run(task: task, docs: docs, shots: ex)
+        compareGeneration("trained_gsm8k", task, o, harness: try harness(dir, "trained_gsm8k"))
         #expect(o.records.contains { !$0.generation.isEmpty })
     }
 }
