@@ -12,6 +12,7 @@
 // Without user namespaces only the rlimits, the process group and the timeout remain (the file system
 // and the network are then NOT isolated); `isolation` says which, and the command prints it.
 // RLIMIT_NPROC is not used: it does not bind root and counts all of the user's processes.
+// The program runs under `driver`: exec'd as HF code_eval execs a candidate (pass = it returns).
 import Foundation
 import SpindleIO
 
@@ -71,13 +72,32 @@ public final class CodeSandbox: @unchecked Sendable {
         exec "$@" > out.txt 2> err.txt
         """
 
+    /// What the interpreter runs: program.py as HF `code_eval` (`execute.py`) runs a candidate, with
+    /// `exec(program, {})`: fresh globals, so `__name__` is "builtins" and an `if __name__ ==
+    /// "__main__":` block does not run; any exception, SystemExit included (`sys.exit(0)` or `exit()`
+    /// before the tests), fails; the run passes as soon as the program returns (threads it left are not
+    /// waited for). The rest of code_eval's `reliability_guard` (os/shutil/subprocess functions set to
+    /// None) is not reproduced: here the namespaces and limits contain the program instead.
+    static let driver = """
+        import os, sys, traceback
+        src = open("program.py", encoding="utf-8").read()
+        try:
+            exec(compile(src, "program.py", "exec"), {})
+        except BaseException:
+            traceback.print_exc()
+            sys.stdout.flush(); sys.stderr.flush()
+            os._exit(1)
+        sys.stdout.flush(); sys.stderr.flush()
+        os._exit(0)
+        """
+
     /// Runs `program` (Python source) in a fresh temporary directory; removes the directory after.
     public func run(_ program: String) throws -> SandboxOutcome {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("spindle-sandbox-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: false)
         defer { try? FileManager.default.removeItem(at: dir) }
         try Data(program.utf8).write(to: dir.appendingPathComponent("program.py"))
-        var argv = ["sh", "-c", Self.script, "sandbox", dir.path, python, "-I", "-B", "program.py"]
+        var argv = ["sh", "-c", Self.script, "sandbox", dir.path, python, "-I", "-B", "-c", Self.driver]
         if isolation == .namespaces { argv = ["unshare", "-rmnpf", "--kill-child", "--mount-proc"] + argv }
         var env = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "HOME": dir.path,
                    "SPINDLE_SANDBOX_NS": isolation == .namespaces ? "1" : "0",

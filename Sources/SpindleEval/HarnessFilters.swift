@@ -92,7 +92,13 @@ public enum HarnessFilters {
     public static func normalise(_ s: String, _ c: ExactMatchConfig) -> String {
         var t = s
         for r in c.regexesToIgnore { t = remove(r, from: t) }
-        if c.ignoreCase { t = t.lowercased() }
+        if c.ignoreCase {
+            // np.char.lower: Python's str.lower per element (Final_Sigma included), kept in the array's
+            // fixed width: one string per array here, so a string longer once lowered (`İ` → `i̇`) is cut
+            // back to its own length in code points.
+            let width = t.unicodeScalars.count
+            t = String(String.UnicodeScalarView(PythonText.lower(t).unicodeScalars.prefix(width)))
+        }
         if c.ignorePunctuation { t = String(String.UnicodeScalarView(t.unicodeScalars.filter { !punctuation.contains($0) })) }
         while t.unicodeScalars.last == "\u{0}" { t.unicodeScalars.removeLast() }
         return t

@@ -109,7 +109,7 @@ public struct HarnessTask: Sendable {
         let q = try string(d, "question")
         guard let connector = ["cause": "because", "effect": "therefore"][q] else { throw DocError(field: "question", reason: "\(q) is neither cause nor effect") }
         let premise = PythonText.strip(try string(d, "premise"))
-        func lowerFirst(_ s: String) -> String { s.isEmpty ? s : String(s.unicodeScalars.first!).lowercased() + String(s.unicodeScalars.dropFirst()) }
+        func lowerFirst(_ s: String) -> String { s.isEmpty ? s : PythonText.lower(String(s.unicodeScalars.first!)) + String(s.unicodeScalars.dropFirst()) }
         return ChoiceDoc(text: String(premise.unicodeScalars.dropLast()) + " \(connector)",
                          choices: [" " + lowerFirst(try string(d, "choice1")), " " + lowerFirst(try string(d, "choice2"))], gold: try int(d, "label"))
     }

@@ -1,5 +1,5 @@
 // PythonText.swift: the few Python string operations the harness's templates use, with Python's
-// semantics (str.isspace, strip, capitalize, len in code points), so prompts match byte for byte.
+// semantics (str.isspace, strip, capitalize, lower, len in code points), so prompts match byte for byte.
 import Foundation
 
 enum PythonText {
@@ -27,10 +27,45 @@ enum PythonText {
         return String(u[start...])
     }
 
-    /// `str.capitalize()`: first code point upper (title) case, the rest lower case.
+    /// `str.capitalize()` (Python 3.8+): the first code point's full title-case mapping, the rest as
+    /// `lower` maps them (Final_Sigma judged in the whole string, the first code point included).
     static func capitalize(_ s: String) -> String {
-        guard let first = s.unicodeScalars.first else { return s }
-        return String(first).uppercased() + String(s.unicodeScalars.dropFirst()).lowercased()
+        let u = Array(s.unicodeScalars)
+        guard let first = u.first else { return s }
+        var out = String.UnicodeScalarView(first.properties.titlecaseMapping.unicodeScalars)
+        for i in u.indices.dropFirst() { appendLower(u, i, to: &out) }
+        return String(out)
+    }
+
+    /// `str.lower()`: every code point's full lower-case mapping (SpecialCasing's unconditional rows,
+    /// `İ` → `i̇`), and the one conditional rule CPython applies: `Σ` (U+03A3) becomes `ς` (U+03C2) in
+    /// Unicode's Final_Sigma context, else `σ`.
+    static func lower(_ s: String) -> String {
+        let u = Array(s.unicodeScalars)
+        var out = String.UnicodeScalarView()
+        for i in u.indices { appendLower(u, i, to: &out) }
+        return String(out)
+    }
+
+    private static func appendLower(_ u: [Unicode.Scalar], _ i: Int, to out: inout String.UnicodeScalarView) {
+        if u[i].value == 0x3A3 {
+            out.append(isFinalSigma(u, i) ? "\u{3C2}" : "\u{3C3}")
+        } else {
+            out.append(contentsOf: u[i].properties.lowercaseMapping.unicodeScalars)
+        }
+    }
+
+    /// Final_Sigma (Unicode 3.13, Table 3-17) as CPython's `handle_capital_sigma` tests it: before `i`,
+    /// skipping case-ignorable code points, a cased one; after `i`, skipping case-ignorable code points,
+    /// the end or a code point that is not cased. (A code point both cased and case-ignorable, such as
+    /// U+0345, is skipped on either side.)
+    static func isFinalSigma(_ u: [Unicode.Scalar], _ i: Int) -> Bool {
+        var j = i - 1
+        while j >= 0, u[j].properties.isCaseIgnorable { j -= 1 }
+        guard j >= 0, u[j].properties.isCased else { return false }
+        j = i + 1
+        while j < u.count, u[j].properties.isCaseIgnorable { j += 1 }
+        return j == u.count || !u[j].properties.isCased
     }
 
     /// `len(s)` (code points).

@@ -38,7 +38,12 @@ extension EvalCrossCheckTests {
         let pool = try poolFile.map { try EvalRows.documents("\(dir)/data/\($0).jsonl", task: task) } ?? []
         let ex = try fewShotExemplars(name: task.name, sampler: .random, docs: docs, pool: pool, shots: shots, sameSplit: poolFile == file)
         let o = try ev.run(task: task, docs: docs, shots: ex)
-        let h: HarnessGeneration = try harness(dir, name)
+        compareGeneration(name, task, o, harness: try harness(dir, name))
+    }
+
+    /// Per document: the prompt, the generation byte for byte, each filter's answer and exact_match;
+    /// then exact_match per filter.
+    func compareGeneration(_ name: String, _ task: GenerationTask, _ o: GenerationOutcome, harness h: HarnessGeneration) {
         #expect(o.records.count == h.gens.count)
         for (i, r) in o.records.enumerated() where i < h.gens.count {
             #expect(r.context == h.contexts[i], "\(name) doc \(i): prompts differ")

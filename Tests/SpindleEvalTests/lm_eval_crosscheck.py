@@ -13,10 +13,7 @@ and WORKDIR/harness/TASK.json: {"acc", "acc_norm", "lls": [[ll per choice] per d
 results and logged samples; for wikitext {"lls": [per doc], "word_perplexity", "byte_perplexity",
 "bits_per_byte"}.
 
-Tokens: lm-eval's HFLM calls the HF tokenizer's encode (with its default add_special_tokens, so a Llama
-tokenizer adds BOS); here that call is SentencePiece itself (the .model Spindle reads) plus BOS, so the
-comparison is of prompts, request splitting, truncation, windows, scoring and metrics; that Spindle's
-encoder equals SentencePiece is the tokenizer parity tests' job.
+Tokens: lm-eval's HFLM with SentencePiece as its tokenizer (lm_eval_hflm.py says how and why).
 """
 import gzip, json, os, re, sys
 import torch, sentencepiece as spm
@@ -198,98 +195,16 @@ yaml("winogrande_1shot_same", f"{LM_EVAL}/winogrande/default.yaml", {"test": f"{
 tasks["winogrande_1shot_same"] = 1
 
 # --- the harness --------------------------------------------------------------------------------
-import lm_eval
-from lm_eval.models.huggingface import HFLM
-from lm_eval.tasks import TaskManager
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from lm_eval_hflm import sentencepiece_lms, run_loglikelihood, run_generation
 
-
-class SentencePieceHFLM(HFLM):
-    """HFLM whose tokenizer encode is SentencePiece's (+ BOS, a Llama tokenizer's default)."""
-    def tok_encode(self, string, add_special_tokens=None, left_truncate_len=None, **kwargs):
-        ids = sp.encode(string)
-        if add_special_tokens is None or add_special_tokens:
-            ids = [sp.bos_id()] + ids
-        return ids[-left_truncate_len:] if left_truncate_len else ids
-
-
-tokenizer = transformers.PreTrainedTokenizerFast(tokenizer_object=__import__("tokenizers").Tokenizer(
-    __import__("tokenizers").models.WordLevel({"<unk>": 0, "<s>": 1, "</s>": 2}, unk_token="<unk>")),
-    bos_token="<s>", eos_token="</s>", unk_token="<unk>")
-lm = SentencePieceHFLM(pretrained=model, tokenizer=tokenizer, batch_size=8, device="cpu")
-assert lm.max_length == 256 and lm.prefix_token_id == sp.bos_id()
-tm = TaskManager(include_path=work + "/tasks")
+lm, glm = sentencepiece_lms(sp, model)
+assert lm.max_length == 256
 for task, shots in list(tasks.items()) + [("wikitext", 0)]:
-    out = lm_eval.simple_evaluate(model=lm, tasks=[f"x_{task}"], num_fewshot=shots, task_manager=tm,
-                                  log_samples=True, bootstrap_iters=0)
-    res = out["results"][f"x_{task}"]
-    samples = sorted(out["samples"][f"x_{task}"], key=lambda s: s["doc_id"])
-    if task == "wikitext":
-        rec = {"lls": [s["resps"][0][0] for s in samples],
-               **{m: res[f"{m},none"] for m in ["word_perplexity", "byte_perplexity", "bits_per_byte"]}}
-    else:
-        rec = {"acc": res["acc,none"], "acc_stderr": res["acc_stderr,none"], "acc_norm": res.get("acc_norm,none"),
-               "lls": [[r[0][0] for r in s["resps"]] for s in samples],
-               "contexts": [s["arguments"][0][0] for s in samples]}
-    json.dump(rec, open(f"{work}/harness/{task}.json", "w"))
-
-
-class GenerationHFLM(SentencePieceHFLM):
-    """The same model for generate_until: contexts encoded as the tokenizer call does (BOS + pieces),
-    decoded with SentencePiece; max_gen_toks 32 so that prompts fit the 256-token context."""
-    @property
-    def max_gen_toks(self):
-        return 32
-
-    def tok_batch_encode(self, strings, padding_side="left", left_truncate_len=None, truncation=False):
-        assert len(strings) == 1
-        ids = [sp.bos_id()] + sp.encode(strings[0])
-        if left_truncate_len:
-            ids = ids[-left_truncate_len:]
-        t = torch.tensor([ids])
-        return t, torch.ones_like(t)
-
-    def tok_decode(self, tokens, skip_special_tokens=True):
-        tokens = [tokens] if isinstance(tokens, int) else list(tokens)
-        if not skip_special_tokens and all(sp.is_control(t) for t in tokens):
-            return "".join(sp.id_to_piece(t) for t in tokens)   # "</s>", what a Llama tokenizer gives
-        return sp.decode([t for t in tokens if not sp.is_control(t)])
-
-
-class SPTokenizerForStops:
-    """What MultiTokenEOSCriteria calls: encode (for the look-back length) and batch_decode."""
-    pad_token_id = 0
-    eos_token_id = sp.eos_id()
-    name_or_path = "sentencepiece"
-    def encode(self, s, add_special_tokens=False):
-        return sp.encode(s)
-    def batch_decode(self, batch):
-        return [sp.decode([t for t in row.tolist() if not sp.is_control(t)]) for row in batch]
-
-
-glm = GenerationHFLM(pretrained=model, tokenizer=tokenizer, batch_size=1, device="cpu")
-glm.tokenizer = SPTokenizerForStops()
-
-
-def run_generation(task, shots):
-    out = lm_eval.simple_evaluate(model=glm, tasks=[f"x_{task}"], num_fewshot=shots, task_manager=TaskManager(include_path=work + "/tasks"),
-                                  log_samples=True, bootstrap_iters=0)
-    res = out["results"][f"x_{task}"]
-    by_filter = {}
-    for smp in out["samples"][f"x_{task}"]:
-        by_filter.setdefault(smp["filter"], []).append(smp)
-    rec = {"em": {k.split(",")[1]: v for k, v in res.items() if k.startswith("exact_match,")}, "filtered": {}, "scores": {}}
-    for f, ss in by_filter.items():
-        ss = sorted(ss, key=lambda x: x["doc_id"])
-        rec["gens"] = [x["resps"][0][0] for x in ss]
-        rec["contexts"] = [x["arguments"][0][0] for x in ss]
-        rec["filtered"][f] = [x["filtered_resps"][0] for x in ss]
-        rec["scores"][f] = [x["exact_match"] for x in ss]
-    json.dump(rec, open(f"{work}/harness/{task}.json", "w"))
-    return rec
-
+    run_loglikelihood(lm, work, task, shots)
 
 for name, (_, shots, _, _) in gen_tasks.items():
-    rec = run_generation(name, shots)
+    rec = run_generation(glm, work, name, shots)
     if name in ("nq_open", "triviaqa"):   # targets made from the generations: the normalisation decides
         src = [json.loads(l) for l in open(f"{work}/data/{name}.jsonl", encoding="utf-8")]
         forms = [lambda g: "The " + g.upper() + "!", lambda g: "an " + g, lambda g: g.replace(" ", "  "), lambda g: '"' + g + '"']
@@ -303,13 +218,14 @@ for name, (_, shots, _, _) in gen_tasks.items():
         write(f"{work}/data/{name}_hits.jsonl", hits)
         inc, shots, _, extra = gen_tasks[name]
         yaml(f"{name}_hits", f"{LM_EVAL}/{inc}", {"validation": f"{work}/data/{name}_hits.jsonl"}, extra)
-        run_generation(f"{name}_hits", shots)
+        run_generation(glm, work, f"{name}_hits", shots)
 
 # The harness's own filters and exact_match on hand-written strings (Spindle's port is compared).
 from lm_eval.filters.extraction import RegexFilter
 from lm_eval.api.metrics import exact_match_hf_evaluate
 probes = ["The answer is 42.", "#### 1,234", "so $5.00 and then #### -7.", "no numbers", "3 and 4 and 55", "x\n#### 12\n",
-          "The Beatles", "the  end", "An apple, a day", "Über café!", "42.\n", "a.b.c", "_The cat", "ΣΑΣ"]
+          "The Beatles", "the  end", "An apple, a day", "Über café!", "42.\n", "a.b.c", "_The cat", "ΣΑΣ",
+          "ΟΔΟΣ.", "οδος.", "οδοσ.", "Α.Σ", "α.ς", "İstanbul", "i\u0307stanbu", "i\u0307stanbul"]
 regex_out = {}
 for label, kw in [("strict", dict(regex_pattern=r"#### (\-?[0-9\.\,]+)")), ("flex", dict(regex_pattern=r"(-?[$0-9.,]{2,})|(-?[0-9]+)", group_select=-1))]:
     regex_out[label] = [r[0] for r in RegexFilter(**kw).apply([[p] for p in probes], [{}] * len(probes))]
