@@ -1,0 +1,42 @@
+// LoRARun.swift: how a training run starts and resumes with adapters. A LoRA run's checkpoint/ is an
+// adapter directory (LoRACheckpoint.swift) naming its base; the base itself is never copied or changed.
+import Foundation
+import SpindleIO
+import SpindleShards
+
+extension LoRACheckpoint {
+    /// The model shape of `dir`: a full checkpoint's config.json, or for an adapter, its base's.
+    public static func modelConfig(_ dir: String) throws -> LlamaConfig {
+        try Checkpoint.loadConfig(LoRAAdapterConfig.isAdapter(dir) ? baseModel(of: dir) : dir)
+    }
+
+    /// Writes the step-0 checkpoint of a LoRA run: `initFrom` as the frozen base (named by its absolute
+    /// path), fresh adapters drawn from the run's seed, fresh AdamW moments for the adapters only.
+    static func startRun(initFrom: String, settings: LoRASettings, config: TrainConfig, checkpoint: String,
+                         stamp: TokenizerStamp?) throws -> LlamaModel {
+        let model = try Checkpoint.load(initFrom)
+        guard model.layout.head >= 0 else {
+            throw TrainerError.config(field: "init", message: "\(initFrom) is a reward model (score head), not a language model")
+        }
+        guard model.config == config.model else {
+            throw TrainerError.config(field: "lora", message: "--rope-scaling and other changes of the base's shape cannot be combined with LoRA")
+        }
+        let lora = try LoRAAdapters(config: model.config, settings: settings, seed: config.seed)
+        lora.baseModel = URL(fileURLWithPath: initFrom).standardizedFileURL.path
+        model.lora = lora
+        var state = TrainerState()
+        state.rngState = config.seed
+        let adam = AdamW(count: lora.count, decaying: lora.ranges, plain: [], settings: config.adamw, parallel: model.parallel)
+        try save(lora, to: checkpoint, optimizer: adam, state: state, stamp: stamp)
+        return model
+    }
+
+    /// A line for the run's log: what trains and what it costs.
+    static func summary(_ lora: LoRASettings, model: LlamaConfig) throws -> String {
+        let a = try LoRAAdapters(config: model, settings: lora, seed: 0)
+        let frac = Double(a.count) / Double(model.parameterCount) * 100
+        return String(format: "lora: rank %d, alpha %g, dropout %g on %@: %d trainable parameters (%.3f%% of %d); AdamW state %d bytes",
+                      lora.rank, Double(lora.alpha), Double(lora.dropout), lora.targets.map(\.hfName).joined(separator: ","),
+                      a.count, frac, model.parameterCount, 8 * a.count)
+    }
+}
