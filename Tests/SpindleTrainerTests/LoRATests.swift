@@ -143,3 +143,47 @@ extension LoRAAdapters {
         return maskPointer(slot: slot).map { Array(UnsafeBufferPointer(start: $0, count: n * d)) } ?? []
     }
 }
+
+@Suite struct LoRARunTests {
+    func tinyRun(_ out: String, steps: Int) -> TrainConfig {
+        var c = TrainConfig(model: tinyConfig())
+        c.seqLen = 8; c.batchSize = 2; c.steps = steps; c.lr = 1e-2; c.warmupSteps = 1; c.threads = 1
+        c.outputDir = out; c.checkpointEvery = 5; c.evalEvery = 0
+        return c
+    }
+    let docs: [[Int32]] = (0..<6).map { i in (0..<8).map { Int32(($0 * 3 + i) % 7 + 1) } }
+    let settings = LoRASettings(rank: 2, alpha: 4, dropout: 0.2, targets: [.q, .k, .v, .o, .up])
+
+    /// SFT with --lora-rank: the checkpoint is a PEFT adapter naming the base; a run stopped and resumed
+    /// from it ends with the same adapter and moments, bit for bit, as one uninterrupted run.
+    @Test func sftRunWritesAnAdapterAndResumesExactly() throws {
+        let tmp = TempDir("lora-run"); defer { tmp.cleanup() }
+        let base = tmp.sub("base")
+        try Checkpoint.save(try tinyModel(), to: base)
+        let src = InMemoryBatchSource.packing(documents: docs, seqLen: 8)
+        let whole = tmp.sub("whole")
+        let r = try SFT.run(config: tinyRun(whole, steps: 10), initFrom: base, train: src, eval: nil, stamp: nil, resume: false,
+                            lora: settings, log: { _ in })
+        #expect(r.steps == 10)
+        let ckpt = whole + "/checkpoint"
+        #expect(FileManager.default.fileExists(atPath: ckpt + "/adapter_model.safetensors"))
+        #expect(!FileManager.default.fileExists(atPath: ckpt + "/model.safetensors"), "the base is not copied")
+        #expect(try LoRACheckpoint.baseModel(of: ckpt) == URL(fileURLWithPath: base).standardizedFileURL.path)
+        // Half, then resumed from the saved adapter.
+        let half = tmp.sub("half")
+        let first = try LoRACheckpoint.startRun(initFrom: base, settings: settings, config: tinyRun(half, steps: 10),
+                                                checkpoint: half + "/checkpoint", stamp: nil)
+        let t1 = try Trainer.resuming(from: half + "/checkpoint", config: tinyRun(half, steps: 10), source: src)
+        #expect(t1.model.lora!.parameters.elementsEqual(first.lora!.parameters))
+        for _ in 0..<5 { try t1.step() }
+        try t1.save(to: half + "/checkpoint")
+        let t2 = try Trainer.resuming(from: half + "/checkpoint", config: tinyRun(half, steps: 10), source: src)
+        for _ in 0..<5 { try t2.step() }
+        let done = try LoRACheckpoint.load(ckpt)
+        #expect(t2.model.lora!.parameters.elementsEqual(done.lora!.parameters), "resumed adapter differs")
+        #expect(t2.optimizer.firstMoment.elementsEqual(try Trainer.resuming(from: ckpt, config: tinyRun(whole, steps: 10), source: src).optimizer.firstMoment))
+        // The base on disk is untouched, and the adapter moved.
+        #expect(try Checkpoint.load(base).parameters.elementsEqual(try tinyModel().parameters))
+        #expect(done.lora!.parameters.contains { $0 != 0 } && UnsafeBufferPointer(start: done.lora!.params.p + done.lora!.slots[0].b, count: 8).contains { $0 != 0 })
+    }
+}
