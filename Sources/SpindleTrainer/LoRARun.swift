@@ -40,3 +40,61 @@ extension LoRACheckpoint {
                       a.count, frac, model.parameterCount, 8 * a.count)
     }
 }
+
+/// What an optimiser updates: the whole model, or only its LoRA adapters when they are attached.
+struct TrainableWeights {
+    let params: UnsafeMutablePointer<Float>
+    let grads: UnsafeMutablePointer<Float>
+    let count: Int
+}
+
+extension LlamaModel {
+    var trainable: TrainableWeights {
+        if let lora { return TrainableWeights(params: lora.params.p, grads: lora.grads.p, count: lora.count) }
+        return TrainableWeights(params: params.p, grads: grads.p, count: layout.totalCount)
+    }
+
+    /// Zeroes the gradients of what trains (the adapters only, while they are attached).
+    func zeroTrainableGradients() {
+        if let lora { lora.zeroGradients() } else { zeroGradients() }
+    }
+
+    /// AdamW state for what trains: every weight, or the adapters only.
+    func makeOptimizer(_ settings: AdamWSettings, parallel: Parallel) -> AdamW {
+        guard let lora else { return AdamW(layout: layout, settings: settings, parallel: parallel) }
+        return AdamW(count: lora.count, decaying: lora.ranges, plain: [], settings: settings, parallel: parallel)
+    }
+
+    /// Saves a run's checkpoint: the full model, or the adapter directory (PEFT format) while adapters train.
+    func saveRun(to dir: String, optimizer: AdamW, state: TrainerState, stamp: TokenizerStamp?) throws {
+        if let lora {
+            try LoRACheckpoint.save(lora, to: dir, optimizer: optimizer, state: state, stamp: stamp)
+        } else {
+            try Checkpoint.save(self, to: dir, optimizer: optimizer, state: state, stamp: stamp)
+        }
+    }
+}
+
+extension LoRACheckpoint {
+    /// A run's model and optimiser at its start: resumed from `checkpoint` (full or adapter), or `initFrom`
+    /// with fresh adapters when `lora` is given (fresh moments either way).
+    static func runModel(initFrom: String, lora: LoRASettings?, resume: Bool, checkpoint: String, config: TrainConfig,
+                         parallel: Parallel) throws -> (LlamaModel, AdamW, TrainerState?) {
+        let adapterRun = resume ? LoRAAdapterConfig.isAdapter(checkpoint) : lora != nil
+        let model = try adapterRun && resume ? load(checkpoint) : Checkpoint.load(resume ? checkpoint : initFrom)
+        guard model.layout.head >= 0 else {
+            throw TrainerError.config(field: "init", message: "\(resume ? checkpoint : initFrom) is a reward model (score head), not a language model")
+        }
+        model.parallel = parallel
+        if !resume, let lora {
+            let a = try LoRAAdapters(config: model.config, settings: lora, seed: config.seed)
+            a.baseModel = URL(fileURLWithPath: initFrom).standardizedFileURL.path
+            model.lora = a
+        }
+        let optimizer = model.makeOptimizer(config.adamw, parallel: parallel)
+        guard resume else { return (model, optimizer, nil) }
+        let state = try model.lora.map { try loadTrainingState(checkpoint, into: optimizer, lora: $0) }
+            ?? Checkpoint.loadTrainingState(checkpoint, into: optimizer, layout: model.layout)
+        return (model, optimizer, state)
+    }
+}

@@ -52,11 +52,7 @@ public final class Trainer {
             throw TrainerError.config(field: "model", message: "the checkpoint's shape differs from the config's model section")
         }
         self.model.parallel = Parallel(threads: config.threads)
-        if let lora = self.model.lora {   // only the adapters train
-            optimizer = AdamW(count: lora.count, decaying: lora.ranges, plain: [], settings: config.adamw, parallel: self.model.parallel)
-        } else {
-            optimizer = AdamW(layout: self.model.layout, settings: config.adamw, parallel: self.model.parallel)
-        }
+        optimizer = self.model.makeOptimizer(config.adamw, parallel: self.model.parallel)   // with LoRA: the adapters only
         self.source = source
         acts = Activations(config: config.model, b: config.batchSize, t: config.seqLen)
         rowsPerStep = config.batchSize * config.gradAccum
@@ -85,11 +81,7 @@ public final class Trainer {
 
     /// Writes weights (HF layout), optimiser state, cursor and tokenizer stamp as the checkpoint `dir`.
     public func save(to dir: String) throws {
-        if let lora = model.lora {
-            try LoRACheckpoint.save(lora, to: dir, optimizer: optimizer, state: state, stamp: stamp)
-        } else {
-            try Checkpoint.save(model, to: dir, optimizer: optimizer, state: state, stamp: stamp)
-        }
+        try model.saveRun(to: dir, optimizer: optimizer, state: state, stamp: stamp)
     }
 
     /// Copies the next `rowsPerStep` rows into the staging buffers, checking token ids.
@@ -129,7 +121,7 @@ public final class Trainer {
         let lora = model.lora
         lora?.training = true
         defer { lora?.training = false }
-        if let lora { lora.zeroGradients() } else { model.zeroGradients() }
+        model.zeroTrainableGradients()
         var lossSum = 0.0
         for mb in 0..<config.gradAccum {
             acts.load(tokens: stageTok + mb * rowsPerMicro, segments: stageSeg + mb * rowsPerMicro, lossMask: stageMask + mb * rowsPerMicro)
@@ -137,12 +129,12 @@ public final class Trainer {
             lossSum += model.forwardBackward(acts, lossScale: scale).lossSum
         }
         let lr = config.schedule.lr(at: state.step)
-        let (P, G, count) = lora.map { ($0.params.p, $0.grads.p, $0.count) } ?? (model.params.p, model.grads.p, model.layout.totalCount)
+        let w = model.trainable   // every weight, or the adapters only
         let norm = Profile.time(.optimizer) {
-            clipGradientNorm(G, count: count, maxNorm: config.gradClip, parallel: model.parallel)
+            clipGradientNorm(w.grads, count: w.count, maxNorm: config.gradClip, parallel: model.parallel)
         }
         try checkFinite(loss: lossSum, gradNorm: norm, step: state.step + 1)
-        Profile.time(.optimizer) { optimizer.update(params: P, grads: G, lr: lr) }
+        Profile.time(.optimizer) { optimizer.update(params: w.params, grads: w.grads, lr: lr) }
         state.step += 1
         state.cursor = (state.cursor + rowsPerStep) % source.rowCount
         state.tokensSeen += rowsPerStep * config.seqLen
