@@ -7,7 +7,12 @@ import SpindleShards
 extension LoRACheckpoint {
     /// The model shape of `dir`: a full checkpoint's config.json, or for an adapter, its base's.
     public static func modelConfig(_ dir: String) throws -> LlamaConfig {
-        try Checkpoint.loadConfig(LoRAAdapterConfig.isAdapter(dir) ? baseModel(of: dir) : dir)
+        guard LoRAAdapterConfig.isAdapter(dir) else { return try Checkpoint.loadConfig(dir) }
+        let base = try baseModel(of: dir)
+        guard !LoRAAdapterConfig.isAdapter(base) else {
+            throw TrainerError.format(file: dir + "/adapter_config.json", message: "field 'base_model_name_or_path': \(base) is an adapter itself; merge it first (spindle lora merge)")
+        }
+        return try Checkpoint.loadConfig(base)
     }
 
     /// Writes the step-0 checkpoint of a LoRA run: `initFrom` as the frozen base (named by its absolute

@@ -184,6 +184,13 @@ extension LoRAAdapters {
         let wholeMoments = try Trainer.resuming(from: ckpt, config: tinyRun(whole, steps: 10), source: src).optimizer
         let dm = zip(t2.optimizer.firstMoment, wholeMoments.firstMoment).map { abs($0 - $1) }.max() ?? 0
         #expect(t2.optimizer.firstMoment.elementsEqual(wholeMoments.firstMoment), "first moments differ by up to \(dm); steps \(t2.optimizer.step) vs \(wholeMoments.step)")
+        // Every --checkpoint reader takes the adapter directory: its base with the adapter merged in.
+        let merged = try Checkpoint.load(ckpt)
+        let shape = try Checkpoint.loadConfig(ckpt)
+        #expect(merged.lora == nil && shape == merged.config)
+        let toks: [Int32] = [1, 4, 7, 2, 5, 3, 6, 1]
+        let d = zip(try Scorer(model: merged).logProbs(toks), try Scorer(model: done).logProbs(toks)).map { abs($0 - $1) }.max()!
+        #expect(d < 1e-5, "adapter directory loaded merged vs applied: \(d)")
         // The base on disk is untouched, and the adapter moved.
         #expect(try Checkpoint.load(base).parameters.elementsEqual(try tinyModel().parameters))
         #expect(done.lora!.parameters.contains { $0 != 0 } && UnsafeBufferPointer(start: done.lora!.params.p + done.lora!.slots[0].b, count: 8).contains { $0 != 0 })
