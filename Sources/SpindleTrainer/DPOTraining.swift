@@ -79,7 +79,8 @@ public enum DPOTraining {
             let ref = try trainRef ?? scorer.logProbs(try frozen(), pairs, batch)
             model.zeroTrainableGradients()
             model.lora?.training = true
-            model.lora?.dropoutSeed = SeededRandom(seed: config.seed ^ UInt64(state.step), stream: "lora-dropout").state
+            var dropoutRandom = SeededRandom(seed: config.seed ^ UInt64(state.step), stream: "lora-dropout")
+            model.lora?.dropoutSeed = dropoutRandom.next()
             let st = scorer.accumulate(model, pairs, batch, ref: { ref[$0]! }, settings: loss, scale: 1 / Double(batch.count))
             model.lora?.training = false
             let lr = config.schedule.lr(at: state.step), w = model.trainable

@@ -31,8 +31,7 @@ extension LoRACheckpoint {
         model.lora = lora
         var state = TrainerState()
         state.rngState = config.seed
-        let adam = AdamW(count: lora.count, decaying: lora.ranges, plain: [], settings: config.adamw, parallel: model.parallel)
-        try save(lora, to: checkpoint, optimizer: adam, state: state, stamp: stamp)
+        try save(lora, to: checkpoint, optimizer: model.makeOptimizer(config.adamw, parallel: model.parallel), state: state, stamp: stamp)
         return model
     }
 

@@ -22,7 +22,7 @@ struct LoRAOptions: ParsableArguments {
         }
         try Check.int("--lora-rank", rank, min: 1, max: 65536)
         if let alpha { try Check.real("--lora-alpha", Double(alpha), 0, 1e6, openLow: true) }
-        guard dropout >= 0 && dropout < 1 else { throw ValidationError("--lora-dropout must be in [0, 1)") }
+        try Check.real("--lora-dropout", dropout, 0, 1, openHigh: true)
         do { _ = try LoRATarget.parseList(targets) } catch { throw ValidationError("--lora-targets: \(error)") }
     }
 

@@ -78,9 +78,11 @@ struct TrainPretrain: Configurable {
     var configJSON: JSONValue {
         get throws {
             let cfg = try JSONValue.parse(Array(try resolved.json().utf8))
-            guard initFrom != nil || ropeScaling != nil else { return cfg }
+            let lora = try lora.settings
+            guard initFrom != nil || ropeScaling != nil || lora != nil else { return cfg }
             return .object((cfg.members ?? []) + [("init", initFrom.map { .string($0) } ?? .null),
-                                                   ("rope_scaling", ropeScaling.map { .string($0) } ?? .null)])
+                                                   ("rope_scaling", ropeScaling.map { .string($0) } ?? .null),
+                                                   ("lora", lora?.json ?? .null)])
         }
     }
 
