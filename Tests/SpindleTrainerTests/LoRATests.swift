@@ -192,7 +192,8 @@ extension LoRAAdapters {
         let d = zip(try Scorer(model: merged).logProbs(toks), try Scorer(model: done).logProbs(toks)).map { abs($0 - $1) }.max()!
         #expect(d < 1e-5, "adapter directory loaded merged vs applied: \(d)")
         // The base on disk is untouched, and the adapter moved.
-        #expect(try Checkpoint.load(base).parameters.elementsEqual(try tinyModel().parameters))
+        let onDisk = try Checkpoint.load(base), original = try tinyModel()   // bound: parameters point into them
+        #expect(onDisk.parameters.elementsEqual(original.parameters))
         #expect(done.lora!.parameters.contains { $0 != 0 } && UnsafeBufferPointer(start: done.lora!.params.p + done.lora!.slots[0].b, count: 8).contains { $0 != 0 })
     }
 }
