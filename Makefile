@@ -168,7 +168,7 @@ test-release: deps
 	$(SWIFT) test -c release --filter '$(RELEASE_TESTS)'
 
 bench: deps build
-	@for b in bench/io.sh bench/stages.sh bench/dedup.sh bench/pii_quality.sh bench/tokenizer.sh bench/shards.sh bench/trainer.sh bench/posttrain.sh bench/rm_quality.sh bench/serve.sh bench/eval_lm.sh; do \
+	@for b in bench/io.sh bench/stages.sh bench/dedup.sh bench/pii_quality.sh bench/tokenizer.sh bench/shards.sh bench/trainer.sh bench/lora.sh bench/posttrain.sh bench/rm_quality.sh bench/serve.sh bench/eval_lm.sh; do \
 	  SPINDLE=$(BIN) SHARED=$(SHARED) bash $$b || exit 1; done
 
 # Serving under load (200 chat requests, 16 clients, stories15M shape) beside transformers one request at a time.

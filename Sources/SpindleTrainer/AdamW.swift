@@ -30,13 +30,20 @@ public final class AdamW: @unchecked Sendable {
     /// The threads the update runs on.
     public let parallel: Parallel
 
-    public init(layout: ParameterLayout, settings: AdamWSettings = AdamWSettings(), parallel: Parallel) {
+    public convenience init(layout: ParameterLayout, settings: AdamWSettings = AdamWSettings(), parallel: Parallel) {
+        self.init(count: layout.totalCount, decaying: layout.tensors.filter(\.decays).map { $0.offset..<($0.offset + $0.count) },
+                  plain: layout.tensors.filter { !$0.decays }.map { $0.offset..<($0.offset + $0.count) },
+                  settings: settings, parallel: parallel)
+    }
+
+    /// Moments for `count` parameters of one flat buffer (LoRA adapters: only theirs).
+    init(count: Int, decaying: [Range<Int>], plain: [Range<Int>], settings: AdamWSettings, parallel: Parallel) {
         self.settings = settings
         self.parallel = parallel
-        m = FloatBuffer(layout.totalCount)
-        v = FloatBuffer(layout.totalCount)
-        decayRanges = layout.tensors.filter(\.decays).map { $0.offset..<($0.offset + $0.count) }
-        plainRanges = layout.tensors.filter { !$0.decays }.map { $0.offset..<($0.offset + $0.count) }
+        m = FloatBuffer(count)
+        v = FloatBuffer(count)
+        decayRanges = decaying
+        plainRanges = plain
     }
 
     var firstMoment: UnsafeMutableBufferPointer<Float> { .init(start: m.p, count: m.count) }

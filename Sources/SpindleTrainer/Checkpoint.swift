@@ -79,6 +79,7 @@ public enum Checkpoint {
 
     /// Reads `dir/config.json`.
     public static func loadConfig(_ dir: String) throws -> LlamaConfig {
+        if LoRAAdapterConfig.isAdapter(dir) { return try LoRACheckpoint.modelConfig(dir) }   // its base's shape
         let path = dir + "/config.json"
         guard let data = FileManager.default.contents(atPath: path) else {
             throw TrainerError.io(file: path, message: "no config.json: not a checkpoint directory")
@@ -87,12 +88,17 @@ public enum Checkpoint {
         return try LlamaConfig(huggingFace: .object(json.members), path: path)
     }
 
-    /// Loads a model from an HF-layout directory (ours or transformers'; F32/F16/BF16), or from a
-    /// llama2.c `.bin` file.
+    /// Loads a model from an HF-layout directory (ours or transformers'; F32/F16/BF16), a llama2.c `.bin`
+    /// file, or a LoRA adapter directory (PEFT format; its base_model_name_or_path with the adapter merged).
     public static func load(_ dir: String) throws -> LlamaModel {
         var isDir: ObjCBool = false
         if dir.hasSuffix(".bin"), FileManager.default.fileExists(atPath: dir, isDirectory: &isDir), !isDir.boolValue {
             return try loadLlama2c(dir)
+        }
+        if LoRAAdapterConfig.isAdapter(dir) {   // a LoRA adapter: its base with the adapter merged in
+            let model = try LoRACheckpoint.load(dir)
+            LoRACheckpoint.merge(model)
+            return model
         }
         let config = try loadConfig(dir)
         let path = dir + "/model.safetensors"

@@ -28,6 +28,8 @@ public struct DPOSettings: Sendable {
     public var steps: Int?
     public var resume = false
     public var overwrite = false
+    /// Train LoRA adapters on the frozen `initFrom` (which stays the reference).
+    public var lora: LoRASettings?
 
     public init(config: TrainConfig, initFrom: String, trainData: String, output: String) {
         self.config = config; self.initFrom = initFrom; self.trainData = trainData; self.output = output
@@ -40,7 +42,7 @@ public struct DPOSettings: Sendable {
             ("holdout", .double(holdout)), ("output", .string(output)), ("loss", .string(loss.kind.rawValue)),
             ("beta", .double(loss.beta)), ("label_smoothing", .double(loss.labelSmoothing)), ("margins", .string(loss.margins.rawValue)),
             ("ref_on_the_fly", .bool(refOnTheFly)), ("epochs", .double(epochs)), ("steps", steps.map { .int($0) } ?? .null),
-            ("resume", .bool(resume)), ("config", config.presetJSON),
+            ("resume", .bool(resume)), ("lora", lora?.json ?? .null), ("config", config.presetJSON),
         ])
     }
 }
@@ -82,7 +84,7 @@ extension DPOTraining {
         let m = ds.metadata.tokenizer
         let stamp = TokenizerStamp(fingerprint: m.fingerprint, vocabSize: m.vocabSize, bosID: m.bosID, eosID: m.eosID)
         return try run(config: cfg, initFrom: s.initFrom, pairs: pairs, eval: eval, evalInReferenceFile: s.evalData == nil,
-                       loss: s.loss, reference: mode, stamp: stamp, resume: s.resume, stopAt: stopAt, log: log)
+                       loss: s.loss, reference: mode, stamp: stamp, resume: s.resume, stopAt: stopAt, lora: s.lora, log: log)
     }
 
     /// The line `spindle train dpo` prints when done.

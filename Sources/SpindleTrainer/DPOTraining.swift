@@ -33,7 +33,7 @@ public enum DPOTraining {
     public static func run(config: TrainConfig, initFrom: String, pairs: [DPOPair], eval: [DPOPair], evalInReferenceFile: Bool = true,
                            loss: DPOLossSettings,
                            reference: DPOReferenceMode, stamp: TokenizerStamp?, resume: Bool, stopAt: Int? = nil,
-                           log: (String) -> Void) throws -> DPOSummary {
+                           lora: LoRASettings? = nil, log: (String) -> Void) throws -> DPOSummary {
         guard !pairs.isEmpty else { throw TrainerError.data(file: "training pairs", line: nil, message: "no preference pairs") }
         try loss.validate()
         BLASBackend.shared.threads = config.threads
@@ -41,8 +41,9 @@ public enum DPOTraining {
         let lock = try RunDirectory.claim(out)
         defer { withExtendedLifetime(lock) {} }
         let parallel = Parallel(threads: config.threads)
-        let (model, optimizer, startState) = try policy(config: config, initFrom: initFrom, resume: resume, ckpt: ckpt, parallel: parallel)
+        let (model, optimizer, startState) = try policy(config: config, initFrom: initFrom, resume: resume, ckpt: ckpt, parallel: parallel, lora: lora)
         var state = startState
+        if let a = model.lora { log("dpo: " + (try LoRACheckpoint.summary(a.settings, model: model.config)) + "; the reference is the base") }
         let scorer = DPOScorer(config: model.config, rows: config.gradAccum, seqLen: config.seqLen)
         try DPOScorer.check(pairs, t: scorer.t, name: "training pairs")
         try DPOScorer.check(eval, t: scorer.t, name: "held-out pairs")
@@ -76,12 +77,16 @@ public enum DPOTraining {
             let t0 = DispatchTime.now().uptimeNanoseconds
             let batch = (0..<config.batchSize).map { (state.cursor + $0) % pairs.count }
             let ref = try trainRef ?? scorer.logProbs(try frozen(), pairs, batch)
-            model.zeroGradients()
+            model.zeroTrainableGradients()
+            model.lora?.training = true
+            var dropoutRandom = SeededRandom(seed: config.seed ^ UInt64(state.step), stream: "lora-dropout")
+            model.lora?.dropoutSeed = dropoutRandom.next()
             let st = scorer.accumulate(model, pairs, batch, ref: { ref[$0]! }, settings: loss, scale: 1 / Double(batch.count))
-            let lr = config.schedule.lr(at: state.step)
-            let norm = clipGradientNorm(model.grads.p, count: model.layout.totalCount, maxNorm: config.gradClip, parallel: parallel)
+            model.lora?.training = false
+            let lr = config.schedule.lr(at: state.step), w = model.trainable
+            let norm = clipGradientNorm(w.grads, count: w.count, maxNorm: config.gradClip, parallel: parallel)
             try checkFinite(loss: st.lossSum, gradNorm: norm, step: state.step + 1)
-            optimizer.update(params: model.params.p, grads: model.grads.p, lr: lr)
+            optimizer.update(params: w.params, grads: w.grads, lr: lr)
             state.step += 1
             state.cursor = (state.cursor + batch.count) % pairs.count
             let secs = Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9
@@ -104,7 +109,7 @@ public enum DPOTraining {
                 log(String(format: "eval  step %d  held-out loss %.4f  reward accuracy %.3f  margin %.4f (%d pairs)", state.step, e.loss, e.accuracy, e.margin, eval.count))
             }
             if isLast || state.step == stopAt || (config.checkpointEvery > 0 && state.step % config.checkpointEvery == 0) {
-                try Checkpoint.save(model, to: ckpt, optimizer: optimizer, state: state, stamp: stamp)
+                try model.saveRun(to: ckpt, optimizer: optimizer, state: state, stamp: stamp)
                 try writeReport(config: config, history: history, summary: summary, loss: loss)
             }
         }
@@ -113,14 +118,12 @@ public enum DPOTraining {
     }
 
     /// The policy with its AdamW state: resumed from `ckpt`, or a fresh copy of `initFrom`.
-    static func policy(config: TrainConfig, initFrom: String, resume: Bool, ckpt: String, parallel: Parallel) throws -> (LlamaModel, AdamW, TrainerState) {
-        let model = try Checkpoint.load(resume ? ckpt : initFrom)
-        guard model.layout.head >= 0 else {
-            throw TrainerError.config(field: "init", message: "\(resume ? ckpt : initFrom) is a reward model (score head), not a language model")
-        }
-        model.parallel = parallel
-        let optimizer = AdamW(layout: model.layout, settings: config.adamw, parallel: parallel)
-        if resume { return (model, optimizer, try Checkpoint.loadTrainingState(ckpt, into: optimizer, layout: model.layout)) }
+    /// With `lora`, adapters on the frozen `initFrom` train (a LoRA checkpoint resumes as one).
+    static func policy(config: TrainConfig, initFrom: String, resume: Bool, ckpt: String, parallel: Parallel,
+                       lora: LoRASettings? = nil) throws -> (LlamaModel, AdamW, TrainerState) {
+        let (model, optimizer, resumed) = try LoRACheckpoint.runModel(initFrom: initFrom, lora: lora, resume: resume, checkpoint: ckpt,
+                                                                       config: config, parallel: parallel)
+        if let resumed { return (model, optimizer, resumed) }
         var state = TrainerState()
         state.rngState = config.seed
         return (model, optimizer, state)

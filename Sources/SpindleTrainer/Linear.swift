@@ -11,9 +11,9 @@ func linearForward(_ x: CFPtr, _ w: CFPtr, _ y: FPtr, n: Int, inDim: Int, outDim
     }
 }
 
-/// dx[n, in] (+)= dy[n, out] · W[out, in];  dW[out, in] += dy[n, out]ᵀ · x[n, in].
+/// dx[n, in] (+)= dy[n, out] · W[out, in];  dW[out, in] += dy[n, out]ᵀ · x[n, in] (no dW for a frozen W: nil).
 @inline(__always)
-func linearBackward(_ x: CFPtr, _ w: CFPtr, _ dy: CFPtr, dx: FPtr?, dw: FPtr, n: Int, inDim: Int, outDim: Int,
+func linearBackward(_ x: CFPtr, _ w: CFPtr, _ dy: CFPtr, dx: FPtr?, dw: FPtr?, n: Int, inDim: Int, outDim: Int,
                     accumulateDx: Bool) {
     let blas = BLASBackend.shared
     Profile.time(.matmul) {
@@ -21,7 +21,9 @@ func linearBackward(_ x: CFPtr, _ w: CFPtr, _ dy: CFPtr, dx: FPtr?, dw: FPtr, n:
         blas.sgemm(transA: false, transB: false, m: n, n: inDim, k: outDim, a: dy, lda: outDim, b: w, ldb: inDim,
                    beta: accumulateDx ? 1 : 0, c: dx, ldc: inDim)
     }
-    blas.sgemm(transA: true, transB: false, m: outDim, n: inDim, k: n, a: dy, lda: outDim, b: x, ldb: inDim,
-               beta: 1, c: dw, ldc: inDim)
+    if let dw {
+        blas.sgemm(transA: true, transB: false, m: outDim, n: inDim, k: n, a: dy, lda: outDim, b: x, ldb: inDim,
+                   beta: 1, c: dw, ldc: inDim)
+    }
     }
 }

@@ -82,11 +82,15 @@ public enum Pretrain {
     }
 
     /// `steps` timed steps (after one warm-up) on random tokens; returns lines to print, last `tokens/s: X`.
-    public static func benchmark(config: TrainConfig, steps: Int, log: (String) -> Void) throws -> [String] {
+    /// With `lora`, adapters train on the frozen random model (LoRA's step time and memory).
+    public static func benchmark(config: TrainConfig, steps: Int, lora: LoRASettings? = nil, log: (String) -> Void) throws -> [String] {
         let src = RandomTokenBatchSource(seqLen: config.seqLen, vocab: config.model.vocabSize, seed: config.seed)
-        let t = try Trainer(config: config, source: src)
+        let model = try LlamaModel(config: config.model, seed: config.seed)
+        if let lora { model.lora = try LoRAAdapters(config: config.model, settings: lora, seed: config.seed) }
+        let t = try Trainer(config: config, source: src, model: model)
         let m = config.model
         log("model: \(m.parameterCount) parameters; batch \(config.batchSize)×\(config.gradAccum) × seq \(config.seqLen); \(config.threads) threads")
+        if let lora { log(try LoRACheckpoint.summary(lora, model: m)) }
         log("blas: \(BLASBackend.shared.summary)")
         let peak = BLASBackend.shared.measureSgemm(size: 1024)
         log("warm-up step…")
@@ -103,7 +107,9 @@ public enum Pretrain {
         let tps = tokens / best
         let mfu = flopsPerToken(m, seqLen: config.seqLen) * tps / 1e9 / peak
         if Profile.enabled { log(Profile.summary) }
+        let trainable = model.lora?.count ?? m.parameterCount
         return [
+            "trainable parameters: \(trainable)", "optimizer state bytes: \(8 * trainable)",
             String(format: "sgemm peak (1024³, %d threads): %.1f GFLOP/s", BLASBackend.shared.threads, peak),
             String(format: "step: best %.0f ms, median %.0f ms", best * 1000, median * 1000),
             String(format: "model FLOPs: %.1f GFLOP/s, MFU %.1f%% of measured sgemm peak", flopsPerToken(m, seqLen: config.seqLen) * tps / 1e9, mfu * 100),

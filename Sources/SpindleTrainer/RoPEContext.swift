@@ -41,9 +41,10 @@ extension Pretrain {
     /// continues OUTPUT/checkpoint; the shape then comes from there). Without `initFrom`, a run from
     /// scratch whose preset shape gets `ropeScaling`.
     public static func run(config: TrainConfig, initFrom: String?, ropeScaling: RoPEScaling?, resume: Bool, overwrite: Bool = false,
-                           log: (String) -> Void) throws -> RunSummary {
+                           lora: LoRASettings? = nil, log: (String) -> Void) throws -> RunSummary {
         var cfg = config
         guard let initFrom else {
+            if lora != nil && !resume { throw TrainerError.config(field: "init", message: "LoRA trains adapters on a pretrained base: pass --init DIR") }
             if let s = ropeScaling { cfg.model = try cfg.model.scaled(s) }
             return try run(config: cfg, resume: resume, overwrite: overwrite, log: log)
         }
@@ -52,7 +53,7 @@ extension Pretrain {
         if resume && !FileManager.default.fileExists(atPath: ckpt + "/trainer_state.json") {
             throw TrainerError.io(file: ckpt, message: "--resume: no checkpoint with trainer_state.json here")
         }
-        cfg.model = try Checkpoint.loadConfig(resume ? ckpt : initFrom)
+        cfg.model = try LoRACheckpoint.modelConfig(resume ? ckpt : initFrom)
         if !resume, let s = ropeScaling { cfg.model = try cfg.model.scaled(s) }
         let data = try PretrainData.open(config: &cfg, resume: true, log: log)   // the vocabulary is the checkpoint's
         let known = try PostTrainData.readStamp(resume ? ckpt : initFrom)
@@ -62,6 +63,13 @@ extension Pretrain {
         let stamp = data.stamp ?? known
         if !resume {
             let lock = try RunDirectory.claim(cfg.outputDir)
+            if let lora {   // adapters on the frozen base (LoRARun.swift)
+                _ = try LoRACheckpoint.startRun(initFrom: initFrom, settings: lora, config: cfg, checkpoint: ckpt, stamp: stamp)
+                try? FileManager.default.removeItem(atPath: cfg.outputDir + "/metrics.jsonl")
+                withExtendedLifetime(lock) {}
+                log("pretrain: starting from \(initFrom) (frozen), " + (try LoRACheckpoint.summary(lora, model: cfg.model)))
+                return try run(config: cfg, train: data.train, eval: data.eval, resumeFrom: ckpt, stamp: stamp, log: log)
+            }
             var model = try Checkpoint.load(initFrom)
             guard model.layout.head >= 0 else {
                 throw TrainerError.config(field: "init", message: "\(initFrom) is a reward model (score head), not a language model")

@@ -15,13 +15,19 @@ public enum SFT {
     /// Runs SFT into `config.outputDir` (checkpoint/, metrics.jsonl, report.html).
     /// `initFrom`: the pretrained checkpoint (ignored when resuming).
     public static func run(config: TrainConfig, initFrom: String?, train: TrainingBatchSource, eval: TrainingBatchSource?,
-                           stamp: TokenizerStamp?, resume: Bool, log: (String) -> Void) throws -> RunSummary {
+                           stamp: TokenizerStamp?, resume: Bool, lora: LoRASettings? = nil, log: (String) -> Void) throws -> RunSummary {
         let ckpt = config.outputDir + "/checkpoint"
         let lock = try DirectoryLock(config.outputDir)   // one writer per run directory
         defer { withExtendedLifetime(lock) {} }
         try FileManager.default.createDirectory(atPath: config.outputDir, withIntermediateDirectories: true)
         if !resume {
             guard let initFrom else { throw TrainerError.config(field: "init", message: "SFT starts from a pretrained checkpoint (--init DIR)") }
+            if let lora {
+                _ = try LoRACheckpoint.startRun(initFrom: initFrom, settings: lora, config: config, checkpoint: ckpt, stamp: stamp)
+                try? FileManager.default.removeItem(atPath: config.outputDir + "/metrics.jsonl")   // a new run
+                log("sft: starting from \(initFrom) (frozen), " + (try LoRACheckpoint.summary(lora, model: config.model)))
+                return try Pretrain.run(config: config, train: train, eval: eval, resumeFrom: ckpt, stamp: stamp, log: log)
+            }
             var model = try Checkpoint.load(initFrom)
             if model.config != config.model { model = try model.reconfigured(config.model) }   // --rope-scaling
             guard model.layout.head >= 0 else {
@@ -60,6 +66,9 @@ public struct SFTSettings: Sendable {
     public var overwrite = false
     /// Rotary scaling applied to `initFrom` (position-interpolation fine-tuning); not used when resuming.
     public var ropeScaling: RoPEScaling?
+    /// Train LoRA adapters on the frozen `initFrom` instead of every weight (not used when resuming:
+    /// a LoRA checkpoint brings its own).
+    public var lora: LoRASettings?
 
     public init(config: TrainConfig, trainData: String, output: String) {
         self.config = config
@@ -73,7 +82,8 @@ public struct SFTSettings: Sendable {
             ("init", initFrom.map { .string($0) } ?? .null), ("train_data", .string(trainData)),
             ("eval_data", evalData.map { .string($0) } ?? .null), ("output", .string(output)), ("epochs", .double(epochs)),
             ("steps", steps.map { .int($0) } ?? .null), ("resume", .bool(resume)),
-        ] + (ropeScaling.map { [("rope_scaling", .string($0.argument))] } ?? []) + [("config", config.presetJSON)])
+        ] + (ropeScaling.map { [("rope_scaling", .string($0.argument))] } ?? []) + (lora.map { [("lora", $0.json)] } ?? [])
+          + [("config", config.presetJSON)])
     }
 }
 
@@ -90,7 +100,7 @@ extension SFT {
         if s.resume && !FileManager.default.fileExists(atPath: ckpt + "/trainer_state.json") {
             throw TrainerError.io(file: ckpt, message: "--resume: no checkpoint with trainer_state.json here")
         }
-        cfg.model = try Checkpoint.loadConfig(shapeFrom)
+        cfg.model = try LoRACheckpoint.modelConfig(shapeFrom)
         if !s.resume, let r = s.ropeScaling { cfg.model = try cfg.model.scaled(r) }
         let known = try PostTrainData.readStamp(shapeFrom)
         let train = try PostTrainData.open(s.trainData, kind: .sft, model: cfg.model, stamp: known)
@@ -107,7 +117,7 @@ extension SFT {
         let m = train.metadata.tokenizer
         let stamp = TokenizerStamp(fingerprint: m.fingerprint, vocabSize: m.vocabSize, bosID: m.bosID, eosID: m.eosID)
         return try run(config: cfg, initFrom: s.initFrom, train: ShardBatchSource(train), eval: eval.map(ShardBatchSource.init),
-                       stamp: stamp, resume: s.resume, log: log)
+                       stamp: stamp, resume: s.resume, lora: s.lora, log: log)
     }
 
     /// The line `spindle train sft` prints when done.

@@ -37,8 +37,10 @@ public final class Trainer {
         if let bound = source.vocabBound, bound > config.model.vocabSize {
             throw TrainerError.config(field: "model.vocab_size", message: "\(config.model.vocabSize), but the data holds token id \(bound - 1) (tokenizer/vocabulary mismatch?)")
         }
-        // Weights, gradients and two AdamW moments (16 bytes a parameter) plus activations must fit.
-        let need = Double(16 * config.model.parameterCount + activationBytes(config.model, b: config.batchSize, t: config.seqLen))
+        // Weights, gradients and two AdamW moments (16 bytes a parameter; with LoRA, 4 a base weight and
+        // 16 an adapter weight) plus activations must fit.
+        let weightBytes = model?.lora.map { 4 * config.model.parameterCount + 16 * $0.count } ?? 16 * config.model.parameterCount
+        let need = Double(weightBytes + activationBytes(config.model, b: config.batchSize, t: config.seqLen))
         let have = Double(ProcessInfo.processInfo.physicalMemory)
         if need > 0.9 * have {
             throw TrainerError.config(field: "model", message: String(format: "training this shape needs about %.1f GiB (weights, gradients, AdamW state, activations for batch %d × seq %d); this machine has %.1f GiB", need / 1073741824, config.batchSize, config.seqLen, have / 1073741824))
@@ -50,7 +52,7 @@ public final class Trainer {
             throw TrainerError.config(field: "model", message: "the checkpoint's shape differs from the config's model section")
         }
         self.model.parallel = Parallel(threads: config.threads)
-        optimizer = AdamW(layout: self.model.layout, settings: config.adamw, parallel: self.model.parallel)
+        optimizer = self.model.makeOptimizer(config.adamw, parallel: self.model.parallel)   // with LoRA: the adapters only
         self.source = source
         acts = Activations(config: config.model, b: config.batchSize, t: config.seqLen)
         rowsPerStep = config.batchSize * config.gradAccum
@@ -62,6 +64,12 @@ public final class Trainer {
 
     /// Restores weights, AdamW moments, step and data cursor from a checkpoint written by `save`.
     public static func resuming(from dir: String, config: TrainConfig, source: TrainingBatchSource) throws -> Trainer {
+        if LoRAAdapterConfig.isAdapter(dir) {   // a LoRA run: the base it names, its adapters and their moments
+            let model = try LoRACheckpoint.load(dir)
+            let t = try Trainer(config: config, source: source, model: model)
+            t.state = try LoRACheckpoint.loadTrainingState(dir, into: t.optimizer, lora: model.lora!)
+            return t
+        }
         let model = try Checkpoint.load(dir)
         let t = try Trainer(config: config, source: source, model: model)
         t.state = try Checkpoint.loadTrainingState(dir, into: t.optimizer, layout: model.layout)
@@ -73,7 +81,7 @@ public final class Trainer {
 
     /// Writes weights (HF layout), optimiser state, cursor and tokenizer stamp as the checkpoint `dir`.
     public func save(to dir: String) throws {
-        try Checkpoint.save(model, to: dir, optimizer: optimizer, state: state, stamp: stamp)
+        try model.saveRun(to: dir, optimizer: optimizer, state: state, stamp: stamp)
     }
 
     /// Copies the next `rowsPerStep` rows into the staging buffers, checking token ids.
@@ -110,24 +118,35 @@ public final class Trainer {
             totalTargets += acts.targetCount
         }
         let scale = totalTargets > 0 ? 1 / Float(totalTargets) : 0
-        model.zeroGradients()
+        let lora = model.lora
+        lora?.training = true
+        defer { lora?.training = false }
+        model.zeroTrainableGradients()
         var lossSum = 0.0
         for mb in 0..<config.gradAccum {
             acts.load(tokens: stageTok + mb * rowsPerMicro, segments: stageSeg + mb * rowsPerMicro, lossMask: stageMask + mb * rowsPerMicro)
+            lora?.dropoutSeed = dropoutSeed(microBatch: mb)
             lossSum += model.forwardBackward(acts, lossScale: scale).lossSum
         }
         let lr = config.schedule.lr(at: state.step)
+        let w = model.trainable   // every weight, or the adapters only
         let norm = Profile.time(.optimizer) {
-            clipGradientNorm(model.grads.p, count: model.layout.totalCount, maxNorm: config.gradClip, parallel: model.parallel)
+            clipGradientNorm(w.grads, count: w.count, maxNorm: config.gradClip, parallel: model.parallel)
         }
         try checkFinite(loss: lossSum, gradNorm: norm, step: state.step + 1)
-        Profile.time(.optimizer) { optimizer.update(params: model.params.p, grads: model.grads.p, lr: lr) }
+        Profile.time(.optimizer) { optimizer.update(params: w.params, grads: w.grads, lr: lr) }
         state.step += 1
         state.cursor = (state.cursor + rowsPerStep) % source.rowCount
         state.tokensSeen += rowsPerStep * config.seqLen
         let secs = Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9
         return StepResult(step: state.step, loss: totalTargets > 0 ? lossSum / Double(totalTargets) : 0, lr: lr,
                           gradNorm: norm, tokens: rowsPerStep * config.seqLen, seconds: secs)
+    }
+
+    /// LoRA dropout masks: a function of (seed, step, micro-batch), so a resumed run draws the same ones.
+    func dropoutSeed(microBatch: Int) -> UInt64 {
+        var r = SeededRandom(seed: config.seed ^ UInt64(state.step) &* 0x9E37_79B9_7F4A_7C15, stream: "lora-dropout-\(microBatch)")
+        return r.next()
     }
 
     /// Mean loss over the first `batches` batches of `source` (always the same rows).

@@ -20,6 +20,7 @@ struct Spindle: ParsableCommand {
             ValidateCommand.self,
             TokenizerCommand.self,
             ModelCommand.self,
+            LoRACommand.self,
             DedupCommand.self,
             PIICommand.self,
             UpsampleCommand.self,

@@ -44,6 +44,7 @@ struct TrainPretrain: Configurable {
     @Flag(help: "Continue from OUTPUT/checkpoint (weights, AdamW state, data cursor).") var resume = false
     @Flag(help: "Replace a run already in OUTPUT (without --resume or this, such a directory is refused).") var overwrite = false
     @Option(help: "Run N timed steps on random tokens and print tokens/s as the last line.") var benchmark: Int?
+    @OptionGroup var lora: LoRAOptions
     @OptionGroup var config: ConfigOptions
 
     func validate() throws {
@@ -77,9 +78,11 @@ struct TrainPretrain: Configurable {
     var configJSON: JSONValue {
         get throws {
             let cfg = try JSONValue.parse(Array(try resolved.json().utf8))
-            guard initFrom != nil || ropeScaling != nil else { return cfg }
+            let lora = try lora.settings
+            guard initFrom != nil || ropeScaling != nil || lora != nil else { return cfg }
             return .object((cfg.members ?? []) + [("init", initFrom.map { .string($0) } ?? .null),
-                                                   ("rope_scaling", ropeScaling.map { .string($0) } ?? .null)])
+                                                   ("rope_scaling", ropeScaling.map { .string($0) } ?? .null),
+                                                   ("lora", lora?.json ?? .null)])
         }
     }
 
@@ -88,12 +91,16 @@ struct TrainPretrain: Configurable {
         let cfg = try resolved
         if let n = benchmark {
             guard n > 0 else { throw ValidationError("--benchmark needs a positive number of steps") }
-            for l in try Pretrain.benchmark(config: cfg, steps: n, log: StandardError.line) { print(l) }
+            for l in try Pretrain.benchmark(config: cfg, steps: n, lora: try lora.settings, log: StandardError.line) { print(l) }
             return
+        }
+        if lora.rank != nil && initFrom == nil {
+            throw ValidationError("--lora-rank trains adapters on a pretrained base: pass --init DIR (on --resume too)")
         }
         let summary = initFrom == nil
             ? try Pretrain.run(config: cfg, resume: resume, overwrite: overwrite, log: StandardError.line)
-            : try Pretrain.run(config: cfg, initFrom: initFrom, ropeScaling: try scaling, resume: resume, overwrite: overwrite, log: StandardError.line)
+            : try Pretrain.run(config: cfg, initFrom: initFrom, ropeScaling: try scaling, resume: resume, overwrite: overwrite,
+                               lora: try lora.settings, log: StandardError.line)
         print(String(format: "steps %d  final train loss %.4f%@  %.0f tokens/s", summary.steps, summary.finalLoss,
                      summary.evalLoss.map { String(format: "  eval loss %.4f", $0) } ?? "", summary.tokensPerSecond))
     }

@@ -49,6 +49,7 @@ struct TrainDPO: Configurable {
     @Option(help: "Threads.") var threads: Int?
     @Flag(help: "Continue from OUTPUT/checkpoint.") var resume = false
     @Flag(help: "Replace a run already in OUTPUT (without --resume or this, such a directory is refused).") var overwrite = false
+    @OptionGroup var lora: LoRAOptions
     @OptionGroup var config: ConfigOptions
 
     func validate() throws {
@@ -74,6 +75,7 @@ struct TrainDPO: Configurable {
             s.evalData = evalData; s.holdout = holdout
             s.loss.kind = loss; s.loss.beta = beta; s.loss.labelSmoothing = labelSmoothing; s.loss.margins = margins
             s.refOnTheFly = refOnTheFly; s.epochs = epochs; s.steps = steps; s.resume = resume; s.overwrite = overwrite
+            s.lora = try lora.settings
             return s
         }
     }

@@ -21,6 +21,10 @@ struct TrainSFT: Configurable {
         examples:
           spindle train sft --config sft-nano --init runs/pretrain/checkpoint --train-data shards/sft -o runs/sft
           spindle train sft --config sft-nano --train-data shards/sft -o runs/sft --resume
+          spindle train sft --init runs/pretrain/checkpoint --train-data shards/sft -o runs/sft-lora --lora-rank 8 --lora-targets q,v
+        With --lora-rank, only LoRA adapters train (the base stays frozen) and checkpoint/ is a PEFT adapter
+        directory (adapter_config.json + adapter_model.safetensors) naming the base; `spindle lora merge`
+        folds it into a full checkpoint.
         """)
 
     @Option(name: .customLong("config"), help: "Training config (JSON file or preset name from configs/).") var preset = "sft-nano"
@@ -35,6 +39,7 @@ struct TrainSFT: Configurable {
     @Option(help: "Threads.") var threads: Int?
     @Flag(help: "Continue from OUTPUT/checkpoint.") var resume = false
     @Flag(help: "Replace a run already in OUTPUT (without --resume or this, such a directory is refused).") var overwrite = false
+    @OptionGroup var lora: LoRAOptions
     @OptionGroup var config: ConfigOptions
 
     func validate() throws {
@@ -50,6 +55,7 @@ struct TrainSFT: Configurable {
             var s = SFTSettings(config: cfg, trainData: trainData, output: output)
             s.initFrom = initFrom; s.evalData = evalData; s.epochs = epochs; s.steps = steps; s.resume = resume; s.overwrite = overwrite
             s.ropeScaling = try ropeScaling.map { try RoPEScaling(argument: $0) }
+            s.lora = try lora.settings
             return s
         }
     }

@@ -52,6 +52,7 @@ import SpindleTestSupport
             "eval report": [m, "-o", "OUT/table.html"],
             "eval winrate": ["--model-a", m, "--model-b", m, "--tokenizer", m, "--prompts", m, "--helpfulness-rm", m],
             "model resize": ["--checkpoint", m, "--tokenizer", m, "-o", "OUT/resized"],
+            "lora merge": ["--checkpoint", m, "--adapter", m, "-o", "OUT/merged"],
             "report": [m],
             "bench sgemm": ["--config", m],
             "bench tokenizer": ["--model", m, m],

@@ -90,6 +90,7 @@ struct StdinParityTests {
         "tokenizer explain": "reads only a model file; the text is an argument",
         "tokenizer merge": "reads only model files",
         "model resize": "reads a checkpoint and tokenizer model files",
+        "lora merge": "reads a base checkpoint and an adapter directory",
         "shards inspect": "reads a shard directory (random access), never a stream",
         "shards verify": "reads a shard directory (random access), never a stream",
         "train pretrain": "reads --train-data (a shard directory or id file) once per epoch: a stream cannot be re-read",

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# LoRA against full fine-tuning at the stories15M shape (dim 288, 6 layers, hidden 768, vocab 32000
+# untied, seq 256, batch 8, fp32): trainable parameters, AdamW state bytes, peak RSS (/usr/bin/time -v)
+# and step time, each from `spindle train pretrain --benchmark` on random tokens (LoRA: adapters on the
+# frozen random model). Timing: run it under the shared lock on a busy machine, and compare the ratios.
+# usage: SPINDLE=.build/release/spindle bench/lora.sh   (STEPS=3 THREADS=2 RANK=8 to change)
+set -u
+cd "$(dirname "$0")/.."
+SPINDLE=${SPINDLE:-.build/release/spindle}
+STEPS=${STEPS:-3}
+THREADS=${THREADS:-2}
+RANK=${RANK:-8}
+[ -x "$SPINDLE" ] || { echo "lora bench: $SPINDLE not built (make build)" >&2; exit 1; }
+[ -x /usr/bin/time ] || { echo "lora bench: needs /usr/bin/time (apt-get install time)" >&2; exit 1; }
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+cat > "$tmp/stories15M-bench.json" <<JSON
+{"model": {"dim": 288, "n_layers": 6, "n_heads": 6, "n_kv_heads": 6, "hidden_dim": 768, "vocab_size": 32000,
+           "max_seq_len": 256, "tie_embeddings": false},
+ "training": {"seq_len": 256, "batch_size": 8, "grad_accum": 1, "threads": $THREADS}}
+JSON
+printf '%-22s %12s %16s %12s %14s %10s\n' "stories15M, seq 256x8" "trainable" "AdamW state" "peak RSS" "step (best)" "tokens/s"
+run() {   # NAME ARGS...
+  local name=$1; shift
+  /usr/bin/time -v "$SPINDLE" train pretrain --config "$tmp/stories15M-bench.json" --benchmark "$STEPS" "$@" \
+    > "$tmp/out.txt" 2> "$tmp/err.txt" || { cat "$tmp/err.txt" >&2; exit 1; }
+  local params state rss step tps
+  params=$(sed -n 's/^trainable parameters: //p' "$tmp/out.txt")
+  state=$(sed -n 's/^optimizer state bytes: //p' "$tmp/out.txt")
+  step=$(sed -n 's/^step: best \([0-9]*\) ms.*/\1/p' "$tmp/out.txt")
+  tps=$(sed -n 's/^tokens\/s: //p' "$tmp/out.txt")
+  rss=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$tmp/err.txt")
+  printf '%-22s %12s %13.1f MB %9.1f MB %11s ms %10s\n' "$name" "$params" "$(awk -v b="$state" 'BEGIN{print b/1e6}')" \
+    "$(awk -v k="$rss" 'BEGIN{print k/1024}')" "$step" "$tps"
+}
+run "full fine-tuning"
+run "LoRA r=$RANK q,v" --lora-rank "$RANK" --lora-targets q,v
+run "LoRA r=$RANK all 7" --lora-rank "$RANK" --lora-targets all
