@@ -34,7 +34,7 @@ def parse_dedup(args):
         p.add_argument("--" + o)
     ns, rest = p.parse_known_args(list(args[1:]) if args and args[0] == "dedup" else list(args))
     if not ns.near:
-        raise ValueError("spindle-ray: only `dedup --near` runs across the cluster (exact and line dedup: docs/SCALE.md)")
+        raise ValueError("spindle-ray: near_dedup runs `dedup --near` (exact and line dedup: spindle_ray.key_dedup)")
     if rest:
         raise ValueError("spindle-ray: dedup --near: options not supported across the cluster: %s" % " ".join(rest))
     return {o: getattr(ns, o.replace("-", "_")) for o in set(_SIG_OPTS + _CLUSTER_OPTS) if getattr(ns, o.replace("-", "_")) is not None}
@@ -89,7 +89,8 @@ def _select(work, opts, *edge_blobs):
     return binary.run(["dedup", "select"] + _flags(opts, _SELECT_OPTS) + paths, b"")
 
 
-def _apply(row, work, removals):
+def _apply(row, work, removals, extra=()):
+    """One block without its removals (`dedup apply EXTRA`: e.g. --lines for unit removals)."""
     path = os.path.join(work, row["key"] + ".jsonl")
     mine = removals.get(row["key"])
     if not mine:
@@ -98,7 +99,7 @@ def _apply(row, work, removals):
         return dict(row, data=data, stages=int(row["stages"]) + 1)
     rpath = path + ".removals"
     _write(rpath, b"".join(mine))
-    data = binary.run(["dedup", "apply", "--allow-empty", "--removals", rpath, path], b"", block=row)
+    data = binary.run(["dedup", "apply", "--allow-empty"] + list(extra) + ["--removals", rpath, path], b"", block=row)
     return dict(row, data=data, stages=int(row["stages"]) + 1, aligned=False)
 
 

@@ -29,6 +29,7 @@ def run_stage(ds, args):
     """The dataset of blocks after `spindle ARGS` ran on each (stdin to stdout). A failing block fails
     the job with Spindle's message, located in the block's source file; no block is ever dropped."""
     if args and args[0] == "dedup":
-        raise ValueError("spindle-ray: dedup sees every document at once; use spindle_ray.near_dedup (or `dedup --near` in the CLI)")
+        raise ValueError("spindle-ray: dedup sees every document at once; use spindle_ray.near_dedup or key_dedup "
+                         "(or `dedup` in the CLI)")
     args = list(args)
     return ds.map(lambda r: stage_block(r, args))
