@@ -64,12 +64,12 @@ public struct DedupKeyMap {
                 line.append(0x0A)
                 keys += 1
             } else {
-                var where_: [UInt8] = [0x09]
-                JSONString.append(path, to: &where_)
-                where_.append(contentsOf: "\t\(number)\n".utf8)
+                var location: [UInt8] = [0x09]
+                JSONString.append(path, to: &location)
+                location.append(contentsOf: "\t\(number)\n".utf8)
                 for k in text.withUnsafeBufferPointer({ units.keys($0) }) {
                     line.append(contentsOf: hex64(k).utf8)
-                    line.append(contentsOf: where_)
+                    line.append(contentsOf: location)
                     keys += 1
                 }
             }

@@ -62,7 +62,7 @@ def _apply_args(ns):
     return out
 
 
-def _keys(table, work, args, partitions):
+def _keys(table, work, args, partitions, exact):
     """Map over one Ray Data block of Spindle blocks: each block's file and its key lines, bucketed by
     partition = key mod `partitions`; the last object counts (documents, documents with a SCORE)."""
     parts = [[] for _ in range(partitions)]
@@ -72,7 +72,7 @@ def _keys(table, work, args, partitions):
         _write(path, row["data"])
         for line in binary.run(args + [path], b"", block=row).splitlines(keepends=True):
             parts[int(line[:16], 16) % partitions].append(line)
-            if len(line) > 33 and line[32:33] == b"\t":   # exact keys: KEY PATH LINE LENGTH SCORE ID
+            if exact:   # KEY PATH LINE LENGTH SCORE ID
                 docs += 1
                 scored += line.rsplit(b"\t", 2)[1] != b"-inf"
     return tuple(b"".join(p) for p in parts) + ((docs, scored),)
@@ -100,7 +100,7 @@ def key_dedup(ds, args, work_dir, partitions=None):
     refs = blocks.to_arrow_refs()
     parts = partitions or max(1, min(64, blocks.count()))
     map_task = ray.remote(_keys).options(num_returns=parts + 1)
-    maps = [map_task.remote(t, work, _key_args(ns), parts) for t in refs]
+    maps = [map_task.remote(t, work, _key_args(ns), parts, not _mode(ns)) for t in refs]
     keep = None if _mode(ns) else ns.keep
     reduce_task = ray.remote(_repeats)
     outs = [reduce_task.remote(p, work, keep, *[m[p] for m in maps]) for p in range(parts)]
