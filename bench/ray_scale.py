@@ -1,5 +1,5 @@
 """spindle-ray scaling on this machine: the bare binary against Ray with one and two worker nodes on
-loopback, same input; Ray's cost per block; the memory of dedup's single reduce step (`dedup select`).
+loopback (and one node with two CPUs), same input; near-dedup and exact+line dedup pipelines; Ray's cost per block; the memory of dedup's single reduce step (`dedup select`).
 
   python bench/ray_scale.py SPINDLE_BIN SHARED_DATA_DIR WORK_DIR [MB]
 Timed runs hold /work/bench.lock (flock(2), the lock `flock /work/bench.lock` takes) one at a time;
@@ -22,6 +22,10 @@ from cluster import LocalCluster  # noqa: E402
 
 LOCK = "/work/bench.lock"
 PIPE = [["ingest", "--format", "jsonl", "--source", "web"], ["dedup", "--near"], ["pii", "--action", "redact"]]
+# Exact and line dedup (hash keys shuffled by Ray), then pii.
+KEYS = [["ingest", "--format", "jsonl", "--source", "web"], ["dedup"], ["dedup", "--lines"], ["pii", "--action", "redact"]]
+# (label, nodes, CPUs per node): one worker; two workers on one node; two nodes of one worker each.
+CLUSTERS = [("1 node x 1 CPU", 1, 1), ("1 node x 2 CPUs", 1, 2), ("2 nodes x 1 CPU", 2, 1)]
 
 
 def corpus(data, out, mb):
@@ -145,36 +149,42 @@ def main():
     rows["bare pii, spawned per 250-line block"], _ = timed(lambda: per_block(spindle, files, ["pii", "--action", "redact"], 250))
     small = sum((sum(1 for _ in open(f, "rb")) + 249) // 250 for f in files)
     rows["bare pipeline"], _ = timed(lambda: pipes(spindle, files, PIPE, os.path.join(work, "b2.jsonl")))
-    for nodes in (1, 2):
+    rows["bare exact+lines pipeline"], _ = timed(lambda: pipes(spindle, files, KEYS, os.path.join(work, "b3.jsonl")))
+    outs = []
+    for label, nodes, cpus in CLUSTERS:
         tmp = tempfile.mkdtemp(prefix="sbench-", dir="/tmp")
-        c = LocalCluster(tmp, nodes=nodes, env=env)
+        c = LocalCluster(tmp, nodes=nodes, cpus_per_node=cpus, env=env)
+        tag = "%d%d" % (nodes, cpus)
         try:
-            ray_run(c.address, pattern, os.path.join(work, "warm%d" % nodes), [["pii"]], lpb, env)  # workers up
-            rows["ray pii, %d node" % nodes], _ = timed(lambda: ray_run(c.address, pattern, os.path.join(work, "r%d" % nodes),
-                                                                         [["pii", "--action", "redact"]], lpb, env))
-            if nodes == 1:
+            ray_run(c.address, pattern, os.path.join(work, "warm" + tag), [["pii"]], lpb, env)  # workers up
+            rows["ray pii, " + label], _ = timed(lambda: ray_run(c.address, pattern, os.path.join(work, "r" + tag),
+                                                                  [["pii", "--action", "redact"]], lpb, env))
+            if (nodes, cpus) == (1, 1):
                 rows["ray pii, 1 node, 250-line blocks"], _ = timed(lambda: ray_run(c.address, pattern, os.path.join(work, "s1"),
                                                                                     [["pii", "--action", "redact"]], 250, env))
-            rows["ray pipeline, %d node" % nodes], _ = timed(lambda: ray_run(c.address, pattern, os.path.join(work, "q%d" % nodes),
-                                                                              PIPE, lpb, env))
+            rows["ray pipeline, " + label], _ = timed(lambda: ray_run(c.address, pattern, os.path.join(work, "q" + tag),
+                                                                       PIPE, lpb, env))
+            rows["ray exact+lines pipeline, " + label], _ = timed(lambda: ray_run(
+                c.address, pattern, os.path.join(work, "k" + tag), KEYS, lpb, env))
+            outs += [("b2.jsonl", "q" + tag), ("b3.jsonl", "k" + tag)]
         finally:
             c.stop()
             import shutil
             shutil.rmtree(tmp, ignore_errors=True)
-    same = all(open(os.path.join(work, "b2.jsonl"), "rb").read() == b"".join(
-        open(os.path.join(work, "q%d" % k, s["shard"]), "rb").read()
-        for s in json.load(open(os.path.join(work, "q%d" % k, "manifest.json")))["shards"]) for k in (1, 2))
+    same = all(open(os.path.join(work, ref), "rb").read() == b"".join(
+        open(os.path.join(work, d, s["shard"]), "rb").read()
+        for s in json.load(open(os.path.join(work, d, "manifest.json")))["shards"]) for ref, d in outs)
     mem = select_memory(spindle, files, work)
     print("input: %d documents, %.1f MB, 4 shards, %d blocks of %d lines; cluster output == one machine: %s"
           % (n, size / 1e6, blocks, lpb, same))
     print("| run | seconds | MB/s |\n|---|---|---|")
     for k, v in rows.items():
         print("| %s | %.2f | %.1f |" % (k, v, size / 1e6 / v))
-    ray_extra = rows["ray pii, 1 node, 250-line blocks"] - rows["ray pii, 1 node"]
+    ray_extra = rows["ray pii, 1 node, 250-line blocks"] - rows["ray pii, 1 node x 1 CPU"]
     bare_extra = rows["bare pii, spawned per 250-line block"] - rows["bare pii, spawned per block"]
     print("per block, from %d to %d blocks: Ray %.1f ms, of which spawning spindle %.1f ms; fixed cost of a spindle-ray job (pii, 1 node): %.1f s"
           % (blocks, small, 1000 * ray_extra / (small - blocks), 1000 * bare_extra / (small - blocks),
-             rows["ray pii, 1 node"] - blocks * ray_extra / (small - blocks) - rows["bare pii, spawned per block"]))
+             rows["ray pii, 1 node x 1 CPU"] - blocks * ray_extra / (small - blocks) - rows["bare pii, spawned per block"]))
     print("dedup select: %d edge lines over %d documents, peak RSS %.1f MB (one-shot dedup --near: %.1f MB)"
           % (mem["edge_lines"], mem["docs"], mem["select_kb"] / 1024, mem["one_shot_kb"] / 1024))
 

@@ -82,20 +82,43 @@ public struct UnitDeduplicator {
     }
 
     public mutating func process(_ p: UnsafeBufferPointer<UInt8>) -> Outcome {
+        pending.removeAll(keepingCapacity: true)
+        let o = Self.outcome(p, units: units(p), norm: &norm, removing: seen, fresh: &pending)
+        for h in pending { seen.insert(h) }
+        return o
+    }
+
+    /// The units of `p` kept when those whose hash is in `removing` are dropped; units that normalise to
+    /// nothing are always kept. `fresh` receives the hashes of the other kept units. The one rule of
+    /// `process` (removing: the units of earlier documents) and of the apply phase (removing: a list).
+    static func outcome(_ p: UnsafeBufferPointer<UInt8>, units us: [Range<Int>], norm: inout [UInt8],
+                        removing: Set<UInt64>, fresh: inout [UInt64]) -> Outcome {
         var kept: [Range<Int>] = []
         var removed = 0, removedBytes = 0
-        pending.removeAll(keepingCapacity: true)
-        let us = units(p)
         for u in us {
             TextNormalizer.normalize(UnsafeBufferPointer(rebasing: p[u]), into: &norm, digitsToZero: true)
             if norm.isEmpty { kept.append(u); continue }
             let h = norm.withUnsafeBufferPointer { XXH64.hash($0) }
-            if seen.contains(h) { removed += 1; removedBytes += u.count; continue }
-            pending.append(h)
+            if removing.contains(h) { removed += 1; removedBytes += u.count; continue }
+            fresh.append(h)
             kept.append(u)
         }
-        for h in pending { seen.insert(h) }
         return Outcome(kept: kept, removedUnits: removed, removedBytes: removedBytes, totalUnits: us.count)
+    }
+
+    /// The units of `p` kept when the units hashing to `removing` are dropped (the apply phase).
+    public mutating func outcome(_ p: UnsafeBufferPointer<UInt8>, removing: Set<UInt64>) -> Outcome {
+        pending.removeAll(keepingCapacity: true)
+        return Self.outcome(p, units: units(p), norm: &norm, removing: removing, fresh: &pending)
+    }
+
+    /// The distinct hashes of `p`'s units that normalise to something, in order of first appearance:
+    /// what `process` adds to the seen set (the map phase's keys). Does not change the seen set.
+    public mutating func keys(_ p: UnsafeBufferPointer<UInt8>) -> [UInt64] {
+        pending.removeAll(keepingCapacity: true)
+        _ = Self.outcome(p, units: units(p), norm: &norm, removing: [], fresh: &pending)
+        var once = Set<UInt64>()
+        return pending.filter { once.insert($0).inserted }
     }
 
     /// The separator that joins kept units back into text.

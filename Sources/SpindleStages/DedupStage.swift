@@ -221,26 +221,19 @@ public struct DedupStage {
             let o = text.withUnsafeBufferPointer { dedup.process($0) }
             report.unitsRemoved += o.removedUnits
             report.unitBytesRemoved += o.removedBytes
-            if o.removedUnits == 0 {
+            switch UnitRebuild.verdict(json, text: text, outcome: o, separator: sep, minRemaining: options.minRemaining,
+                                       field: options.textField, rebuilt: &rebuilt) {
+            case .unchanged:
                 try output.write(json.bytes); try output.writeByte(0x0A)
                 report.documentsOut += 1
-                return
-            }
-            rebuilt.removeAll(keepingCapacity: true)
-            for (k, r) in o.kept.enumerated() {
-                if k > 0 { rebuilt.append(contentsOf: sep) }
-                rebuilt.append(contentsOf: text[r])
-            }
-            let remaining = text.isEmpty ? 0 : Double(rebuilt.count) / Double(text.count)
-            let hasContent = rebuilt.contains { $0 > 0x20 }
-            if !hasContent || remaining < options.minRemaining {
+            case .dropped(let remaining):
                 report.documentsEmptied += 1
                 report.removed.append(DedupRemoved(id: StageText.id(of: json, fallback: "\(path):\(line)"),
                                                    duplicateOf: "", similarity: 1 - remaining))
-                return
+            case .rewritten(let bytes):
+                try output.write(bytes)
+                report.documentsOut += 1
             }
-            try output.write(rebuilt.withUnsafeBufferPointer { StageText.settingString(json, field: options.textField, text: $0) })
-            report.documentsOut += 1
         }
         try records.finish(command: "dedup")
         report.bytesOut = output.bytesWritten; report.skipped = records.skippedTotal

@@ -78,6 +78,8 @@ public struct UpsampleReport: Sendable {
     public var before: [String: SourceTotals] = [:]
     public var after: [String: SourceTotals] = [:]
     public var rounds = 0
+    /// Records written in each round (round k: every document with at least k copies), in output order.
+    public var roundRecords: [Int] = []
     public var seconds = 0.0
     public var skipped = 0
     /// With `--by-score`: documents that had a numeric score field.
@@ -154,6 +156,7 @@ public struct UpsampleStage {
         }
         let rounds = Int(copies.max() ?? 0)
         report.rounds = rounds
+        report.roundRecords = (0..<rounds).map { k in copies.reduce(0) { $0 + (Int($1) > k ? 1 : 0) } }
         // Rounds: round k writes every document with at least k copies.
         if rounds > 0 {
             for k in 1...rounds {

@@ -48,7 +48,8 @@ struct DedupCommand: ParsableCommand {
         (signatures made from stdin need `clusters --verify estimate`, or
         the same --verify estimate in the one-shot run to match it).
         """,
-        subcommands: [DedupRun.self, DedupSignatures.self, DedupClusters.self, DedupSelect.self, DedupApply.self],
+        subcommands: [DedupRun.self, DedupSignatures.self, DedupClusters.self, DedupSelect.self, DedupApply.self,
+                      DedupKeys.self, DedupRepeats.self],
         defaultSubcommand: DedupRun.self)
 }
 
@@ -283,16 +284,36 @@ struct DedupApply: Configurable {
         commandName: "apply",
         abstract: "Filter phase: copy the records of FILEs except those in the removal list.")
 
-    @Option(help: "The removal list written by `dedup clusters`.")
+    @Option(help: "The removal list written by `dedup clusters`, `select` or `repeats`.")
     var removals: String
+    @Flag(help: "The list names lines (`dedup repeats` over `keys --lines`): drop them from each document, as `dedup --lines` does.")
+    var lines = false
+    @Flag(help: "The list names paragraphs (`keys --paragraphs`), as `dedup --paragraphs`.")
+    var paragraphs = false
+    @Option(name: .customLong("min-remaining"), help: "--lines/--paragraphs: drop a document when less than this fraction of its bytes remains.")
+    var minRemaining = 0.0
+    @Option(name: .customLong("text-field"), help: "--lines/--paragraphs: the field holding the text.")
+    var textField = "text"
     @OptionGroup var input: InputOptions
     @OptionGroup var out: OutputOptions
     @OptionGroup var config: ConfigOptions
     @Argument(help: "The same input files given to `signatures` (same paths).")
     var files: [String] = []
 
+    func validate() throws {
+        if lines && paragraphs { throw ValidationError("choose one of --lines, --paragraphs") }
+        guard minRemaining >= 0 && minRemaining <= 1 else { throw ValidationError("--min-remaining must be in [0, 1]") }
+    }
+
     func run() throws {
         try StageRun(command: "dedup apply", config: configJSON, inputs: [removals] + files, allowEmpty: input.allowEmpty).run(out) { output in
+            if lines || paragraphs {
+                let units = try DedupKeyReducer.readUnitRemovals(removals)
+                let r = try dedupApplyUnits(removals: units, unit: lines ? .line : .paragraph, minRemaining: minRemaining,
+                                            textField: textField, inputs: files, output: output, policy: input.onError)
+                return StageOutcome(summary: "dedup apply: \(r.kept) kept, \(r.removed) removed, \(r.units) units removed",
+                                    records: (r.kept + r.removed, r.kept))
+            }
             let set = try DedupClusterReducer.readRemovals(removals)
             let (kept, removed) = try dedupApply(removals: set, inputs: files, output: output, policy: input.onError)
             return StageOutcome(summary: "dedup apply: \(kept) kept, \(removed) removed", records: (kept + removed, kept))

@@ -41,6 +41,8 @@ struct UpsampleCommand: Configurable {
     var textField = "text"
     @Option(help: "Write a JSON report to this file.")
     var report: String?
+    @Option(name: .customLong("round-records"), help: "Write the number of records of each copy round, one line per round, to this file (spindle-ray restores the one-machine order with it).")
+    var roundRecords: String?
 
     @OptionGroup var input: InputOptions
     @OptionGroup var out: OutputOptions
@@ -73,6 +75,11 @@ struct UpsampleCommand: Configurable {
         let o = options
         try StageRun(command: "upsample", config: o.json, inputs: files, report: report, seed: seed, allowEmpty: input.allowEmpty).run(out) { output in
             let r = try UpsampleStage(options: o).run(inputs: files, output: output)
+            if let path = roundRecords {
+                let f = try OutputFile(path: path)
+                try f.write(Array(r.roundRecords.map { "\($0)\n" }.joined().utf8))
+                try f.commit()
+            }
             let read = r.before.values.reduce(r.skipped) { $0 + $1.documents }
             return StageOutcome(summary: r.summary, report: r.json, records: (read, r.after.values.reduce(0) { $0 + $1.documents }))
         }

@@ -28,6 +28,8 @@ import SpindleTestSupport
             "dedup clusters": [m],
             "dedup select": [m],
             "dedup apply": ["--removals", m, m],
+            "dedup keys": [m],
+            "dedup repeats": [m],
             "pii": [m],
             "upsample": ["--weights", "web=1", m],
             "classify train": ["--factual", m, "--web", m, "-o", "OUT/f.spcl"],

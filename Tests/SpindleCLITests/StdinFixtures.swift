@@ -73,6 +73,11 @@ struct StdinFixtures {
         // Edges of the sorted signatures, for `dedup select`.
         try spindle(["dedup", "clusters", "--emit-edges", at("signatures.sorted"), "-o", at("edges.tsv")])
         try spindle(zstd: "edges.tsv")
+        // Line keys sorted by key, for `dedup repeats`.
+        let keys = try spindle(["dedup", "keys", "--lines", at("docs.jsonl")])
+        let sortedKeys = try runProcess("sort", [], stdin: keys.stdoutData, environment: ["LC_ALL": "C"])
+        try sortedKeys.stdoutData.write(to: URL(fileURLWithPath: at("keys.sorted")))
+        try spindle(zstd: "keys.sorted")
     }
 
     /// A two-step pretraining run on the small tokenizer's ids: a real checkpoint for `score`.

@@ -12,7 +12,8 @@ from .pipeline import check_not_empty, run_pipeline, split_stages
 USAGE = """spindle-ray --address ADDR --input GLOB --output DIR STAGE [ARGS...] [:: STAGE [ARGS...]]...
 
 Runs spindle's data stages across a Ray cluster. STAGE and ARGS are exactly spindle's
-(`pii --action redact`, `dedup --near --threshold 0.8`); stages chain with `::`.
+(`pii --action redact`, `dedup --near --threshold 0.8`, `dedup --lines`); stages chain with `::`.
+dedup (exact, --lines, --paragraphs, --near) runs as map, Ray shuffle, reduce and apply.
   spindle-ray --address auto --input 'crawl/*.jsonl.zst' --output clean/ \\
     ingest --format jsonl --source web :: dedup --near :: pii --action redact
 Writes DIR/part-KEY.jsonl[.zst] (in input order) and DIR/manifest.json."""

@@ -3,6 +3,7 @@ import os
 
 from .binary import SpindleError
 from .dedup import near_dedup
+from .keydedup import key_dedup
 from .stages import run_stage
 
 
@@ -22,12 +23,14 @@ def split_stages(argv):
 
 
 def run_pipeline(ds, stages, work_dir, partitions=None):
-    """Every stage in turn; `dedup --near` as the distributed three phases, the others as block maps.
+    """Every stage in turn; `dedup --near` and exact or line/paragraph `dedup` as distributed map,
+    shuffle by key, reduce and apply; the others as block maps.
     Returns the final dataset and what the dedup stages removed (their removal lists)."""
     removals = []
     for i, args in enumerate(stages):
         if args[0] == "dedup":
-            ds, rem = near_dedup(ds, args, os.path.join(work_dir, "stage-%02d" % i), partitions)
+            run = near_dedup if "--near" in args else key_dedup
+            ds, rem = run(ds, args, os.path.join(work_dir, "stage-%02d" % i), partitions)
             removals.append(rem)
         else:
             ds = run_stage(ds, args)

@@ -22,7 +22,7 @@ SKIP = 77
 def build_shards(data, out):
     """Four shards (plain, plain, zstd, gzip) of C4 web pages without ids, Wikipedia articles with ids
     and source `wiki`, edited copies of a quarter of them in another shard (near duplicates across
-    files and blocks), and contact details for pii to redact."""
+    files and blocks), contact details for pii to redact, and boilerplate lines for line dedup."""
     rng = random.Random(7)
     web = [json.loads(l) for l in open(os.path.join(data, "pretrain/en/c4_demo.jsonl"), encoding="utf-8") if l.strip()]
     wiki = [l.strip() for l in open(os.path.join(data, "pretrain/en/wiki_demo.txt"), encoding="utf-8") if l.strip()][:40]
@@ -30,6 +30,9 @@ def build_shards(data, out):
     docs += [{"id": "wiki-%d" % i, "text": t[:3000], "source": "wiki"} for i, t in enumerate(wiki)]
     for k in range(0, len(docs), 9):
         docs[k] = dict(docs[k], text=docs[k]["text"] + " Write to jane.doe%d@example.com or call (415) 555-0132." % k)
+    for k in range(2, len(docs), 5):   # boilerplate lines for line dedup
+        docs[k] = dict(docs[k], text="Cookie notice: this site uses cookies.\n" + docs[k]["text"] + "\nShare this page: Facebook, Twitter, Email")
+    docs[7] = dict(docs[7], text="Share this page: Facebook, Twitter, Email")
     shards = [[], [], [], []]
     for k, d in enumerate(docs):
         shards[k % 4].append(d)
@@ -128,6 +131,11 @@ def main():
             ["upsample", "--weights", "wiki=2.5,web=1"]]
     ref_full = one_machine(spindle, files, full)
     ref_kept = one_machine(spindle, files, full[:3])
+    lines = full[:3] + [["dedup", "--lines", "--min-remaining", "0.2"]]
+    ref_lines = one_machine(spindle, files, lines)
+    if ref_lines == ref_kept:
+        print("FAIL: the input has no repeated lines for dedup --lines to remove")
+        return 1
     slow = os.path.join(work, "spindle-slow")
     with open(slow, "w") as f:
         f.write('#!/bin/sh\ncase "$*" in *--emit-edges*) sleep 4;; esac\nexec "%s" "$@"\n' % spindle)
@@ -139,21 +147,21 @@ def main():
     cluster = LocalCluster(tempfile.mkdtemp(prefix="sray-", dir="/tmp"), env=env)
     failures = []
     try:
-        # 1. The whole pipeline: the same records, byte for byte (upsample's copy rounds run per block).
+        # 1. The whole pipeline, byte for byte: upsample's copy rounds in the one-machine order.
         t1 = spindle_ray(cluster.address, pattern, os.path.join(work, "out1"), full, ["--lines-per-block", "40"], env)
         got, manifest = cluster_output(os.path.join(work, "out1"))
-        if sorted(got.splitlines()) != sorted(ref_full.splitlines()):
-            failures.append("full pipeline: %d records on the cluster, %d on one machine, or different bytes"
+        if got != ref_full:
+            failures.append("full pipeline: %d records on the cluster, %d on one machine, or different bytes or order"
                             % (got.count(b"\n"), ref_full.count(b"\n")))
-        # 2. Through pii: the same records in the same order, other block size and partitions.
-        t2 = spindle_ray(cluster.address, pattern, os.path.join(work, "out2"), full[:3],
+        # 2. Through pii, then line dedup (hash keys shuffled by Ray): other block size and partitions.
+        t2 = spindle_ray(cluster.address, pattern, os.path.join(work, "out2"), lines,
                          ["--lines-per-block", "17", "--partitions", "3", "--compress"], env)
         got2 = b"".join(subprocess.run(["zstd", "-dcq", os.path.join(work, "out2", s["shard"])], check=True,
                                        stdout=subprocess.PIPE).stdout
                         for s in json.load(open(os.path.join(work, "out2", "manifest.json")))["shards"])
-        if got2 != ref_kept:
-            failures.append("ingest|dedup|pii: cluster output differs from one machine's (%d vs %d records)"
-                            % (got2.count(b"\n"), ref_kept.count(b"\n")))
+        if got2 != ref_lines:
+            failures.append("ingest|dedup --near|pii|dedup --lines: cluster output differs from one machine's (%d vs %d records)"
+                            % (got2.count(b"\n"), ref_lines.count(b"\n")))
         # 3. A worker killed mid-reduce: Ray retries its task; the output is unchanged.
         wdir = os.path.join(work, "out3", ".spindle-ray")
         killer = Killer(wdir)
@@ -184,8 +192,10 @@ def main():
             if os.path.exists(os.path.join(work, "out4", "manifest.json")):
                 failures.append("bad line: a manifest was written for a failed job")
         removed = ref_full.count(b"\n")
-        print("cluster runs: %.1f s, %.1f s, %.1f s (killed worker pid %s); %d records kept through pii, %d after upsample; %d shards"
-              % (t1, t2, t3, killer.killed, ref_kept.count(b"\n"), removed, len(manifest["shards"])))
+        print("cluster runs: %.1f s, %.1f s, %.1f s (killed worker pid %s); %d records kept through pii, %d after upsample; "
+              "%d shards; dedup --lines rewrote %d records, dropped %d"
+              % (t1, t2, t3, killer.killed, ref_kept.count(b"\n"), removed, len(manifest["shards"]),
+                 len(set(ref_lines.splitlines()) - set(ref_kept.splitlines())), ref_kept.count(b"\n") - ref_lines.count(b"\n")))
     finally:
         cluster.stop()
         import shutil
