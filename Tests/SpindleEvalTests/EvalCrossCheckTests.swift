@@ -129,7 +129,12 @@ struct EvalCrossCheckTests {
 
     @Test func wikitextPerplexity() throws {
         let (dir, ev) = try setup()
-        let h: HarnessPPL = try harness(dir, "wikitext")
+        try compareWikitext(dir: dir, ev: ev, harnessName: "wikitext")
+    }
+
+    /// WikiText's rolling log-likelihoods and perplexities against the harness's record `harnessName`.
+    func compareWikitext(dir: String, ev: LMEvaluator, harnessName: String) throws {
+        let h: HarnessPPL = try harness(dir, harnessName)
         let pages = try EvalRows.read("\(dir)/data/wikitext.jsonl").map { $0.value["page"]!.stringValue! }
         let o = try RollingPerplexity.run(pages.map { (wikitextDetokenize($0), $0) }, encoder: ev.encoder, scorer: ev.scorer)
         #expect(o.logLikelihoods.count == h.lls.count)
@@ -138,7 +143,7 @@ struct EvalCrossCheckTests {
         for (got, want, m) in [(o.wordPerplexity, h.word_perplexity, "word"), (o.bytePerplexity, h.byte_perplexity, "byte"), (o.bitsPerByte, h.bits_per_byte, "bpb")] {
             #expect(abs(got - want) <= 1e-6 * want, "\(m): \(got) vs the harness \(want)")
         }
-        print("lm-eval cross-check wikitext: word_perplexity \(o.wordPerplexity) vs \(h.word_perplexity), bits_per_byte \(o.bitsPerByte) vs \(h.bits_per_byte); max |Δ ll| per doc \(worst), \(o.windows) windows, \(o.tokens) tokens")
+        print("lm-eval cross-check \(harnessName): word_perplexity \(o.wordPerplexity) vs \(h.word_perplexity), bits_per_byte \(o.bitsPerByte) vs \(h.bits_per_byte); max |Δ ll| per doc \(worst), \(o.windows) windows, \(o.tokens) tokens")
     }
 
     /// The command line end to end: `eval lm` (mmlu 5-shot, the group and its subjects) and `eval ppl`

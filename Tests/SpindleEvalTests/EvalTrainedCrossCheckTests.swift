@@ -2,8 +2,9 @@
 // layers, dim 64, context 128, the cross-check's 1024-piece SentencePiece tokenizer) for a few steps on
 // WikiText-2 text, then lm-eval 0.4.x's `hf` backend loads that directory itself (`pretrained=DIR`,
 // lm_eval_trained_crosscheck.py) and scores arc_easy, hellaswag and gsm8k (2-shot) on the rows EvalCrossCheckTests
-// wrote. Asserted as there: identical prompts, per-request log-likelihoods within 1e-4, identical acc
-// and acc_norm, identical greedy generations, filtered answers and exact_match.
+// wrote, and WikiText's rolling perplexity. Asserted as there: identical prompts, per-request log-likelihoods
+// within 1e-4, identical acc and acc_norm, identical greedy generations, filtered answers and exact_match,
+// equal perplexities.
 import Foundation
 import Testing
 import SpindleIO
@@ -50,6 +51,13 @@ extension EvalCrossCheckTests {
         #expect(n >= 80 && worst <= 1e-4)
         // A trained model, not a random one: its choices are not all equally likely.
         #expect(Set(o.docs.flatMap(\.logLikelihoods)).count > n / 2)
+    }
+
+    @Test(.requires(.spindleBinary)) func spindleTrainedWikitextPerplexity() throws {
+        let checkpoint = try Self.trained.get()
+        let dir = try Self.work.get()
+        let ev = try LMEvaluator(model: try Checkpoint.load(checkpoint), tokenizer: try SentencePieceModel(contentsOf: dir + "/tokenizer.model"), rows: 8)
+        try compareWikitext(dir: dir, ev: ev, harnessName: "trained_wikitext")
     }
 
     @Test(.requires(.spindleBinary)) func spindleTrainedGeneration() throws {
