@@ -1,5 +1,6 @@
 // Generator.swift: inference with a KV cache — one new token per sequence per step, a batch of
 // sequences advancing together (the RL stages sample many responses at once).
+import CSpindleCPU
 import Foundation
 import SpindleIO
 
@@ -202,8 +203,13 @@ public final class Generator {
         let kc = kCache[l].p + slot * maxLen * kvd + kvh * hd, vc = vCache[l].p + slot * maxLen * kvd + kvh * hd
         let qh = q.p + r * qd + h * hd
         let s = scores.p + (r * c.nHeads + h) * maxLen
+        // A head's keys and values sit kvDim floats apart, one short run per position: too far apart
+        // for the hardware prefetcher, so each is fetched `ahead` positions early. At K = 16 samples
+        // on the stories15M shape this loop took 10% of decoding, mostly waiting on those loads.
+        let ahead = 4
         var mx = -Float.infinity
         for j in 0...pos {
+            prefetchRun(kc + (j + ahead) * kvd, hd)
             let sc = dot(qh, kc + j * kvd, hd) * scale
             s[j] = sc; mx = max(mx, sc)
         }
@@ -211,7 +217,17 @@ public final class Generator {
         let o = att.p + r * qd + h * hd
         o.update(repeating: 0, count: hd)
         let inv = 1 / sum
-        for j in 0...pos { axpy(s[j] * inv, vc + j * kvd, o, hd) }
+        for j in 0...pos {
+            prefetchRun(vc + (j + ahead) * kvd, hd)
+            axpy(s[j] * inv, vc + j * kvd, o, hd)
+        }
+    }
+
+    /// Prefetches the cache lines of `n` floats at `p` (a hint: addresses past the cache never fault).
+    @inline(__always) private func prefetchRun(_ p: UnsafePointer<Float>, _ n: Int) {
+        var i = 0
+        while i < n { spindle_prefetch(UnsafeRawPointer(p + i)); i += 16 }
+        spindle_prefetch(UnsafeRawPointer(p + n - 1))
     }
 
     /// The naive twin of `generate` (its test oracle): every prompt fed token by token through `step`,

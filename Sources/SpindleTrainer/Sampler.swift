@@ -15,46 +15,77 @@ public struct SamplingOptions: Sendable {
     public init() {}
 }
 
-/// Samples from `logits` [vocab] (overwritten with probabilities). `index` is scratch [vocab].
+/// Samples from `logits` [vocab] (overwritten with unnormalised probabilities). `index` is scratch [vocab].
 /// Returns the token and its log-probability under the untempered model distribution.
+///
+/// Every pass over the vocabulary is vectorised (max, exp-and-sum, the cumulative scan by blocks of 8):
+/// at K = 16 samples per prompt on the stories15M shape the old scalar loops (libm `expf` per logit, a
+/// normalising pass, a scalar cumulative scan) took 14% of sampling time; `sampleTokenNaive` in the
+/// tests is the scalar twin this must agree with.
 func sampleToken(_ logits: UnsafeMutablePointer<Float>, vocab: Int, options o: SamplingOptions,
                  rng: inout SeededRandom, index: UnsafeMutablePointer<Int32>) -> (Int32, Float) {
-    // Vectorised max and log-sum-exp: this runs once per decoded token on the critical path.
     let mx = maxOf(logits, vocab)
-    var arg = 0
-    while arg < vocab - 1 && logits[arg] != mx { arg += 1 }   // the first maximum, as a scan would pick
-    let logZ = mx + logf(sumExp(logits, vocab, shift: mx))
-    func lp(_ t: Int, _ raw: Float) -> Float { raw - logZ }
-    if o.temperature <= 0 { return (Int32(arg), lp(arg, logits[arg])) }
-    // Probabilities at temperature T (keep the raw logit of the pick for its log-prob).
-    var sum: Float = 0
-    for i in 0..<vocab { let e = expf((logits[i] - mx) / o.temperature); index[i] = Int32(i); sum += e; logits[i] = e }
-    for i in 0..<vocab { logits[i] /= sum }
-    let u = rng.nextFloat()
-    var pick = arg
-    if o.topP <= 0 || o.topP >= 1 {
-        var c: Float = 0
-        pick = vocab - 1
-        for i in 0..<vocab { c += logits[i]; if u < c { pick = i; break } }
-    } else {
-        // Candidates above (1 − p)/(V − 1) cannot all be outside the nucleus (llama2.c's cut), then sort.
-        let cutoff = (1 - o.topP) / Float(vocab - 1)
-        var n = 0
-        for i in 0..<vocab where logits[i] >= cutoff { index[n] = Int32(i); n += 1 }
-        var cand = UnsafeMutableBufferPointer(start: index, count: n)
-        cand.sort { (i: Int32, j: Int32) -> Bool in
-            let pi = logits[Int(i)], pj = logits[Int(j)]
-            return pi > pj || (pi == pj && i < j)
-        }
-        var mass: Float = 0, last = n - 1
-        for j in 0..<n { mass += logits[Int(index[j])]; if mass > o.topP { last = j; break } }
-        let r = u * mass
-        var c: Float = 0
-        pick = Int(index[last])
-        for j in 0...last { c += logits[Int(index[j])]; if r < c { pick = Int(index[j]); break } }
+    if o.temperature <= 0 {
+        var arg = 0
+        while arg < vocab - 1 && logits[arg] != mx { arg += 1 }   // the first maximum, as a scan would pick
+        return (Int32(arg), logits[arg] - mx - logf(sumExp(logits, vocab, shift: mx)))
     }
-    // The model's (temperature-1) log-prob of the pick, recomputed from its probability at T.
-    let pT = logits[pick]
-    let raw = o.temperature * (logf(max(pT, 1e-30)) + logf(sum)) + mx   // invert e = exp((l − mx)/T)
-    return (Int32(pick), lp(pick, raw))
+    // e_i = exp((l_i − mx) / T), unnormalised; log Z of the untempered distribution on the side.
+    var logZ: Float = 0
+    if o.temperature != 1 {
+        logZ = mx + logf(sumExp(logits, vocab, shift: mx))
+        scale(logits, vocab, by: 1 / o.temperature)
+    }
+    let sum = expShiftSum(logits, logits, vocab, shift: o.temperature == 1 ? mx : mx / o.temperature)
+    if o.temperature == 1 { logZ = mx + logf(sum) }
+    let u = rng.nextFloat()
+    let pick: Int
+    if o.topP <= 0 || o.topP >= 1 {
+        pick = cumulativeSearch(logits, vocab, u * sum)
+    } else {
+        pick = nucleusPick(logits, vocab, total: sum, topP: o.topP, u: u, index: index)
+    }
+    // The model's (temperature-1) log-prob of the pick: invert e = exp((l − mx)/T) for its raw logit.
+    let raw = o.temperature * logf(max(logits[pick], 1e-30)) + mx
+    return (Int32(pick), raw - logZ)
+}
+
+/// The first i with e[0] + … + e[i] > r: whole blocks of 64 summed as vectors and skipped, then the
+/// block holding r scanned one by one; the last positive entry when rounding leaves r at or beyond the total.
+@inline(__always)
+private func cumulativeSearch(_ e: UnsafePointer<Float>, _ n: Int, _ r: Float) -> Int {
+    var c: Float = 0, i = 0
+    let raw = UnsafeRawPointer(e)
+    @inline(__always) func v(_ j: Int) -> SIMD8<Float> { raw.loadUnaligned(fromByteOffset: 4 * (i + 8 * j), as: SIMD8<Float>.self) }
+    while i + 64 <= n {
+        let a = ((v(0) + v(1)) + (v(2) + v(3))) + ((v(4) + v(5)) + (v(6) + v(7)))
+        let s = (a.lowHalf + a.highHalf).sum()
+        if c + s > r { break }
+        c += s; i += 64
+    }
+    while i < n { c += e[i]; if r < c { return i }; i += 1 }
+    var last = n - 1
+    while last > 0 && e[last] <= 0 { last -= 1 }
+    return last
+}
+
+/// Nucleus (top-p) draw over unnormalised e summing to `total`: entries above (1 − p)/(V − 1) of the
+/// total cannot all be outside the nucleus (llama2.c's cut); those are sorted, the smallest prefix whose
+/// mass exceeds p·total kept, and one drawn from it.
+private func nucleusPick(_ e: UnsafePointer<Float>, _ vocab: Int, total: Float, topP: Float, u: Float,
+                         index: UnsafeMutablePointer<Int32>) -> Int {
+    let cutoff = (1 - topP) / Float(vocab - 1) * total
+    var n = 0
+    for i in 0..<vocab where e[i] >= cutoff { index[n] = Int32(i); n += 1 }
+    var cand = UnsafeMutableBufferPointer(start: index, count: n)
+    cand.sort { (i: Int32, j: Int32) -> Bool in
+        let pi = e[Int(i)], pj = e[Int(j)]
+        return pi > pj || (pi == pj && i < j)
+    }
+    var mass: Float = 0, last = n - 1
+    for j in 0..<n { mass += e[Int(index[j])]; if mass > topP * total { last = j; break } }
+    let r = u * mass
+    var c: Float = 0
+    for j in 0...last { c += e[Int(index[j])]; if r < c { return Int(index[j]) } }
+    return Int(index[last])
 }
