@@ -41,6 +41,8 @@ struct TrainRejection: Configurable {
     var lengthDebias = false
     @Option(name: .customLong("config"), help: "Config for the SFT pass (JSON or preset).") var preset = "sft-nano"
     @Option(help: "Epochs of the SFT pass over the kept set.") var sftEpochs: Double = 1
+    @Option(help: "Peak learning rate of the SFT pass (default: the --config's); lower keeps the policy nearer its start.")
+    var sftLr: Float?
     @Option(help: "Seed.") var seed: UInt64 = 1234
     @Option(help: "Threads.") var threads = 2
     @Flag(help: "Continue from OUTPUT (policy checkpoint and kept set of the last finished iteration).") var resume = false
@@ -55,6 +57,7 @@ struct TrainRejection: Configurable {
         try Check.int("--max-prompts", maxPrompts, min: 1)
         try Check.int("--max-new-tokens", maxNewTokens, min: 1, max: 1 << 20)
         try Check.real("--sft-epochs", sftEpochs, 0, 1000, openLow: true)
+        try Check.real("--sft-lr", sftLr, 0, 1, openLow: true)
         try Check.threads(threads)
     }
 
@@ -74,8 +77,9 @@ struct TrainRejection: Configurable {
 
     var settings: RejectionSettings {
         get throws {
-            var s = RejectionSettings(prompts: prompts, helpfulnessRM: helpfulnessRm, output: output,
-                                      sft: try TrainConfig.load(Presets.resolve(preset)))
+            var sft = try TrainConfig.load(Presets.resolve(preset))
+            if let sftLr { sft.lr = sftLr }
+            var s = RejectionSettings(prompts: prompts, helpfulnessRM: helpfulnessRm, output: output, sft: sft)
             s.initFrom = initFrom; s.safetyRM = safetyRm; s.samplesPerPrompt = k; s.temperature = temperature
             s.temperatures = try temperatureList; s.iterations = iterations; s.maxPrompts = maxPrompts
             s.maxNewTokens = maxNewTokens; s.lengthDebias = lengthDebias; s.sftEpochs = sftEpochs; s.seed = seed; s.threads = threads; s.resume = resume; s.overwrite = overwrite

@@ -144,6 +144,19 @@ enum CLI {
         #expect(r.stdout.contains("\"aspect\": \"safety\"") && r.stdout.contains("\"degree\": \"negligibly_better\""))
     }
 
+    @Test func rejectionSFTLearningRateReachesTheSFTPassAndIsRangeChecked() throws {
+        let base = ["train", "rejection", "--init", "p", "--prompts", "s", "--helpfulness-rm", "r", "-o", "o"]
+        let r = try CLI.run(base + ["--sft-lr", "2.5e-05", "--print-config"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("\"lr\": 2.5e-05"), "\(r.stdout)")
+        let preset = try CLI.run(base + ["--print-config"])
+        #expect(preset.status == 0 && preset.stdout.contains("\"lr\": 0.001"), "sft-nano's own lr: \(preset.stdout)")
+        for bad in ["0", "-1e-4", "2", "nan"] {
+            let b = try CLI.run(base + ["--sft-lr", bad])
+            #expect(b.status == 64, "--sft-lr \(bad) exits \(b.status)")
+        }
+    }
+
     @Test func sameInputSameBytes() throws {
         let input = "{\"id\":\"a\",\"text\":\"x\\ty\"}\n{\"id\":\"b\",\"text\":\"z\",\"k\":[1, 2]}\n"
         let a = try CLI.run(["ingest", "--format", "jsonl"], stdin: input)
