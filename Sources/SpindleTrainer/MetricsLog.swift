@@ -9,6 +9,9 @@ import SpindleIO
 final class MetricsLog {
     let path: String
     private let handle: FileHandle
+    /// The lines a resumed run kept, parsed (empty for a new run): what a run replays to restore
+    /// state that lives only in its log (PPO's best held-out reward so far).
+    private(set) var kept: [JSONValue] = []
 
     /// `key` is the step counter's member ("step", or "iteration" for PPO).
     init(directory: String, resumedAt: Int?, key: String = "step") throws {
@@ -19,6 +22,7 @@ final class MetricsLog {
                 guard case .object(let members)? = try? JSONValue.parse(Array(line)),
                       let step = members.first(where: { $0.0 == key })?.1.int64Value, step <= resumedAt else { continue }
                 kept.append(line); kept.append(0x0A)
+                self.kept.append(.object(members))
             }
         }
         try writeAtomically(kept, to: path)

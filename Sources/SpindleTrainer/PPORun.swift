@@ -8,9 +8,9 @@ import SpindleShards
 public enum PPORun {
     /// Runs PPO into `out`: checkpoint/{policy,value}, best/, metrics.jsonl, report.html.
     /// Returns the per-iteration stats and the held-out rewards (iteration, mean gated reward; length-controlled
-    /// with `lengthDebias`, see below).
+    /// with `lengthDebias`, see below). `stopAt` ends the run after that iteration's checkpoint, as a kill would.
     public static func run(trainer: PPOTrainer, train: [SamplingPrompt], heldOut: [SamplingPrompt], out: String,
-                           stamp: TokenizerStamp?, resumed: Bool, log: (String) -> Void) throws
+                           stamp: TokenizerStamp?, resumed: Bool, stopAt: Int? = nil, log: (String) -> Void) throws
         -> (stats: [PPOIterationStats], eval: [(Int, Double)], stoppedEarly: Bool) {
         let s = trainer.settings
         let lock = try RunDirectory.claim(out)
@@ -36,7 +36,8 @@ public enum PPORun {
             let samples = trainer.heldOutSamples(heldOut)
             let raw = samples.rewards.reduce(0, +) / Double(samples.rewards.count)
             let controlled = trend?.lengthControlledMean(rewards: samples.rewards, lengths: samples.lengths)
-            let e = controlled ?? raw
+            // Ranked as logged (5 decimals), so a resumed run replaying the log compares the same numbers.
+            let e = Double(String(format: "%.5f", controlled ?? raw))!
             evals.append((trainer.state.step, e))
             emit(metricsLine([("iteration", .int(trainer.state.step)), ("heldout_reward", .fixed(raw, "%.5f"))]
                              + (controlled.map { [("heldout_reward_length_controlled", .fixed($0, "%.5f"))] } ?? [])))
@@ -47,13 +48,22 @@ public enum PPORun {
                 try Checkpoint.save(trainer.policy, to: out + "/best", stamp: stamp)
             } else { sinceBest += 1 }
         }
+        // A resumed run replays the held-out evaluations it keeps, so the best reward so far (and the
+        // evaluations since it) are those of the run that was killed: `best/` is replaced only by a
+        // policy better than every one before, exactly as in an uninterrupted run.
+        for line in metrics.kept {
+            guard let it = line["iteration"]?.intValue, let raw = line["heldout_reward"]?.doubleValue else { continue }
+            let e = line["heldout_reward_length_controlled"]?.doubleValue ?? raw
+            evals.append((it, e))
+            if e > best { best = e; sinceBest = 0 } else { sinceBest += 1 }
+        }
         if let trend {
             log(String(format: "ppo: held-out reward of the reference %.4f, %.4f per answer token (mean %.1f tokens); best policy by the length-controlled reward",
                        trend.meanReward, trend.slope, trend.meanLength))
         }
         log("ppo: \(train.count) prompts (\(heldOut.count) held out), \(s.promptsPerIteration) per iteration, mini-batch \(s.miniBatch), beta \(s.beta), clip \(s.clip), lr \(s.lr) constant; starting at iteration \(trainer.state.step)")
         if !heldOut.isEmpty && s.evalEvery > 0 && !resumed { try evaluate() }
-        while trainer.state.step < s.iterations {
+        while trainer.state.step < min(s.iterations, stopAt ?? Int.max) {
             let st = try trainer.iterate(train: train)
             stats.append(st)
             emit(st.json)

@@ -109,6 +109,38 @@ func tinyRMConfig(out: String, steps: Int) -> TrainConfig {
         }
     }
 
+    /// A run killed after iteration 2 and resumed ends as the uninterrupted run: same metrics, same
+    /// held-out curve, and the same `best/` — the resumed run knows the best reward before the kill.
+    @Test func ppoRunKilledAndResumedKeepsTheSameBestPolicy() throws {
+        let tmp = TempDir("ppo-resume"); defer { tmp.cleanup() }
+        let held = Array(Self.prompts.prefix(3))
+        let a = tmp.sub("a"), b = tmp.sub("b")
+        let whole = try PPORun.run(trainer: try ppoSetup(seed: 23, iterations: 5, lr: 1.0), train: Self.prompts, heldOut: held,
+                                   out: a, stamp: nil, resumed: false, log: { _ in })
+        _ = try PPORun.run(trainer: try ppoSetup(seed: 23, iterations: 5, lr: 1.0), train: Self.prompts, heldOut: held,
+                           out: b, stamp: nil, resumed: false, stopAt: 2, log: { _ in })
+        // What `train ppo --resume` does: policy, value and both optimisers from the checkpoint.
+        let t = try ppoSetup(seed: 23, iterations: 5, lr: 1.0)
+        let ckpt = b + "/checkpoint"
+        let policy = try Checkpoint.load(ckpt + "/policy"), value = try Checkpoint.load(ckpt + "/value")
+        t.policy.params.p.update(from: policy.params.p, count: policy.layout.totalCount)
+        t.value.params.p.update(from: value.params.p, count: value.layout.totalCount)
+        t.state = try Checkpoint.loadTrainingState(ckpt + "/policy", into: t.policyOpt, layout: t.policy.layout)
+        _ = try Checkpoint.loadTrainingState(ckpt + "/value", into: t.valueOpt, layout: t.value.layout)
+        t.restoreOptimizerSteps()
+        let resumed = try PPORun.run(trainer: t, train: Self.prompts, heldOut: held, out: b, stamp: nil, resumed: true, log: { _ in })
+        #expect(resumed.eval.map(\.0) == whole.eval.map(\.0) && resumed.eval.map(\.1) == whole.eval.map(\.1))
+        // The case under test: the best policy comes before the kill, so a resumed run that forgot it
+        // would overwrite best/ at its first evaluation.
+        let bestAt = whole.eval.max { $0.1 < $1.1 }!.0
+        #expect(bestAt <= 2, "best at iteration \(bestAt): \(whole.eval)")
+        let bytes = { (d: String) in FileManager.default.contents(atPath: d + "/best/model.safetensors") }
+        #expect(bytes(a) != nil && bytes(a) == bytes(b), "best/ differs after a resume")
+        let strip = { (d: String) in try String(contentsOfFile: d + "/metrics.jsonl", encoding: .utf8)
+            .replacingOccurrences(of: #""seconds": [0-9.]+"#, with: "", options: .regularExpression) }
+        #expect(try strip(a) == strip(b))
+    }
+
     @Test(arguments: [5, 6, 7] as [UInt64])
     func ppoRaisesTheRewardModelsScore(seed: UInt64) throws {
         // The reward is a fixed random tiny reward model; the held-out measure samples every prompt
