@@ -108,12 +108,9 @@ extension PPORun {
             policy = try Checkpoint.load(initFrom)
             value = try Checkpoint.load(settings.helpfulnessRM)
         }
-        try PostTrainData.checkCompatible((initFrom, reference.config, stamp),
-                                          (settings.helpfulnessRM, value.config, try PostTrainData.readStamp(settings.helpfulnessRM)), sameWidth: true)
-        if let safetyRM = settings.safetyRM {
-            let c = try Checkpoint.loadConfig(safetyRM)
-            try PostTrainData.checkCompatible((initFrom, reference.config, stamp), (safetyRM, c, try PostTrainData.readStamp(safetyRM)), sameWidth: true)
-        }
+        // `RewardPair.load` checked both reward models against the policy (vocabulary, tokenizer). Widths
+        // may differ: the value model (the helpfulness model's copy) runs its own forward passes, and
+        // rm-real's safety model is 32 wide beside a 64-wide policy.
         let trainer = try PPOTrainer(settings: ppo, policy: policy, reference: reference, value: value, rewards: rewards)
         if settings.resume {
             let st = try Checkpoint.loadTrainingState(ckpt + "/policy", into: trainer.policyOpt, layout: policy.layout)
