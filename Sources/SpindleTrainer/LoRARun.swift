@@ -5,14 +5,17 @@ import SpindleIO
 import SpindleShards
 
 extension LoRACheckpoint {
-    /// The model shape of `dir`: a full checkpoint's config.json, or for an adapter, its base's.
+    /// The model shape of `dir`: a full checkpoint's config.json, or for an adapter, its base's (a reward
+    /// model's adapter: the base's trunk with a score head, as `load` builds it).
     public static func modelConfig(_ dir: String) throws -> LlamaConfig {
         guard LoRAAdapterConfig.isAdapter(dir) else { return try Checkpoint.loadConfig(dir) }
         let base = try baseModel(of: dir)
         guard !LoRAAdapterConfig.isAdapter(base) else {
             throw TrainerError.format(file: dir + "/adapter_config.json", message: "field 'base_model_name_or_path': \(base) is an adapter itself; merge it first (spindle lora merge)")
         }
-        return try Checkpoint.loadConfig(base)
+        var c = try Checkpoint.loadConfig(base)
+        if let pooling = try LoRAAdapterConfig.load(dir).scorePooling { c = c.rewardTrunk(pooling: pooling) }
+        return c
     }
 
     /// Writes the step-0 checkpoint of a LoRA run: `initFrom` as the frozen base (named by its absolute
@@ -36,12 +39,13 @@ extension LoRACheckpoint {
     }
 
     /// A line for the run's log: what trains and what it costs.
+    /// (A reward model's score head trains too, and counts.)
     static func summary(_ lora: LoRASettings, model: LlamaConfig) throws -> String {
-        let a = try LoRAAdapters(config: model, settings: lora, seed: 0)
+        let a = try LoRAAdapters(config: model, settings: lora, seed: 0, scorePooling: model.scoreHead ? model.scorePooling : nil)
         let frac = Double(a.count) / Double(model.parameterCount) * 100
-        return String(format: "lora: rank %d, alpha %g, dropout %g on %@: %d trainable parameters (%.3f%% of %d); AdamW state %d bytes",
+        return String(format: "lora: rank %d, alpha %g, dropout %g on %@%@: %d trainable parameters (%.3f%% of %d); AdamW state %d bytes (full fine-tuning: %d)",
                       lora.rank, Double(lora.alpha), Double(lora.dropout), lora.targets.map(\.hfName).joined(separator: ","),
-                      a.count, frac, model.parameterCount, 8 * a.count)
+                      model.scoreHead ? " + the score head" : "", a.count, frac, model.parameterCount, 8 * a.count, 8 * model.parameterCount)
     }
 }
 
