@@ -2,14 +2,18 @@
 # LoRA against full fine-tuning at the stories15M shape (dim 288, 6 layers, hidden 768, vocab 32000
 # untied, seq 256, batch 8, fp32): trainable parameters, AdamW state bytes, peak RSS (/usr/bin/time -v)
 # and step time, each from `spindle train pretrain --benchmark` on random tokens (LoRA: adapters on the
-# frozen random model). Timing: run it under the shared lock on a busy machine, and compare the ratios.
-# usage: SPINDLE=.build/release/spindle bench/lora.sh   (STEPS=3 THREADS=2 RANK=8 to change)
+# frozen random model). Then the same LoRA step (r=RANK on q,v) trained by peft + torch AdamW
+# (bench/lora_peer.py: transformers' LlamaForCausalLM, same shape, batch, seq len and threads), skipped
+# when PYTHON lacks torch/transformers/peft. Timing: run it under the shared lock on a busy machine, and
+# compare the ratios.
+# usage: SPINDLE=.build/release/spindle bench/lora.sh   (STEPS=3 THREADS=2 RANK=8 PYTHON=... to change)
 set -u
 cd "$(dirname "$0")/.."
 SPINDLE=${SPINDLE:-.build/release/spindle}
 STEPS=${STEPS:-3}
 THREADS=${THREADS:-2}
 RANK=${RANK:-8}
+PYTHON=${PYTHON:-${SPINDLE_PYTHON:-python3}}
 [ -x "$SPINDLE" ] || { echo "lora bench: $SPINDLE not built (make build)" >&2; exit 1; }
 [ -x /usr/bin/time ] || { echo "lora bench: needs /usr/bin/time (apt-get install time)" >&2; exit 1; }
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
@@ -31,7 +35,23 @@ run() {   # NAME ARGS...
   rss=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$tmp/err.txt")
   printf '%-22s %12s %13.1f MB %9.1f MB %11s ms %10s\n' "$name" "$params" "$(awk -v b="$state" 'BEGIN{print b/1e6}')" \
     "$(awk -v k="$rss" 'BEGIN{print k/1024}')" "$step" "$tps"
+  last_step=$step
 }
 run "full fine-tuning"
 run "LoRA r=$RANK q,v" --lora-rank "$RANK" --lora-targets q,v
+sp_qv=$last_step
 run "LoRA r=$RANK all 7" --lora-rank "$RANK" --lora-targets all
+
+# The same LoRA step in peft + torch (forward, causal-LM loss, backward, clip, AdamW on the adapters).
+if "$PYTHON" -c "import torch, transformers, peft" 2>/dev/null; then
+  /usr/bin/time -v "$PYTHON" bench/lora_peer.py "$STEPS" 8 256 "$THREADS" "$RANK" q,v > "$tmp/peer.txt" 2> "$tmp/peer.err" \
+    || { tail -20 "$tmp/peer.err" >&2; exit 1; }
+  pp=$(sed -n 's/^trainable parameters: //p' "$tmp/peer.txt")
+  pstep=$(sed -n 's/^step: best \([0-9]*\) ms.*/\1/p' "$tmp/peer.txt")
+  prss=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$tmp/peer.err")
+  printf '%-22s %12s %16s %9.1f MB %11s ms\n' "peft LoRA r=$RANK q,v" "$pp" "" "$(awk -v k="$prss" 'BEGIN{print k/1024}')" "$pstep"
+  echo "LoRA r=$RANK q,v step (best of $STEPS, $THREADS threads): spindle $sp_qv ms, peft $pstep ms," \
+    "spindle speed $(awk -v a="$pstep" -v b="$sp_qv" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "n/a" }') peft's"
+else
+  echo "peft peer skipped: $PYTHON lacks torch/transformers/peft (set PYTHON=~/.cache/spindle-venv/bin/python)"
+fi
