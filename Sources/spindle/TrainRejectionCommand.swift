@@ -45,6 +45,7 @@ struct TrainRejection: Configurable {
     @Option(help: "Threads.") var threads = 2
     @Flag(help: "Continue from OUTPUT (policy checkpoint and kept set of the last finished iteration).") var resume = false
     @Flag(help: "Replace a run already in OUTPUT (without --resume or this, such a directory is refused).") var overwrite = false
+    @OptionGroup(visibility: .hidden) var lora: LoRAOptions
     @OptionGroup var config: ConfigOptions
 
     func validate() throws {
@@ -56,6 +57,7 @@ struct TrainRejection: Configurable {
         try Check.int("--max-new-tokens", maxNewTokens, min: 1, max: 1 << 20)
         try Check.real("--sft-epochs", sftEpochs, 0, 1000, openLow: true)
         try Check.threads(threads)
+        try lora.refuse(command: "train rejection", why: "each iteration samples the full policy weights")
     }
 
     /// `--temperatures 0.7,0.9` as numbers.
