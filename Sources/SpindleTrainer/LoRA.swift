@@ -89,9 +89,12 @@ public struct LoRAAdapterConfig: Equatable, Sendable {
     /// A reward model's adapter (PEFT's task_type SEQ_CLS): the score head trains beside the adapters
     /// (modules_to_save) and is stored whole; its pooling (`spindle_score_pooling`, written when not last).
     public var scorePooling: ScorePooling?
+    /// A rotary scaling the adapter was trained under, applied to the (unscaled) base before the adapter
+    /// (`spindle_rope_scaling`, TYPE:FACTOR as `--rope-scaling` takes it; Spindle-only, peft ignores it).
+    public var ropeScaling: RoPEScaling?
 
-    public init(settings: LoRASettings, baseModel: String?, scorePooling: ScorePooling? = nil) {
-        self.settings = settings; self.baseModel = baseModel; self.scorePooling = scorePooling
+    public init(settings: LoRASettings, baseModel: String?, scorePooling: ScorePooling? = nil, ropeScaling: RoPEScaling? = nil) {
+        self.settings = settings; self.baseModel = baseModel; self.scorePooling = scorePooling; self.ropeScaling = ropeScaling
     }
 
     public var fileText: String {
@@ -110,7 +113,8 @@ public struct LoRAAdapterConfig: Equatable, Sendable {
             ("use_dora", .bool(false)), ("use_rslora", .bool(s.rsLoRA)),
         ]
         let pooling: [(String, JSONValue)] = scorePooling.map { $0 == .last ? [] : [("spindle_score_pooling", .string($0.rawValue))] } ?? []
-        return JSONValue.object(members + pooling).fileText(.indented)
+        let rope: [(String, JSONValue)] = ropeScaling.map { [("spindle_rope_scaling", .string($0.argument))] } ?? []
+        return JSONValue.object(members + pooling + rope).fileText(.indented)
     }
 
     /// Reads `dir/adapter_config.json`; what Spindle cannot apply exactly (DoRA, biases, per-module ranks,
@@ -158,7 +162,11 @@ public struct LoRAAdapterConfig: Equatable, Sendable {
             guard let v = ScorePooling(rawValue: p) else { throw f.fail("spindle_score_pooling", "\"\(p)\": expected last or mean-response") }
             pooling = v
         }
-        return LoRAAdapterConfig(settings: s, baseModel: try f.string("base_model_name_or_path"), scorePooling: pooling)
+        var rope: RoPEScaling?
+        if let r = try f.string("spindle_rope_scaling") {
+            do { rope = try RoPEScaling(argument: r) } catch { throw f.fail("spindle_rope_scaling", "\"\(r)\": expected TYPE:FACTOR (linear:4)") }
+        }
+        return LoRAAdapterConfig(settings: s, baseModel: try f.string("base_model_name_or_path"), scorePooling: pooling, ropeScaling: rope)
     }
 
     /// A language model's adapter trains nothing beside the adapters; a reward model's trains its score

@@ -41,6 +41,8 @@ public final class LoRAAdapters: @unchecked Sendable {
     public var dropoutSeed: UInt64 = 0
     /// The base checkpoint these adapters were trained on (adapter_config.json's base_model_name_or_path).
     public var baseModel: String?
+    /// The rotary scaling put on the base for these adapters (adapter_config.json's spindle_rope_scaling).
+    public var baseRoPEScaling: RoPEScaling?
     private var scratch: Scratch?
 
     /// Adapters for every layer of `config` on `settings.targets`: A Kaiming-uniform (PEFT's

@@ -49,7 +49,8 @@ public enum LoRACheckpoint {
         }
         if let state { try writeAtomically(Data(state.json().utf8), to: d + "/trainer_state.json") }
         if let stamp { try PostTrainData.writeStamp(stamp, to: d) }
-        let config = LoRAAdapterConfig(settings: lora.settings, baseModel: lora.baseModel, scorePooling: lora.scorePooling)
+        let config = LoRAAdapterConfig(settings: lora.settings, baseModel: lora.baseModel, scorePooling: lora.scorePooling,
+                                       ropeScaling: lora.baseRoPEScaling)
         try writeAtomically(Data(config.fileText.utf8), to: d + "/adapter_config.json")
         try staging.commit()
     }
@@ -63,6 +64,7 @@ public enum LoRACheckpoint {
         }
         let lora = try LoRAAdapters(config: config, settings: ac.settings, seed: 0, scorePooling: ac.scorePooling)
         lora.baseModel = ac.baseModel
+        lora.baseRoPEScaling = ac.ropeScaling
         var stored = try Safetensors.read(path)
         for t in tensors(lora, lora.params.p) {
             // PEFT names the adapter inside the file without ".default"; accept both spellings.
@@ -97,9 +99,10 @@ public enum LoRACheckpoint {
     /// attached. A reward model's adapter (SEQ_CLS) turns a language-model base into its trunk, as
     /// `AutoModelForSequenceClassification.from_pretrained` does; its score head comes from the adapter.
     public static func load(_ dir: String, base: String? = nil) throws -> LlamaModel {
-        let pooling = try LoRAAdapterConfig.load(dir).scorePooling
+        let ac = try LoRAAdapterConfig.load(dir)
         var model = try Checkpoint.load(try base ?? baseModel(of: dir))
-        if let pooling {
+        if let r = ac.ropeScaling { model = try model.reconfigured(model.config.scaled(r)) }   // as it was trained
+        if let pooling = ac.scorePooling {
             model = try rewardTrunk(model, pooling: pooling)
         } else if model.layout.head < 0 {
             throw TrainerError.config(field: "adapter", message: "the base is a reward model (score head) but the adapter's task_type is CAUSAL_LM")

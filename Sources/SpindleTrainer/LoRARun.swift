@@ -13,23 +13,33 @@ extension LoRACheckpoint {
         guard !LoRAAdapterConfig.isAdapter(base) else {
             throw TrainerError.format(file: dir + "/adapter_config.json", message: "field 'base_model_name_or_path': \(base) is an adapter itself; merge it first (spindle lora merge)")
         }
+        let ac = try LoRAAdapterConfig.load(dir)
         var c = try Checkpoint.loadConfig(base)
-        if let pooling = try LoRAAdapterConfig.load(dir).scorePooling { c = c.rewardTrunk(pooling: pooling) }
+        if let r = ac.ropeScaling { c = try c.scaled(r) }
+        if let pooling = ac.scorePooling { c = c.rewardTrunk(pooling: pooling) }
         return c
     }
 
     /// Writes the step-0 checkpoint of a LoRA run: `initFrom` as the frozen base (named by its absolute
-    /// path), fresh adapters drawn from the run's seed, fresh AdamW moments for the adapters only.
+    /// path), fresh adapters drawn from the run's seed, fresh AdamW moments for the adapters only. A
+    /// `--rope-scaling` in `config.model` is put on the base in memory and recorded in the adapter.
     static func startRun(initFrom: String, settings: LoRASettings, config: TrainConfig, checkpoint: String,
                          stamp: TokenizerStamp?) throws -> LlamaModel {
-        let model = try Checkpoint.load(initFrom)
+        var model = try Checkpoint.load(initFrom)
         guard model.layout.head >= 0 else {
             throw TrainerError.config(field: "init", message: "\(initFrom) is a reward model (score head), not a language model")
         }
+        var scaling: RoPEScaling?
+        if model.config != config.model, let r = config.model.ropeScaling, model.config.ropeScaling == nil,
+           (try? model.config.scaled(r)) == config.model {
+            model = try model.reconfigured(config.model)
+            scaling = r
+        }
         guard model.config == config.model else {
-            throw TrainerError.config(field: "lora", message: "--rope-scaling and other changes of the base's shape cannot be combined with LoRA")
+            throw TrainerError.config(field: "lora", message: "the run's model shape differs from --init \(initFrom)'s; LoRA trains on the base as it is (a --rope-scaling aside)")
         }
         let lora = try LoRAAdapters(config: model.config, settings: settings, seed: config.seed)
+        lora.baseRoPEScaling = scaling
         lora.baseModel = URL(fileURLWithPath: initFrom).standardizedFileURL.path
         model.lora = lora
         var state = TrainerState()
