@@ -55,3 +55,36 @@ if "$PYTHON" -c "import torch, transformers, peft" 2>/dev/null; then
 else
   echo "peft peer skipped: $PYTHON lacks torch/transformers/peft (set PYTHON=~/.cache/spindle-venv/bin/python)"
 fi
+
+# Reward model (train rm) at the same shape on LLaMA-Factory's dpo_en_demo pairs packed with the Llama 2
+# tokenizer: full fine-tuning against LoRA r=RANK on q,v + the score head, from the same checkpoint.
+SHARED=${SHARED:-../shared}
+TOK=$SHARED/data/tokenizers/llama2/tokenizer.model
+[ -f "$TOK" ] || { echo "reward-model rows skipped ($SHARED/data absent)"; exit 0; }
+"$SPINDLE" convert dpo "$SHARED/data/preference/dpo_en_demo.json" > "$tmp/pairs.jsonl" 2>/dev/null
+"$SPINDLE" pack preference --tokenizer "$TOK" --seq-len 4096 --mix all -o "$tmp/shards" "$tmp/pairs.jsonl" 2>/dev/null
+echo 1 2 3 > "$tmp/ids.txt"
+model='{"dim": 288, "n_layers": 6, "n_heads": 6, "n_kv_heads": 6, "hidden_dim": 768, "vocab_size": 32000, "max_seq_len": 256}'
+echo "{\"model\": $model, \"training\": {\"seq_len\": 256, \"batch_size\": 8, \"steps\": 1, \"threads\": $THREADS}}" > "$tmp/lm.json"
+echo "{\"model\": $model, \"training\": {\"seq_len\": 256, \"batch_size\": 8, \"grad_accum\": 4, \"steps\": 1, \"lr\": 1e-4, \"threads\": $THREADS, \"log_every\": 1000}, \"eval\": {\"every\": 0}, \"output\": {\"checkpoint_every\": 0}}" > "$tmp/rm.json"
+"$SPINDLE" train pretrain --config "$tmp/lm.json" --train-data "$tmp/ids.txt" --output "$tmp/lm" --steps 1 >/dev/null 2>&1 \
+  || { echo "lora bench: pretraining the RM's trunk failed" >&2; exit 1; }
+rm_run() {   # ARGS... -> $tmp/rm.err (log, /usr/bin/time), rss (MB), step (median ms after the first step)
+  rm -rf "$tmp/rm"
+  /usr/bin/time -v "$SPINDLE" train rm --config "$tmp/rm.json" --init "$tmp/lm/checkpoint" --train-data "$tmp/shards" -o "$tmp/rm" \
+    --steps $((STEPS + 1)) "$@" > /dev/null 2> "$tmp/rm.err" || { tail -5 "$tmp/rm.err" >&2; exit 1; }
+  rss=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$tmp/rm.err" | awk '{ printf "%.1f", $1 / 1024 }')
+  step=$(grep '"seconds"' "$tmp/rm/metrics.jsonl" | tail -n +2 | sed 's/.*"seconds": *\([0-9.]*\).*/\1/' | sort -n \
+    | awk '{ v[NR] = $1 } END { printf "%.0f", 1000 * v[int((NR + 1) / 2)] }')
+}
+rm_run --lora-rank "$RANK" --lora-targets q,v
+line=$(grep 'trainable parameters' "$tmp/rm.err")
+lp=$(echo "$line" | sed -n 's/.*: \([0-9]*\) trainable parameters.*/\1/p')
+lbytes=$(echo "$line" | sed -n 's/.*AdamW state \([0-9]*\) bytes.*/\1/p')
+fbytes=$(echo "$line" | sed -n 's/.*full fine-tuning: \([0-9]*\)).*/\1/p')
+lrss=$rss; lstep=$step
+rm_run
+printf '%-26s %12s %16s %12s %14s\n' "stories15M RM, 8 pairs" "trainable" "AdamW state" "peak RSS" "step (median)"
+mb() { awk -v b="$1" 'BEGIN { printf "%.2f MB", b / 1e6 }'; }
+printf '%-26s %12s %16s %9s MB %11s ms\n' "full fine-tuning" "$((fbytes / 8))" "$(mb "$fbytes")" "$rss" "$step"
+printf '%-26s %12s %16s %9s MB %11s ms\n' "LoRA r=$RANK q,v + score" "$lp" "$(mb "$lbytes")" "$lrss" "$lstep"
