@@ -12,15 +12,15 @@ extension LlamaModel {
     func scoreForward(_ a: Activations, into out: UnsafeMutablePointer<Float>) {
         precondition(layout.score >= 0, "scoreForward needs a score head (LlamaForSequenceClassification)")
         forward(a, logits: false)
-        let d = config.dim, w = params.p + layout.score, x = a.xnF.p
+        let d = config.dim, w = scoreWeights.w, x = a.xnF.p   // the adapters' copy while LoRA trains it
         for i in 0..<a.n { out[i] = dot(x + i * d, w, d) }
     }
 
     /// Adds the gradient of a loss whose derivative with respect to token i's score is `dScores[i]`
     /// (0 for tokens that do not count) to `gradients`. Needs the activations of `scoreForward`.
     func scoreBackward(_ a: Activations, dScores: UnsafePointer<Float>) {
-        let n = a.n, d = config.dim, G = grads.p, P = params.p
-        let w = P + layout.score, dw = G + layout.score
+        let n = a.n, d = config.dim
+        let (w, dw) = scoreWeights
         let x = a.xnF.p, dxn = a.dXn.p
         for i in 0..<n {
             let g = dScores[i]
@@ -41,6 +41,7 @@ extension LlamaModel {
         rmsNormBackward(parallel, a.xs[c.nLayers].p, P + layout.finalNorm, a.rstdF.p, a.dXn.p, dx: a.dX.p,
                         dg: G + layout.finalNorm, n: n, d: d)
         backwardLayers(a, shape: shape)
+        guard lora == nil else { return }   // frozen trunk: no embedding gradient
         embeddingBackward(a.dX.p, tokens: a.tokens, dE: G + layout.embed, n: n, d: d)
     }
 

@@ -86,8 +86,16 @@ public struct LoRAAdapterConfig: Equatable, Sendable {
     public var settings: LoRASettings
     /// The base checkpoint the adapter was trained on (an absolute path when Spindle writes it).
     public var baseModel: String?
+    /// A reward model's adapter (PEFT's task_type SEQ_CLS): the score head trains beside the adapters
+    /// (modules_to_save) and is stored whole; its pooling (`spindle_score_pooling`, written when not last).
+    public var scorePooling: ScorePooling?
+    /// A rotary scaling the adapter was trained under, applied to the (unscaled) base before the adapter
+    /// (`spindle_rope_scaling`, TYPE:FACTOR as `--rope-scaling` takes it; Spindle-only, peft ignores it).
+    public var ropeScaling: RoPEScaling?
 
-    public init(settings: LoRASettings, baseModel: String?) { self.settings = settings; self.baseModel = baseModel }
+    public init(settings: LoRASettings, baseModel: String?, scorePooling: ScorePooling? = nil, ropeScaling: RoPEScaling? = nil) {
+        self.settings = settings; self.baseModel = baseModel; self.scorePooling = scorePooling; self.ropeScaling = ropeScaling
+    }
 
     public var fileText: String {
         let s = settings
@@ -96,12 +104,17 @@ public struct LoRAAdapterConfig: Equatable, Sendable {
             ("base_model_name_or_path", baseModel.map { .string($0) } ?? .null), ("bias", .string("none")),
             ("fan_in_fan_out", .bool(false)), ("inference_mode", .bool(true)), ("init_lora_weights", .bool(true)),
             ("layers_pattern", .null), ("layers_to_transform", .null), ("lora_alpha", JSONValue.float(s.alpha)),
-            ("lora_dropout", JSONValue.float(s.dropout)), ("modules_to_save", .null), ("peft_type", .string("LORA")),
-            ("r", .int(s.rank)), ("rank_pattern", .object([])), ("revision", .null),
-            ("target_modules", .array(s.targets.map { .string($0.hfName) })), ("task_type", .string("CAUSAL_LM")),
+            ("lora_dropout", JSONValue.float(s.dropout)),
+            // PeftModelForSequenceClassification adds classifier and score (the one a Llama has) itself.
+            ("modules_to_save", scorePooling == nil ? .null : .array([.string("classifier"), .string("score")])),
+            ("peft_type", .string("LORA")), ("r", .int(s.rank)), ("rank_pattern", .object([])), ("revision", .null),
+            ("target_modules", .array(s.targets.map { .string($0.hfName) })),
+            ("task_type", .string(scorePooling == nil ? "CAUSAL_LM" : "SEQ_CLS")),
             ("use_dora", .bool(false)), ("use_rslora", .bool(s.rsLoRA)),
         ]
-        return JSONValue.object(members).fileText(.indented)
+        let pooling: [(String, JSONValue)] = scorePooling.map { $0 == .last ? [] : [("spindle_score_pooling", .string($0.rawValue))] } ?? []
+        let rope: [(String, JSONValue)] = ropeScaling.map { [("spindle_rope_scaling", .string($0.argument))] } ?? []
+        return JSONValue.object(members + pooling + rope).fileText(.indented)
     }
 
     /// Reads `dir/adapter_config.json`; what Spindle cannot apply exactly (DoRA, biases, per-module ranks,
@@ -112,7 +125,10 @@ public struct LoRAAdapterConfig: Equatable, Sendable {
             throw TrainerError.io(file: path, message: "no adapter_config.json: not a LoRA adapter directory")
         }
         guard try f.string("peft_type") == "LORA" else { throw f.fail("peft_type", "must be \"LORA\"") }
-        if let t = try f.string("task_type"), t != "CAUSAL_LM" { throw f.fail("task_type", "\(t): only CAUSAL_LM adapters are supported") }
+        let task = try f.string("task_type") ?? "CAUSAL_LM"
+        guard task == "CAUSAL_LM" || task == "SEQ_CLS" else {
+            throw f.fail("task_type", "\(task): only CAUSAL_LM (language model) and SEQ_CLS (reward model) adapters are supported")
+        }
         let rank = try f.required("r", f.int)
         let alpha = try f.float("lora_alpha") ?? 8
         var targets: [LoRATarget] = []
@@ -135,11 +151,32 @@ public struct LoRAAdapterConfig: Equatable, Sendable {
             if let m = f[key]?.members, !m.isEmpty { throw f.fail(key, "per-module ranks or alphas are not supported") }
         }
         if try f.bool("lora_bias") == true { throw f.fail("lora_bias", "LoRA biases are not supported") }
-        for key in ["layers_to_transform", "modules_to_save", "layer_replication", "trainable_token_indices", "target_parameters"] {
+        for key in ["layers_to_transform", "layer_replication", "trainable_token_indices", "target_parameters"] {
             if let v = f[key], v != .null { throw f.fail(key, "must be null (adapters on every layer, no extra trained modules)") }
         }
+        try checkModulesToSave(f, task: task)
         do { try s.validate() } catch let e as TrainerError { throw TrainerError.format(file: path, message: e.description) }
-        return LoRAAdapterConfig(settings: s, baseModel: try f.string("base_model_name_or_path"))
+        var pooling: ScorePooling?
+        if task == "SEQ_CLS" {
+            let p = try f.string("spindle_score_pooling") ?? ScorePooling.last.rawValue
+            guard let v = ScorePooling(rawValue: p) else { throw f.fail("spindle_score_pooling", "\"\(p)\": expected last or mean-response") }
+            pooling = v
+        }
+        var rope: RoPEScaling?
+        if let r = try f.string("spindle_rope_scaling") {
+            do { rope = try RoPEScaling(argument: r) } catch { throw f.fail("spindle_rope_scaling", "\"\(r)\": expected TYPE:FACTOR (linear:4)") }
+        }
+        return LoRAAdapterConfig(settings: s, baseModel: try f.string("base_model_name_or_path"), scorePooling: pooling, ropeScaling: rope)
+    }
+
+    /// A language model's adapter trains nothing beside the adapters; a reward model's trains its score
+    /// head (PEFT lists ["classifier", "score"]; a Llama has only the score).
+    private static func checkModulesToSave(_ f: JSONFields, task: String) throws {
+        guard let v = f["modules_to_save"], v != .null else { return }
+        guard task == "SEQ_CLS" else { throw f.fail("modules_to_save", "must be null for a CAUSAL_LM adapter (no extra trained modules)") }
+        guard let names = v.arrayValue?.map(\.stringValue), names.allSatisfy({ $0 == "score" || $0 == "classifier" }) else {
+            throw f.fail("modules_to_save", "\(v): a reward model's adapter may only train its score head (score, classifier)")
+        }
     }
 
     /// Whether `dir` holds an adapter (adapter_config.json) rather than a full checkpoint.

@@ -5,7 +5,8 @@
 //   backward  dB += s · dyᵀ · u;   du = s · dy · B  [n, r];   dA += duᵀ · xd;   dx += (du · A) ⊙ m
 //
 // A and B of every (layer, target) live in one flat buffer (so AdamW, clipping and checkpoints are
-// single loops, as for the base model); the base weights get no gradient while adapters train.
+// single loops, as for the base model); the base weights get no gradient while adapters train. A reward
+// model's adapters end with its score head [dim], trained whole beside them (PEFT's modules_to_save).
 import Foundation
 import SpindleIO
 
@@ -28,6 +29,10 @@ public final class LoRAAdapters: @unchecked Sendable {
     /// slots index by layer * 7 + target, or -1.
     let slotIndex: [Int]
     public let count: Int
+    /// Where the score head sits in the flat buffer (the last `dim` numbers), or -1 (a language model's).
+    public let scoreOffset: Int
+    /// A reward model's pooling (its adapter_config.json's task_type is SEQ_CLS), nil for a language model.
+    public let scorePooling: ScorePooling?
     let params: FloatBuffer
     let grads: FloatBuffer
     /// Dropout on while training (torch's model.train()); evaluation and scoring run without it.
@@ -36,14 +41,18 @@ public final class LoRAAdapters: @unchecked Sendable {
     public var dropoutSeed: UInt64 = 0
     /// The base checkpoint these adapters were trained on (adapter_config.json's base_model_name_or_path).
     public var baseModel: String?
+    /// The rotary scaling put on the base for these adapters (adapter_config.json's spindle_rope_scaling).
+    public var baseRoPEScaling: RoPEScaling?
     private var scratch: Scratch?
 
     /// Adapters for every layer of `config` on `settings.targets`: A Kaiming-uniform (PEFT's
     /// `kaiming_uniform_(a=√5)`, i.e. U(−1/√in, 1/√in)) drawn from `seed`, B zero, so the adapted
-    /// model starts equal to the base.
-    public init(config: LlamaConfig, settings: LoRASettings, seed: UInt64) throws {
+    /// model starts equal to the base. With `scorePooling`, a zero score head [dim] follows (the caller
+    /// copies the reward model's in).
+    public init(config: LlamaConfig, settings: LoRASettings, seed: UInt64, scorePooling: ScorePooling? = nil) throws {
         try settings.validate()
         self.settings = settings
+        self.scorePooling = scorePooling
         var slots: [LoRASlot] = [], index = [Int](repeating: -1, count: config.nLayers * 7), off = 0
         let r = settings.rank
         for l in 0..<config.nLayers {
@@ -54,6 +63,8 @@ public final class LoRAAdapters: @unchecked Sendable {
                 off += r * i + o * r
             }
         }
+        scoreOffset = scorePooling == nil ? -1 : off
+        if scorePooling != nil { off += config.dim }
         self.slots = slots; slotIndex = index; count = off
         params = FloatBuffer(off); grads = FloatBuffer(off)
         var rng = SeededRandom(seed: seed, stream: "lora-init")

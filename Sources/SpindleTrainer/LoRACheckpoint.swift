@@ -3,6 +3,7 @@
 //   DIR/adapter_config.json          PEFT's LoraConfig (peft_type LORA, r, lora_alpha, target_modules, …)
 //   DIR/adapter_model.safetensors    base_model.model.model.layers.{i}.self_attn.q_proj.lora_A.weight [r, in]
 //                                    base_model.model.model.layers.{i}.self_attn.q_proj.lora_B.weight [out, r]
+//   DIR/adapter_model.safetensors    base_model.model.score.weight [1, dim]   (a reward model's: task_type SEQ_CLS)
 //   DIR/optimizer.safetensors, trainer_state.json, spindle_tokenizer.json   (Spindle's resume state)
 // `PeftModel.from_pretrained(base, DIR)` reads the first two. A save is switched in whole
 // (CheckpointDirectory), like every checkpoint.
@@ -25,8 +26,15 @@ public enum LoRACheckpoint {
             let b: Named = (name + ".lora_B.weight", [s.outDim, r], UnsafeBufferPointer(start: buffer + s.b, count: s.outDim * r))
             out.append(a); out.append(b)
         }
+        if lora.scoreOffset >= 0 {   // PEFT saves a modules_to_save copy under the module's own name
+            let d = lora.count - lora.scoreOffset
+            out.append((prefix + scoreTensor, [1, d], UnsafeBufferPointer(start: buffer + lora.scoreOffset, count: d)))
+        }
         return out
     }
+
+    /// The reward model's score head in a SEQ_CLS adapter file.
+    static let scoreTensor = "base_model.model.score.weight"
 
     /// Writes the adapter (and optimiser state, trainer state, tokenizer stamp when given) as `dir`, atomically.
     public static func save(_ lora: LoRAAdapters, to dir: String, optimizer: AdamW? = nil,
@@ -41,7 +49,8 @@ public enum LoRACheckpoint {
         }
         if let state { try writeAtomically(Data(state.json().utf8), to: d + "/trainer_state.json") }
         if let stamp { try PostTrainData.writeStamp(stamp, to: d) }
-        let config = LoRAAdapterConfig(settings: lora.settings, baseModel: lora.baseModel)
+        let config = LoRAAdapterConfig(settings: lora.settings, baseModel: lora.baseModel, scorePooling: lora.scorePooling,
+                                       ropeScaling: lora.baseRoPEScaling)
         try writeAtomically(Data(config.fileText.utf8), to: d + "/adapter_config.json")
         try staging.commit()
     }
@@ -53,8 +62,9 @@ public enum LoRACheckpoint {
         guard FileManager.default.fileExists(atPath: path) else {
             throw TrainerError.io(file: path, message: "missing (PEFT's adapter_model.bin pickles are not read; save with safe_serialization)")
         }
-        let lora = try LoRAAdapters(config: config, settings: ac.settings, seed: 0)
+        let lora = try LoRAAdapters(config: config, settings: ac.settings, seed: 0, scorePooling: ac.scorePooling)
         lora.baseModel = ac.baseModel
+        lora.baseRoPEScaling = ac.ropeScaling
         var stored = try Safetensors.read(path)
         for t in tensors(lora, lora.params.p) {
             // PEFT names the adapter inside the file without ".default"; accept both spellings.
@@ -71,7 +81,8 @@ public enum LoRACheckpoint {
             src.values.withUnsafeBufferPointer { UnsafeMutablePointer(mutating: t.data.baseAddress!).update(from: $0.baseAddress!, count: t.data.count) }
         }
         if let extra = stored.keys.sorted().first {
-            throw TrainerError.format(file: path, message: "tensor \(extra) is not a LoRA weight of a Llama projection")
+            throw TrainerError.format(file: path, message: "tensor \(extra) is not a LoRA weight of a Llama projection" +
+                                      (ac.scorePooling == nil ? " (a reward model's score head needs task_type SEQ_CLS)" : ""))
         }
         return lora
     }
@@ -84,11 +95,17 @@ public enum LoRACheckpoint {
         return base
     }
 
-    /// The base model (from `base`, else the adapter's base_model_name_or_path) with the adapter in `dir` attached.
+    /// The base model (from `base`, else the adapter's base_model_name_or_path) with the adapter in `dir`
+    /// attached. A reward model's adapter (SEQ_CLS) turns a language-model base into its trunk, as
+    /// `AutoModelForSequenceClassification.from_pretrained` does; its score head comes from the adapter.
     public static func load(_ dir: String, base: String? = nil) throws -> LlamaModel {
-        let model = try Checkpoint.load(try base ?? baseModel(of: dir))
-        guard model.layout.head >= 0 else {
-            throw TrainerError.config(field: "adapter", message: "the base is a reward model (score head); LoRA adapters are for causal language models")
+        let ac = try LoRAAdapterConfig.load(dir)
+        var model = try Checkpoint.load(try base ?? baseModel(of: dir))
+        if let r = ac.ropeScaling { model = try model.reconfigured(model.config.scaled(r)) }   // as it was trained
+        if let pooling = ac.scorePooling {
+            model = try rewardTrunk(model, pooling: pooling)
+        } else if model.layout.head < 0 {
+            throw TrainerError.config(field: "adapter", message: "the base is a reward model (score head) but the adapter's task_type is CAUSAL_LM")
         }
         model.lora = try loadAdapters(dir, config: model.config)
         return model
@@ -114,7 +131,8 @@ public enum LoRACheckpoint {
     }
 
     /// Folds the attached adapter into the base weights, W += s · B A (one sgemm per projection), and
-    /// detaches it: the model then computes what it computed with the adapter (without dropout).
+    /// detaches it: the model then computes what it computed with the adapter (without dropout). A reward
+    /// model's trained score head is copied over the base's.
     public static func merge(_ model: LlamaModel) {
         guard let lora = model.lora else { return }
         let r = lora.settings.rank, P = model.params.p, A = lora.params.p
@@ -123,6 +141,9 @@ public enum LoRACheckpoint {
             let off = [w.wq, w.wk, w.wv, w.wo, w.w1, w.w3, w.w2][s.target.rawValue]
             BLASBackend.shared.sgemm(transA: false, transB: false, m: s.outDim, n: s.inDim, k: r, alpha: lora.settings.scaling,
                                      a: A + s.b, lda: r, b: A + s.a, ldb: s.inDim, beta: 1, c: P + off, ldc: s.inDim)
+        }
+        if lora.scoreOffset >= 0 {   // the trained score head replaces the base's
+            (P + model.layout.score).update(from: A + lora.scoreOffset, count: model.config.dim)
         }
         model.lora = nil
     }

@@ -5,28 +5,41 @@ import SpindleIO
 import SpindleShards
 
 extension LoRACheckpoint {
-    /// The model shape of `dir`: a full checkpoint's config.json, or for an adapter, its base's.
+    /// The model shape of `dir`: a full checkpoint's config.json, or for an adapter, its base's (a reward
+    /// model's adapter: the base's trunk with a score head, as `load` builds it).
     public static func modelConfig(_ dir: String) throws -> LlamaConfig {
         guard LoRAAdapterConfig.isAdapter(dir) else { return try Checkpoint.loadConfig(dir) }
         let base = try baseModel(of: dir)
         guard !LoRAAdapterConfig.isAdapter(base) else {
             throw TrainerError.format(file: dir + "/adapter_config.json", message: "field 'base_model_name_or_path': \(base) is an adapter itself; merge it first (spindle lora merge)")
         }
-        return try Checkpoint.loadConfig(base)
+        let ac = try LoRAAdapterConfig.load(dir)
+        var c = try Checkpoint.loadConfig(base)
+        if let r = ac.ropeScaling { c = try c.scaled(r) }
+        if let pooling = ac.scorePooling { c = c.rewardTrunk(pooling: pooling) }
+        return c
     }
 
     /// Writes the step-0 checkpoint of a LoRA run: `initFrom` as the frozen base (named by its absolute
-    /// path), fresh adapters drawn from the run's seed, fresh AdamW moments for the adapters only.
+    /// path), fresh adapters drawn from the run's seed, fresh AdamW moments for the adapters only. A
+    /// `--rope-scaling` in `config.model` is put on the base in memory and recorded in the adapter.
     static func startRun(initFrom: String, settings: LoRASettings, config: TrainConfig, checkpoint: String,
                          stamp: TokenizerStamp?) throws -> LlamaModel {
-        let model = try Checkpoint.load(initFrom)
+        var model = try Checkpoint.load(initFrom)
         guard model.layout.head >= 0 else {
             throw TrainerError.config(field: "init", message: "\(initFrom) is a reward model (score head), not a language model")
         }
+        var scaling: RoPEScaling?
+        if model.config != config.model, let r = config.model.ropeScaling, model.config.ropeScaling == nil,
+           (try? model.config.scaled(r)) == config.model {
+            model = try model.reconfigured(config.model)
+            scaling = r
+        }
         guard model.config == config.model else {
-            throw TrainerError.config(field: "lora", message: "--rope-scaling and other changes of the base's shape cannot be combined with LoRA")
+            throw TrainerError.config(field: "lora", message: "the run's model shape differs from --init \(initFrom)'s; LoRA trains on the base as it is (a --rope-scaling aside)")
         }
         let lora = try LoRAAdapters(config: model.config, settings: settings, seed: config.seed)
+        lora.baseRoPEScaling = scaling
         lora.baseModel = URL(fileURLWithPath: initFrom).standardizedFileURL.path
         model.lora = lora
         var state = TrainerState()
@@ -36,12 +49,13 @@ extension LoRACheckpoint {
     }
 
     /// A line for the run's log: what trains and what it costs.
+    /// (A reward model's score head trains too, and counts.)
     static func summary(_ lora: LoRASettings, model: LlamaConfig) throws -> String {
-        let a = try LoRAAdapters(config: model, settings: lora, seed: 0)
+        let a = try LoRAAdapters(config: model, settings: lora, seed: 0, scorePooling: model.scoreHead ? model.scorePooling : nil)
         let frac = Double(a.count) / Double(model.parameterCount) * 100
-        return String(format: "lora: rank %d, alpha %g, dropout %g on %@: %d trainable parameters (%.3f%% of %d); AdamW state %d bytes",
+        return String(format: "lora: rank %d, alpha %g, dropout %g on %@%@: %d trainable parameters (%.3f%% of %d); AdamW state %d bytes (full fine-tuning: %d)",
                       lora.rank, Double(lora.alpha), Double(lora.dropout), lora.targets.map(\.hfName).joined(separator: ","),
-                      a.count, frac, model.parameterCount, 8 * a.count)
+                      model.scoreHead ? " + the score head" : "", a.count, frac, model.parameterCount, 8 * a.count, 8 * model.parameterCount)
     }
 }
 

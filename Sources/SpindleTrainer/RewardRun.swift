@@ -31,6 +31,9 @@ public struct RewardSettings: Sendable {
     public var resume = false
     /// Replace a run already in `output` (without it, a directory holding one is refused unless `resume`).
     public var overwrite = false
+    /// Train LoRA adapters and the score head on the frozen `initFrom` trunk (not used when resuming: a
+    /// LoRA checkpoint brings its own). LoRAReward.swift.
+    public var lora: LoRASettings?
 
     public init(config: TrainConfig, trainData: String, output: String) {
         self.config = config
@@ -45,7 +48,7 @@ public struct RewardSettings: Sendable {
             ("eval_data", evalData.map { .string($0) } ?? .null), ("holdout", .double(holdout)), ("output", .string(output)),
             ("margin", .string(margins.rawValue)),
             ("pooling", .string(head.pooling.rawValue)), ("score_init", .string(head.initialization.rawValue)), ("epochs", .double(epochs)), ("steps", steps.map { .int($0) } ?? .null),
-            ("resume", .bool(resume)), ("config", config.presetJSON),
+            ("resume", .bool(resume)), ("lora", lora?.json ?? .null), ("config", config.presetJSON),
         ])
     }
 }
@@ -57,6 +60,9 @@ extension RewardTraining {
         var cfg = s.config
         let ckpt = s.output + "/checkpoint"
         try RunDirectory.checkFresh(s.output, resume: s.resume, overwrite: s.overwrite)
+        if s.lora != nil && s.initFrom == nil && !s.resume {
+            throw TrainerError.config(field: "init", message: "LoRA trains adapters on a pretrained trunk: pass --init DIR")
+        }
         if s.resume && !FileManager.default.fileExists(atPath: ckpt + "/trainer_state.json") {
             throw TrainerError.io(file: ckpt, message: "--resume: no checkpoint with trainer_state.json here")
         }
@@ -81,7 +87,7 @@ extension RewardTraining {
         let m = ds.metadata.tokenizer
         return try run(config: cfg, initFrom: s.initFrom, pairs: pairs, eval: eval, margins: s.margins, head: s.head,
                        stamp: TokenizerStamp(fingerprint: m.fingerprint, vocabSize: m.vocabSize, bosID: m.bosID, eosID: m.eosID),
-                       resume: s.resume, log: log)
+                       resume: s.resume, lora: s.lora, log: log)
     }
 
     /// The line `spindle train rm` prints when done.

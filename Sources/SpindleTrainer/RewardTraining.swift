@@ -43,34 +43,17 @@ public enum RewardTraining {
     /// from `config.outputDir/checkpoint`. `stopAt` ends the run early (as an interruption would).
     public static func run(config: TrainConfig, initFrom: String?, pairs: [PreferenceTokens], eval: [PreferenceTokens],
                            margins: MarginTable, head: RewardHead = RewardHead(), stamp: TokenizerStamp?, resume: Bool, stopAt: Int? = nil,
-                           log: (String) -> Void) throws -> (steps: Int, loss: Double, evalAccuracy: Double?) {
+                           lora: LoRASettings? = nil, log: (String) -> Void) throws -> (steps: Int, loss: Double, evalAccuracy: Double?) {
         guard !pairs.isEmpty else { throw TrainerError.data(file: "training pairs", line: nil, message: "no preference pairs") }
         BLASBackend.shared.threads = config.threads
         let out = config.outputDir, ckpt = out + "/checkpoint"
         let lock = try RunDirectory.claim(out)
         defer { withExtendedLifetime(lock) {} }
         let parallel = Parallel(threads: config.threads)
-        let model: LlamaModel
-        let optimizer: AdamW
-        var state: TrainerState
-        if resume {
-            model = try Checkpoint.load(ckpt)
-            guard model.layout.score >= 0 else { throw TrainerError.format(file: ckpt, message: "not a reward model") }
-            optimizer = AdamW(layout: model.layout, settings: config.adamw, parallel: parallel)
-            state = try Checkpoint.loadTrainingState(ckpt, into: optimizer, layout: model.layout)
-        } else {
-            if let initFrom {
-                let src = try Checkpoint.load(initFrom)
-                model = src.layout.score >= 0 ? src : try RewardModel.fromLanguageModel(src, seed: config.seed, head: head)
-                log("rm: trunk from \(initFrom)\(src.layout.score >= 0 ? " (a reward model)" : " with a new score head (\(head.initialization.rawValue) init)"), pooling \(model.config.scorePooling.rawValue)")
-            } else {
-                model = try RewardModel.untrained(config.model, seed: config.seed, head: head)
-                log("rm: a new \(model.config.dim)-wide, \(model.config.nLayers)-layer model from its initialisation (no --init), pooling \(head.pooling.rawValue)")
-            }
-            optimizer = AdamW(layout: model.layout, settings: config.adamw, parallel: parallel)
-            state = TrainerState()
-            state.rngState = config.seed
-        }
+        // With `lora` (LoRAReward.swift): adapters and the score head on the frozen trunk.
+        let (model, optimizer, startState) = try startModel(config: config, initFrom: initFrom, head: head, resume: resume, ckpt: ckpt,
+                                                            lora: lora, parallel: parallel, log: log)
+        var state = startState
         let longest = pairs.map { max($0.chosen.count, $0.rejected.count) }.max()!
         if longest > config.seqLen {
             log("rm: note: sequences up to \(longest) tokens keep their last \(config.seqLen)")
@@ -86,16 +69,19 @@ public enum RewardTraining {
         while state.step < min(config.steps, stopAt ?? Int.max) {
             let t0 = DispatchTime.now().uptimeNanoseconds
             let batch = (0..<config.batchSize).map { pairs[(state.cursor + $0) % pairs.count] }
-            model.zeroGradients()
+            model.zeroTrainableGradients()
             var lossSum = 0.0, correct = 0, marginSum = 0.0
-            for g in rm.groups(batch) {
+            model.lora?.training = true
+            for (k, g) in rm.groups(batch).enumerated() {
+                model.lora?.dropoutSeed = LoRACheckpoint.dropoutSeed(seed: config.seed, step: state.step, group: k)
                 let r = rm.accumulate(g, margins: margins, lossScale: 1 / Float(batch.count))
                 lossSum += r.lossSum; correct += r.correct; marginSum += r.marginSum
             }
-            let lr = schedule.lr(at: state.step)
-            let norm = clipGradientNorm(model.grads.p, count: model.layout.totalCount, maxNorm: config.gradClip, parallel: parallel)
+            model.lora?.training = false
+            let lr = schedule.lr(at: state.step), w = model.trainable   // with LoRA: the adapters and score head
+            let norm = clipGradientNorm(w.grads, count: w.count, maxNorm: config.gradClip, parallel: parallel)
             try checkFinite(loss: lossSum, gradNorm: norm, step: state.step + 1)
-            optimizer.update(params: model.params.p, grads: model.grads.p, lr: lr)
+            optimizer.update(params: w.params, grads: w.grads, lr: lr)
             state.step += 1
             state.cursor = (state.cursor + batch.count) % pairs.count
             let loss = lossSum / Double(batch.count)
@@ -119,7 +105,7 @@ public enum RewardTraining {
                 log(String(format: "eval  step %d  held-out accuracy %.3f (%d pairs)", state.step, a.accuracy, a.total))
             }
             if isLast || state.step == stopAt || (config.checkpointEvery > 0 && state.step % config.checkpointEvery == 0) {
-                try Checkpoint.save(model, to: ckpt, optimizer: optimizer, state: state, stamp: stamp)
+                try model.saveRun(to: ckpt, optimizer: optimizer, state: state, stamp: stamp)   // a PEFT adapter with LoRA
                 let html = Report.html(title: "spindle train rm — \(out)", config: config.json(), history: history,
                                        summary: ["steps: \(state.step) of \(config.steps)", String(format: "last loss %.4f", lastLoss),
                                                  "margin table: \(margins.rawValue)", "eval curve: 1 − held-out accuracy"] +

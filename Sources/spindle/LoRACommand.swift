@@ -16,13 +16,15 @@ struct LoRAMerge: Configurable {
         abstract: "Fold a LoRA adapter into its base: a full HF checkpoint with W += (alpha/r)·B·A.",
         discussion: """
         --adapter is a PEFT adapter directory (adapter_config.json + adapter_model.safetensors), written by
-        `spindle train sft|pretrain --lora-rank` or by peft's save_pretrained; --checkpoint is the base it was
-        trained on (default: the adapter's base_model_name_or_path). The output is what peft's
+        `spindle train sft|pretrain|dpo|rm --lora-rank` or by peft's save_pretrained; --checkpoint is the base it
+        was trained on (default: the adapter's base_model_name_or_path). The output is what peft's
         merge_and_unload() gives, saved as Spindle saves every checkpoint (config.json + model.safetensors,
-        switched in whole); it is refused when it exists, unless --overwrite.
+        switched in whole); it is refused when it exists, unless --overwrite. A reward model's adapter
+        (task_type SEQ_CLS) gives a LlamaForSequenceClassification checkpoint with its trained score head.
 
         examples:
           spindle lora merge --checkpoint runs/pretrain/checkpoint --adapter runs/sft-lora/checkpoint -o runs/sft-merged
+          spindle lora merge --adapter runs/rm-lora/checkpoint -o runs/rm-merged
         """)
 
     @Option(help: "Base checkpoint directory (default: the adapter's base_model_name_or_path).") var checkpoint: String?

@@ -33,4 +33,14 @@ struct LoRAOptions: ParsableArguments {
             return LoRASettings(rank: rank, alpha: alpha ?? Float(2 * rank), dropout: dropout, targets: try LoRATarget.parseList(targets))
         }
     }
+
+    /// For the commands that do not train adapters (hidden there): `--lora-rank` is a usage error (exit 64)
+    /// saying why and what works instead.
+    func refuse(command: String, why: String) throws {
+        guard rank == nil else {
+            throw ValidationError("--lora-rank: \(command) does not train LoRA adapters (\(why)). Train the policy with " +
+                                  "`spindle train sft --lora-rank` and pass its adapter directory as --init (merged on load), " +
+                                  "or fold it with `spindle lora merge`; reward-model adapters from `train rm --lora-rank` are read merged too")
+        }
+    }
 }

@@ -57,6 +57,7 @@ struct TrainPPO: Configurable {
     @Option(help: "Threads.") var threads = 2
     @Flag(help: "Continue from OUTPUT/checkpoint.") var resume = false
     @Flag(help: "Replace a run already in OUTPUT (without --resume or this, such a directory is refused).") var overwrite = false
+    @OptionGroup(visibility: .hidden) var lora: LoRAOptions
     @OptionGroup var config: ConfigOptions
 
     func validate() throws {
@@ -76,6 +77,7 @@ struct TrainPPO: Configurable {
         try Check.int("--prompts-per-iteration", promptsPerIteration, min: 1, max: 1 << 16)
         try Check.int("--mini-batch", miniBatch, min: 1, max: 1 << 16)
         try Check.threads(threads)
+        try lora.refuse(command: "train ppo", why: "its rollouts sample the full policy weights, and the value model trains beside it")
         guard promptsPerIteration >= 1, miniBatch >= 1, ppoEpochs >= 1, holdout >= 0, holdout < 1 else {
             throw ValidationError("--prompts-per-iteration, --mini-batch and --ppo-epochs must be positive; --holdout in [0, 1)")
         }

@@ -24,10 +24,16 @@ struct TrainRM: Configurable {
         10%, warm-up 3% of the steps but at least 5. training.batch_size is pairs per step,
         training.grad_accum rows per forward pass, training.seq_len tokens per row.
 
+        With --lora-rank, LoRA adapters train on the frozen --init trunk and the score head trains whole
+        beside them (PEFT's task_type SEQ_CLS, modules_to_save score); checkpoint/ is a PEFT adapter
+        directory that every --checkpoint (eval rm, train ppo/rejection --helpfulness-rm, …) reads merged,
+        and `spindle lora merge` folds into a full LlamaForSequenceClassification checkpoint.
+
         examples:
           spindle train rm --config rm-nano --init runs/sft/checkpoint --train-data shards/rm-helpful -o runs/rm-helpful
           spindle train rm --config rm-nano --train-data shards/rm-helpful -o runs/rm-helpful --resume
           spindle train rm --config rm-hh --pooling mean-response --epochs 2 --train-data shards/safety -o runs/rm-safety
+          spindle train rm --config rm-nano --init runs/sft/checkpoint --train-data shards/rm-helpful -o runs/rm-lora --lora-rank 8
         """)
 
     @Option(name: .customLong("config"), help: "Training config (JSON file or preset name).") var preset = "rm-nano"
@@ -45,6 +51,7 @@ struct TrainRM: Configurable {
     @Option(help: "Threads.") var threads: Int?
     @Flag(help: "Continue from OUTPUT/checkpoint.") var resume = false
     @Flag(help: "Replace a run already in OUTPUT (without --resume or this, such a directory is refused).") var overwrite = false
+    @OptionGroup var lora: LoRAOptions
     @OptionGroup var config: ConfigOptions
 
     func validate() throws {
@@ -53,6 +60,9 @@ struct TrainRM: Configurable {
         try Check.real("--epochs", epochs, 0, 1000, openLow: true)
         try Check.int("--steps", steps, min: 1)
         try Check.threads(threads)
+        if lora.rank != nil && initFrom == nil && !resume {
+            throw ValidationError("--lora-rank trains adapters on a pretrained trunk: pass --init DIR")
+        }
     }
 
     var settings: RewardSettings {
@@ -62,6 +72,7 @@ struct TrainRM: Configurable {
             s.initFrom = initFrom; s.evalData = evalData; s.holdout = holdout; s.margins = margin
             s.head = RewardHead(pooling: pooling, initialization: scoreInit)
             s.epochs = epochs; s.steps = steps; s.resume = resume; s.overwrite = overwrite
+            s.lora = try lora.settings
             return s
         }
     }

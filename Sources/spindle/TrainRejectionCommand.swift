@@ -47,6 +47,7 @@ struct TrainRejection: Configurable {
     @Option(help: "Threads.") var threads = 2
     @Flag(help: "Continue from OUTPUT (policy checkpoint and kept set of the last finished iteration).") var resume = false
     @Flag(help: "Replace a run already in OUTPUT (without --resume or this, such a directory is refused).") var overwrite = false
+    @OptionGroup(visibility: .hidden) var lora: LoRAOptions
     @OptionGroup var config: ConfigOptions
 
     func validate() throws {
@@ -59,6 +60,7 @@ struct TrainRejection: Configurable {
         try Check.real("--sft-epochs", sftEpochs, 0, 1000, openLow: true)
         try Check.real("--sft-lr", sftLr, 0, 1, openLow: true)
         try Check.threads(threads)
+        try lora.refuse(command: "train rejection", why: "each iteration samples the full policy weights")
     }
 
     /// `--temperatures 0.7,0.9` as numbers.
