@@ -10,7 +10,7 @@
 #   3. curves  max reward against K (1…16) at five temperatures on held-out prompts (Fig. 7/8)
 #   4. RS      rejection-sampling fine-tuning: best of K by the gated reward, then SFT on the kept set;
 #              as Llama 2 runs it (rejection-raw), with --length-debias (rejection-debias), and with
-#              --length-debias and the SFT pass at a tenth of sft-nano's lr (rejection: bounds the KL)
+#              --length-debias and the SFT pass at lr 2e-5, a fiftieth of sft-nano's (rejection: bounds the KL)
 #   5. PPO     the gated combined reward, KL penalty to the SFT policy, best policy on its own holdout;
 #              once as Llama 2 runs it (ppo-raw) and once with --length-debias (ppo): the safety model
 #              pays for short answers and the first run learns to stop early
@@ -64,9 +64,9 @@ stage curves
 
 # 4. Rejection-sampling fine-tuning, as Llama 2 runs it (rejection-raw), with the best of K picked
 # after removing the reward's trend on answer length (--length-debias; see 5), and with that plus the
-# SFT pass on the kept answers at lr 1e-4 instead of sft-nano's 1e-3 (two passes at 1e-3 moved the
+# SFT pass on the kept answers at lr 2e-5 instead of sft-nano's 1e-3 (two passes at 1e-3 moved the
 # policy 18.7 nats from SFT: best-of-K has no KL term, the fine-tuning step is where drift is set).
-for v in rejection-raw: rejection-debias:--length-debias "rejection:--length-debias --sft-lr 1e-4"; do
+for v in rejection-raw: rejection-debias:--length-debias "rejection:--length-debias --sft-lr 2e-5"; do
   name=${v%%:*}; t0=$SECONDS
   "$BIN" train rejection --overwrite --init "$OUT/sft/checkpoint" --prompts "$OUT/shards-prompts-train" "${RMS[@]}" -k 8 \
     --temperature 0.8 --iterations 2 --max-prompts 256 --max-new-tokens $NEW ${v#*:} -o "$OUT/$name"
