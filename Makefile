@@ -49,10 +49,12 @@ build:
 
 # The whole pipeline, stage by stage; `make` runs it end to end.
 demo: ppo rejection dpo
-	$(BIN) report --output $(OUT)/report.html $(OUT)
+	$(BIN) report --overwrite --output $(OUT)/report.html $(OUT)
 	@echo "demo: every stage ran; one page links them all: $(OUT)/report.html"
 
 # 1. Ingest every kind of input, then clean: dedup (exact + MinHash), PII redaction, factual up-sampling.
+# Files named by an option are refused when they exist unless --overwrite (the shell's `>` is not checked):
+# every target here re-creates its outputs from its inputs on purpose, so a rerun over $(OUT) passes it.
 data: build
 	@mkdir -p $(OUT)
 	$(BIN) ingest --format text --source encyclopedia corpora/encyclopedia/*.txt > $(OUT)/encyclopedia.jsonl
@@ -60,15 +62,15 @@ data: build
 	$(BIN) ingest --format jsonl --source web corpora/web/pages.jsonl > $(OUT)/web.jsonl
 	$(BIN) ingest --format html --source web corpora/web/*.html > $(OUT)/web-html.jsonl
 	cat $(OUT)/encyclopedia.jsonl $(OUT)/wiki.jsonl $(OUT)/web.jsonl $(OUT)/web-html.jsonl > $(OUT)/docs.jsonl
-	$(BIN) dedup --near --report $(OUT)/dedup.report.json $(OUT)/docs.jsonl \
-	  | $(BIN) pii --report $(OUT)/pii.report.json \
-	  | $(BIN) upsample --weights encyclopedia=2.5,wiki=2.5,web=1 --report $(OUT)/upsample.report.json > $(OUT)/clean.jsonl
+	$(BIN) dedup --near --overwrite --report $(OUT)/dedup.report.json $(OUT)/docs.jsonl \
+	  | $(BIN) pii --overwrite --report $(OUT)/pii.report.json \
+	  | $(BIN) upsample --weights encyclopedia=2.5,wiki=2.5,web=1 --overwrite --report $(OUT)/upsample.report.json > $(OUT)/clean.jsonl
 	$(BIN) validate --kind sft --echo corpora/sft/dialogues.jsonl > $(OUT)/sft.jsonl
 	$(BIN) validate --kind preference --echo corpora/preference/pairs.jsonl > $(OUT)/preference.jsonl
 
 # 2. A small SentencePiece BPE tokenizer on the cleaned text (Llama 2 settings, demo-sized vocabulary).
 tokenizer: data
-	$(BIN) tokenizer train --input $(OUT)/clean.jsonl --input_format jsonl --model_prefix $(OUT)/tokenizer --vocab_size $(VOCAB)
+	$(BIN) tokenizer train --overwrite --input $(OUT)/clean.jsonl --input_format jsonl --model_prefix $(OUT)/tokenizer --vocab_size $(VOCAB)
 	$(BIN) tokenizer explain --model $(TOK) "The Roman aqueducts carried water 92 km."
 
 # 3. Shards: pretraining rows, SFT rows with loss masks, preference mixes and prompts.

@@ -32,7 +32,7 @@ echo "near-dup quality: $SET ($(wc -l < "$SET") documents; t = 0.8; P = precisio
 reports=()
 for verify in hybrid estimate exact; do
   for select in greedy first-seen; do
-    "$SPINDLE" dedup --near --verify "$verify" --select "$select" --report "$OUT/dq_${verify}_$select.json" "$SET" \
+    "$SPINDLE" dedup --near --verify "$verify" --select "$select" --overwrite --report "$OUT/dq_${verify}_$select.json" "$SET" \
       > /dev/null 2> "$OUT/dq_${verify}_$select.err" || { cat "$OUT/dq_${verify}_$select.err" >&2; exit 1; }
     reports+=("spindle $select/$verify" "$OUT/dq_${verify}_$select.json")
   done

@@ -26,7 +26,7 @@ gzip -dc "$HS" | head -n "$ROWS" > "$tmp/hellaswag.jsonl"
 
 # Best of BENCH_REPEAT (2) spindle runs: the cores are shared, the least disturbed run is the figure.
 sp=$(BENCH_REPEAT=${BENCH_REPEAT:-2} seconds "'$SPINDLE' eval lm --checkpoint '$tmp/model' --tokenizer '$TOKM' --task hellaswag \
-  --data '$tmp/hellaswag.jsonl' --threads $THREADS --output '$tmp/spindle.json' 2> '$tmp/spindle.err'")
+  --data '$tmp/hellaswag.jsonl' --threads $THREADS --overwrite --output '$tmp/spindle.json' 2> '$tmp/spindle.err'")
 [ -s "$tmp/spindle.json" ] || { echo "eval-lm bench: spindle eval lm failed" >&2; tail -3 "$tmp/spindle.err" >&2; exit 1; }
 read -r sacc snorm < <("$PYTHON" -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"]["hellaswag"]; print(r["acc,none"], r["acc_norm,none"])' "$tmp/spindle.json")
 

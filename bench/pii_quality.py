@@ -201,7 +201,7 @@ def main(argv):
         spindle, data, outdir = argv[1:]
         gold, tagged = os.path.join(outdir, "pii_quality.jsonl"), os.path.join(outdir, "pii_quality.tagged.jsonl")
         generate(data, gold)
-        subprocess.run([spindle, "pii", "--action", "tag", "-o", tagged, gold], check=True, stderr=subprocess.DEVNULL)
+        subprocess.run([spindle, "pii", "--action", "tag", "--overwrite", "-o", tagged, gold], check=True, stderr=subprocess.DEVNULL)
         res = score(gold, tagged)
         json.dump(as_json(res), open(os.path.join(outdir, "pii_quality.json"), "w"), indent=1)
         print(report(res, verbose=False))

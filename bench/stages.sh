@@ -40,7 +40,7 @@ have_py() { python3 -c "import $1" 2>/dev/null; }
 echo "stages bench: $CORPUS ($(wc -l < "$CORPUS") documents, $TEXT_MB MB of text)"
 
 # Exact document dedup.
-run sp_exact "$SPINDLE" dedup --report "$OUT/sp_exact.report.json" "$CORPUS"
+run sp_exact "$SPINDLE" dedup --overwrite --report "$OUT/sp_exact.report.json" "$CORPUS"
 echo "exact dedup   spindle:            $(fig sp_exact)   (target >= 200 MB/s); $(grep -o '[0-9]* removed' "$OUT/sp_exact.err" | head -1)"
 if have_py xxhash; then
   run py_exact python3 "$PEERS/exact_dedup.py" "$CORPUS" doc-xxh64 --normalize
@@ -58,7 +58,7 @@ if have_py xxhash; then
 fi
 
 # Near-duplicate dedup.
-run sp_near "$SPINDLE" dedup --near --threshold 0.8 --report "$OUT/sp_near.report.json" "$CORPUS"
+run sp_near "$SPINDLE" dedup --near --threshold 0.8 --overwrite --report "$OUT/sp_near.report.json" "$CORPUS"
 echo "near dedup    spindle --near:     $(fig sp_near)   kept $(wc -l < "$OUT/sp_near.out"); $(head -1 "$OUT/sp_near.err" | cut -c8-60)"
 if have_py datasketch; then
   run py_near python3 "$PEERS/dedup_datasketch.py" "$CORPUS" "$OUT/datasketch_kept.txt" --num-perm 128 --threshold 0.8 --ngram 5
@@ -66,7 +66,7 @@ if have_py datasketch; then
 else echo "near dedup    datasketch skipped (pip install datasketch)"; fi
 
 # PII.
-run sp_pii "$SPINDLE" pii --report "$OUT/sp_pii.report.json" "$CORPUS"
+run sp_pii "$SPINDLE" pii --overwrite --report "$OUT/sp_pii.report.json" "$CORPUS"
 echo "pii           spindle redact:     $(fig sp_pii)   (target >= 100 MB/s); $(sed 's/.*with PII //; s/;.*//' "$OUT/sp_pii.err" | head -1)"
 run py_pii python3 bench/peers_pii_re.py "$CORPUS"
 echo "pii           python re:          $(fig py_pii)   spindle/peer $(ratio sp_pii py_pii); peer spans $(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['spans'])" "$OUT/py_pii.out")"

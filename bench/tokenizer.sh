@@ -32,7 +32,7 @@ timed() { # timed LOGFILE cmd… -> prints "wall_seconds maxrss_kb cpu_seconds"
 echo "machine load: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores (figures from a busy machine are pessimistic)"
 
 echo "== training: 32K BPE (Llama 2 settings), $THREADS threads, $(du -h "$CORPUS" | cut -f1) corpus"
-read -r SP_T SP_M SP_C < <(timed "$OUT/spindle_train.log" "$SPINDLE" tokenizer train --input "$CORPUS" --model_prefix "$OUT/spindle32k" \
+read -r SP_T SP_M SP_C < <(timed "$OUT/spindle_train.log" "$SPINDLE" tokenizer train --overwrite --input "$CORPUS" --model_prefix "$OUT/spindle32k" \
     --vocab_size 32000 --num_threads "$THREADS")
 echo "spindle train          time_s=$SP_T cpu_s=$SP_C peak_mb=$((SP_M / 1024))"
 if [ $HAVE_SPM = 1 ]; then

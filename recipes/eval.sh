@@ -36,15 +36,15 @@ cols=()
 for name in pretrain sft ppo; do
   echo "== eval lm --suite llama2: $name (${CK[$name]})"
   "$BIN" eval lm --checkpoint "${CK[$name]}" --tokenizer "$TOK" --suite llama2 --data-dir "$E/data" \
-    --max-gen-toks "$MAX_GEN" --output "$E/$name.json" | grep -v '^mmlu_'
+    --max-gen-toks "$MAX_GEN" --overwrite --output "$E/$name.json" | grep -v '^mmlu_'
   cols+=("$name=$E/$name.json")
 done
-"$BIN" eval report --title "Demo checkpoints: benchmark samples (near chance expected at this size)" "${cols[@]}" -o "$E/results.html"
+"$BIN" eval report --title "Demo checkpoints: benchmark samples (near chance expected at this size)" "${cols[@]}" --overwrite -o "$E/results.html"
 echo "eval: results table $E/results.html"
 
 echo "== eval winrate: PPO (B) vs SFT (A)"
 "$BIN" eval winrate --model-a "${CK[sft]}" --model-b "${CK[ppo]}" --tokenizer "$TOK" --prompts "$OUT/pairs-heldout.jsonl" \
   --helpfulness-rm "$RUNS/rm-helpfulness/checkpoint" --safety-rm "$RUNS/rm-safety/checkpoint" --max-new-tokens 64 \
-  --output "$E/winrate.json" --html "$E/winrate.html"
+  --overwrite --output "$E/winrate.json" --html "$E/winrate.html"
 empty=$(grep -Eo '"answer_a": *""' "$E/winrate.json" | wc -l || true)
 echo "eval: win-rate page $E/winrate.html (SFT answers that are empty: $empty)"

@@ -89,7 +89,7 @@ for p in rejection-raw:"$OUT/rejection-raw/checkpoint" rejection-debias:"$OUT/re
   name=${p%%:*}; t0=$SECONDS
   "$BIN" eval winrate --model-a "$OUT/sft/checkpoint" --model-b "${p#*:}" --tokenizer "$TOK" --prompts "$OUT/prompts-heldout.jsonl" \
     "${RMS[@]}" --max-new-tokens $NEW --temperature 1 --top-p 1 --seed 7 --bootstrap 2000 \
-    -o "$OUT/winrate-$name.json" --html "$OUT/winrate-$name.html" > "$OUT/winrate-$name.txt"
+    --overwrite -o "$OUT/winrate-$name.json" --html "$OUT/winrate-$name.html" > "$OUT/winrate-$name.txt"
   stage "winrate-$name"
 done
 

@@ -97,7 +97,7 @@ for v in "${variants[@]}"; do
     # The reference's options first; a variant's later ones override them.
     "$BIN" train rm --overwrite --config rm-hh --pooling mean-response --epochs 2 --train-data "$shards" -o "$out" --seed "$s" \
       $args > /dev/null 2>&1
-    acc=$("$BIN" eval rm --checkpoint "$out/checkpoint" --tokenizer "$TOKENIZER" --scores "$out/scores.jsonl" \
+    acc=$("$BIN" eval rm --checkpoint "$out/checkpoint" --tokenizer "$TOKENIZER" --overwrite --scores "$out/scores.jsonl" \
       "$RD/safety-heldout.jsonl" | tail -n 1 | awk '{print $2}')
     row="$row $acc |"; sum=$(awk -v a="$sum" -v b="$acc" 'BEGIN { print a + b }'); n=$(( n + 1 ))
   done

@@ -36,8 +36,8 @@ PY
   --train-data "$OUT/train.ids" --steps 60 -o "$OUT/pi" --overwrite
 EVAL=(--tokenizer "$TOK" --data "$OUT/heldout.jsonl" --format text --context 512 --buckets 8 --max-windows 48)
 "$BIN" eval ppl --by-position "${EVAL[@]}" --checkpoint "$OUT/base/checkpoint" --checkpoint "$OUT/pi/checkpoint" \
-  --svg "$OUT/ppl-base-pi.svg" -o "$OUT/ppl-base-pi.json"
+  --overwrite --svg "$OUT/ppl-base-pi.svg" -o "$OUT/ppl-base-pi.json"
 for s in linear:4 dynamic:4 yarn:4; do
   "$BIN" eval ppl --by-position "${EVAL[@]}" --checkpoint "$OUT/base/checkpoint" --rope-scaling $s \
-    -o "$OUT/ppl-${s%%:*}.json"
+    --overwrite -o "$OUT/ppl-${s%%:*}.json"
 done

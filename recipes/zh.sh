@@ -33,8 +33,8 @@ lines = [l.strip() for l in open(en, encoding="utf-8") if l.strip()]
 open(f"{out}/en-train.txt", "w", encoding="utf-8").write("\n".join(" ".join(lines[i:i + 40]) for i in range(0, len(lines), 40)) + "\n")
 print(f"zh: {len(train)} training documents, {len(held)} held out", file=sys.stderr)
 PY
-"$BIN" tokenizer train --input "$OUT/zh-train.txt" --model_prefix "$OUT/zh" --vocab_size "$ZH_VOCAB" 2> "$OUT/tokenizer.log"
-"$BIN" tokenizer merge --base "$TOK" --add "$OUT/zh.model" -o "$OUT/merged.model"
+"$BIN" tokenizer train --overwrite --input "$OUT/zh-train.txt" --model_prefix "$OUT/zh" --vocab_size "$ZH_VOCAB" 2> "$OUT/tokenizer.log"
+"$BIN" tokenizer merge --overwrite --base "$TOK" --add "$OUT/zh.model" -o "$OUT/merged.model"
 per_char() {   # MODEL -> tokens per Chinese character on the held-out text
   "$BIN" tokenizer encode --model "$1" < "$OUT/zh-heldout.txt" | python3 -c '
 import sys

@@ -16,6 +16,31 @@ public enum OutputTarget {
         return type == S_IFCHR || type == S_IFBLK || type == S_IFIFO || type == S_IFSOCK
     }
 
+    /// Refuses an existing regular file named as an output unless `overwrite`: nothing a user already has
+    /// is replaced without asking (exit 64, before any work starts). A new name, standard output ("-" or
+    /// nil), a device, a FIFO and a socket are never refused — those are written in place. A symbolic link
+    /// is judged by what it points to.
+    public static func checkFresh(_ path: String?, overwrite: Bool) throws(UsageError) {
+        guard !overwrite, let path, path != "-" else { return }
+        var st = stat()
+        guard stat(path, &st) == 0, st.st_mode & S_IFMT == S_IFREG else { return }
+        throw UsageError("\(path) exists: pass --overwrite to replace it")
+    }
+
+    /// Refuses an existing directory named as an output (a shard directory) unless it is empty or
+    /// `overwrite`: an earlier run's results, finished or not, or unrelated files are never mixed with
+    /// or replaced by a new run's without asking. A missing directory is created by the writer.
+    public static func checkFreshDirectory(_ path: String, overwrite: Bool) throws(UsageError) {
+        guard !overwrite, let dir = opendir(path) else { return }
+        defer { closedir(dir) }
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            if name != "." && name != ".." {
+                throw UsageError("\(path) exists and is not empty: pass --overwrite to replace it")
+            }
+        }
+    }
+
     /// Refuses an output that is one of the inputs (same device and inode, however the path is spelled):
     /// writing it would destroy the data being read. `option` names the flag in the message.
     public static func checkDistinct(_ output: String?, option: String, from inputs: [String]) throws(UsageError) {

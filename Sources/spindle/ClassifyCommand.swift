@@ -50,6 +50,7 @@ struct ClassifyTrain: Configurable {
     var report: String?
     @OptionGroup var input: InputOptions
     @OptionGroup var config: ConfigOptions
+    @OptionGroup var overwriting: OverwriteOption
 
     func validate() throws {
         guard dimBits >= 4 && dimBits <= 26 else { throw ValidationError("--dim-bits must be in 4...26") }

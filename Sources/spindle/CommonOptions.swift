@@ -1,6 +1,14 @@
 import ArgumentParser
 import SpindleIO
 
+/// `--overwrite`: the one flag that lets a command replace files its options name (see NamedOutputs).
+/// A group of its own, so every command declares it once whatever else it writes, and so it stays out
+/// of `--print-config` and manifests (it changes what is replaced, never what is written).
+struct OverwriteOption: ParsableArguments {
+    @Flag(help: "Replace output files that already exist (without it, an existing file named as an output is refused, exit 64).")
+    var overwrite = false
+}
+
 /// Where a data stage writes: stdout by default, or a file written atomically.
 struct OutputOptions: ParsableArguments {
     @Option(name: [.short, .long], help: "Write to this file instead of stdout (atomically; .zst compresses).")
@@ -8,6 +16,9 @@ struct OutputOptions: ParsableArguments {
 
     @Flag(help: "Compress stdout with zstd (files: by their .zst suffix).")
     var compress = false
+
+    @OptionGroup var overwriting: OverwriteOption
+    var overwrite: Bool { overwriting.overwrite }
 
     func open() throws -> OutputFile {
         try OutputFile(path: output, compress: output == nil ? compress : (compress ? true : nil))

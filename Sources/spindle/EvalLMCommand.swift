@@ -55,6 +55,7 @@ struct EvalLM: Configurable {
     @Option(help: "Write the results as one HTML table (self-contained; `eval report` puts several checkpoints side by side).") var html: String?
     @Option(help: "Write one JSON line per question with its requests and responses (lm-eval's samples).") var samples: String?
     @OptionGroup var config: ConfigOptions
+    @OptionGroup var overwriting: OverwriteOption
 
     func validate() throws {
         if let suite {

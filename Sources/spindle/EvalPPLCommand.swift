@@ -45,6 +45,7 @@ struct EvalPPL: Configurable {
     @Option(help: "--by-position: write the perplexity-by-position chart (SVG) here.") var svg: String?
     @Option(help: "Apply rotary scaling TYPE:FACTOR (linear:4, dynamic:4, yarn:4, llama3:4) to the loaded checkpoint.") var ropeScaling: String?
     @OptionGroup var config: ConfigOptions
+    @OptionGroup var overwriting: OverwriteOption
 
     func validate() throws {
         try Check.int("--limit", limit, min: 1)

@@ -29,6 +29,7 @@ struct EvalRM: Configurable {
     var scores: String?
     @Argument(help: "Preference JSONL files (default: stdin).") var files: [String] = []
     @OptionGroup var config: ConfigOptions
+    @OptionGroup var overwriting: OverwriteOption
 
     func validate() throws {
         try Check.threads(threads)

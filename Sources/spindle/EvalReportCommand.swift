@@ -21,6 +21,7 @@ struct EvalReport: Configurable {
     @Option(name: [.short, .long], help: "The HTML file to write.") var output: String
     @Option(help: "The page's title.") var title = "Benchmark results"
     @OptionGroup var config: ConfigOptions
+    @OptionGroup var overwriting: OverwriteOption
 
     func validate() throws {
         guard !files.isEmpty else { throw ValidationError("give at least one results JSON") }

@@ -46,6 +46,7 @@ struct EvalWinrate: Configurable {
     @Option(name: [.short, .long], help: "Write the rates and every pair as JSON here.") var output: String?
     @Option(help: "Write the HTML page here.") var html: String?
     @OptionGroup var config: ConfigOptions
+    @OptionGroup var overwriting: OverwriteOption
 
     func validate() throws {
         try Check.int("--max-new-tokens", maxNewTokens, min: 1, max: 1 << 20)

@@ -25,7 +25,7 @@ struct PackOptions: ParsableArguments {
     @Option(name: .long, help: "The SentencePiece .model to tokenise with (its SHA-256 is recorded in index.json).")
     var tokenizer: String
 
-    @Option(name: [.short, .long], help: "Output shard directory (created; refuses one holding index.json unless --overwrite).")
+    @Option(name: [.short, .long], help: "Output shard directory (created; an existing non-empty one is refused unless --overwrite).")
     var output: String
 
     @Option(name: .customLong("seq-len"), help: "Row length in tokens (pretrain, sft); the longest sequence kept (preference).")
@@ -49,7 +49,7 @@ struct PackOptions: ParsableArguments {
     @Option(help: "Tokenising threads.")
     var threads = 2
 
-    @Flag(help: "Replace an existing shard directory.")
+    @Flag(help: "Replace an existing shard directory (and an existing --rejects file).")
     var overwrite = false
 
     @OptionGroup var input: InputOptions

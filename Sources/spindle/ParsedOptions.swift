@@ -13,7 +13,7 @@ enum ParsedOptions {
         for child in Mirror(reflecting: command).children {
             guard let label = child.label, label.hasPrefix("_"), let wrapper = child.value as? ParsedProperty else { continue }
             let parsed = wrapper.parsedValue
-            if parsed is ConfigOptions { continue }
+            if parsed is ConfigOptions || parsed is OverwriteOption { continue }
             if wrapper.isGroup { out += members(of: parsed); continue }
             out.append((snakeCase(String(label.dropFirst())), value(parsed)))
         }

@@ -20,6 +20,7 @@ struct ReportCommand: Configurable {
     var directory: String
 
     @OptionGroup var config: ConfigOptions
+    @OptionGroup var overwriting: OverwriteOption
 
     func run() throws {
         var isDirectory: ObjCBool = false

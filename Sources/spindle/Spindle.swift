@@ -48,6 +48,7 @@ struct Spindle: ParsableCommand {
                 print(String(decoding: Manifest.pretty(try c.configJSON), as: UTF8.self))
                 return
             }
+            if let w = command as? WritesNamedOutputs { try w.checkNamedOutputs() }   // before any work
             try command.run()
         } catch {
             guard let failure = Failure.describe(error) else { exit(withError: error) }

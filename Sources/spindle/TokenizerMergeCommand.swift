@@ -23,6 +23,7 @@ struct TokenizerMergeCommand: Configurable {
     @Option(name: [.short, .long], help: "Output .model (written atomically); a .vocab is written beside it.") var output: String
     @Option(name: .customLong("new-scores"), help: "below or zero.") var newScores: String = "below"
     @OptionGroup var config: ConfigOptions
+    @OptionGroup var overwriting: OverwriteOption
 
     func validate() throws {
         guard NewPieceScores(rawValue: newScores) != nil else { throw ValidationError("--new-scores must be below or zero") }

@@ -50,6 +50,7 @@ struct TokenizerTrainCommand: Configurable {
     @Option(name: .customLong("eos_id")) var eosID: Int?
     @Option(name: .customLong("pad_id")) var padID: Int?
     @OptionGroup var config: ConfigOptions
+    @OptionGroup var overwriting: OverwriteOption
 
     func validate() throws {
         guard modelType == "bpe" else { throw ValidationError("--model_type \(modelType): only bpe is supported") }

@@ -20,6 +20,7 @@ struct ValidateCommand: Configurable {
     var echo = false
 
     @OptionGroup var input: InputOptions
+    @OptionGroup var overwriting: OverwriteOption
     @OptionGroup var config: ConfigOptions
 
     @Argument(help: "Input files (default: stdin).")

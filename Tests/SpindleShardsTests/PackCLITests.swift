@@ -45,8 +45,8 @@ struct PackCLITests {
     @Test func exitCodes() throws {
         let t = TempDir(); defer { t.cleanup() }
         _ = try SpindleBinary.run(["pack", "sft", "--tokenizer", tok, "-o", t.sub("sft"), sft])
-        // An existing shard directory is refused without --overwrite (74), accepted with it.
-        #expect(try SpindleBinary.run(["pack", "sft", "--tokenizer", tok, "-o", t.sub("sft"), sft]).status == 74)
+        // An existing shard directory is refused without --overwrite (64, before any work), accepted with it.
+        #expect(try SpindleBinary.run(["pack", "sft", "--tokenizer", tok, "-o", t.sub("sft"), sft]).status == 64)
         #expect(try SpindleBinary.run(["pack", "sft", "--tokenizer", tok, "-o", t.sub("sft"), "--overwrite", sft]).status == 0)
         // Corrupted shard: verify exits 65 and names the hash.
         var b = readBytes(t.sub("sft/shard.00000.mds"))
