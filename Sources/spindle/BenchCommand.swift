@@ -31,7 +31,7 @@ struct BenchSgemm: Configurable {
 
     func run() throws {
         BLASBackend.prepareProcess()   // before any input is read: it may re-exec
-        var cfg = try TrainConfig.load(Presets.resolve(preset))
+        var cfg = try Presets.load(preset)
         if let threads { cfg.threads = threads }
         let blas = BLASBackend.shared
         blas.threads = cfg.threads

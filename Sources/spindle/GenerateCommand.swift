@@ -60,7 +60,7 @@ struct Generate: Configurable {
         BLASBackend.prepareProcess()   // before any input is read: it may re-exec
         BLASBackend.shared.threads = threads
         let model = try checkpoint.map { try Checkpoint.load($0) }
-            ?? LlamaModel(config: TrainConfig.load(Presets.resolve(preset ?? "")).model, seed: seed)
+            ?? LlamaModel(config: Presets.load(preset ?? "").model, seed: seed)
         if model.layout.head < 0 { throw TrainerError.config(field: "--checkpoint", message: "this checkpoint is a reward model (score head): it cannot generate") }
         model.parallel = Parallel(threads: threads)
         if let n = benchmark {

@@ -8,10 +8,21 @@ import SpindleTrainer
 enum Presets {
     /// The training preset `name` with the command line's seed and thread count, where given.
     static func trainConfig(_ name: String, seed: UInt64?, threads: Int?) throws -> TrainConfig {
-        var cfg = try TrainConfig.load(resolve(name))
+        var cfg = try load(name)
         if let seed { cfg.seed = seed }
         if let threads { cfg.threads = threads }
         return cfg
+    }
+
+    /// The training config `name` names (a path or a preset). When neither exists, the error says
+    /// where presets were looked for (exit 66, a missing input).
+    static func load(_ name: String) throws -> TrainConfig {
+        let path = resolve(name)
+        guard FileManager.default.fileExists(atPath: path) else {
+            let file = name.hasSuffix(".json") ? name : name + ".json"
+            throw TrainerError.io(file: name, message: "no such config file, and no preset \(file) in \(directories.joined(separator: ", "))")
+        }
+        return try TrainConfig.load(path)
     }
 
     static func resolve(_ name: String) -> String {

@@ -58,7 +58,7 @@ struct TrainPretrain: Configurable {
     /// The preset with the command line's overrides, validated.
     var resolved: TrainConfig {
         get throws {
-            var cfg = try TrainConfig.load(Presets.resolve(preset))
+            var cfg = try Presets.load(preset)
             if let trainData { cfg.trainData = trainData }
             if let evalData { cfg.evalData = evalData }
             if let output { cfg.outputDir = output }

@@ -79,7 +79,7 @@ struct TrainRejection: Configurable {
 
     var settings: RejectionSettings {
         get throws {
-            var sft = try TrainConfig.load(Presets.resolve(preset))
+            var sft = try Presets.load(preset)
             if let sftLr { sft.lr = sftLr }
             var s = RejectionSettings(prompts: prompts, helpfulnessRM: helpfulnessRm, output: output, sft: sft)
             s.initFrom = initFrom; s.safetyRM = safetyRm; s.samplesPerPrompt = k; s.temperature = temperature

@@ -157,6 +157,14 @@ enum CLI {
         }
     }
 
+    @Test func anUnknownPresetSaysWherePresetsWereLookedFor() throws {
+        let r = try CLI.run(["train", "pretrain", "--config", "no-such-preset", "--train-data", "x", "-o", "y", "--print-config"])
+        #expect(r.status == 66, "\(r.stderr)")
+        #expect(r.stderr.contains("no-such-preset: no such config file, and no preset no-such-preset.json in configs"), "\(r.stderr)")
+        let named = try CLI.run(["train", "pretrain", "--config", "nano", "--train-data", "x", "-o", "y", "--print-config"])
+        #expect(named.status == 0, "a preset by name resolves: \(named.stderr)")
+    }
+
     @Test func sameInputSameBytes() throws {
         let input = "{\"id\":\"a\",\"text\":\"x\\ty\"}\n{\"id\":\"b\",\"text\":\"z\",\"k\":[1, 2]}\n"
         let a = try CLI.run(["ingest", "--format", "jsonl"], stdin: input)
