@@ -322,6 +322,14 @@ public final class PPOTrainer {
 }
 
 extension PPOTrainer {
+    /// Resumes from a PPO checkpoint directory (`policy/`, `value/`) whose weights are already in the
+    /// models: both AdamW states, the iteration and prompt cursor, and the optimisers' step counts.
+    public func restoreTrainingState(from ckpt: String) throws {
+        state = try Checkpoint.loadTrainingState(ckpt + "/policy", into: policyOpt, layout: policy.layout)
+        _ = try Checkpoint.loadTrainingState(ckpt + "/value", into: valueOpt, layout: value.layout)
+        restoreOptimizerSteps()
+    }
+
     /// After a resume: AdamW's bias correction counts updates (one per mini-batch), not iterations.
     public func restoreOptimizerSteps() {
         let perIteration = settings.ppoEpochs * ((settings.promptsPerIteration + settings.miniBatch - 1) / settings.miniBatch)

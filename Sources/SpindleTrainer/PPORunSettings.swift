@@ -112,12 +112,7 @@ extension PPORun {
         // may differ: the value model (the helpfulness model's copy) runs its own forward passes, and
         // rm-real's safety model is 32 wide beside a 64-wide policy.
         let trainer = try PPOTrainer(settings: ppo, policy: policy, reference: reference, value: value, rewards: rewards)
-        if settings.resume {
-            let st = try Checkpoint.loadTrainingState(ckpt + "/policy", into: trainer.policyOpt, layout: policy.layout)
-            _ = try Checkpoint.loadTrainingState(ckpt + "/value", into: trainer.valueOpt, layout: value.layout)
-            trainer.state = st
-            trainer.restoreOptimizerSteps()
-        }
+        if settings.resume { try trainer.restoreTrainingState(from: ckpt) }
         return trainer
     }
 

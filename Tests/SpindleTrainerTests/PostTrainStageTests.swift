@@ -125,9 +125,7 @@ func tinyRMConfig(out: String, steps: Int) -> TrainConfig {
         let policy = try Checkpoint.load(ckpt + "/policy"), value = try Checkpoint.load(ckpt + "/value")
         t.policy.params.p.update(from: policy.params.p, count: policy.layout.totalCount)
         t.value.params.p.update(from: value.params.p, count: value.layout.totalCount)
-        t.state = try Checkpoint.loadTrainingState(ckpt + "/policy", into: t.policyOpt, layout: t.policy.layout)
-        _ = try Checkpoint.loadTrainingState(ckpt + "/value", into: t.valueOpt, layout: t.value.layout)
-        t.restoreOptimizerSteps()
+        try t.restoreTrainingState(from: ckpt)
         let resumed = try PPORun.run(trainer: t, train: Self.prompts, heldOut: held, out: b, stamp: nil, resumed: true, log: { _ in })
         #expect(resumed.eval.map(\.0) == whole.eval.map(\.0) && resumed.eval.map(\.1) == whole.eval.map(\.1))
         // The case under test: the best policy comes before the kill, so a resumed run that forgot it
